@@ -1,0 +1,3 @@
+from cgtsafe.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Shared readers and writers: FASTA genomes, gene annotations, deterministic tables."""

@@ -1,0 +1,84 @@
+"""The per-analysis ``summary.json`` that the evidence report reads.
+
+Every analysis writes ``results/<analysis>/summary.json`` with :func:`write_summary`. The report
+never re-computes science; it renders these summaries, their tables and figures. Paths inside
+a summary are relative to the summary file's directory.
+
+Fields (all strings bilingual where a reader sees them):
+
+``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``
+``status``            ``computed`` | ``not_applicable`` | ``failed`` | ``missing_input``
+``reason``            why it is not computed (for the three other statuses)
+``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
+``verdict_en/_zh``    one sentence with the key figure, e.g. "0 of 412 candidate sites edited ..."
+``key_figures``       list of ``{"label_en", "label_zh", "value"}``
+``methods_en/_zh``    methods text generated from the actual parameters
+``parameters``        the parameters used (dict)
+``tables``            list of ``{"id", "title_en", "title_zh", "path", "description_en", "description_zh"}``
+``figures``           list of ``{"id", "title_en", "title_zh", "path"}`` (plotly figure JSON files)
+``requirements``      requirement IDs answered (e.g. ``R004-38``; see ``cgtsafe/data/requirements.tsv``)
+``performance``       list of ``{"metric", "value", "source"}`` (method performance evidence)
+``exclusions``        list of ``{"what", "count", "reason"}`` (what was excluded and why: the audit)
+``inputs``            list of input file paths (for provenance checksums)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+
+STATUSES = ("computed", "not_applicable", "failed", "missing_input")
+LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
+ANALYSES = ("offtarget", "sitecheck", "integration", "tcr")
+
+
+def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:
+    if analysis not in ANALYSES:
+        raise ValueError(f"unknown analysis {analysis!r}")
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    level = fields.get("verdict_level", "info")
+    if level not in LEVELS:
+        raise ValueError(f"unknown verdict_level {level!r}")
+    out = {
+        "analysis": analysis,
+        "status": status,
+        "reason": "",
+        "verdict_level": level,
+        "verdict_en": "",
+        "verdict_zh": "",
+        "key_figures": [],
+        "methods_en": "",
+        "methods_zh": "",
+        "parameters": {},
+        "tables": [],
+        "figures": [],
+        "requirements": [],
+        "performance": [],
+        "exclusions": [],
+        "inputs": [],
+    }
+    unknown = set(fields) - set(out)
+    if unknown:
+        raise ValueError(f"unknown summary field(s): {', '.join(sorted(unknown))}")
+    out.update(fields)
+    return out
+
+
+def write_summary(path: str | Path, summary: dict) -> None:
+    from cgtsafe.io.tables import write_json as _write_json
+
+    _write_json(path, summary)
+
+
+def not_applicable(analysis: str, reason_en: str, reason_zh: str = "") -> dict:
+    """Summary for an analysis switched off in the config (the report prints the reason)."""
+    return make_summary(
+        analysis,
+        status="not_applicable",
+        reason=reason_en,
+        verdict_en=f"Not applicable: {reason_en}",
+        verdict_zh=f"不适用：{reason_zh or reason_en}",
+    )
