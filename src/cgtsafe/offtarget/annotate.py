@@ -1,0 +1,194 @@
+"""Annotation and ranking of predicted off-target sites: the candidate-site table.
+
+Input: the merged search table (:mod:`cgtsafe.offtarget.merge`). Output ``sites.tsv`` (one row per
+site, one site per locus) and ``sites.bed``; ``sites.tsv`` is the candidate-site table that the
+``sitecheck`` step (deep sequencing / WGS at candidate sites) reads.
+
+Columns of ``sites.tsv`` (coordinates 0-based unless stated):
+
+==========================  ==========================================================================
+``site_id``                 ``{guide}:{chrom}:{start}:{strand}`` (``start`` as below, 0-based)
+``guide``                   guide name (guides table)
+``chrom``                   contig of the reference genome
+``start``                   0-based leftmost + strand position of protospacer+PAM (Cas-OFFinder convention)
+``end``                     exclusive end (``end - start`` = site length incl. PAM and bulges)
+``strand``                  ``+`` / ``-``: strand on which the site (and the PAM) reads 5'->3'
+``site``                    genomic sequence 5'->3' on the hit strand (protospacer + PAM, case as in the FASTA)
+``mismatches``              mismatches between spacer and protospacer
+``dna_bulge``               extra genomic bases (DNA bulges)
+``rna_bulge``               extra guide bases (RNA bulges)
+``pam``                     PAM bases of the site
+``pam_class``               PAM class from the nuclease preset (canonical / alternative)
+``cut_start``, ``cut_end``  0-based + strand coordinate of the base right of the double-strand break
+                            (equal for blunt cutters; staggered cutters give both ends)
+``guide_aln``, ``site_aln`` guide / site alignment strings ('-' = bulge gap)
+``cfd``                     CFD score (Doench 2016), 0..1; empty when undefined (bulged sites)
+``mit``                     MIT/Hsu 2013 hit score, 0..100; empty when undefined
+``edits``                   mismatches + dna_bulge + rna_bulge
+``category``                ``on_target`` (no mismatch, no bulge, canonical PAM) or ``off_target``
+``priority``                ``on_target`` / ``high`` / ``medium`` / ``low`` (rule below)
+``rank``                    1..n within the guide: on-target first, then priority, CFD (high first),
+                            edits, bulges, genomic position
+``gene``                    genes whose transcripts overlap the cut position (comma-separated)
+``feature``                 cds / utr5 / utr3 / exon / intron / promoter / intergenic at the cut position
+``nearest_gene``            nearest gene (by gene span) to the cut position
+``gene_distance``           bp from the cut position to ``nearest_gene`` (0 = inside; -1 = no gene on contig)
+``tss_gene``, ``tss_distance``  gene of the nearest TSS and signed distance (cut - TSS on the gene strand;
+                            negative = upstream)
+``gene_of_concern``         1 when a gene of concern lies within the largest configured window of the cut
+``gene_of_concern_name``    those genes (comma-separated, nearest first)
+``gene_of_concern_distance`` bp from the cut position to the nearest gene of concern (0 = inside;
+                            -1 = none within the largest window)
+``gene_of_concern_window``  smallest configured window (bp) that contains it (-1 = none)
+==========================  ==========================================================================
+
+Priority rule (documented in the methods text): ``high`` when edits <= 2, or CFD >= 0.5, or
+(edits <= 3 and the cut is in an exon (cds/utr/exon) or near a gene of concern); ``medium`` when
+edits <= 4, or CFD >= 0.2, or the cut is exonic or near a gene of concern; ``low`` otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cgtsafe.io.annotation import GeneAnnotator, load_genes_of_concern, read_transcripts
+
+EXONIC = ("cds", "utr5", "utr3", "exon")
+PRIORITIES = ("on_target", "high", "medium", "low")
+
+#: column order of sites.tsv (the contract with sitecheck)
+SITE_COLUMNS = (
+    "site_id", "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "edits", "category", "priority",
+    "rank", "gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance", "gene_of_concern",
+    "gene_of_concern_name", "gene_of_concern_distance", "gene_of_concern_window",
+)
+
+
+def is_canonical_pam(pam_class) -> bool:
+    """True for the preset's main PAM (the search labels it ``canonical``)."""
+    return str(pam_class).lower() in ("canonical", "main", "primary", "ngg", "")
+
+
+def site_ids(df: pd.DataFrame) -> pd.Series:
+    return df["guide"].astype(str) + ":" + df["chrom"].astype(str) + ":" + df["start"].astype(str) + ":" + \
+        df["strand"].astype(str)
+
+
+def cut_position(df: pd.DataFrame) -> np.ndarray:
+    """The annotated position: the base right of the break on the + strand (``cut_start``), 0-based."""
+    return df["cut_start"].to_numpy(dtype=np.int64)
+
+
+class ConcernIndex:
+    """Distance from a position to the genes of concern (gene span = union of its transcripts)."""
+
+    def __init__(self, annotator: GeneAnnotator, genes_of_concern: dict[str, str]):
+        spans: dict[tuple[str, str], list[int]] = {}
+        for t in annotator.transcripts:
+            if t.gene in genes_of_concern:
+                s = spans.setdefault((t.chrom, t.gene), [t.start, t.end])
+                s[0], s[1] = min(s[0], t.start), max(s[1], t.end)
+        self.by_chrom: dict[str, list[tuple[str, int, int]]] = {}
+        for (chrom, gene), (s, e) in sorted(spans.items()):
+            self.by_chrom.setdefault(chrom, []).append((gene, s, e))
+        self.present = sorted({g for _, g in spans})
+
+    def near(self, chrom: str, pos: int, window: int) -> list[tuple[int, str]]:
+        out = []
+        for gene, s, e in self.by_chrom.get(chrom, ()):
+            d = 0 if s <= pos < e else (s - pos if pos < s else pos - e + 1)
+            if d <= window:
+                out.append((d, gene))
+        return sorted(out)
+
+
+def priority_of(edits: int, cfd: float, feature: str, concern: bool, on_target: bool) -> str:
+    if on_target:
+        return "on_target"
+    cfd = 0.0 if cfd is None or np.isnan(cfd) else cfd
+    exonic = feature in EXONIC
+    if edits <= 2 or cfd >= 0.5 or (edits <= 3 and (exonic or concern)):
+        return "high"
+    if edits <= 4 or cfd >= 0.2 or exonic or concern:
+        return "medium"
+    return "low"
+
+
+def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_concern: str | Path | None = None,
+                   windows: list[int] | tuple[int, ...] = (50000, 100000), promoter_upstream: int = 2000
+                   ) -> pd.DataFrame:
+    """Annotate, prioritise and rank the merged hits; returns the ``sites.tsv`` table."""
+    df = hits.copy().reset_index(drop=True)
+    df["site_id"] = site_ids(df)
+    df["edits"] = (df["mismatches"] + df["dna_bulge"] + df["rna_bulge"]).astype(np.int64)
+    canon = df["pam_class"].map(is_canonical_pam).to_numpy(dtype=bool)
+    on_target = (df["edits"].to_numpy() == 0) & canon
+    df["category"] = np.where(on_target, "on_target", "off_target")
+    windows = sorted(int(w) for w in windows) or [0]
+    wmax = windows[-1]
+    cols: dict[str, list] = {k: [] for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene",
+                                              "tss_distance", "gene_of_concern", "gene_of_concern_name",
+                                              "gene_of_concern_distance", "gene_of_concern_window")}
+    annotator = GeneAnnotator(read_transcripts(genes), promoter_upstream=promoter_upstream) if genes else None
+    concern = ConcernIndex(annotator, load_genes_of_concern(genes_of_concern)) if annotator else None
+    for chrom, pos in zip(df["chrom"].astype(str), cut_position(df)):
+        pos = int(pos)
+        if annotator is None:
+            a = {"gene": "", "feature": "intergenic", "nearest_gene": "", "gene_distance": -1, "tss_gene": "",
+                 "tss_distance": None}
+            near = []
+        else:
+            a = annotator.annotate(chrom, pos)
+            near = concern.near(chrom, pos, wmax)
+        for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance"):
+            cols[k].append(a[k])
+        if near:
+            d0 = near[0][0]
+            names = []
+            for _, g in near:
+                if g not in names:
+                    names.append(g)
+            cols["gene_of_concern"].append(1)
+            cols["gene_of_concern_name"].append(",".join(names))
+            cols["gene_of_concern_distance"].append(d0)
+            cols["gene_of_concern_window"].append(next(w for w in windows if d0 <= w))
+        else:
+            cols["gene_of_concern"].append(0)
+            cols["gene_of_concern_name"].append("")
+            cols["gene_of_concern_distance"].append(-1)
+            cols["gene_of_concern_window"].append(-1)
+    for k, v in cols.items():
+        df[k] = v
+    df["tss_distance"] = pd.array([None if x is None else int(x) for x in df["tss_distance"]], dtype="Int64")
+    df["priority"] = [
+        priority_of(int(e), float(c), f, bool(g), bool(o))
+        for e, c, f, g, o in zip(df["edits"], df["cfd"], df["feature"], df["gene_of_concern"], on_target)
+    ]
+    return rank_sites(df)
+
+
+def rank_sites(df: pd.DataFrame) -> pd.DataFrame:
+    """Total order within each guide; ``rank`` 1..n; rows sorted by guide then rank."""
+    df = df.copy()
+    df["_p"] = df["priority"].map({p: i for i, p in enumerate(PRIORITIES)})
+    df["_negcfd"] = -df["cfd"].fillna(0.0)
+    df["_bulges"] = df["dna_bulge"] + df["rna_bulge"]
+    df = df.sort_values(["guide", "_p", "_negcfd", "edits", "_bulges", "mismatches", "chrom", "start", "strand",
+                         "end", "site"], kind="mergesort")
+    df["rank"] = df.groupby("guide", sort=False).cumcount() + 1
+    df = df.drop(columns=["_p", "_negcfd", "_bulges"]).reset_index(drop=True)
+    extra = [c for c in df.columns if c not in SITE_COLUMNS]
+    return df[list(SITE_COLUMNS) + extra]
+
+
+def sites_bed(sites: pd.DataFrame) -> pd.DataFrame:
+    """BED6 (0-based half-open): chrom, start, end, name = site_id, score = round(1000 * CFD), strand."""
+    bed = pd.DataFrame({
+        "#chrom": sites["chrom"], "start": sites["start"], "end": sites["end"], "name": sites["site_id"],
+        "score": (sites["cfd"].fillna(0.0) * 1000).round().astype(np.int64), "strand": sites["strand"],
+    })
+    return bed.sort_values(["#chrom", "start", "end", "strand", "name"], kind="mergesort").reset_index(drop=True)
