@@ -126,6 +126,12 @@ def _read_genepred(path: Path, lines: list[str]) -> list[Transcript]:
         body = lines[1:]
     else:
         offset = 1 if re.match(r"^\d+$", header[0]) and len(header) >= 11 else 0
+        if len(header) - offset < 10 or not re.match(r"^\d+$", header[3 + offset] or ""):
+            raise InputError(
+                "not a GTF or genePred file: expected 9 GTF columns or >= 10 genePred columns "
+                "(name chrom strand txStart txEnd cdsStart cdsEnd exonCount exonStarts exonEnds)",
+                path=path,
+            )
         names = ["name", "chrom", "strand", "txStart", "txEnd", "cdsStart", "cdsEnd", "exonCount", "exonStarts",
                  "exonEnds", "score", "name2"]
         cols = {n: i + offset for i, n in enumerate(names)}

@@ -1,0 +1,253 @@
+"""Read layout of an LM-PCR / LAM-PCR integration-site library and the sample sheet of a run.
+
+The layout describes what the reads look like (INSPIIRED/intSiteCaller-like paired-end design):
+
+``I1``  index read: the sample barcode (e.g. 12-nt Golay barcode).
+``R2``  read from the vector side: ``primer`` + ``ltr_bit`` (the LTR end), then host genome starting
+        at the vector-host junction; a short fragment runs into the reverse complement of the linker.
+``R1``  read from the linker side: ``linker`` with an N-run (the UMI / primerID), then host genome
+        starting at the sonic shear end; a short fragment runs into the reverse complement of the LTR
+        end (``ltr_readthrough``).
+
+Every sequence is given 5'->3' as it appears in the read. Matching tolerances (all documented in
+``docs/config/integration_reads.md``):
+
+* barcode: Hamming distance <= ``barcode_max_mismatches`` (default 1) to exactly one barcode of the
+  sheet; the sheet is rejected when two barcodes are closer than ``2 * barcode_max_mismatches + 1``
+  (a read could then be assigned to two samples).
+* primer: <= ``primer_max_mismatches`` substitutions, starting within the first ``primer_max_offset``
+  bases of R2; LTR end: <= ``ltr_max_mismatches`` substitutions, starting within ``ltr_max_offset`` bases
+  after the primer.
+* linker: each constant part (before and after the N-run) with <= ``linker_max_mismatch_rate`` x its
+  length substitutions (10 % by default), the first part starting within ``linker_max_offset`` bases
+  of R1 (``null``: anywhere), the UMI length = N-run +- ``umi_length_tolerance``.
+* read-through markers: full or partial (>= ``readthrough_min_overlap`` nt at the 3' end) with
+  <= ``readthrough_max_mismatch_rate`` substitutions.
+
+The INSPIIRED-equivalent strictness (exact primer, LTR end and linker parts, linker anywhere in R1) is
+``primer_max_mismatches: 0, ltr_max_mismatches: 0, linker_max_mismatch_rate: 0, linker_max_offset: null``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import revcomp
+
+_DNA = re.compile(r"^[ACGT]+$")
+_LINKER = re.compile(r"^([ACGT]+)(N+)([ACGT]+)$")
+
+#: keys of the layout with their types and defaults; ``None`` default = required
+_DEFAULTS = {
+    "primer": None,
+    "ltr_bit": None,
+    "linker": None,
+    "ltr_readthrough": "",
+    "linker_readthrough": "",
+    "barcode_max_mismatches": 1,
+    "primer_max_mismatches": 1,
+    "primer_max_offset": 5,
+    "ltr_max_mismatches": 1,
+    "ltr_max_offset": 5,
+    "linker_max_mismatch_rate": 0.1,
+    "linker_max_offset": 5,
+    "umi_length_tolerance": 2,
+    "readthrough_max_mismatch_rate": 0.15,
+    "readthrough_min_overlap": 10,
+    "quality_threshold": 30,
+    "quality_window": 11,
+    "quality_bad_bases": 5,
+    "min_trimmed_read_length": 66,
+    "min_genomic_length": 30,
+    "vector_kmer": 16,
+    "vector_min_kmer_fraction": 0.5,
+    "max_align_start": 5,
+    "min_identity": 0.95,
+    "max_fragment_length": 2500,
+}
+_INT_KEYS = {k for k, v in _DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+_FLOAT_KEYS = {"linker_max_mismatch_rate", "readthrough_max_mismatch_rate", "vector_min_kmer_fraction",
+               "min_identity"}
+_NULLABLE = {"linker_max_offset"}
+
+
+@dataclass(frozen=True)
+class Linker:
+    """A linker split around its N-run (the UMI)."""
+
+    seq: str
+    part1: str
+    umi_length: int
+    part2: str
+
+    @classmethod
+    def parse(cls, seq: str, *, where: str = "linker", path=None, line=None) -> "Linker":
+        seq = str(seq).strip().upper()
+        m = _LINKER.match(seq)
+        if m:
+            return cls(seq, m.group(1), len(m.group(2)), m.group(3))
+        if _DNA.match(seq):  # linker without UMI
+            return cls(seq, seq, 0, "")
+        raise InputError(f"{where}: expected A/C/G/T with at most one N-run (the UMI), got {seq!r}",
+                         path=path, line=line)
+
+
+@dataclass(frozen=True)
+class Layout:
+    primer: str
+    ltr_bit: str
+    linker: str
+    ltr_readthrough: str = ""
+    linker_readthrough: str = ""
+    barcode_max_mismatches: int = 1
+    primer_max_mismatches: int = 1
+    primer_max_offset: int = 5
+    ltr_max_mismatches: int = 1
+    ltr_max_offset: int = 5
+    linker_max_mismatch_rate: float = 0.1
+    linker_max_offset: int | None = 5
+    umi_length_tolerance: int = 2
+    readthrough_max_mismatch_rate: float = 0.15
+    readthrough_min_overlap: int = 10
+    quality_threshold: int = 30
+    quality_window: int = 11
+    quality_bad_bases: int = 5
+    min_trimmed_read_length: int = 66
+    min_genomic_length: int = 30
+    vector_kmer: int = 16
+    vector_min_kmer_fraction: float = 0.5
+    max_align_start: int = 5
+    min_identity: float = 0.95
+    max_fragment_length: int = 2500
+    source: str = field(default="", compare=False)
+
+    def linker_for(self, sample_linker: str = "") -> Linker:
+        return Linker.parse(sample_linker or self.linker)
+
+    def ltr_marker(self) -> str:
+        """What R1 shows when it runs past the junction into the LTR (5'->3' in R1)."""
+        return self.ltr_readthrough or revcomp(self.primer + self.ltr_bit)
+
+    def linker_marker(self, linker: Linker) -> str:
+        """What R2 shows when it runs past the shear end into the linker (5'->3' in R2)."""
+        if self.linker_readthrough:
+            return self.linker_readthrough
+        common = linker.part2 if linker.umi_length else linker.part1
+        return revcomp(common)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "source"}
+
+
+def layout_from_mapping(data: dict, *, path: str | Path = "layout") -> Layout:
+    """Validate a mapping of layout keys (from YAML or the config section) into a :class:`Layout`."""
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of layout keys", path=path)
+    unknown = sorted(set(data) - set(_DEFAULTS))
+    if unknown:
+        raise InputError(f"unknown layout key(s) {', '.join(unknown)}; expected some of {', '.join(_DEFAULTS)}",
+                         path=path)
+    values = {}
+    for key, default in _DEFAULTS.items():
+        if key not in data or data[key] is None and key not in _NULLABLE:
+            if default is None:
+                raise InputError(f"layout key '{key}' is required but missing", path=path)
+            values[key] = default
+            continue
+        v = data[key]
+        if v is None:
+            values[key] = None
+        elif key in _INT_KEYS:
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise InputError(f"layout key '{key}': expected a non-negative integer, got {v!r}", path=path)
+            values[key] = v
+        elif key in _FLOAT_KEYS:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise InputError(f"layout key '{key}': expected a number between 0 and 1, got {v!r}", path=path)
+            values[key] = float(v)
+        else:
+            values[key] = str(v).strip().upper()
+    for key in ("primer", "ltr_bit"):
+        if not _DNA.match(values[key]):
+            raise InputError(f"layout key '{key}': expected A/C/G/T only, got {values[key]!r}", path=path)
+    for key in ("ltr_readthrough", "linker_readthrough"):
+        if values[key] and not _DNA.match(values[key]):
+            raise InputError(f"layout key '{key}': expected A/C/G/T only, got {values[key]!r}", path=path)
+    Linker.parse(values["linker"], where="layout key 'linker'", path=path)
+    if values["quality_bad_bases"] > values["quality_window"]:
+        raise InputError("layout key 'quality_bad_bases' must not exceed 'quality_window'", path=path)
+    if values["vector_kmer"] < 8:
+        raise InputError("layout key 'vector_kmer': expected >= 8", path=path)
+    return Layout(**values, source=str(path))
+
+
+def read_layout(path: str | Path) -> Layout:
+    from cgtsafe.config import load_yaml
+
+    return layout_from_mapping(load_yaml(path), path=path)
+
+
+# --------------------------------------------------------------------------------------------------
+# sample sheet
+
+SAMPLE_COLUMNS = ("sample", "subject", "timepoint", "cell_type", "barcode")
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    barcode: str
+    linker: Linker
+    r1: str = ""
+    r2: str = ""
+    i1: str = ""
+
+
+def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
+    """Read the integration sample sheet.
+
+    Required columns: ``sample subject timepoint cell_type barcode``. Optional: ``linker`` (per-sample
+    linker, overrides the layout's), ``r1``/``r2``/``i1`` (per-sample FASTQs: then ``barcode`` may be
+    empty and no demultiplexing is done for that sample). Barcodes must be unique and far enough
+    apart for the barcode tolerance.
+    """
+    from cgtsafe.config import read_sample_sheet
+
+    path = Path(path)
+    df = read_sample_sheet(path, required=SAMPLE_COLUMNS)
+    samples: list[Sample] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        bc = str(row["barcode"]).strip().upper()
+        r1, r2 = str(row.get("r1", "") or "").strip(), str(row.get("r2", "") or "").strip()
+        if bc and not _DNA.match(bc):
+            raise InputError(f"barcode {bc!r}: expected A/C/G/T only", path=path, line=i)
+        if not bc and not (r1 and r2):
+            raise InputError("sample has neither a barcode nor per-sample r1/r2 FASTQs", path=path, line=i)
+        if bc:
+            if bc in seen:
+                raise InputError(f"barcode {bc} is duplicated (first on line {seen[bc]})", path=path, line=i)
+            seen[bc] = i
+        linker = Linker.parse(str(row.get("linker", "") or layout.linker), where="column linker", path=path,
+                              line=i)
+        samples.append(Sample(row["sample"], bc, linker, r1, r2, str(row.get("i1", "") or "").strip()))
+    bcs = [(s.barcode, seen[s.barcode]) for s in samples if s.barcode]
+    lengths = {len(b) for b, _ in bcs}
+    if len(lengths) > 1:
+        raise InputError(f"barcodes have different lengths ({', '.join(map(str, sorted(lengths)))}); "
+                         "expected one length", path=path)
+    k = layout.barcode_max_mismatches
+    for a in range(len(bcs)):
+        for b in range(a + 1, len(bcs)):
+            d = sum(x != y for x, y in zip(bcs[a][0], bcs[b][0]))
+            if d <= 2 * k:
+                raise InputError(
+                    f"barcodes {bcs[a][0]} (line {bcs[a][1]}) and {bcs[b][0]} differ at only {d} position(s); "
+                    f"with barcode_max_mismatches={k} they must differ at >= {2 * k + 1}",
+                    path=path, line=bcs[b][1])
+    if not samples:
+        raise InputError("sample sheet has no samples", path=path)
+    return samples

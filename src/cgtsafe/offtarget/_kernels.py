@@ -1,0 +1,293 @@
+"""Numba kernels of the off-target search (internal; see :mod:`cgtsafe.offtarget.search`).
+
+Genome bases are byte codes: A=0 C=1 G=2 T=3, any other letter (N, IUPAC) = 4, which never matches.
+PAM patterns are per-position bit masks over those codes (A=1 C=2 G=4 T=8; code 4 has bit 16 and is
+in no mask). Every kernel works on one contig (or a piece of it) and reports a *locus* by the
+0-based leftmost + strand coordinate of its PAM (``q``) and its strand (0 = +, 1 = -).
+
+Orientation: for each locus the kernels read the guide and the genome "PAM-proximal first":
+``gp[i]`` is the i-th guide base counted from the PAM, ``tp(k)`` the k-th genomic base (on the hit
+strand) counted from the PAM away into the protospacer. The same code serves 3' PAMs (Cas9) and 5'
+PAMs (Cas12a) and both strands.
+
+Results are written per block into preallocated buffers; blocks are processed with ``prange`` and
+concatenated in block order, so the output order is deterministic whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from numba import njit, prange
+
+_CACHE = True
+INF = 127
+
+# record layout of a hit: guide, strand, q (PAM leftmost), mismatches, dna_bulge, rna_bulge, pam index
+NFIELDS = 7
+
+
+@njit(cache=_CACHE, inline="always")
+def _popcount64(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@njit(cache=_CACHE, inline="always")
+def _pam_index(codes, q, pam_masks, strand):
+    """Index of the first PAM pattern matching at genomic [q, q+P) on ``strand``, or -1."""
+    npat = pam_masks.shape[1]
+    plen = pam_masks.shape[2]
+    for k in range(npat):
+        ok = True
+        for m in range(plen):
+            c = codes[q + m]
+            if (pam_masks[strand, k, m] >> c) & 1 == 0:
+                ok = False
+                break
+        if ok:
+            return k
+    return -1
+
+
+@njit(cache=_CACHE)
+def _mm_block(codes, lo, hi, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap):
+    """Mismatch-only scan of PAM positions q in [lo, hi) of ``codes``; returns hit count (may exceed cap).
+
+    A 2-bit rolling window holds the L genomic bases of a protospacer; gcodes[g, s] is the guide
+    (or its reverse complement for s=1) coded in the same window order; lanes masks the low bit of
+    each 2-bit lane. pam_right[s] is True when the PAM lies right (higher coordinates) of the
+    protospacer on the + strand coordinate axis for strand s.
+    """
+    n = codes.shape[0]
+    ng = gcodes.shape[0]
+    cnt = 0
+    # window ends at e (inclusive) and covers [e-L+1, e]
+    # strand s with pam_right: q = e + 1  -> e = q - 1
+    # strand s with PAM left:  q = e - L + 1 - P -> e = q + L + P - 1
+    # scan e over the union of both ranges
+    e_lo = lo - 1
+    e_hi = hi + L + P - 1  # exclusive
+    if e_lo < L - 1:
+        e_lo = L - 1
+    if e_hi > n:
+        e_hi = n
+    wmask = (np.uint64(1) << np.uint64(2 * L)) - np.uint64(1)
+    win = np.uint64(0)
+    nwin = np.uint64(0)
+    start = e_lo - L + 1
+    for e in range(start, e_hi):
+        c = codes[e]
+        if c > 3:
+            win = (win << np.uint64(2)) & wmask
+            nwin = ((nwin << np.uint64(2)) | np.uint64(1)) & wmask
+        else:
+            win = ((win << np.uint64(2)) | np.uint64(c)) & wmask
+            nwin = (nwin << np.uint64(2)) & wmask
+        if e < e_lo:
+            continue
+        for s in range(2):
+            if pam_right[s]:
+                q = e + 1
+            else:
+                q = e - L + 1 - P
+            if q < lo or q >= hi or q < 0 or q + P > n:
+                continue
+            k = _pam_index(codes, q, pam_masks, s)
+            if k < 0:
+                continue
+            for g in range(ng):
+                x = win ^ gcodes[g, s]
+                y = ((x | (x >> np.uint64(1))) | nwin) & lanes
+                mm = _popcount64(y)
+                if mm <= max_mm:
+                    if cnt < cap:
+                        out[cnt, 0] = g
+                        out[cnt, 1] = s
+                        out[cnt, 2] = q
+                        out[cnt, 3] = mm
+                        out[cnt, 4] = 0
+                        out[cnt, 5] = 0
+                        out[cnt, 6] = k
+                    cnt += 1
+    return cnt
+
+
+@njit(cache=_CACHE, inline="always")
+def _tp(codes, n, q, P, k, pam_right, s):
+    """k-th genomic base (code, on the hit strand) counted from the PAM into the protospacer; 5 = outside."""
+    if pam_right:
+        pos = q - 1 - k
+    else:
+        pos = q + P + k
+    if pos < 0 or pos >= n:
+        return 5
+    c = codes[pos]
+    if s == 1 and c < 4:
+        c = 3 - c
+    return c
+
+
+@njit(cache=_CACHE)
+def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap):
+    """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
+
+    State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
+    (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges. The first
+    and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
+    end of the protospacer. A locus stops as soon as every state exceeds max_mm. The best final
+    state is the one with the fewest edits (mm + d + r), then the fewest bulges, then the fewest
+    DNA bulges.
+    """
+    n = codes.shape[0]
+    ng = gprox.shape[0]
+    D1 = max_d + 1
+    R1 = max_r + 1
+    cur = np.empty((D1, R1), dtype=np.int16)
+    nxt = np.empty((D1, R1), dtype=np.int16)
+    tbuf = np.empty(L + max_d + 1, dtype=np.int16)
+    cnt = 0
+    qlo = lo if lo > 0 else 0
+    qhi = hi if hi < n - P + 1 else n - P + 1
+    for q in range(qlo, qhi):
+        for s in range(2):
+            k = _pam_index(codes, q, pam_masks, s)
+            if k < 0:
+                continue
+            pr = pam_right[s]
+            for t in range(L + max_d):
+                tbuf[t] = _tp(codes, n, q, P, t, pr, s)
+            for g in range(ng):
+                # row 1: the first column must be a base pair
+                for d in range(D1):
+                    for r in range(R1):
+                        cur[d, r] = INF
+                c0 = tbuf[0]
+                if c0 > 4:
+                    continue
+                cur[0, 0] = 0 if c0 == gprox[g, s, 0] else 1
+                if cur[0, 0] > max_mm:
+                    continue
+                alive = True
+                for i in range(1, L):
+                    # DNA bulges inside row i (not allowed before row 1: first column rule)
+                    for d in range(1, D1):
+                        for r in range(R1):
+                            prev = cur[d - 1, r]
+                            if prev < INF:
+                                j = i + (d - 1) - r
+                                if tbuf[j] < 5 and prev < cur[d, r]:
+                                    cur[d, r] = prev
+                    # move to row i+1: base pair (diagonal) or RNA bulge
+                    gi = gprox[g, s, i]
+                    best = INF
+                    last = i == L - 1
+                    for d in range(D1):
+                        for r in range(R1):
+                            v = INF
+                            a = cur[d, r]
+                            if a < INF:
+                                j = i + d - r
+                                tc = tbuf[j]
+                                if tc < 5:
+                                    v = a + (0 if tc == gi else 1)
+                            if r > 0 and not last and i >= 1:
+                                b = cur[d, r - 1]
+                                # RNA bulge column at guide base i (i >= 1: not the first column)
+                                if b < v:
+                                    v = b
+                            if v > max_mm:
+                                v = INF
+                            nxt[d, r] = v
+                            if v < best:
+                                best = v
+                    for d in range(D1):
+                        for r in range(R1):
+                            cur[d, r] = nxt[d, r]
+                    if best >= INF:
+                        alive = False
+                        break
+                if not alive:
+                    continue
+                bk = 10000
+                bd = -1
+                br = -1
+                for d in range(D1):
+                    for r in range(R1):
+                        v = cur[d, r]
+                        if v < INF:
+                            key = ((v + d + r) * 100 + (d + r)) * 10 + d
+                            if key < bk:
+                                bk = key
+                                bd = d
+                                br = r
+                if bd >= 0:
+                    if cnt < cap:
+                        out[cnt, 0] = g
+                        out[cnt, 1] = s
+                        out[cnt, 2] = q
+                        out[cnt, 3] = cur[bd, br]
+                        out[cnt, 4] = bd
+                        out[cnt, 5] = br
+                        out[cnt, 6] = k
+                    cnt += 1
+    return cnt
+
+
+@njit(cache=_CACHE, parallel=True)
+def _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap, counts):
+    nb = bounds.shape[0]
+    for b in prange(nb):
+        counts[b] = _mm_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gcodes, lanes,
+                              max_mm, out[b], cap)
+
+
+@njit(cache=_CACHE, parallel=True)
+def _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap, counts):
+    nb = bounds.shape[0]
+    for b in prange(nb):
+        counts[b] = _bulge_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox,
+                                 max_mm, max_d, max_r, out[b], cap)
+
+
+def scan(codes, lo, hi, *, L, P, pam_right, pam_masks, gcodes, lanes, gprox, max_mm, max_d, max_r,
+         block=1 << 20):
+    """Scan PAM positions [lo, hi) of one contig; return an (n_hits, NFIELDS) int64 array in (q, strand, guide) order."""
+    span = max(0, hi - lo)
+    if span == 0:
+        return np.zeros((0, NFIELDS), dtype=np.int64)
+    nb = (span + block - 1) // block
+    starts = lo + np.arange(nb, dtype=np.int64) * block
+    bounds = np.stack([starts, np.minimum(starts + block, hi)], axis=1).astype(np.int64)
+    ng = gcodes.shape[0]
+    cap = 64 + ng * 64
+    bulges = max_d > 0 or max_r > 0
+    while True:
+        out = np.zeros((nb, cap, NFIELDS), dtype=np.int64)
+        counts = np.zeros(nb, dtype=np.int64)
+        if bulges:
+            _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap,
+                               counts)
+        else:
+            _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap, counts)
+        if counts.max() <= cap:
+            break
+        cap = int(counts.max()) + 16
+    return np.concatenate([out[b, : counts[b]] for b in range(nb)], axis=0)
+
+
+def numba_threads(threads: int | None) -> int:
+    """Set numba's thread count (None = all cores, capped by NUMBA_NUM_THREADS / the CPU count)."""
+    import numba
+
+    avail = numba.config.NUMBA_NUM_THREADS
+    n = avail if threads is None else max(1, min(int(threads), avail))
+    numba.set_num_threads(n)
+    return n
+
+
+__all__ = ["scan", "numba_threads", "NFIELDS", "INF"]
+_ = os  # noqa: F841 (kept for NUMBA_CACHE_DIR documentation in search.py)

@@ -1,0 +1,326 @@
+"""Species differences in off-target prediction: the same guides in an animal genome.
+
+Guidance 004 九（三） asks for the effect of species differences on the predictivity of nonclinical
+off-target data, and 002 6.2.3 notes that animal and human sequences differ. For each animal genome
+this module answers two questions:
+
+1. **On-target conservation**: is there a perfect (or near-perfect) site at the locus orthologous to
+   the human on-target, and how many perfect sites does the animal genome have?
+2. **Off-target conservation**: for each human candidate site (``sites.tsv``), does the animal genome
+   have an orthologous site with the same or fewer mismatches (PAM intact)? Sites that are weaker or
+   absent in the animal cannot be assessed in that animal's toxicology studies.
+
+Orthology (method): the human flanks of each site, ``flank`` bp on each side (default 100,
+excluding the site itself; trimmed at N bases and contig ends; at least ``min_flank`` bp kept),
+are mapped separately with minimap2 (mappy, short-read preset ``sr``) to the animal genome. The
+primary alignment of each flank gives the animal coordinate of the site boundary next to it; with
+both flanks on the same contig and strand, 0..2*(site length) bp apart, the orthologous interval is
+between them; with one flank (other unmappable, or flanks discordant) the interval is extrapolated
+by the human site length from the better flank (higher MAPQ, then left). The animal strand of the
+site is the human strand, flipped when the flanks map to the reverse strand.
+
+At the orthologous interval the animal site is evaluated two ways:
+
+* directly, for mismatch-only human sites whose orthologous interval has the human site length:
+  the animal protospacer is compared with the spacer (``animal_mismatches``), and the PAM with the
+  nuclease's PAM and alternative PAMs (``animal_mismatches = -1`` when the PAM is destroyed);
+* by the genome-wide search of the animal genome with the same guides, nuclease and limits: an
+  animal hit of the same guide and strand whose cut lies within ``merge.LOCUS_WINDOW`` bp of the
+  projected cut is the orthologous animal hit (``animal_hit_*`` columns). Bulged sites use this only.
+
+Columns of ``species_<label>.tsv`` (one row per human site; coordinates 0-based, ends exclusive):
+``site_id guide chrom start end strand mismatches dna_bulge rna_bulge edits cfd category`` (human, as in
+``sites.tsv``); ``ortholog_status`` both_flanks / one_flank / discordant_flanks / not_mapped;
+``flank_mapq`` lowest MAPQ of the flanks used; ``animal_chrom animal_start animal_end animal_strand``
+orthologous interval (0-based, end exclusive, + strand coordinates; strand of the animal site);
+``animal_site`` animal sequence 5'->3' on the animal hit strand; ``animal_pam_ok`` 1/0;
+``animal_mismatches`` (direct evaluation; -1 = PAM destroyed; empty = not evaluable);
+``animal_hit_mismatches animal_hit_dna_bulge animal_hit_rna_bulge animal_hit_cfd animal_hit_site`` (the
+animal search hit at the locus, empty when none within the limits); ``animal_same_or_fewer`` 1 when the
+animal has an orthologous site with the same or fewer mismatches (mismatch-only sites) or edits (bulged
+sites) and an intact PAM, 0 when not, empty when the locus is not mapped; ``conservation``
+stronger / conserved / weaker / pam_lost / absent / not_mapped.
+
+``species_<label>.guides.tsv``: one row per guide (on-target conservation and counts), see
+:func:`guide_table`. ``species_<label>.animal_hits.tsv``: the animal genome search (search columns)
+with ``matched_site_id`` (the human site whose ortholog it is; empty = animal-only site within limits).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import read_fasta, revcomp
+from cgtsafe.offtarget.annotate import is_canonical_pam
+from cgtsafe.offtarget.merge import LOCUS_WINDOW
+from cgtsafe.offtarget.nuclease import Nuclease, pam_matches
+
+DEFAULT_FLANK = 100
+MIN_FLANK = 30
+
+
+def slug(label: str) -> str:
+    """File-name-safe form of a label: letters, digits, '_' '.' '-' (others -> '_')."""
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(label)).strip("_")
+    return s or "unnamed"
+
+
+class GenomeAccess:
+    """Random access to a FASTA (plain or bgzip with .fai/.gzi via pysam; otherwise read into memory)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError("genome FASTA not found", path=self.path)
+        self._fa = None
+        self._seqs: dict[str, bytes] | None = None
+        fai = Path(str(self.path) + ".fai")
+        gz = self.path.name.endswith(".gz")
+        if fai.exists() and (not gz or Path(str(self.path) + ".gzi").exists()):
+            import pysam
+
+            try:
+                self._fa = pysam.FastaFile(str(self.path))
+            except (OSError, ValueError):
+                self._fa = None
+        if self._fa is not None:
+            self.lengths = dict(zip(self._fa.references, self._fa.lengths))
+        else:
+            self._seqs = read_fasta(self.path)
+            self.lengths = {k: len(v) for k, v in self._seqs.items()}
+
+    def fetch(self, chrom: str, start: int, end: int) -> str:
+        start, end = max(0, start), min(self.lengths.get(chrom, 0), end)
+        if end <= start:
+            return ""
+        if self._fa is not None:
+            return self._fa.fetch(chrom, start, end)
+        return self._seqs[chrom][start:end].decode()
+
+    def close(self):
+        if self._fa is not None:
+            self._fa.close()
+
+
+def _allowed_pams(nuclease: Nuclease, pam: str | None) -> tuple[str, ...]:
+    return (pam,) if pam else (nuclease.pam, *nuclease.alt_pams)
+
+
+def evaluate_site(site: str, spacer: str, nuclease: Nuclease, pam: str | None = None) -> tuple[int, bool]:
+    """Mismatches of a (hit-strand, 5'->3') ungapped site vs the spacer, and whether its PAM is allowed."""
+    site = site.upper()
+    lp = nuclease.pam_length if not pam else len(pam)
+    if nuclease.pam_side == "3prime":
+        proto, p = site[: len(site) - lp], site[len(site) - lp:]
+    else:
+        p, proto = site[:lp], site[lp:]
+    mm = sum(1 for a, b in zip(proto, spacer.upper()) if a != b) + abs(len(proto) - len(spacer))
+    ok = any(pam_matches(pat, p) for pat in _allowed_pams(nuclease, pam))
+    return mm, ok
+
+
+def _trim_left(seq: str) -> str:
+    """Left flank: keep the part after the last N."""
+    i = max(seq.upper().rfind("N"), -1)
+    return seq[i + 1:]
+
+
+def _trim_right(seq: str) -> str:
+    j = seq.upper().find("N")
+    return seq if j < 0 else seq[:j]
+
+
+def _primary(aligner, seq: str):
+    if len(seq) < MIN_FLANK:
+        return None
+    for h in aligner.map(seq):
+        if h.is_primary:
+            return h
+    return None
+
+
+def project_site(left_hit, left_len: int, right_hit, right_len: int, site_len: int):
+    """Animal interval (chrom, start, end, flipped, status, mapq) from the flank alignments."""
+    def bound_left(h):  # animal coordinate of the human site's start boundary (left flank's 3' end)
+        if h.strand == 1:
+            return h.ctg, h.r_en + (left_len - h.q_en), False
+        return h.ctg, h.r_st - (left_len - h.q_en), True
+
+    def bound_right(h):  # animal coordinate of the human site's end boundary (right flank's 5' end)
+        if h.strand == 1:
+            return h.ctg, h.r_st - h.q_st, False
+        return h.ctg, h.r_en + h.q_st, True
+
+    if left_hit is not None and right_hit is not None:
+        c1, b1, f1 = bound_left(left_hit)
+        c2, b2, f2 = bound_right(right_hit)
+        if c1 == c2 and f1 == f2:
+            s, e = (b1, b2) if not f1 else (b2, b1)
+            if 0 <= e - s <= 2 * site_len:
+                return c1, s, e, f1, "both_flanks", min(left_hit.mapq, right_hit.mapq)
+        use_left = left_hit.mapq >= right_hit.mapq
+        status = "discordant_flanks"
+    elif left_hit is not None or right_hit is not None:
+        use_left = left_hit is not None
+        status = "one_flank"
+    else:
+        return None
+    if use_left:
+        c, b, f = bound_left(left_hit)
+        s, e = (b, b + site_len) if not f else (b - site_len, b)
+        return c, s, e, f, status, left_hit.mapq
+    c, b, f = bound_right(right_hit)
+    s, e = (b - site_len, b) if not f else (b, b + site_len)
+    return c, s, e, f, status, right_hit.mapq
+
+
+def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: GenomeAccess, animal: GenomeAccess,
+                    aligner, spacers: dict[str, str], nuclease: Nuclease, pam: str | None = None,
+                    flank: int = DEFAULT_FLANK) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-site orthology table and the animal hits annotated with the human site they match."""
+    hits = animal_hits.copy().reset_index(drop=True)
+    hits["matched_site_id"] = ""
+    hit_index: dict[tuple[str, str, str], list[int]] = {}
+    for i, (g, c, s) in enumerate(zip(hits["guide"], hits["chrom"], hits["strand"])):
+        hit_index.setdefault((g, c, s), []).append(i)
+    rows = []
+    for r in sites.itertuples(index=False):
+        start, end = int(r.start), int(r.end)
+        site_len = end - start
+        bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
+        left = _trim_left(human.fetch(r.chrom, start - flank, start))
+        right = _trim_right(human.fetch(r.chrom, end, end + flank))
+        lh = _primary(aligner, left)
+        rh = _primary(aligner, right)
+        proj = project_site(lh, len(left), rh, len(right), site_len)
+        out = {
+            "site_id": r.site_id, "guide": r.guide, "chrom": r.chrom, "start": start, "end": end, "strand": r.strand,
+            "mismatches": int(r.mismatches), "dna_bulge": int(r.dna_bulge), "rna_bulge": int(r.rna_bulge),
+            "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
+            "flank_mapq": None, "animal_chrom": "", "animal_start": None, "animal_end": None, "animal_strand": "",
+            "animal_site": "", "animal_pam_ok": None, "animal_mismatches": None, "animal_hit_mismatches": None,
+            "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
+            "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
+        }
+        if proj is not None:
+            c, s, e, flipped, status, mapq = proj
+            a_strand = ("-" if r.strand == "+" else "+") if flipped else r.strand
+            out.update(ortholog_status=status, flank_mapq=int(mapq), animal_chrom=c, animal_start=int(s),
+                       animal_end=int(e), animal_strand=a_strand)
+            seq = animal.fetch(c, s, e)
+            seq = seq if a_strand == "+" else revcomp(seq)
+            out["animal_site"] = seq
+            direct = None
+            if not bulged and len(seq) == site_len and e - s == site_len:
+                mm, ok = evaluate_site(seq, spacers[r.guide], nuclease, pam)
+                direct = (mm, ok)
+                out["animal_pam_ok"] = int(ok)
+                out["animal_mismatches"] = mm if ok else -1
+            # projected cut of the animal site: same offset from the site's 5' end on the hit strand
+            off5 = (int(r.cut_start) - start) if r.strand == "+" else (end - int(r.cut_start))
+            a_cut = s + off5 if a_strand == "+" else e - off5
+            best = None
+            for i in hit_index.get((r.guide, c, a_strand), ()):
+                if abs(int(hits.at[i, "cut_start"]) - a_cut) <= LOCUS_WINDOW:
+                    key = (int(hits.at[i, "mismatches"]) + int(hits.at[i, "dna_bulge"]) + int(hits.at[i, "rna_bulge"]),
+                           int(hits.at[i, "start"]))
+                    if best is None or key < best[0]:
+                        best = (key, i)
+            if best is not None:
+                i = best[1]
+                hits.at[i, "matched_site_id"] = r.site_id if not hits.at[i, "matched_site_id"] else \
+                    hits.at[i, "matched_site_id"] + "," + r.site_id
+                out.update(animal_hit_mismatches=int(hits.at[i, "mismatches"]),
+                           animal_hit_dna_bulge=int(hits.at[i, "dna_bulge"]),
+                           animal_hit_rna_bulge=int(hits.at[i, "rna_bulge"]),
+                           animal_hit_cfd=hits.at[i, "cfd"], animal_hit_site=hits.at[i, "site"])
+            out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
+        rows.append(out)
+    df = pd.DataFrame(rows)
+    for c in ("flank_mapq", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches", "animal_hit_mismatches",
+              "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
+        df[c] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[c]],
+                         dtype="Int64")
+    df["animal_hit_cfd"] = pd.to_numeric(df["animal_hit_cfd"], errors="coerce").astype(float)
+    return df, hits
+
+
+def _classify(r, direct, best, hits) -> tuple[int | None, str]:
+    bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
+    if direct is not None:
+        mm, ok = direct
+        if not ok:
+            return 0, "pam_lost"
+        if mm < int(r.mismatches):
+            return 1, "stronger"
+        if mm == int(r.mismatches):
+            return 1, "conserved"
+        return 0, "weaker"
+    if best is None:
+        return 0, "absent"
+    i = best[1]
+    a_edits = best[0][0]
+    h_edits = int(r.edits) if bulged else int(r.mismatches)
+    if not is_canonical_pam(hits.at[i, "pam_class"]) and is_canonical_pam(getattr(r, "pam_class", "canonical")):
+        return 0, "weaker"
+    if a_edits < h_edits:
+        return 1, "stronger"
+    if a_edits == h_edits:
+        return 1, "conserved"
+    return 0, "weaker"
+
+
+def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: list[str], *,
+                near_perfect: int = 2) -> pd.DataFrame:
+    """One row per guide: on-target conservation and site counts.
+
+    ``on_target_conserved``: ``perfect`` (orthologous animal site with 0 mismatches and a PAM),
+    ``near_perfect`` (1..``near_perfect`` mismatches), ``not_conserved`` (more, or PAM destroyed),
+    ``not_mapped`` (locus not found), ``no_human_on_target``.
+    """
+    rows = []
+    for g in guides:
+        s = species_sites[species_sites["guide"] == g]
+        h = animal_hits[animal_hits["guide"] == g] if not animal_hits.empty else animal_hits
+        on = s[s["category"] == "on_target"].sort_values(["chrom", "start", "strand"], kind="mergesort")
+        off = s[s["category"] != "on_target"]
+        if on.empty:
+            status, mm, oid, ostat = "no_human_on_target", None, "", ""
+        else:
+            o = on.iloc[0]
+            oid, ostat = o["site_id"], o["ortholog_status"]
+            mm = o["animal_mismatches"]
+            if ostat == "not_mapped":
+                status, mm = "not_mapped", None
+            elif pd.isna(mm):
+                hm = o["animal_hit_mismatches"]
+                mm = None if pd.isna(hm) else int(hm)
+                status = "not_conserved" if mm is None else ("perfect" if mm == 0 else
+                                                             "near_perfect" if mm <= near_perfect else "not_conserved")
+            else:
+                mm = int(mm)
+                status = ("not_conserved" if mm < 0 else "perfect" if mm == 0 else
+                          "near_perfect" if mm <= near_perfect else "not_conserved")
+        if h.empty:
+            perfect = total = animal_only = 0
+        else:
+            e = h["mismatches"] + h["dna_bulge"] + h["rna_bulge"]
+            perfect = int(((e == 0) & h["pam_class"].map(is_canonical_pam)).sum())
+            total = len(h)
+            animal_only = int((h["matched_site_id"] == "").sum())
+        same = off["animal_same_or_fewer"]
+        rows.append({
+            "guide": g, "on_target_site_id": oid, "human_on_target_sites": len(on), "on_target_ortholog_status": ostat,
+            "on_target_animal_mismatches": mm, "on_target_conserved": status, "animal_perfect_sites": perfect,
+            "human_off_target_sites": len(off), "off_target_mapped": int((off["ortholog_status"] != "not_mapped").sum()),
+            "off_target_same_or_fewer": int((same == 1).sum()), "off_target_weaker_or_absent": int((same == 0).sum()),
+            "animal_sites": total, "animal_only_sites": animal_only,
+        })
+    df = pd.DataFrame(rows)
+    df["on_target_animal_mismatches"] = pd.array(df["on_target_animal_mismatches"], dtype="Int64")
+    return df

@@ -1,0 +1,164 @@
+"""Bilingual (Chinese / English) strings of the evidence report.
+
+Every string a reader sees comes in both languages; :func:`t` returns the pair. Titles of the
+report sections ER-00 ... ER-17 follow section 4 of the guidance analysis (``report_outline.tsv``);
+the Chinese titles are ours.
+"""
+
+from __future__ import annotations
+
+#: the five guidance seed files (titles per section 1 of requirements.md; issuers/dates partly from
+#: external checks of the CDE notices, as stated there)
+SEEDS = {
+    "000": {"file": "000_b2acee319bd1d3c3.txt", "zh": "《细胞和基因治疗产品临床相关沟通交流技术指导原则》",
+            "en": "Technical Guideline for Clinical-Related Communication on Cell and Gene Therapy Products "
+                  "(CDE, 2023)"},
+    "001": {"file": "001_dc9a5859bdfaf918.txt", "zh": "《免疫细胞治疗产品临床试验技术指导原则（试行）》",
+            "en": "Technical Guideline for Clinical Trials of Immune Cell Therapy Products (Trial) (CDE, 2021)"},
+    "002": {"file": "002_f54b71d814a285cf.txt", "zh": "基因治疗新技术临床研究技术指引（文件无标题）",
+            "en": "Technical guide for clinical research on new gene-therapy technologies (untitled in the file; "
+                  "non-registration research-filing track, late 2025)"},
+    "003": {"file": "003_dde8682a6f3e818a.txt", "zh": "《国内外细胞与基因治疗产品监管科学的研究进展》",
+            "en": "Progress in Regulatory Science for Cell and Gene Therapy Products (review article; context only)"},
+    "004": {"file": "004_c557336a4a7fc4da.txt", "zh": "《基因修饰细胞治疗产品非临床研究技术指导原则（试行）》",
+            "en": "Technical Guideline for Nonclinical Research on Genetically Modified Cell Therapy Products "
+                  "(Trial) (CDE, 2021)"},
+}
+
+SECTION_TITLES_ZH = {
+    "ER-00": "封面、范围与适用性",
+    "ER-01": "受试物与样本来源",
+    "ER-02": "方法、验证、灵敏度与生物信息学稳健性",
+    "ER-03": "基因编辑脱靶位点预测（计算机分析）",
+    "ER-04": "脱靶验证：深度测序与全基因组测序比对；在靶编辑效率",
+    "ER-05": "种属、模型与细胞类型相关性",
+    "ER-06": "载体整合位点分析与克隆性",
+    "ER-07": "载体拷贝数、基因组拷贝与转导效率",
+    "ER-08": "复制型病毒（RCL/RCR/RCV）与重组",
+    "ER-09": "TCR交叉反应性、HLA与错配",
+    "ER-10": "CAR/TCR靶点相关毒性与脱靶毒性",
+    "ER-11": "生物分布、持续性、暴露、脱落与生殖系",
+    "ER-12": "其他可计算的安全性项目",
+    "ER-13": "非临床综合风险评估及临床意义",
+    "ER-14": "由非临床发现支持的临床监测及暂停/终止触发条件",
+    "ER-15": "长期随访计划支持",
+    "ER-16": "数据完整性、可追溯性、GLP状态与质量保证",
+    "ER-17": "申报资料与沟通交流对照",
+}
+
+ANALYSIS_TITLES = {
+    "offtarget": ("Gene-editing off-target prediction (in silico)", "基因编辑脱靶位点预测（计算机分析）", "ER-03"),
+    "sitecheck": ("Off-target verification: WGS and deep-sequencing comparison of edited vs control cells",
+                  "脱靶验证：编辑细胞与对照细胞的全基因组测序及深度测序比对", "ER-04"),
+    "integration": ("Vector integration sites and clonality", "载体整合位点与克隆性", "ER-06"),
+    "tcr": ("TCR cross-reactivity", "TCR交叉反应性", "ER-09"),
+}
+
+STATUS_LABELS = {
+    "computed": ("Computed", "已计算"),
+    "not_applicable": ("Not applicable", "不适用"),
+    "failed": ("Failed", "运行失败"),
+    "missing_input": ("Input missing", "缺少输入"),
+}
+
+LEVEL_LABELS = {
+    "pass": ("Pass", "通过"),
+    "attention": ("Attention", "需关注"),
+    "fail": ("Fail", "不通过"),
+    "inconclusive": ("Inconclusive", "无法判定"),
+    "info": ("Information", "信息"),
+    "not_applicable": ("Not applicable", "不适用"),
+    "failed": ("Analysis failed", "分析失败"),
+    "missing_input": ("Input missing", "缺少输入"),
+}
+
+#: traceability statuses (key -> (en, zh))
+TRACE_LABELS = {
+    "computed": ("Computed here", "本报告计算"),
+    "imported": ("Imported", "导入结果"),
+    "narrative": ("Narrative needed from the sponsor", "需申请人提供论述"),
+    "not_applicable": ("Not applicable to this product", "不适用于本产品"),
+    "not_computed": ("Analysis failed / input missing", "分析失败/缺少输入"),
+    "context": ("Context only (review article)", "仅供参考（综述文章）"),
+}
+
+MODALITY_LABELS = {
+    "ex_vivo_gene_modified_cells": ("ex vivo gene-modified cells", "体外基因修饰细胞"),
+    "in_vivo_gene_therapy": ("in vivo gene therapy", "体内基因治疗"),
+    "gene_edited_cells": ("gene-edited cells", "基因编辑细胞"),
+    "car_t": ("CAR-T", "CAR-T"),
+    "tcr_t": ("TCR-T", "TCR-T"),
+    "ips_derived": ("iPS-derived cells", "诱导多能干细胞来源细胞"),
+}
+
+TRACK_LABELS = {
+    "nmpa_ind": ("NMPA IND (drug registration)", "国家药监局临床试验申请（药品注册）"),
+    "clinical_research_filing": ("Clinical-research filing (non-registration)", "临床研究备案（非注册）"),
+}
+
+IMPORT_KINDS = {
+    "vcn": ("Vector copy number (VCN)", "载体拷贝数（VCN）", "ER-07"),
+    "transduction": ("Transduction efficiency", "转导效率", "ER-07"),
+    "rcv": ("Replication-competent virus (RCV)", "复制型病毒（RCV）", "ER-08"),
+    "allo_hla": ("Allo-HLA cross-reactivity screening", "HLA交叉反应性（同种异体）筛选", "ER-09"),
+    "affinity": ("TCR affinity", "TCR亲和力", "ER-09"),
+    "biodistribution": ("Biodistribution", "生物分布", "ER-11"),
+    "other": ("Other imported result", "其他导入结果", "ER-12"),
+}
+
+UI = {
+    "title": ("Genomic safety evidence report", "基因组安全性证据报告"),
+    "contents": ("Contents", "目录"),
+    "lang_button": ("Language: 中文 + English", "语言：中文 + English"),
+    "cover": ("Cover and scope", "封面与范围"),
+    "summary": ("Summary of findings", "结果摘要"),
+    "product": ("Product", "产品"),
+    "sponsor": ("Sponsor", "申请人"),
+    "modality": ("Modality", "产品类型"),
+    "track": ("Regulatory track", "监管路径"),
+    "vector": ("Vector", "载体"),
+    "run_id": ("Run ID", "运行编号"),
+    "commit": ("Pipeline commit", "流程版本（git提交）"),
+    "generated": ("Report generated", "报告生成时间"),
+    "guidance": ("Applicable guidance", "适用的指导原则"),
+    "analysis": ("Analysis", "分析"),
+    "verdict": ("Verdict", "结论"),
+    "status": ("Status", "状态"),
+    "key_figures": ("Key figures", "关键数据"),
+    "methods": ("Methods", "方法"),
+    "parameters": ("Parameters", "参数"),
+    "tables": ("Tables", "表格"),
+    "figures": ("Figures", "图"),
+    "requirements_answered": ("Requirements answered", "对应的要求"),
+    "reason": ("Reason", "原因"),
+    "download_csv": ("Download CSV", "下载CSV"),
+    "rows_shown": ("rows shown; the CSV download holds all", "行已显示；CSV下载包含全部"),
+    "of": ("of", "/"),
+    "sort_hint": ("Click a column header to sort.", "点击列标题排序。"),
+    "performance": ("Method performance", "方法性能"),
+    "metric": ("Metric", "指标"),
+    "value": ("Value", "数值"),
+    "reference": ("Reference", "参照"),
+    "source": ("Source", "来源"),
+    "imported": ("Imported results (declared by the sponsor)", "导入结果（申请人申报）"),
+    "glp": ("GLP", "GLP"),
+    "study": ("Study", "研究编号"),
+    "file": ("File", "文件"),
+    "limit": ("Declared limit", "申报限值"),
+    "note": ("Note", "备注"),
+    "ltfu": ("Long-term follow-up tier", "长期随访分级"),
+    "traceability": ("Traceability matrix", "可追溯性矩阵"),
+    "provenance": ("Provenance", "数据来源与可追溯性"),
+    "audit": ("Audit: exclusions", "审计：排除项"),
+    "narrative_sections": ("Sections for the sponsor's narrative", "需申请人撰写的章节"),
+    "filter": ("Filter", "筛选"),
+    "all": ("all", "全部"),
+    "none_declared": ("None declared.", "未申报。"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "unknown": ("sponsor to state", "申请人待说明"),
+}
+
+
+def t(key: str) -> tuple[str, str]:
+    return UI[key]

@@ -1,0 +1,334 @@
+"""Per-site read classification from coordinate-sorted, indexed BAM/CRAM files (WGS-style input).
+
+For each candidate site and sample, every read overlapping the quantification window (see
+:mod:`cgtsafe.sitecheck.sites`; 0-based half-open ``[window_start, window_end)``) goes through these
+filters, in this order (the first that applies is the reason it is excluded):
+
+``unmapped`` (0x4), ``secondary`` (0x100), ``supplementary`` (0x800), ``qc_fail`` (0x200),
+``duplicate`` (0x400), ``mate_unmapped`` (paired 0x1 with 0x8), ``low_mapq`` (MAPQ < ``min_mapq``),
+``not_spanning`` (the aligned part of the read does not cover the whole window: ``reference_start >
+window_start`` or ``reference_end < window_end``; a deletion spanning the window counts as covering it),
+``overlapping_mate`` (both mates of a fragment span the window: the fragment is counted once, using
+read 1 (0x40); the other mate is excluded with this reason).
+
+Each counted fragment is classified as
+
+``indel``              an insertion or deletion of the CIGAR overlaps the window. Overlap is decided on
+                       the *equivalence span* of the event: a deletion of ``ref[s:e)`` or an insertion
+                       at point ``p`` that can be shifted along a repeat without changing the read
+                       sequence counts if any of its equivalent placements overlaps the window, so the
+                       result does not depend on the aligner's left/right placement. An insertion at
+                       point ``p`` (between ref ``p-1`` and ``p``) overlaps when ``window_start <= p <=
+                       window_end``; a deletion ``[s, e)`` when ``s < window_end`` and ``e > window_start``.
+``substitution_only``  no indel, but at least one base inside the window differs from the reference,
+                       with base quality >= ``min_baseq`` and neither base ``N``
+``unmodified``         otherwise.
+
+The same classifier (:func:`classify_events`) is used for amplicon reads (:mod:`.amplicon`).
+Output: one row per site (see :data:`COUNT_COLUMNS`), coordinates 0-based half-open.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from cgtsafe.errors import InputError
+from cgtsafe.sitecheck.sites import Site
+
+UNMODIFIED, INDEL, SUBSTITUTION = 0, 1, 2
+CLASSES = ("unmodified", "indel", "substitution_only")
+EXCLUSION_REASONS = ("unmapped", "secondary", "supplementary", "qc_fail", "duplicate", "mate_unmapped",
+                     "low_mapq", "not_spanning", "overlapping_mate")
+COUNT_COLUMNS = ("sample", "assay", "site_id", "chrom", "window_start", "window_end", "reads",
+                 *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS))
+#: reference bases fetched on each side of the window to find the equivalence span of indels
+REF_PAD = 400
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+# ----------------------------------------------------------------------------------------------
+# classification (shared with the amplicon path)
+
+
+def deletion_span(ref: bytes, s: int, e: int) -> tuple[int, int]:
+    """Leftmost start and rightmost end of all placements of the deletion ``ref[s:e)`` (local coords)."""
+    ls, le = s, e
+    while ls > 0 and le - 1 < len(ref) and ref[ls - 1] == ref[le - 1]:
+        ls -= 1
+        le -= 1
+    rs, re_ = s, e
+    while re_ < len(ref) and ref[rs] == ref[re_]:
+        rs += 1
+        re_ += 1
+    return ls, re_
+
+
+def insertion_span(ref: bytes, p: int, ins: bytes) -> tuple[int, int]:
+    """Leftmost and rightmost insertion point equivalent to inserting ``ins`` before ``ref[p]``."""
+    if not ins:
+        return p, p
+    x = ins
+    lp = p
+    while lp > 0 and lp - 1 < len(ref) and ref[lp - 1] == x[-1]:
+        x = x[-1:] + x[:-1]
+        lp -= 1
+    x = ins
+    rp = p
+    while rp < len(ref) and ref[rp] == x[0]:
+        x = x[1:] + x[:1]
+        rp += 1
+    return lp, rp
+
+
+def classify_events(deletions, insertions, n_subs: int, ws: int, we: int, ref: bytes) -> int:
+    """Class of one read from its events, all in the local coordinates of ``ref``.
+
+    ``deletions``: ``[(s, e), ...]`` deleted ``ref[s:e)``; ``insertions``: ``[(p, bases), ...]``
+    inserted before ``ref[p]``; ``n_subs``: substitutions already counted inside the window.
+    """
+    for s, e in deletions:
+        if s < we and e > ws:
+            return INDEL
+        if e < ws - REF_PAD // 2 or s > we + REF_PAD // 2:
+            continue
+        ls, re_ = deletion_span(ref, s, e)
+        if ls < we and re_ > ws:
+            return INDEL
+    for p, ins in insertions:
+        if ws <= p <= we:
+            return INDEL
+        if p < ws - REF_PAD // 2 or p > we + REF_PAD // 2:
+            continue
+        lp, rp = insertion_span(ref, p, ins)
+        if lp <= we and rp >= ws:
+            return INDEL
+    return SUBSTITUTION if n_subs else UNMODIFIED
+
+
+# ----------------------------------------------------------------------------------------------
+# input checks
+
+
+def open_alignment(path: str | Path, reference: str | Path | None = None):
+    """Open a BAM/CRAM, checking existence, EOF marker (truncation) and index; one-line errors."""
+    import pysam
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("alignment file not found", path=path)
+    name = path.name.lower()
+    if name.endswith(".bam"):
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 28))
+            tail = fh.read()
+        if size < 28 or tail != _BGZF_EOF:
+            raise InputError("BAM is truncated or not a BAM (no BGZF end-of-file marker)", path=path)
+    elif not name.endswith(".cram"):
+        raise InputError("expected a .bam or .cram file", path=path)
+    try:
+        kwargs = {"reference_filename": str(reference)} if name.endswith(".cram") and reference else {}
+        af = pysam.AlignmentFile(str(path), "rc" if name.endswith(".cram") else "rb", **kwargs)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot open alignment file ({str(exc).splitlines()[0]})", path=path) from None
+    if not af.has_index():
+        af.close()
+        ext = ".crai" if name.endswith(".cram") else ".bai or .csi"
+        raise InputError(f"alignment index ({ext}) missing; run 'samtools index {path}'", path=path)
+    return af
+
+
+def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, bam: str | Path,
+                  reference: str | Path) -> None:
+    """Compare contig names and lengths of the alignment header with the reference FASTA."""
+    common = set(bam_lengths) & set(ref_lengths)
+    if not common:
+        def strip(n):
+            return n[3:] if n.startswith("chr") else n
+        bam_s = {strip(n) for n in bam_lengths}
+        ref_s = {strip(n) for n in ref_lengths}
+        if bam_s & ref_s:
+            b = sorted(bam_lengths)[0]
+            r = sorted(ref_lengths)[0]
+            raise InputError(f"contig names differ by a 'chr' prefix: alignment has e.g. {b!r}, reference "
+                             f"{Path(reference).name} has e.g. {r!r}", path=bam)
+        raise InputError(f"no contig in common with reference {Path(reference).name} "
+                         f"(alignment has e.g. {sorted(bam_lengths)[:3]}, reference {sorted(ref_lengths)[:3]})",
+                         path=bam)
+    for name in sorted(common):
+        if bam_lengths[name] != ref_lengths[name]:
+            raise InputError(f"contig {name!r} is {bam_lengths[name]} bp in the alignment header but "
+                             f"{ref_lengths[name]} bp in reference {Path(reference).name} (different genome "
+                             "build, e.g. hg19 vs hg38?)", path=bam)
+
+
+def check_sites_on_contigs(sites: list[Site], bam_lengths: dict[str, int], *, bam, sites_path="sites") -> None:
+    for s in sites:
+        if s.chrom not in bam_lengths:
+            raise InputError(f"site {s.site_id} is on contig {s.chrom!r}, which is absent from the alignment "
+                             f"header ({len(bam_lengths)} contigs)", path=bam)
+
+
+class Reference:
+    """Random access to reference bases (pysam.FastaFile when indexable, else in memory)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._fa = None
+        self._mem = None
+        try:
+            import pysam
+
+            self._fa = pysam.FastaFile(self.path)
+        except (OSError, ValueError):
+            from cgtsafe.io.fasta import read_fasta
+
+            self._mem = read_fasta(self.path)
+
+    def lengths(self) -> dict[str, int]:
+        if self._fa is not None:
+            return dict(zip(self._fa.references, self._fa.lengths))
+        return {k: len(v) for k, v in self._mem.items()}
+
+    def fetch(self, chrom: str, start: int, end: int) -> bytes:
+        start = max(0, start)
+        if self._fa is not None:
+            return self._fa.fetch(chrom, start, end).upper().encode()
+        return self._mem[chrom][start:end].upper()
+
+
+# ----------------------------------------------------------------------------------------------
+# per-site counting
+
+
+def _count_site(af, ref: Reference, site: Site, flank: int, min_mapq: int, min_baseq: int,
+                contig_len: int) -> dict:
+    ws, we = site.window(flank)
+    we = min(we, contig_len)
+    off = max(0, ws - REF_PAD)
+    refseq = ref.fetch(site.chrom, off, min(contig_len, we + REF_PAD))
+    lws, lwe = ws - off, we - off
+    excl = dict.fromkeys(EXCLUSION_REASONS, 0)
+    candidates: dict[str, list] = {}
+    for read in af.fetch(site.chrom, ws, we):
+        flag = read.flag
+        if flag & 0x4:
+            excl["unmapped"] += 1
+            continue
+        if flag & 0x100:
+            excl["secondary"] += 1
+            continue
+        if flag & 0x800:
+            excl["supplementary"] += 1
+            continue
+        if flag & 0x200:
+            excl["qc_fail"] += 1
+            continue
+        if flag & 0x400:
+            excl["duplicate"] += 1
+            continue
+        if flag & 0x1 and flag & 0x8:
+            excl["mate_unmapped"] += 1
+            continue
+        if read.mapping_quality < min_mapq:
+            excl["low_mapq"] += 1
+            continue
+        if read.reference_start > ws or read.reference_end < we:
+            excl["not_spanning"] += 1
+            continue
+        candidates.setdefault(read.query_name, []).append(read)
+    counts = [0, 0, 0]
+    for reads in candidates.values():
+        if len(reads) > 1:
+            reads.sort(key=lambda r: (0 if r.flag & 0x40 else 1, r.reference_start))
+            excl["overlapping_mate"] += len(reads) - 1
+        counts[_classify_read(reads[0], refseq, off, lws, lwe, min_baseq)] += 1
+    row = {"site_id": site.site_id, "chrom": site.chrom, "window_start": ws, "window_end": we,
+           "reads": sum(counts)}
+    row.update(dict(zip(CLASSES, counts)))
+    row.update({f"excluded_{k}": v for k, v in excl.items()})
+    return row
+
+
+def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq: int) -> int:
+    rp = read.reference_start - off
+    qp = 0
+    dels: list[tuple[int, int]] = []
+    ins: list[tuple[int, bytes]] = []
+    n_subs = 0
+    seq = None
+    quals = None
+    for op, ln in read.cigartuples:
+        if op in (0, 7, 8):
+            a = max(rp, lws)
+            b = min(rp + ln, lwe)
+            if a < b:
+                if seq is None:
+                    seq = read.query_sequence.encode()
+                    quals = read.query_qualities
+                for r in range(a, b):
+                    q = qp + r - rp
+                    base = seq[q]
+                    rb = refseq[r] if 0 <= r < len(refseq) else 78
+                    if base != rb and base != 78 and rb != 78 and (quals is None or quals[q] >= min_baseq):
+                        n_subs += 1
+            rp += ln
+            qp += ln
+        elif op == 1:
+            if seq is None:
+                seq = read.query_sequence.encode()
+                quals = read.query_qualities
+            ins.append((rp, seq[qp:qp + ln]))
+            qp += ln
+        elif op in (2, 3):
+            dels.append((rp, rp + ln))
+            rp += ln
+        elif op == 4:
+            qp += ln
+    return classify_events(dels, ins, n_subs, lws, lwe, refseq)
+
+
+def _worker(args) -> list[dict]:
+    bam, reference, sites, flank, min_mapq, min_baseq = args
+    af = open_alignment(bam, reference)
+    ref = Reference(reference)
+    lengths = dict(zip(af.references, af.lengths))
+    try:
+        return [_count_site(af, ref, s, flank, min_mapq, min_baseq, lengths[s.chrom]) for s in sites]
+    except OSError as exc:
+        raise InputError(f"error while reading alignments ({str(exc).splitlines()[0]}); file truncated or "
+                         "corrupt?", path=bam) from None
+    finally:
+        af.close()
+
+
+def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, sample: str, flank: int = 5,
+                 min_mapq: int = 20, min_baseq: int = 20, threads: int = 1, assay: str = "wgs") -> pd.DataFrame:
+    """Count read classes per site for one sample. Checks the inputs first (contigs, index, sites)."""
+    af = open_alignment(bam, reference)
+    bam_lengths = dict(zip(af.references, af.lengths))
+    af.close()
+    ref = Reference(reference)
+    check_contigs(bam_lengths, ref.lengths(), bam=bam, reference=reference)
+    check_sites_on_contigs(sites, bam_lengths, bam=bam)
+    threads = max(1, int(threads))
+    n_chunks = threads * 4 if threads > 1 and len(sites) > 200 else 1
+    size = -(-len(sites) // n_chunks) if sites else 1
+    chunks = [sites[i:i + size] for i in range(0, len(sites), size)]
+    jobs = [(str(bam), str(reference), c, flank, min_mapq, min_baseq) for c in chunks]
+    if n_chunks == 1:
+        rows = [r for j in jobs for r in _worker(j)]
+    else:
+        with ProcessPoolExecutor(max_workers=threads) as ex:
+            rows = [r for part in ex.map(_worker, jobs) for r in part]
+    df = pd.DataFrame(rows)
+    if df.empty:
+        df = pd.DataFrame(columns=[c for c in COUNT_COLUMNS if c not in ("sample", "assay")])
+    df.insert(0, "assay", assay)
+    df.insert(0, "sample", sample)
+    return df[list(COUNT_COLUMNS)]

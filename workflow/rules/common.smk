@@ -1,0 +1,59 @@
+# Shared set-up: config validation (one-line errors, before any job runs) and helpers.
+import datetime
+import os
+import sys
+from pathlib import Path
+
+# Run the checkout's own package in every job (pip install or `--sdm conda` alike).
+SRC_DIR = str(Path(workflow.basedir).parent / "src")
+os.environ["PYTHONPATH"] = SRC_DIR + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+sys.path.insert(0, SRC_DIR)
+# With --sdm conda the job's own `python` (from envs/cgtsafe.yaml) runs it; otherwise the interpreter
+# that runs snakemake (e.g. .venv/bin/python), so no PATH set-up is needed.
+_CONDA = any(m.name == "CONDA" for m in workflow.deployment_settings.deployment_method)
+CGTSAFE = "python -m cgtsafe" if _CONDA else f"{sys.executable} -m cgtsafe"
+
+from cgtsafe.config import check_files, validate_config
+from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import open_text_bytes
+
+SCHEMA_DIR = Path(workflow.basedir) / "schemas"
+CONFIG_FILE = workflow.configfiles[-1] if workflow.configfiles else "config"
+RUN_STARTED = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+COMMAND_LINE = " ".join(sys.argv)
+
+
+def _fail(exc):
+    # one line, no traceback, before anything is written to results/
+    sys.stderr.write(f"cgtsafe: error: {exc}\n")
+    sys.exit(2)
+
+
+def _check_fasta_header(key, path):
+    try:
+        with open_text_bytes(path) as fh:
+            first = fh.readline()
+    except (OSError, InputError) as exc:
+        raise InputError(f"key '{key}': cannot read {path!r} ({exc})", path=CONFIG_FILE) from None
+    if not first.startswith(b">"):
+        raise InputError(f"key '{key}': {path!r} is not a FASTA file (expected a '>' header on line 1)",
+                         path=CONFIG_FILE)
+
+
+try:
+    validate_config(config, path=CONFIG_FILE, schema_dir=SCHEMA_DIR)
+    check_files(config, ["reference.genome", "reference.genes", "reference.genes_of_concern"], path=CONFIG_FILE)
+    _check_fasta_header("reference.genome", config["reference"]["genome"])
+except InputError as exc:
+    _fail(exc)
+
+
+def enabled(section):
+    return bool(config.get(section, {}).get("enabled", False))
+
+
+def summary_path(analysis):
+    return f"results/{analysis}/summary.json"
+
+
+ANALYSES = ["offtarget", "sitecheck", "integration", "tcr"]
