@@ -18,7 +18,9 @@ from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import open_text_bytes
 
 SCHEMA_DIR = Path(workflow.basedir) / "schemas"
-CONFIG_FILE = workflow.configfiles[-1] if workflow.configfiles else "config"
+# the file the user named with --configfile (it overrides the default config/config.yaml), else the default
+_CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
+CONFIG_FILE = str(_CLI_CONFIGS[-1] if _CLI_CONFIGS else (workflow.configfiles[-1] if workflow.configfiles else "config"))
 RUN_STARTED = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 COMMAND_LINE = " ".join(sys.argv)
 
