@@ -53,6 +53,11 @@ def main(argv=None) -> int:
         mod = importlib.import_module(f"testdata.{step}")
         mod.generate(out, ctx)
         print(f"{step}: {time.time() - t1:.1f}s", file=sys.stderr)
+    readme = (HERE / "testdata" / "README.template.md").read_text()
+    others = sorted(p.parent.name for p in out.glob("*/README.md"))
+    if others:
+        readme += "\n## Other folders\n" + "".join(f"- [{d}/]({d}/README.md)\n" for d in others)
+    (out / "README.md").write_text(readme)
     (out / "MANIFEST.sha256").write_text(manifest(out))
     print(f"test data written to {out} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0

@@ -36,3 +36,12 @@ def test_every_schema_key_has_description_or_default(repo):
     bad = [k for k, sub in walk(schema) if "description" not in sub and "default" not in sub
            and k not in {"product", "reference"}]
     assert not bad, f"schema keys with neither description nor default: {bad}"
+
+
+def test_config_readme_up_to_date(repo):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(repo / "scripts" / "build_config_readme.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
