@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "cgtsafe.report.cli",
     "cgtsafe.provenance",
     "cgtsafe.config",
+    "cgtsafe.validation",
 )
 
 

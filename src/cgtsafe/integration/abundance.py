@@ -29,7 +29,7 @@ import pandas as pd
 ABUNDANCE_METHODS = ("sonic", "fragments", "umi")
 
 
-def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_iter: int = 5000,
+def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_iter: int = 2000,
                    tol: float = 1e-9) -> tuple[np.ndarray, list, dict]:
     """EM/ML clone-abundance estimate from fragment lengths.
 
@@ -59,6 +59,7 @@ def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_
     # phi is per bin; the probability of one exact length inside the bin is phi_b / length_bin
     converged = False
     it = 0
+    n_obs = theta.copy()
     for it in range(1, max_iter + 1):
         lam = theta[site_codes] * phi[cat_codes] / length_bin
         e = np.where(lam > 1e-12, lam / -np.expm1(-np.maximum(lam, 1e-300)), 1.0)
@@ -67,6 +68,8 @@ def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_
         new_phi /= new_phi.sum()
         delta = np.max(np.abs(new_theta - theta) / np.maximum(theta, 1.0))
         theta, phi = new_theta, new_phi
+        if np.max(theta / n_obs) > 1e4:  # diverging: a site saw (nearly) every length category
+            break
         if delta < tol:
             converged = True
             break
@@ -107,13 +110,19 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
         label = list(zip(grp["chrom"], grp["site_position"], grp["strand"]))
         codes, uniq = pd.factorize(pd.Series(label, dtype=object), sort=False)
         theta, labels, info = estimate_sonic(codes, grp["length"].to_numpy(), length_bin=length_bin)
-        est = {uniq[int(k)]: float(t) for k, t in zip(labels, theta)}
         m = out["sample"] == sample
-        out.loc[m, "sonic"] = [est[(c, p, s)] for c, p, s in zip(out.loc[m, "chrom"], out.loc[m, "site_position"],
-                                                                   out.loc[m, "strand"])]
-        if not info["converged"]:
-            exclusions.append({"what": f"sonic estimate of sample {sample}", "count": 0,
-                               "reason": f"EM did not converge in {info['iterations']} iterations; last values used"})
+        if info["converged"]:
+            est = {uniq[int(k)]: float(t) for k, t in zip(labels, theta)}
+            out.loc[m, "sonic"] = [est[(c, p, s)] for c, p, s in
+                                   zip(out.loc[m, "chrom"], out.loc[m, "site_position"], out.loc[m, "strand"])]
+        else:
+            # typically too few sites to estimate the length distribution (the ML estimate diverges)
+            out.loc[m, "sonic"] = out.loc[m, "fragments"].astype(float)
+            if method == "sonic":
+                exclusions.append({"what": f"sonic estimate of sample {sample}", "count": int(m.sum()),
+                                   "reason": f"EM did not converge in {info['iterations']} iterations (too few "
+                                             "sites or fragment lengths to estimate the length distribution); "
+                                             "unique shear sites used as abundance"})
     if method == "fragments":
         out["abundance"] = out["fragments"].astype(float)
     elif method == "sonic":

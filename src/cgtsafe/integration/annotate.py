@@ -93,3 +93,27 @@ class SiteAnnotator:
         extra = pd.DataFrame([ann[k] for k in zip(df[chrom], df[position], df[strand])],
                              columns=list(ANNOTATION_COLUMNS), index=df.index)
         return pd.concat([df, extra], axis=1)
+
+
+def load_gene_annotator(path, *, max_span_ratio: float = 10.0) -> GeneAnnotator:
+    """GeneAnnotator from a GTF / genePred / refGene file, or from an ISAnalytics refGenes table.
+
+    ISAnalytics refGenes tables (``name2 chrom strand min_txStart max_txEnd ... average_TxLen``) hold
+    one row per symbol and chromosome; for multi-copy genes (e.g. MIR4454 on chr5) the min/max span
+    covers tens of Mb and would swallow every site. Rows whose span exceeds ``max_span_ratio`` x their
+    average transcript length are therefore dropped for annotation (they are kept for CIS lengths).
+    """
+    from cgtsafe.io.annotation import _open, read_transcripts
+
+    transcripts = read_transcripts(path)
+    with _open(path) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+    if "average_TxLen" in header and "min_txStart" in header:
+        from cgtsafe.io.tables import read_table
+
+        df = read_table(path, required=("name2", "chrom", "min_txStart", "max_txEnd", "average_TxLen"))
+        span = pd.to_numeric(df["max_txEnd"]) - pd.to_numeric(df["min_txStart"])
+        avg = pd.to_numeric(df["average_TxLen"], errors="coerce").fillna(0).clip(lower=1)
+        bad = set(zip(df.loc[span > max_span_ratio * avg, "name2"], df.loc[span > max_span_ratio * avg, "chrom"]))
+        transcripts = [t for t in transcripts if (t.gene, t.chrom) not in bad]
+    return GeneAnnotator(transcripts)

@@ -9,6 +9,12 @@ chromosome (strand ignored; distance = last minus first position of the group). 
 window) qualifies; qualifying windows that share sites are merged into one CIS region. A region's
 ``order`` is its number of sites; its genes are the nearest genes of its sites.
 
+Chance expectation: on a small genome or with many sites, windows fill by chance. When random
+control sites are given (``match_id`` as written by the enrichment step, ``k`` per site),
+:func:`background_cis` splits them into ``k`` replicate sets the size of the real set and counts
+the CIS regions each would give (``cis_background.tsv``); the summary compares the real count with
+this background.
+
 Gene-frequency outlier test (as documented for ISAnalytics ``CIS_grubbs``, after Biffi et al. 2011
 Blood 117:5332): each site is assigned to its nearest gene; for every hit gene with length
 ``L`` (bp, ``average_TxLen`` of the ISAnalytics refGenes table, else the gene span) extended by
@@ -74,6 +80,22 @@ def window_cis(sites: pd.DataFrame, windows: dict[int, int] | None = None) -> pd
     return out
 
 
+def background_cis(controls: pd.DataFrame, windows: dict[int, int] | None = None) -> pd.DataFrame:
+    """CIS regions found in each replicate set of random controls (``replicate``, ``n_sites``, ``n_regions``,
+    ``max_order``)."""
+    cols = ["replicate", "n_sites", "n_regions", "max_order"]
+    if controls.empty:
+        return pd.DataFrame(columns=cols)
+    c = controls.copy()
+    c["replicate"] = c.groupby("match_id", sort=False).cumcount() + 1
+    rows = []
+    for r, grp in c.groupby("replicate", sort=True):
+        reg = window_cis(grp, windows)
+        rows.append({"replicate": int(r), "n_sites": int(len(grp)), "n_regions": int(len(reg)),
+                     "max_order": int(reg["order"].max()) if len(reg) else 0})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def read_gene_lengths(transcripts) -> dict[str, float]:
     """Gene -> length (bp): span from min start to max end over its transcripts."""
     spans: dict[str, list[int]] = {}
@@ -81,6 +103,21 @@ def read_gene_lengths(transcripts) -> dict[str, float]:
         s = spans.setdefault(t.gene, [t.start, t.end])
         s[0], s[1] = min(s[0], t.start), max(s[1], t.end)
     return {g: float(e - s) for g, (s, e) in spans.items()}
+
+
+def grubbs_t_p(g, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Student t and one-sided unadjusted p of Grubbs statistics ``g`` (high side) in a sample of ``n``.
+
+    ``n * p`` is the Bonferroni p-value; at the tabulated one-sided critical value (e.g. G = 2.176 for
+    n = 10, alpha 0.05) ``n * p == alpha``. Statistics <= 0 get p = 1.
+    """
+    g = np.asarray(g, dtype=float)
+    g2 = np.minimum(g * g, (n - 1) ** 2 / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt(n * (n - 2) * g2 / ((n - 1) ** 2 - n * g2))
+    p = np.where(g > 0, stats.t.sf(t, n - 2), 1.0)
+    p = np.where(np.isinf(t) & (g > 0), 0.0, p)
+    return t, p
 
 
 def grubbs_cis(sites: pd.DataFrame, gene_length: dict[str, float], *, flank: int = 100_000,
@@ -108,12 +145,7 @@ def grubbs_cis(sites: pd.DataFrame, gene_length: dict[str, float], *, flank: int
         sd = x.std(ddof=1)
         if sd > 0:
             zz = (x - x.mean()) / sd
-            gmax2 = (N - 1) ** 2 / N
-            g2 = np.minimum(zz * zz, gmax2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tt = np.sqrt(N * (N - 2) * g2 / ((N - 1) ** 2 - N * g2))
-            pp = np.where(zz > 0, stats.t.sf(tt, N - 2), 1.0)
-            pp = np.where(np.isinf(tt) & (zz > 0), 0.0, pp)
+            tt, pp = grubbs_t_p(zz, N)
             z[tested], t[tested], p[tested] = zz, np.where(zz > 0, tt, -tt), pp
         else:
             z[tested], t[tested], p[tested] = 0.0, 0.0, 1.0

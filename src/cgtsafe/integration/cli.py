@@ -1,5 +1,241 @@
-"""Command-line sub-commands of `cgtsafe integration` (thin layer; the science lives in the sibling modules)."""
+"""Command-line sub-commands of `cgtsafe integration` (thin layer; the science lives in the sibling modules).
+
+Fragments -> evidence (this file's ``add_evidence_parsers``):
+
+``from-fragments``  fragments -> ``sites.tsv`` + ``clonality.tsv``
+``enrichment``      sites -> matched random controls + ``enrichment.tsv``
+``cis``             sites -> ``cis_regions.tsv`` (window rule) + ``cis_genes.tsv`` (gene outlier test)
+``longitudinal``    sites + sample sheet -> trajectories, expansion, ISAnalytics matrix, figures
+``summarize``       all of the above -> ``summary.json``
+
+Reads -> fragments sub-commands come from ``add_reads_parsers`` (if the reads module provides it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 def register(sub) -> None:
-    """Add the `integration` sub-commands (filled in by the integration implementation)."""
+    """Add the ``integration`` parser with its sub-commands."""
+    p = sub.add_parser("integration", help="vector integration sites: fragments, clones, clonality, genes of concern")
+    s = p.add_subparsers(dest="integration_command", metavar="STEP")
+    s.required = True
+    add_evidence_parsers(s)
+    add_reads = globals().get("add_reads_parsers")  # defined in this file by the reads->fragments part
+    if add_reads is not None:
+        add_reads(s)
+
+
+def _floats(text: str) -> list[float]:
+    from cgtsafe.errors import InputError
+
+    try:
+        return [float(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in _floats(text)]
+
+
+def _common(p, *, genes: bool = True) -> None:
+    if genes:
+        p.add_argument("--genes", required=True, help="gene annotation: GTF or UCSC genePred/refGene")
+        p.add_argument("--genes-of-concern", default=None,
+                       help="TSV with a gene_symbol column (default: list shipped with cgtsafe)")
+        p.add_argument("--goc-windows", default="50000,100000", type=_ints,
+                       help="windows (bp) around genes of concern, comma-separated [50000,100000]")
+
+
+def add_evidence_parsers(s) -> None:
+    p = s.add_parser("from-fragments", help="fragments table -> sites.tsv and clonality.tsv")
+    p.add_argument("--fragments", required=True,
+                   help="TSV: sample chrom position strand breakpoint [umi reads] (positions 1-based)")
+    _common(p)
+    p.add_argument("--samples", default=None,
+                   help="sample sheet (sample subject timepoint [cell_type timepoint_days]); "
+                        "without it all samples are one subject")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--merge-distance", type=int, default=5, help="merge junctions within this many bp [5]")
+    p.add_argument("--abundance", choices=("sonic", "fragments", "umi"), default="sonic",
+                   help="clone size measure [sonic]")
+    p.add_argument("--length-bin", type=int, default=10, help="fragment-length bin (bp) of the sonic model [10]")
+    p.add_argument("--dominance", type=_floats, default=[0.05, 0.10, 0.20],
+                   help="dominance thresholds (fractions), comma-separated [0.05,0.1,0.2]")
+    p.set_defaults(func=_from_fragments)
+
+    p = s.add_parser("enrichment", help="sites vs matched random controls: in gene, near TSS, near genes of concern")
+    p.add_argument("--sites", required=True)
+    p.add_argument("--genome", required=True, help="reference FASTA (controls are drawn from its non-N bases)")
+    _common(p)
+    p.add_argument("--per-site", type=int, default=3, help="random controls per site [3]")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tss-window", type=int, default=5000, help="near-TSS window (bp) [5000]")
+    p.add_argument("--out", required=True, help="enrichment table (TSV)")
+    p.add_argument("--controls-out", required=True, help="annotated random controls (TSV)")
+    p.set_defaults(func=_enrichment)
+
+    p = s.add_parser("cis", help="common integration sites: window rule and per-gene outlier test")
+    p.add_argument("--sites", required=True)
+    p.add_argument("--genes", required=True,
+                   help="annotation for gene lengths: GTF/genePred, or ISAnalytics refGenes (average_TxLen)")
+    p.add_argument("--flank", type=int, default=100000, help="bp added to both sides of a gene [100000]")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--controls", default=None,
+                   help="random_controls.tsv of the enrichment step: CIS expected by chance (optional)")
+    p.add_argument("--out-regions", required=True)
+    p.add_argument("--out-genes", required=True)
+    p.add_argument("--out-background", default=None, help="CIS regions in random controls (needs --controls)")
+    p.set_defaults(func=_cis)
+
+    p = s.add_parser("longitudinal", help="clone trajectories, expansion flags, ISAnalytics matrix, figures")
+    p.add_argument("--sites", required=True)
+    p.add_argument("--samples", default=None, help="sample sheet (without it: one time point per sample)")
+    p.add_argument("--threshold", type=float, default=0.05, help="expanding: last share >= this [0.05]")
+    p.add_argument("--fold", type=float, default=2.0, help="expanding: last/first share >= this [2]")
+    p.add_argument("--top-n", type=int, default=10, help="clones drawn in the figures [10]")
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=_longitudinal)
+
+    p = s.add_parser("summarize", help="write results/integration/summary.json")
+    p.add_argument("--dir", required=True, help="directory with the integration tables")
+    p.add_argument("--attrition", default=None, help="attrition.tsv of the read processing (optional)")
+    p.add_argument("--multihits", default=None, help="multihits.tsv of the read processing (optional)")
+    p.add_argument("--fragments", default=None, help="fragments table (listed as input)")
+    p.add_argument("--merge-distance", type=int, default=5)
+    p.add_argument("--abundance", default="sonic")
+    p.add_argument("--dominance", type=_floats, default=[0.05, 0.10, 0.20])
+    p.add_argument("--per-site", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tss-window", type=int, default=5000)
+    p.add_argument("--goc-windows", type=_ints, default=[50000, 100000])
+    p.add_argument("--threshold", type=float, default=0.05)
+    p.add_argument("--fold", type=float, default=2.0)
+    p.add_argument("--flank", type=int, default=100000)
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--genes-of-concern", default=None, help="genes-of-concern TSV (default: shipped list)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_summarize)
+
+
+def _site_annotator(args):
+    from cgtsafe.integration.annotate import SiteAnnotator, load_gene_annotator
+    from cgtsafe.io.annotation import load_genes_of_concern
+
+    return SiteAnnotator(load_gene_annotator(args.genes), load_genes_of_concern(args.genes_of_concern),
+                         windows=args.goc_windows)
+
+
+def _read_sheet(path):
+    from cgtsafe.config import read_sample_sheet
+
+    return read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+
+
+def _from_fragments(args) -> int:
+    from cgtsafe.integration.summarize import run_from_fragments
+
+    sheet = _read_sheet(args.samples) if args.samples else None
+    run_from_fragments(
+        fragments=args.fragments, annotator=_site_annotator(args), out=Path(args.out), sheet=sheet,
+        merge_distance=args.merge_distance, abundance=args.abundance, length_bin=args.length_bin,
+        dominance=args.dominance,
+    )
+    return 0
+
+
+def _enrichment(args) -> int:
+    from cgtsafe.integration.summarize import run_enrichment
+
+    run_enrichment(sites=args.sites, genome=args.genome, annotator=_site_annotator(args), out=args.out,
+                   controls_out=args.controls_out, per_site=args.per_site, seed=args.seed,
+                   tss_window=args.tss_window)
+    return 0
+
+
+def _cis(args) -> int:
+    from cgtsafe.integration.summarize import run_cis
+
+    from cgtsafe.errors import InputError
+
+    if bool(args.controls) != bool(args.out_background):
+        raise InputError("--controls and --out-background go together")
+    run_cis(sites=args.sites, genes=args.genes, flank=args.flank, alpha=args.alpha,
+            out_regions=args.out_regions, out_genes=args.out_genes, controls=args.controls,
+            out_background=args.out_background)
+    return 0
+
+
+def _longitudinal(args) -> int:
+    from cgtsafe.integration.summarize import run_longitudinal
+
+    sheet = _read_sheet(args.samples) if args.samples else None
+    run_longitudinal(sites=args.sites, sheet=sheet, out=Path(args.out), threshold=args.threshold, fold=args.fold,
+                     top_n=args.top_n)
+    return 0
+
+
+def _summarize(args) -> int:
+    from cgtsafe.integration.summarize import run_summarize
+
+    params = {
+        "merge_distance": args.merge_distance, "abundance": args.abundance, "dominance_thresholds": args.dominance,
+        "random_controls_per_site": args.per_site, "seed": args.seed, "tss_window": args.tss_window,
+        "genes_of_concern_windows": args.goc_windows,
+        "expansion": {"threshold": args.threshold, "fold": args.fold},
+        "cis": {"flank": args.flank, "alpha": args.alpha}, "genes_of_concern": args.genes_of_concern,
+    }
+    run_summarize(Path(args.dir), out=args.out, params=params, attrition=args.attrition,
+                  multihits=args.multihits, fragments=args.fragments)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# reads -> fragments (integration part A: layout.py, demux.py, trim.py, align.py, callsites.py)
+
+
+def add_reads_parsers(s) -> None:
+    """``call-sites``: demultiplex, trim, screen and align LM-PCR reads into fragments.tsv."""
+    p = s.add_parser("call-sites", help="reads (I1/R1/R2 FASTQ) -> fragments.tsv, multihits.tsv, attrition.tsv")
+    p.add_argument("--samples", required=True,
+                   help="sample sheet: sample subject timepoint cell_type barcode [linker r1 r2]")
+    p.add_argument("--layout", required=True,
+                   help="read layout: YAML file, or an inline JSON mapping {\"primer\": ...} (primer, ltr_bit, "
+                        "linker, tolerances; docs/config/integration_reads.md)")
+    p.add_argument("--r1", default=None, help="R1 FASTQ(.gz) of a multiplexed run (linker side)")
+    p.add_argument("--r2", default=None, help="R2 FASTQ(.gz) of a multiplexed run (LTR side)")
+    p.add_argument("--i1", default=None, help="I1 FASTQ(.gz) of a multiplexed run (barcode)")
+    p.add_argument("--genome", required=True, help="host genome FASTA (minimap2 index built once per run)")
+    p.add_argument("--vector", default=None, help="vector/plasmid FASTA for the vector screen (recommended)")
+    p.add_argument("--index", default=None, help="optional .mmi path: reused when present, else written")
+    p.add_argument("--threads", type=int, default=1, help="alignment threads [1]")
+    p.add_argument("--out-dir", required=True,
+                   help="writes fragments.tsv, multihits.tsv, attrition.tsv, read_stages.tsv, call_sites_params.json")
+    p.set_defaults(func=_call_sites)
+
+
+def _call_sites(args) -> int:
+    import importlib.metadata
+
+    from cgtsafe import __version__
+    from cgtsafe.errors import InputError
+    from cgtsafe.integration.callsites import call_sites, write_outputs
+    from cgtsafe.integration.layout import read_layout, read_samples
+
+    if args.threads < 1:
+        raise InputError(f"--threads: expected >= 1, got {args.threads}")
+    layout = read_layout(args.layout)
+    samples = read_samples(args.samples, layout)
+    tables = call_sites(samples, layout, genome=args.genome, vector=args.vector, r1=args.r1, r2=args.r2,
+                        i1=args.i1, threads=args.threads, index_path=args.index)
+    params = {"layout": layout.as_dict(), "cgtsafe": __version__, "mappy": importlib.metadata.version("mappy"),
+              "aligner": "minimap2 (mappy) preset sr, paired", "genome": str(args.genome),
+              "vector": str(args.vector or "")}
+    write_outputs(tables, args.out_dir, params)
+    att = tables["attrition"]
+    for row in att.itertuples(index=False):
+        print(f"{row.sample}\tpairs={row.barcode}\tunique_aligned={row.unique_aligned}\tmultihit={row.multihit}"
+              f"\tunique_sites={row.unique_sites}")
+    return 0

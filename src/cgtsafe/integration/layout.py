@@ -56,7 +56,7 @@ _DEFAULTS = {
     "linker_max_offset": 5,
     "umi_length_tolerance": 2,
     "readthrough_max_mismatch_rate": 0.15,
-    "readthrough_min_overlap": 10,
+    "readthrough_min_overlap": 3,
     "quality_threshold": 30,
     "quality_window": 11,
     "quality_bad_bases": 5,
@@ -111,7 +111,7 @@ class Layout:
     linker_max_offset: int | None = 5
     umi_length_tolerance: int = 2
     readthrough_max_mismatch_rate: float = 0.15
-    readthrough_min_overlap: int = 10
+    readthrough_min_overlap: int = 3
     quality_threshold: int = 30
     quality_window: int = 11
     quality_bad_bases: int = 5
@@ -152,7 +152,7 @@ def layout_from_mapping(data: dict, *, path: str | Path = "layout") -> Layout:
                          path=path)
     values = {}
     for key, default in _DEFAULTS.items():
-        if key not in data or data[key] is None and key not in _NULLABLE:
+        if key not in data or data[key] is None and key not in _NULLABLE or data[key] == "" and default is None:
             if default is None:
                 raise InputError(f"layout key '{key}' is required but missing", path=path)
             values[key] = default
@@ -185,6 +185,16 @@ def layout_from_mapping(data: dict, *, path: str | Path = "layout") -> Layout:
 
 
 def read_layout(path: str | Path) -> Layout:
+    """Layout from a YAML file, or from an inline JSON/YAML mapping (``{"primer": ..., ...}``)."""
+    text = str(path)
+    if text.lstrip().startswith("{"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"--layout: not a valid inline mapping ({str(exc).splitlines()[0]})") from None
+        return layout_from_mapping(data, path="--layout")
     from cgtsafe.config import load_yaml
 
     return layout_from_mapping(load_yaml(path), path=path)

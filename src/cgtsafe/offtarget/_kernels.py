@@ -132,7 +132,7 @@ def _tp(codes, n, q, P, k, pam_right, s):
 
 
 @njit(cache=_CACHE)
-def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap):
+def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out, cap):
     """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
 
     State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
@@ -152,6 +152,38 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, max_mm, max_d
     cnt = 0
     qlo = lo if lo > 0 else 0
     qhi = hi if hi < n - P + 1 else n - P + 1
+    if qhi <= qlo:
+        return 0
+    # 2-bit windows (as in _mm_block) for every window end e the shifts can need; windows that are
+    # not fully inside the contig count as all-mismatch (a valid lower bound, see the filter below)
+    elo = qlo - 1 - max_d
+    ehi = qhi + P + L + max_d
+    wmask = (np.uint64(1) << np.uint64(2 * L)) - np.uint64(1)
+    wins = np.zeros(ehi - elo, dtype=np.uint64)
+    nwins = np.empty(ehi - elo, dtype=np.uint64)
+    win = np.uint64(0)
+    nwin = np.uint64(0)
+    first = elo - L + 1
+    if first < 0:
+        first = 0
+    for e in range(first, ehi):
+        if e < n:
+            c = codes[e]
+            if c > 3:
+                win = (win << np.uint64(2)) & wmask
+                nwin = ((nwin << np.uint64(2)) | np.uint64(1)) & wmask
+            else:
+                win = ((win << np.uint64(2)) | np.uint64(c)) & wmask
+                nwin = (nwin << np.uint64(2)) & wmask
+        if e >= elo:
+            if e - L + 1 < 0 or e >= n:
+                # partly outside the contig: mark with the (impossible) all-ones code and no mismatch
+                # lanes; the filter then skips the locus (lower bound 0), the DP decides
+                wins[e - elo] = ~np.uint64(0)
+                nwins[e - elo] = np.uint64(0)
+            else:
+                wins[e - elo] = win
+                nwins[e - elo] = nwin
     for q in range(qlo, qhi):
         for s in range(2):
             k = _pam_index(codes, q, pam_masks, s)
@@ -161,6 +193,24 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, max_mm, max_d
             for t in range(L + max_d):
                 tbuf[t] = _tp(codes, n, q, P, t, pr, s)
             for g in range(ng):
+                # filter: a guide base mismatched at every shift -max_r..max_d is a mismatch in any
+                # alignment unless it is RNA-bulged, so popcount(AND of mismatch lanes) - max_r
+                # is a lower bound of the mismatches.
+                allmm = lanes
+                gc = gcodes[g, s]
+                for dl in range(-max_r, max_d + 1):
+                    if pr:
+                        e = q - 1 - dl
+                    else:
+                        e = q + P + dl + L - 1
+                    w = wins[e - elo]
+                    if w == ~np.uint64(0):
+                        allmm = np.uint64(0)
+                        break
+                    x = w ^ gc
+                    allmm &= ((x | (x >> np.uint64(1))) | nwins[e - elo]) & lanes
+                if _popcount64(allmm) > max_mm + max_r:
+                    continue
                 # row 1: the first column must be a base pair
                 for d in range(D1):
                     for r in range(R1):
@@ -246,10 +296,11 @@ def _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, ma
 
 
 @njit(cache=_CACHE, parallel=True)
-def _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap, counts):
+def _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out,
+                       cap, counts):
     nb = bounds.shape[0]
     for b in prange(nb):
-        counts[b] = _bulge_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox,
+        counts[b] = _bulge_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox, gcodes, lanes,
                                  max_mm, max_d, max_r, out[b], cap)
 
 
@@ -269,8 +320,8 @@ def scan(codes, lo, hi, *, L, P, pam_right, pam_masks, gcodes, lanes, gprox, max
         out = np.zeros((nb, cap, NFIELDS), dtype=np.int64)
         counts = np.zeros(nb, dtype=np.int64)
         if bulges:
-            _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, max_mm, max_d, max_r, out, cap,
-                               counts)
+            _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r,
+                               out, cap, counts)
         else:
             _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap, counts)
         if counts.max() <= cap:
@@ -291,3 +342,77 @@ def numba_threads(threads: int | None) -> int:
 
 __all__ = ["scan", "numba_threads", "NFIELDS", "INF"]
 _ = os  # noqa: F841 (kept for NUMBA_CACHE_DIR documentation in search.py)
+
+
+@njit(cache=_CACHE)
+def traceback_batch(codes, hits, L, P, pam_right, gprox, max_d, max_r):
+    """Alignment columns of each reported locus (rule (4) of cgtsafe.offtarget.search: traceback from the
+    PAM-distal end preferring DNA bulge, then RNA bulge, then base pair among optimal moves).
+
+    Returns (ops, mm): ops[h, c] = 0 base pair, 1 DNA bulge, 2 RNA bulge, -1 padding; columns ordered
+    from the PAM outwards; mm[h] = mismatches of that alignment (checked against the scan).
+    """
+    nh = hits.shape[0]
+    n = codes.shape[0]
+    W = L + max_d
+    ops = np.full((nh, W + max_r + 1), -1, dtype=np.int8)
+    mms = np.zeros(nh, dtype=np.int64)
+    BIG = 10000
+    V = np.empty((L + 1, max_d + 1, max_r + 1), dtype=np.int64)
+    tb = np.empty(W + 1, dtype=np.int64)
+    for h in range(nh):
+        g = hits[h, 0]
+        s = hits[h, 1]
+        q = hits[h, 2]
+        d = hits[h, 4]
+        r = hits[h, 5]
+        pr = pam_right[s]
+        for t in range(W + 1):
+            tb[t] = _tp(codes, n, q, P, t, pr, s)
+        V[:, :, :] = BIG
+        if tb[0] < 5:
+            V[1, 0, 0] = 0 if tb[0] == gprox[g, s, 0] else 1
+        for i in range(1, L + 1):
+            for dd in range(d + 1):
+                for rr in range(r + 1):
+                    if i == 1 and dd == 0 and rr == 0:
+                        continue
+                    best = BIG
+                    if i >= 2 and V[i - 1, dd, rr] < BIG:
+                        j = i - 1 + dd - rr
+                        if tb[j] < 5:
+                            c = V[i - 1, dd, rr] + (0 if tb[j] == gprox[g, s, i - 1] else 1)
+                            if c < best:
+                                best = c
+                    if rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] < best:
+                        best = V[i - 1, dd, rr - 1]
+                    if dd > 0 and i < L and V[i, dd - 1, rr] < best and tb[i + dd - 1 - rr] < 5:
+                        best = V[i, dd - 1, rr]
+                    V[i, dd, rr] = best
+        mms[h] = V[L, d, r]
+        if V[L, d, r] >= BIG:
+            continue
+        # traceback from the distal end; columns collected distal -> proximal, then reversed
+        tmp = np.empty(W + max_r + 1, dtype=np.int8)
+        nc = 0
+        i = L
+        dd = d
+        rr = r
+        while not (i == 1 and dd == 0 and rr == 0):
+            v = V[i, dd, rr]
+            if dd > 0 and i < L and V[i, dd - 1, rr] == v and tb[i + dd - 1 - rr] < 5:
+                tmp[nc] = 1
+                dd -= 1
+            elif rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] == v:
+                tmp[nc] = 2
+                i -= 1
+                rr -= 1
+            else:
+                tmp[nc] = 0
+                i -= 1
+            nc += 1
+        tmp[nc] = 0
+        nc += 1
+        for c in range(nc):
+            ops[h, c] = tmp[nc - 1 - c]
+    return ops, mms

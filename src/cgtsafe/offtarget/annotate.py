@@ -7,7 +7,7 @@ site, one site per locus) and ``sites.bed``; ``sites.tsv`` is the candidate-site
 Columns of ``sites.tsv`` (coordinates 0-based unless stated):
 
 ==========================  ==========================================================================
-``site_id``                 ``{guide}:{chrom}:{start}:{strand}`` (``start`` as below, 0-based)
+``site_id``                 ``{guide}:{chrom}:{start}:{strand}`` (``start`` as below, 0-based); unique
 ``guide``                   guide name (guides table)
 ``chrom``                   contig of the reference genome
 ``start``                   0-based leftmost + strand position of protospacer+PAM (Cas-OFFinder convention)
@@ -29,6 +29,8 @@ Columns of ``sites.tsv`` (coordinates 0-based unless stated):
 ``priority``                ``on_target`` / ``high`` / ``medium`` / ``low`` (rule below)
 ``rank``                    1..n within the guide: on-target first, then priority, CFD (high first),
                             edits, bulges, genomic position
+``loci``                    number of search loci collapsed into this site (see "Overlapping loci")
+``alt_alignments``          the other collapsed loci: ``mismatches/dna_bulge/rna_bulge@start-end/strand``, ';'-separated
 ``gene``                    genes whose transcripts overlap the cut position (comma-separated)
 ``feature``                 cds / utr5 / utr3 / exon / intron / promoter / intergenic at the cut position
 ``nearest_gene``            nearest gene (by gene span) to the cut position
@@ -41,6 +43,15 @@ Columns of ``sites.tsv`` (coordinates 0-based unless stated):
                             -1 = none within the largest window)
 ``gene_of_concern_window``  smallest configured window (bp) that contains it (-1 = none)
 ==========================  ==========================================================================
+
+Overlapping loci: the search reports one alignment per PAM position (its one-hit-per-locus rule), so
+one genomic site can appear several times, shifted by a bulge to a neighbouring PAM position (e.g. a
+1-mismatch site and "the same" site read with 2 mismatches + 1 RNA bulge through the next NGG). Loci of
+the same guide and strand whose cut positions lie within ``merge.LOCUS_WINDOW`` (5) bp of each other
+(single linkage) are one candidate site here; the representative is the alignment with the lowest cost
+``mismatches + 2 x bulges`` (a bulge is counted as two mismatches: bulges are less tolerated than
+mismatches, Lin et al. 2014 Nucleic Acids Res 42:7473), then fewer bulges, higher CFD, smaller start.
+The others are listed in ``alt_alignments``. This also makes ``site_id`` unique.
 
 Priority rule (documented in the methods text): ``high`` when edits <= 2, or CFD >= 0.5, or
 (edits <= 3 and the cut is in an exon (cds/utr/exon) or near a gene of concern); ``medium`` when
@@ -63,14 +74,22 @@ PRIORITIES = ("on_target", "high", "medium", "low")
 SITE_COLUMNS = (
     "site_id", "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
     "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "edits", "category", "priority",
-    "rank", "gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance", "gene_of_concern",
+    "rank", "loci", "alt_alignments", "gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance", "gene_of_concern",
     "gene_of_concern_name", "gene_of_concern_distance", "gene_of_concern_window",
 )
 
 
 def is_canonical_pam(pam_class) -> bool:
     """True for the preset's main PAM (the search labels it ``canonical``)."""
-    return str(pam_class).lower() in ("canonical", "main", "primary", "ngg", "")
+    return str(pam_class) == "canonical"
+
+
+def filter_bulged(df: pd.DataFrame, max_bulge_mismatches: int | None) -> pd.DataFrame:
+    """Keep bulged sites only with at most ``max_bulge_mismatches`` mismatches (None = keep all)."""
+    if max_bulge_mismatches is None or df.empty:
+        return df
+    bulged = (df["dna_bulge"] + df["rna_bulge"]) > 0
+    return df[~bulged | (df["mismatches"] <= max_bulge_mismatches)].reset_index(drop=True)
 
 
 def site_ids(df: pd.DataFrame) -> pd.Series:
@@ -106,6 +125,36 @@ class ConcernIndex:
         return sorted(out)
 
 
+def collapse_overlapping(hits: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
+    """One row per candidate site: collapse loci with nearby cuts (see "Overlapping loci" above)."""
+    from cgtsafe.offtarget.merge import LOCUS_WINDOW
+
+    window = LOCUS_WINDOW if window is None else window
+    df = hits.copy().reset_index(drop=True)
+    if df.empty:
+        df["loci"] = pd.Series(dtype=np.int64)
+        df["alt_alignments"] = pd.Series(dtype=str)
+        return df
+    df = df.sort_values(["guide", "chrom", "strand", "cut_start", "start", "end", "site_aln"], kind="mergesort")
+    g, c, s = (df[k].to_numpy() for k in ("guide", "chrom", "strand"))
+    cut = df["cut_start"].to_numpy()
+    same = (g[1:] == g[:-1]) & (c[1:] == c[:-1]) & (s[1:] == s[:-1]) & (np.diff(cut) <= window)
+    df["_cl"] = np.concatenate([[0], np.cumsum(~same)])
+    b = df["dna_bulge"] + df["rna_bulge"]
+    df["_cost"] = df["mismatches"] + 2 * b
+    df["_b"] = b
+    df["_negcfd"] = -df["cfd"].fillna(-1.0)
+    df = df.sort_values(["_cl", "_cost", "_b", "_negcfd", "start", "end", "site_aln"], kind="mergesort")
+    desc = (df["mismatches"].astype(str) + "/" + df["dna_bulge"].astype(str) + "/" + df["rna_bulge"].astype(str)
+            + "@" + df["start"].astype(str) + "-" + df["end"].astype(str) + "/" + df["strand"])
+    alts = desc.groupby(df["_cl"], sort=False).agg(lambda x: ";".join(x.iloc[1:]))
+    counts = df.groupby("_cl", sort=False).size()
+    best = df.drop_duplicates("_cl", keep="first").copy()
+    best["loci"] = best["_cl"].map(counts).astype(np.int64)
+    best["alt_alignments"] = best["_cl"].map(alts)
+    return best.drop(columns=["_cl", "_cost", "_b", "_negcfd"]).reset_index(drop=True)
+
+
 def priority_of(edits: int, cfd: float, feature: str, concern: bool, on_target: bool) -> str:
     if on_target:
         return "on_target"
@@ -119,15 +168,35 @@ def priority_of(edits: int, cfd: float, feature: str, concern: bool, on_target: 
 
 
 def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_concern: str | Path | None = None,
-                   windows: list[int] | tuple[int, ...] = (50000, 100000), promoter_upstream: int = 2000
-                   ) -> pd.DataFrame:
-    """Annotate, prioritise and rank the merged hits; returns the ``sites.tsv`` table."""
-    df = hits.copy().reset_index(drop=True)
+                   windows: list[int] | tuple[int, ...] = (50000, 100000), promoter_upstream: int = 2000,
+                   max_bulge_mismatches: int | None = None) -> pd.DataFrame:
+    """Filter bulged sites, collapse overlapping loci, annotate, prioritise and rank; returns ``sites.tsv``.
+
+    ``max_bulge_mismatches``: bulged loci with more mismatches than this are dropped before collapsing
+    (None = keep all within the search limits).
+    """
+    df = collapse_overlapping(filter_bulged(hits, max_bulge_mismatches))
     df["site_id"] = site_ids(df)
     df["edits"] = (df["mismatches"] + df["dna_bulge"] + df["rna_bulge"]).astype(np.int64)
     canon = df["pam_class"].map(is_canonical_pam).to_numpy(dtype=bool)
     on_target = (df["edits"].to_numpy() == 0) & canon
     df["category"] = np.where(on_target, "on_target", "off_target")
+    cols = annotate_positions(df["chrom"].astype(str).tolist(), cut_position(df).tolist(), genes=genes,
+                              genes_of_concern=genes_of_concern, windows=windows,
+                              promoter_upstream=promoter_upstream)
+    for k, v in cols.items():
+        df[k] = v
+    df["tss_distance"] = pd.array([None if x is None else int(x) for x in df["tss_distance"]], dtype="Int64")
+    df["priority"] = [
+        priority_of(int(e), float(c), f, bool(g), bool(o))
+        for e, c, f, g, o in zip(df["edits"], df["cfd"], df["feature"], df["gene_of_concern"], on_target)
+    ]
+    return rank_sites(df)
+
+
+def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_of_concern=None,
+                       windows=(50000, 100000), promoter_upstream: int = 2000) -> dict[str, list]:
+    """Gene / feature / nearest gene / TSS / gene-of-concern columns for 0-based positions."""
     windows = sorted(int(w) for w in windows) or [0]
     wmax = windows[-1]
     cols: dict[str, list] = {k: [] for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene",
@@ -135,7 +204,7 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
                                               "gene_of_concern_distance", "gene_of_concern_window")}
     annotator = GeneAnnotator(read_transcripts(genes), promoter_upstream=promoter_upstream) if genes else None
     concern = ConcernIndex(annotator, load_genes_of_concern(genes_of_concern)) if annotator else None
-    for chrom, pos in zip(df["chrom"].astype(str), cut_position(df)):
+    for chrom, pos in zip(chroms, positions):
         pos = int(pos)
         if annotator is None:
             a = {"gene": "", "feature": "intergenic", "nearest_gene": "", "gene_distance": -1, "tss_gene": "",
@@ -161,14 +230,7 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
             cols["gene_of_concern_name"].append("")
             cols["gene_of_concern_distance"].append(-1)
             cols["gene_of_concern_window"].append(-1)
-    for k, v in cols.items():
-        df[k] = v
-    df["tss_distance"] = pd.array([None if x is None else int(x) for x in df["tss_distance"]], dtype="Int64")
-    df["priority"] = [
-        priority_of(int(e), float(c), f, bool(g), bool(o))
-        for e, c, f, g, o in zip(df["edits"], df["cfd"], df["feature"], df["gene_of_concern"], on_target)
-    ]
-    return rank_sites(df)
+    return cols
 
 
 def rank_sites(df: pd.DataFrame) -> pd.DataFrame:

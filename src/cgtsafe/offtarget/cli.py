@@ -1,5 +1,287 @@
-"""Command-line sub-commands of `cgtsafe offtarget` (thin layer; the science lives in the sibling modules)."""
+"""Command-line sub-commands of `cgtsafe offtarget` (thin layer; the science lives in the sibling modules).
+
+``cgtsafe offtarget search`` — genome-wide candidate off-target search (see cgtsafe.offtarget.search).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        val = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    return val
+
+
+def add_search_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``search`` to the ``offtarget`` sub-parsers."""
+    p = subparsers.add_parser(
+        "search",
+        help="exhaustive genome-wide search for candidate off-target sites (mismatches + DNA/RNA bulges)",
+        description=(
+            "Search every PAM position of the genome (both strands) for sites within the mismatch/bulge "
+            "limits of each guide; one row per locus (guide, contig, strand, PAM position). Coordinates: "
+            "start 0-based leftmost + strand coordinate of protospacer+PAM, end exclusive."
+        ),
+    )
+    p.add_argument("--genome", required=True, help="genome FASTA (plain, gzip or bgzip; .fai optional)")
+    p.add_argument("--guides", required=True, help="guide table (TSV with columns name, spacer)")
+    p.add_argument("--nuclease", default="SpCas9",
+                   help="preset: SpCas9 (default), SpCas9-NRG, SpCas9-NG, SpRY, SaCas9, AsCas12a, or an alias "
+                        "such as ABE8e, BE4max, PE2")
+    p.add_argument("--pam", default=None,
+                   help="custom PAM as an IUPAC pattern (replaces the preset's PAM and its alternative PAMs)")
+    p.add_argument("--pam-side", choices=("3prime", "5prime"), default=None,
+                   help="side of the custom PAM (default: the preset's side)")
+    p.add_argument("--no-alternative-pams", action="store_true",
+                   help="search the canonical PAM only (SpCas9 otherwise also reports NAG and NGA sites)")
+    p.add_argument("--max-mismatches", type=_nonneg_int, required=True, help="0..6")
+    p.add_argument("--max-dna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
+    p.add_argument("--max-rna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
+    grp = p.add_mutually_exclusive_group()
+    grp.add_argument("--contigs", default=None, help="comma-separated contigs to search (default: all)")
+    grp.add_argument("--chunk", default=None,
+                     help="i/n: search only the i-th of n equal parts of the genome (PAM positions; no site lost or "
+                          "doubled at borders; the union of all chunks equals the whole search)")
+    p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    p.add_argument("--out", required=True, help="hit table (.tsv, .tsv.gz or .parquet)")
+    p.add_argument("--bed", default=None, help="optional BED6 of the hits for genome browsers")
+    p.set_defaults(func=run_search)
+    return p
 
 
 def register(sub) -> None:
-    """Add the `offtarget` sub-commands (filled in by the offtarget implementation)."""
+    """Add the ``offtarget`` parser and its sub-commands."""
+    parser = sub.add_parser("offtarget", help="gRNA off-target prediction (search, annotation, summary)")
+    offsub = parser.add_subparsers(dest="offtarget_command", metavar="STEP")
+    offsub.required = True
+    add_search_parser(offsub)
+    _register_others(offsub)
+
+
+def _register_others(offsub) -> None:
+    """Hook for further `offtarget` sub-commands (annotation, summary, ...), added by their modules."""
+    register_downstream(offsub)  # offtarget-B: merge, annotate, species, variants, summarize (end of file)
+
+
+def run_search(args) -> int:
+    import time
+
+    from cgtsafe.errors import InputError
+    from cgtsafe.io.tables import atomic_path, write_table
+    from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease
+    from cgtsafe.offtarget.search import bed_frame, check_limits, parse_chunk, read_guides, search_genome
+
+    out = str(args.out)
+    if not out.lower().endswith((".tsv", ".tsv.gz", ".parquet")):
+        raise InputError(f"--out {out}: expected a .tsv, .tsv.gz or .parquet file name")
+    if args.bed is not None and not str(args.bed).lower().endswith(".bed"):
+        raise InputError(f"--bed {args.bed}: expected a .bed file name")
+    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads must be >= 1, got {args.threads}")
+    nuclease = get_nuclease(args.nuclease)
+    pam = None
+    if args.pam is not None:
+        side = args.pam_side or nuclease.pam_side
+        if side != nuclease.pam_side:
+            nuclease = custom_nuclease(args.pam, pam_side=side, spacer_length=nuclease.spacer_length, base=nuclease)
+        pam = args.pam
+    elif args.pam_side is not None and args.pam_side != nuclease.pam_side:
+        raise InputError(f"--pam-side {args.pam_side} needs --pam (the {nuclease.name} PAM is {nuclease.pam_side})")
+    chunk = parse_chunk(args.chunk) if args.chunk else None
+    contigs = [c.strip() for c in args.contigs.split(",") if c.strip()] if args.contigs else None
+    guides = read_guides(args.guides, nuclease)
+    t0 = time.perf_counter()
+    df = search_genome(
+        args.genome, guides, nuclease,
+        max_mismatches=args.max_mismatches, max_dna_bulge=args.max_dna_bulge, max_rna_bulge=args.max_rna_bulge,
+        pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
+        alternative_pams=not args.no_alternative_pams,
+    )  # fmt: skip
+    if args.bed is not None:
+        bed = bed_frame(df)
+        with atomic_path(args.bed) as tmp:
+            bed.to_csv(tmp, sep="\t", index=False, header=False, lineterminator="\n")
+    write_table(df, out)
+    print(f"offtarget search: {len(df)} sites for {len(guides)} guide(s) in {time.perf_counter() - t0:.1f} s -> {out}")
+    return 0
+
+
+# ==================================================================================================
+# offtarget-B: merge, annotate, species, variants, summarize (edit only below this line)
+#   merge      merge chunk tables (one hit per locus, total order)
+#   annotate   bulge filter, overlapping loci collapsed, gene/feature/gene-of-concern annotation,
+#              priority and rank -> sites.tsv + sites.bed (the candidate-site table of sitecheck)
+#   species    orthologous sites in an animal genome -> species_<label>.tsv (+ .guides.tsv, .animal_hits.tsv)
+#   variants   sites created / strengthened by VCF variants -> variants_<label>.tsv
+#   summarize  summary.json + guides_summary.tsv + plotly figures for the evidence report
+# ==================================================================================================
+
+
+def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
+    """Options shared with the genome search (nuclease, PAM, limits)."""
+    if guides:
+        p.add_argument("--guides", required=True, help="guides table (name, spacer)")
+    p.add_argument("--nuclease", default="SpCas9", help="nuclease preset (default SpCas9)")
+    p.add_argument("--pam", default=None, help="PAM pattern overriding the preset (IUPAC; no alternative PAMs)")
+    p.add_argument("--no-alternative-pams", action="store_true", help="canonical PAM only (as in `search`)")
+    p.add_argument("--max-mismatches", type=int, default=6)
+    p.add_argument("--max-dna-bulge", type=int, default=0)
+    p.add_argument("--max-rna-bulge", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    _b_bulge_filter_arg(p)
+
+
+def _b_bulge_filter_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-bulge-mismatches", type=int, default=None,
+                   help="keep bulged sites only with at most this many mismatches (default: all within the limits)")
+
+
+def register_downstream(s) -> None:
+    m = s.add_parser("merge", help="merge chunk tables of `offtarget search` (one hit per locus)")
+    m.add_argument("--inputs", nargs="+", required=True, help="chunk tables")
+    m.add_argument("--genome", default=None, help="reference FASTA (contig order of the sort; default: by name)")
+    m.add_argument("--guides", default=None, help="guides table (guide order of the sort; default: by name)")
+    m.add_argument("--out", required=True, help="merged hit table (TSV)")
+    m.set_defaults(func=_b_merge)
+
+    a = s.add_parser("annotate", help="annotate and rank sites -> candidate-site table (sites.tsv, sites.bed)")
+    a.add_argument("--hits", required=True, help="merged hit table")
+    a.add_argument("--genes", default=None, help="gene annotation (GTF or genePred)")
+    a.add_argument("--genes-of-concern", default=None, help="genes-of-concern TSV (default: shipped list)")
+    a.add_argument("--windows", type=int, nargs="+", default=[50000, 100000],
+                   help="gene-of-concern windows in bp (default 50000 100000)")
+    a.add_argument("--promoter-upstream", type=int, default=2000, help="promoter = this many bp upstream of a TSS")
+    _b_bulge_filter_arg(a)
+    a.add_argument("--out", required=True, help="sites.tsv")
+    a.add_argument("--bed", default=None, help="sites.bed (BED6)")
+    a.set_defaults(func=_b_annotate)
+
+    sp = s.add_parser("species", help="orthologous off-target sites in an animal genome")
+    sp.add_argument("--sites", required=True, help="sites.tsv (human candidate sites)")
+    sp.add_argument("--genome", required=True, help="human reference FASTA")
+    sp.add_argument("--animal-genome", required=True,
+                    help="animal genome FASTA (plain/gzip/bgzip; a minimap2 index <genome>.mmi next to it is used)")
+    sp.add_argument("--label", required=True, help="species label, e.g. 'Macaca fascicularis'")
+    sp.add_argument("--flank", type=int, default=100, help="flank length mapped on each side (bp, default 100)")
+    _b_search_args(sp)
+    sp.add_argument("--out", required=True, help="species_<label>.tsv (also writes .guides.tsv, .animal_hits.tsv)")
+    sp.set_defaults(func=_b_species)
+
+    v = s.add_parser("variants", help="sites created or strengthened by VCF variants")
+    v.add_argument("--vcf", required=True, help="VCF (plain or bgzip)")
+    v.add_argument("--label", required=True, help="name of the variant set (donor, cell line, population)")
+    v.add_argument("--genome", required=True, help="reference FASTA")
+    v.add_argument("--genes", default=None, help="gene annotation for the site annotation")
+    v.add_argument("--genes-of-concern", default=None)
+    v.add_argument("--windows", type=int, nargs="+", default=[50000, 100000])
+    _b_search_args(v)
+    v.add_argument("--out", required=True, help="variants_<label>.tsv")
+    v.set_defaults(func=_b_variants)
+
+    su = s.add_parser("summarize", help="summary.json, guide table and figures for the evidence report")
+    su.add_argument("--sites", required=True, help="sites.tsv")
+    su.add_argument("--hits", default=None, help="merged hit table (counts loci removed by the bulge filter)")
+    _b_search_args(su)
+    su.add_argument("--genome", required=True, help="reference FASTA (for the methods text)")
+    su.add_argument("--build", default="unspecified", help="genome build name")
+    su.add_argument("--genes", default=None)
+    su.add_argument("--genes-of-concern", default=None)
+    su.add_argument("--windows", type=int, nargs="+", default=[50000, 100000])
+    su.add_argument("--species", nargs="*", default=[], help="species_<label>.tsv tables")
+    su.add_argument("--species-labels", nargs="*", default=[], help="labels, same order as --species")
+    su.add_argument("--variants", nargs="*", default=[], help="variants_<label>.tsv tables")
+    su.add_argument("--vcfs", nargs="*", default=[], help="the VCFs (exclusion counts), same order as --variants")
+    su.add_argument("--chunks", type=int, default=1, help="number of search chunks (methods text)")
+    su.add_argument("--out", required=True, help="summary.json")
+    su.set_defaults(func=_b_summarize)
+
+
+def _b_nuclease(args):
+    from cgtsafe.offtarget.nuclease import get_nuclease, validate_pam
+
+    nuc = get_nuclease(args.nuclease)
+    if args.no_alternative_pams:
+        import dataclasses
+
+        nuc = dataclasses.replace(nuc, alt_pams=())
+    pam = validate_pam(args.pam, what="--pam") if args.pam else None
+    return nuc, pam
+
+
+def _b_limits(args) -> dict:
+    from cgtsafe.errors import InputError
+    from cgtsafe.offtarget.search import check_limits
+
+    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    if args.max_bulge_mismatches is not None and args.max_bulge_mismatches < 0:
+        raise InputError(f"--max-bulge-mismatches must be >= 0, got {args.max_bulge_mismatches}")
+    if args.threads < 1:
+        raise InputError(f"--threads must be >= 1, got {args.threads}")
+    return {"max_mismatches": args.max_mismatches, "max_dna_bulge": args.max_dna_bulge,
+            "max_rna_bulge": args.max_rna_bulge}
+
+
+def _b_merge(args) -> int:
+    from cgtsafe.io.fasta import contig_lengths
+    from cgtsafe.io.tables import read_table, write_table
+    from cgtsafe.offtarget.merge import merge_hits
+
+    contigs = list(contig_lengths(args.genome)) if args.genome else None
+    guides = None
+    if args.guides:
+        guides = list(read_table(args.guides, required=("name", "spacer"), what="guide table")["name"])
+    write_table(merge_hits(args.inputs, contig_order=contigs, guide_order=guides), args.out)
+    return 0
+
+
+def _b_annotate(args) -> int:
+    from cgtsafe.io.tables import read_table, write_table
+    from cgtsafe.offtarget.annotate import annotate_sites, sites_bed
+    from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
+
+    hits = coerce_hits(read_table(args.hits, required=HIT_COLUMNS, what="off-target hit table"), path=args.hits)
+    sites = annotate_sites(hits, genes=args.genes, genes_of_concern=args.genes_of_concern, windows=args.windows,
+                           promoter_upstream=args.promoter_upstream,
+                           max_bulge_mismatches=args.max_bulge_mismatches)
+    bed = sites_bed(sites) if args.bed else None
+    if bed is not None:
+        write_table(bed, args.bed)
+    write_table(sites, args.out)
+    return 0
+
+
+def _b_species(args) -> int:
+    from cgtsafe.offtarget.species import run_species
+
+    nuc, pam = _b_nuclease(args)
+    run_species(sites_path=args.sites, genome=args.genome, animal_genome=args.animal_genome, label=args.label,
+                guides_path=args.guides, nuclease=nuc, pam=pam, limits=_b_limits(args), flank=args.flank,
+                threads=args.threads, out=args.out, max_bulge_mismatches=args.max_bulge_mismatches)
+    return 0
+
+
+def _b_variants(args) -> int:
+    from cgtsafe.offtarget.variants import run_variants
+
+    nuc, pam = _b_nuclease(args)
+    run_variants(vcf=args.vcf, label=args.label, genome=args.genome, guides_path=args.guides, nuclease=nuc, pam=pam,
+                 limits=_b_limits(args), genes=args.genes, genes_of_concern=args.genes_of_concern,
+                 windows=args.windows, threads=args.threads, out=args.out,
+                 max_bulge_mismatches=args.max_bulge_mismatches)
+    return 0
+
+
+def _b_summarize(args) -> int:
+    from cgtsafe.errors import InputError
+    from cgtsafe.offtarget.summarize import run_summarize
+
+    if args.species_labels and len(args.species_labels) != len(args.species):
+        raise InputError("--species-labels must give one label per --species table")
+    nuc, pam = _b_nuclease(args)
+    run_summarize(args=args, nuclease=nuc, pam=pam, limits=_b_limits(args))
+    return 0

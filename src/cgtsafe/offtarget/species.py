@@ -31,7 +31,9 @@ At the orthologous interval the animal site is evaluated two ways:
 Columns of ``species_<label>.tsv`` (one row per human site; coordinates 0-based, ends exclusive):
 ``site_id guide chrom start end strand mismatches dna_bulge rna_bulge edits cfd category`` (human, as in
 ``sites.tsv``); ``ortholog_status`` both_flanks / one_flank / discordant_flanks / not_mapped;
-``flank_mapq`` lowest MAPQ of the flanks used; ``animal_chrom animal_start animal_end animal_strand``
+``flank_mapq`` lowest MAPQ of the flanks used; ``ortholog_ambiguous`` 1 when a flank used has MAPQ < 10 or
+a second alignment at most one edit worse (segmental duplication / paralog: the locus may be a paralog);
+``animal_chrom animal_start animal_end animal_strand``
 orthologous interval (0-based, end exclusive, + strand coordinates; strand of the animal site);
 ``animal_site`` animal sequence 5'->3' on the animal hit strand; ``animal_pam_ok`` 1/0;
 ``animal_mismatches`` (direct evaluation; -1 = PAM destroyed; empty = not evaluable);
@@ -56,7 +58,7 @@ import pandas as pd
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import read_fasta, revcomp
-from cgtsafe.offtarget.annotate import is_canonical_pam
+from cgtsafe.offtarget.annotate import collapse_overlapping, filter_bulged, is_canonical_pam
 from cgtsafe.offtarget.merge import LOCUS_WINDOW
 from cgtsafe.offtarget.nuclease import Nuclease, pam_matches
 
@@ -135,13 +137,21 @@ def _trim_right(seq: str) -> str:
     return seq if j < 0 else seq[:j]
 
 
+#: a flank alignment with MAPQ below this, or with a second alignment at most one edit worse, makes the
+#: orthologous locus ambiguous (segmental duplications, paralogs)
+AMBIGUOUS_MAPQ = 10
+
+
 def _primary(aligner, seq: str):
+    """Primary alignment of a flank and whether it is ambiguous (low MAPQ or a near-equal second hit)."""
     if len(seq) < MIN_FLANK:
-        return None
-    for h in aligner.map(seq):
-        if h.is_primary:
-            return h
-    return None
+        return None, False
+    hits = list(aligner.map(seq))
+    prim = next((h for h in hits if h.is_primary), None)
+    if prim is None:
+        return None, False
+    near = any(h is not prim and h.NM <= prim.NM + 1 and h.blen >= 0.9 * prim.blen for h in hits)
+    return prim, bool(near or prim.mapq < AMBIGUOUS_MAPQ)
 
 
 def project_site(left_hit, left_len: int, right_hit, right_len: int, site_len: int):
@@ -195,14 +205,14 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
         bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
         left = _trim_left(human.fetch(r.chrom, start - flank, start))
         right = _trim_right(human.fetch(r.chrom, end, end + flank))
-        lh = _primary(aligner, left)
-        rh = _primary(aligner, right)
+        lh, lamb = _primary(aligner, left)
+        rh, ramb = _primary(aligner, right)
         proj = project_site(lh, len(left), rh, len(right), site_len)
         out = {
             "site_id": r.site_id, "guide": r.guide, "chrom": r.chrom, "start": start, "end": end, "strand": r.strand,
             "mismatches": int(r.mismatches), "dna_bulge": int(r.dna_bulge), "rna_bulge": int(r.rna_bulge),
             "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
-            "flank_mapq": None, "animal_chrom": "", "animal_start": None, "animal_end": None, "animal_strand": "",
+            "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None, "animal_end": None, "animal_strand": "",
             "animal_site": "", "animal_pam_ok": None, "animal_mismatches": None, "animal_hit_mismatches": None,
             "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
             "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
@@ -210,7 +220,8 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
         if proj is not None:
             c, s, e, flipped, status, mapq = proj
             a_strand = ("-" if r.strand == "+" else "+") if flipped else r.strand
-            out.update(ortholog_status=status, flank_mapq=int(mapq), animal_chrom=c, animal_start=int(s),
+            used_amb = (lamb if lh is not None else False) or (ramb if rh is not None else False)
+            out.update(ortholog_status=status, flank_mapq=int(mapq), ortholog_ambiguous=int(used_amb), animal_chrom=c, animal_start=int(s),
                        animal_end=int(e), animal_strand=a_strand)
             seq = animal.fetch(c, s, e)
             seq = seq if a_strand == "+" else revcomp(seq)
@@ -242,7 +253,7 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
         rows.append(out)
     df = pd.DataFrame(rows)
-    for c in ("flank_mapq", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches", "animal_hit_mismatches",
+    for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches", "animal_hit_mismatches",
               "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
         df[c] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[c]],
                          dtype="Int64")
@@ -324,3 +335,74 @@ def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: 
     df = pd.DataFrame(rows)
     df["on_target_animal_mismatches"] = pd.array(df["on_target_animal_mismatches"], dtype="Int64")
     return df
+
+
+SITE_REQUIRED = ("site_id", "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge",
+                 "pam_class", "cut_start", "cut_end", "cfd", "edits", "category")
+
+
+def read_sites(path: str | Path) -> pd.DataFrame:
+    from cgtsafe.io.tables import read_table
+    from cgtsafe.offtarget.merge import coerce_hits
+
+    df = read_table(path, required=SITE_REQUIRED, what="candidate-site table (sites.tsv)")
+    df = coerce_hits(df, path=path)
+    df["edits"] = pd.to_numeric(df["edits"]).astype(np.int64)
+    return df
+
+
+def output_paths(out: str | Path) -> tuple[Path, Path, Path]:
+    out = Path(out)
+    stem = out.name[:-4] if out.name.endswith(".tsv") else out.name
+    return out, out.with_name(stem + ".guides.tsv"), out.with_name(stem + ".animal_hits.tsv")
+
+
+def build_aligner(animal_genome: str | Path, threads: int = 1):
+    """minimap2 index of the animal genome (a prebuilt ``<genome>.mmi`` next to it is used when present)."""
+    import mappy
+
+    path = Path(animal_genome)
+    mmi = Path(str(path) + ".mmi")
+    src = mmi if mmi.exists() else path
+    aligner = mappy.Aligner(str(src), preset="sr", n_threads=max(1, int(threads)))
+    if not aligner:
+        raise InputError("cannot build a minimap2 index of the animal genome (not a FASTA?)", path=src)
+    return aligner
+
+
+def run_species(*, sites_path, genome, animal_genome, label: str, guides_path, nuclease: Nuclease,
+                pam: str | None, limits: dict, flank: int = DEFAULT_FLANK, threads: int = 1, out,
+                max_bulge_mismatches: int | None = None) -> dict:
+    """Search the animal genome, project every human site, write the three species tables."""
+    from cgtsafe.io.tables import write_table
+    from cgtsafe.offtarget.search import read_guides, search_genome
+
+    animal_genome = Path(animal_genome)
+    if not animal_genome.exists():
+        raise InputError(f"animal genome of species {label!r} not found (offtarget.species[].genome)",
+                         path=animal_genome)
+    if flank < MIN_FLANK:
+        raise InputError(f"--flank must be at least {MIN_FLANK} bp, got {flank}")
+    sites = read_sites(sites_path)
+    guides = read_guides(guides_path, nuclease)
+    unknown = sorted(set(sites["guide"]) - {g.name for g in guides})
+    if unknown:
+        raise InputError(f"sites table names guide(s) {', '.join(unknown)} that are not in the guides table",
+                         path=sites_path)
+    human = GenomeAccess(genome)
+    animal = GenomeAccess(animal_genome)
+    hits = search_genome(str(animal_genome), guides, nuclease, pam=pam, threads=threads, **limits)
+    hits = collapse_overlapping(filter_bulged(hits, max_bulge_mismatches)).drop(columns=["loci", "alt_alignments"])
+    hits = hits.sort_values(["guide", "chrom", "start", "strand", "end", "site"], kind="mergesort").reset_index(drop=True)
+    aligner = build_aligner(animal_genome, threads)
+    table, hits = compare_species(sites, hits, human=human, animal=animal, aligner=aligner,
+                                  spacers={g.name: g.spacer for g in guides}, nuclease=nuclease, pam=pam, flank=flank)
+    guides_df = guide_table(table, hits, [g.name for g in guides])
+    guides_df.insert(0, "species", label)
+    human.close()
+    animal.close()
+    p_sites, p_guides, p_hits = output_paths(out)
+    write_table(hits, p_hits)
+    write_table(guides_df, p_guides)
+    write_table(table, p_sites)
+    return {"sites": table, "guides": guides_df, "hits": hits}

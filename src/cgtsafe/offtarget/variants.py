@@ -11,8 +11,11 @@ limits as the genome search). An ALT-haplotype site that overlaps the allele is 
 * ``created``: the REF haplotype has no site of the same guide and strand at that locus (cut
   positions within ``merge.LOCUS_WINDOW`` bp) within the limits, or only one with an alternative
   (non-canonical) PAM while the ALT site has the canonical PAM;
-* ``lowered``: the REF site at the locus has more edits (mismatches + bulges), or the same number of
-  edits with more bulges.
+* ``lowered``: the REF site at the locus has a higher cost (mismatches + 2 x bulges, the cost used to
+  collapse overlapping loci in :mod:`cgtsafe.offtarget.annotate`), or the same cost with more bulges.
+
+Before the comparison both haplotypes' hits get the same treatment as the genome-wide sites: bulged
+hits above ``max_bulge_mismatches`` are dropped and overlapping loci are collapsed.
 
 Each ALT allele is applied alone (nearby variants on the same haplotype are not combined).
 Symbolic alleles (``<DEL>``, ``*``), alleles longer than ``MAX_INDEL`` bp and records whose FILTER
@@ -212,8 +215,9 @@ def _overlaps_allele(start: int, end: int, w: Window, alt: bool) -> bool:
 
 
 def _edits(row) -> tuple[int, int]:
+    """Cost used to compare two alignments of a locus: (mismatches + 2 x bulges, bulges), as in annotate."""
     b = int(row["dna_bulge"]) + int(row["rna_bulge"])
-    return int(row["mismatches"]) + b, b
+    return int(row["mismatches"]) + 2 * b, b
 
 
 def compare_haplotypes(windows: list[Window], ref_hits: pd.DataFrame, alt_hits: pd.DataFrame,
@@ -283,3 +287,55 @@ def compare_haplotypes(windows: list[Window], ref_hits: pd.DataFrame, alt_hits: 
         df = df.drop(columns="_e")
     return df.sort_values(["guide", "chrom", "start", "strand", "variant_id", "end", "site"],
                           kind="mergesort").reset_index(drop=True)
+
+
+def run_variants(*, vcf, label: str, genome, guides_path, nuclease, pam: str | None, limits: dict,
+                 genes=None, genes_of_concern=None, windows=(50000, 100000), threads: int = 1, out,
+                 max_bulge_mismatches: int | None = None) -> pd.DataFrame:
+    """Read the VCF, search REF/ALT haplotypes of every allele, write ``variants_<label>.tsv``."""
+    from cgtsafe.io.tables import write_table
+    from cgtsafe.offtarget.annotate import annotate_positions, collapse_overlapping, filter_bulged
+    from cgtsafe.offtarget.search import read_guides, search_genome
+    from cgtsafe.offtarget.species import GenomeAccess
+
+    vcf = Path(vcf)
+    if not vcf.exists():
+        raise InputError(f"VCF of variant set {label!r} not found (offtarget.variants[].vcf)", path=vcf)
+    guides = read_guides(guides_path, nuclease)
+    ref = GenomeAccess(genome)
+    parsed = read_vcf(vcf, ref.lengths, ref.fetch)
+    plen = len(pam) if pam else nuclease.pam_length
+    flank = nuclease.spacer_length + plen + limits.get("max_dna_bulge", 0) + limits.get("max_rna_bulge", 0)
+    wins = make_windows(parsed.alleles, ref.fetch, ref.lengths, flank)
+    ref.close()
+    empty = pd.DataFrame(columns=["guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge",
+                                  "rna_bulge", "pam", "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln",
+                                  "cfd", "mit"])
+    if wins:
+        def search(seqs):
+            h = search_genome({f"w{i}": s for i, s in enumerate(seqs)}, guides, nuclease, pam=pam, threads=threads,
+                              **limits)
+            return collapse_overlapping(filter_bulged(h, max_bulge_mismatches))
+
+        ref_hits = search([w.ref_seq for w in wins])
+        alt_hits = search([w.alt_seq for w in wins])
+    else:
+        ref_hits = alt_hits = empty
+    table = compare_haplotypes(wins, ref_hits, alt_hits, label)
+    ann = annotate_positions(table["chrom"].tolist(), table["cut_start"].tolist(), genes=genes,
+                             genes_of_concern=genes_of_concern, windows=windows)
+    for k in ("gene", "feature", "gene_of_concern", "gene_of_concern_name"):
+        table[k] = ann[k]
+    write_table(table, out)
+    return table
+
+
+def skipped_counts(vcf, genome) -> dict[str, int]:
+    """Counts of skipped VCF records/alleles (for the summary's exclusions)."""
+    from cgtsafe.offtarget.species import GenomeAccess
+
+    ref = GenomeAccess(genome)
+    try:
+        return read_vcf(vcf, ref.lengths, None).skipped
+    finally:
+        ref.close()

@@ -176,6 +176,11 @@ def build_matrix(requirements: list[Requirement], summaries: dict[str, dict], im
             rows.append(TraceRow(req, "not_computed", f"{primary} {psum['status']}: {r}",
                                  f"{primary} {psum['status']}：{r}"))
             continue
-        rows.append(TraceRow(req, "narrative", "Sponsor to supply the narrative/assay evidence.",
-                             "需申请人提供论述或试验证据。"))
+        support = [CODE_TO_ANALYSIS[c] for c in req.analyses if c in CODE_TO_ANALYSIS
+                   and summaries.get(CODE_TO_ANALYSIS[c], {}).get("status") == "computed"]
+        en, zh = "Sponsor to supply the narrative/assay evidence.", "需申请人提供论述或试验证据。"
+        if support:
+            en += " Supporting computed evidence: " + ", ".join(support) + "."
+            zh += "可参考的计算证据：" + "、".join(support) + "。"
+        rows.append(TraceRow(req, "narrative", en, zh))
     return rows

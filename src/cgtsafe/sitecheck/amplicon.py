@@ -25,7 +25,7 @@ import numpy as np
 from cgtsafe.errors import InputError
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 
-MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND = 5, -4, -20, -2
+MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP = 5, -4, -20, -2, -2
 AMPLICON_EXCLUSIONS = ("unmerged", "not_aligned", "not_spanning")
 _CODE = np.full(256, 4, dtype=np.uint8)
 for _i, _c in enumerate(b"ACGT"):
@@ -48,7 +48,7 @@ def _get_aligner():
     import numba
 
     @numba.njit(cache=True, nogil=True)
-    def align(a, b, match, mismatch, go, ge):
+    def align(a, b, match, mismatch, go, ge, eg):
         n = a.shape[0]
         m = b.shape[0]
         neg = -(1 << 28)
@@ -60,10 +60,10 @@ def _get_aligner():
         tI = np.zeros((n + 1, m + 1), np.int8)
         M[0, 0] = 0
         for i in range(1, n + 1):
-            D[i, 0] = 0  # leading amplicon bases not covered: free
+            D[i, 0] = eg * i  # leading amplicon bases not covered by the read
             tD[i, 0] = 3
         for j in range(1, m + 1):
-            I[0, j] = 0  # leading read overhang: free
+            I[0, j] = eg * j  # leading read overhang
             tI[0, j] = 3
         for i in range(1, n + 1):
             ai = a[i - 1]
@@ -86,11 +86,6 @@ def _get_aligner():
                 if i == 1 and j == 1:
                     best = 0
                     k = 3
-                elif i == 1 or j == 1:
-                    # start of alignment after a free leading gap
-                    if (i == 1 and 0 > best) or (j == 1 and 0 > best):
-                        best = 0
-                        k = 3
                 M[i, j] = best + s
                 tM[i, j] = k
                 # deletion (gap in read)
@@ -120,13 +115,13 @@ def _get_aligner():
         bj = m
         bs = M[n, m]
         for j in range(1, m + 1):
-            if M[n, j] > bs:
-                bs = M[n, j]
+            if M[n, j] + eg * (m - j) > bs:
+                bs = M[n, j] + eg * (m - j)
                 bi = n
                 bj = j
         for i in range(1, n + 1):
-            if M[i, m] > bs:
-                bs = M[i, m]
+            if M[i, m] + eg * (n - i) > bs:
+                bs = M[i, m] + eg * (n - i)
                 bi = i
                 bj = m
         # traceback -> ops: 0 match/mismatch, 1 deletion, 2 insertion (in amplicon index terms)
@@ -180,8 +175,17 @@ def align_read(amplicon: bytes, read: bytes):
     ``cov_start``/``cov_end`` (0-based half-open amplicon span), ``matches``, ``columns``,
     ``deletions`` ``[(s, e)]``, ``insertions`` ``[(p, bases)]``, ``mismatch_pairs`` ``[(amp_pos, read_pos)]``."""
     align = _get_aligner()
-    score, ops, ai, bi = align(_encode(amplicon), _encode(read), MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND)
-    return int(score), _events(amplicon, read, ops, ai, bi)
+    score, ops, ai, bi = align(_encode(amplicon), _encode(read), MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP)
+    ev = _events(amplicon, read, ops, ai, bi)
+    if len(ops):
+        read_aligned = [int(b) for b, o in zip(bi, ops) if o != 1]
+        overhang = (min(read_aligned) + len(read) - 1 - max(read_aligned)) if read_aligned else len(read)
+    else:
+        overhang = len(read)
+    # CRISPResso2-style alignment score: matches / all alignment columns, end gaps included
+    total = len(ops) + overhang + ev["cov_start"] + (len(amplicon) - ev["cov_end"])
+    ev["identity"] = ev["matches"] / total if total else 0.0
+    return int(score), ev
 
 
 def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
@@ -315,7 +319,7 @@ def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int =
         if ev is None:
             _, ev = align_read(amp, seq)
             cache[seq] = ev
-        if ev["columns"] == 0 or ev["matches"] / ev["columns"] < min_identity:
+        if ev["identity"] < min_identity:
             excl["not_aligned"] += 1
             continue
         if ev["cov_start"] > ws or ev["cov_end"] < we:
@@ -350,3 +354,85 @@ def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap:
         yield merge_pair(s1, q1, s2, q2, min_overlap=min_overlap)
     if next(it2, None) is not None:
         raise InputError(f"mate file has more reads than {Path(fastq).name}", path=fastq2)
+
+
+# ----------------------------------------------------------------------------------------------
+# amplicon table and sample sheet
+
+AMPLICON_COLUMNS = ("amplicon", "site_id", "chrom", "start", "end", "sequence", "guide", "cut_offset")
+AMPLICON_SHEET_COLUMNS = ("sample", "role", "amplicon", "fastq", "control")
+
+
+def read_amplicons(path: str | Path) -> dict[str, dict]:
+    """``amplicons.tsv`` -> ``{amplicon: row}`` with validated integers and sequence."""
+    from cgtsafe.io.tables import read_table
+
+    df = read_table(path, required=AMPLICON_COLUMNS, what="amplicon table")
+    out: dict[str, dict] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        name = row["amplicon"]
+        if name in out:
+            raise InputError(f"duplicate amplicon {name!r}", path=path, line=i)
+        try:
+            row["start"], row["end"], row["cut_offset"] = int(row["start"]), int(row["end"]), int(row["cut_offset"])
+        except ValueError:
+            raise InputError("columns start/end/cut_offset: expected integers", path=path, line=i) from None
+        seq = row["sequence"].strip()
+        if not seq or set(seq.upper()) - set("ACGTN"):
+            raise InputError(f"amplicon {name}: sequence must contain only A, C, G, T, N", path=path, line=i)
+        if not 0 < row["cut_offset"] < len(seq):
+            raise InputError(f"amplicon {name}: cut_offset {row['cut_offset']} outside the sequence "
+                             f"(length {len(seq)})", path=path, line=i)
+        row["sequence"] = seq
+        out[name] = row
+    return out
+
+
+def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
+    """Amplicon sample sheet: ``sample role amplicon fastq [fastq2] control``; one row per sample and
+    amplicon. Checks roles, (sample, amplicon) uniqueness, FASTQ existence and that each control exists."""
+    import pandas as pd
+
+    from cgtsafe.config import SAFE_NAME
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("sample sheet not found", path=path)
+    df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in AMPLICON_SHEET_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"sample sheet lacks column(s) {', '.join(missing)}; expected "
+                         f"{' '.join(AMPLICON_SHEET_COLUMNS)} [fastq2]", path=path)
+    if "fastq2" not in df.columns:
+        df["fastq2"] = ""
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if not SAFE_NAME.match(row["sample"]):
+            raise InputError(f"sample {row['sample']!r} is not a safe name (letters, digits, '_', '.', '-')",
+                             path=path, line=i)
+        if row["role"] not in ("edited", "control"):
+            raise InputError(f"column role: expected edited or control, got {row['role']!r}", path=path, line=i)
+        key = (row["sample"], row["amplicon"])
+        if key in seen:
+            raise InputError(f"duplicate sample/amplicon {key} (first on line {seen[key]})", path=path, line=i)
+        seen[key] = i
+        for col in ("fastq", "fastq2"):
+            if check_files and row[col] and not Path(row[col]).exists():
+                raise InputError(f"sample {row['sample']}: {col} file {row[col]!r} does not exist", path=path,
+                                 line=i)
+        if not row["fastq"]:
+            raise InputError(f"sample {row['sample']}: column fastq is empty", path=path, line=i)
+    samples = {r["sample"]: r["role"] for r in df.to_dict("records")}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if row["role"] == "edited":
+            ctl = row["control"]
+            if not ctl:
+                raise InputError(f"edited sample {row['sample']} has no control", path=path, line=i)
+            if (ctl, row["amplicon"]) not in seen:
+                raise InputError(f"control {ctl!r} of {row['sample']} has no row for amplicon {row['amplicon']} "
+                                 "(control sample does not exist in the sheet)", path=path, line=i)
+            if samples.get(ctl) != "control":
+                raise InputError(f"control {ctl!r} of {row['sample']} does not have role 'control'", path=path,
+                                 line=i)
+    return df

@@ -1,5 +1,245 @@
-"""Command-line sub-commands of `cgtsafe sitecheck` (thin layer; the science lives in the sibling modules)."""
+"""Command-line sub-commands of ``cgtsafe sitecheck`` (thin layer; the science lives in the sibling modules).
+
+``check``              validate sample sheets, files, indexes, contigs and sites (writes nothing)
+``quantify-wgs``       per-site read classes of one BAM/CRAM sample -> counts TSV
+``quantify-amplicon``  per-site read classes of one sample's amplicon FASTQs -> counts TSV
+``compare``            edited vs matched control for every pair and assay -> site_verdicts.tsv
+``summarize``          summary.json (+ figures, tables) for the evidence report
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cgtsafe.errors import InputError
+
+
+def _add_window_args(p, *, mapq: bool = True) -> None:
+    p.add_argument("--window", type=int, default=5,
+                   help="bases on each side of the cut interval in the quantification window (default 5)")
+    p.add_argument("--min-baseq", type=int, default=20,
+                   help="substitutions with base quality below this are ignored (default 20)")
+    if mapq:
+        p.add_argument("--min-mapq", type=int, default=20, help="reads with MAPQ below this are excluded (default 20)")
+
+
+def _add_stat_args(p) -> None:
+    p.add_argument("--threshold", type=float, required=True,
+                   help="declared off-target frequency threshold (fraction, e.g. 0.001)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (BH q and per-site LOD)")
+    p.add_argument("--power", type=float, default=0.8, help="power that defines the limit of detection")
+    p.add_argument("--min-depth", type=int, default=10,
+                   help="fewer counted reads than this in either sample -> no_coverage")
+
+
+def _add_site_args(p) -> None:
+    p.add_argument("--sites", required=True, help="candidate sites TSV (off-target step output)")
+    p.add_argument("--nominated", nargs="*", default=[],
+                   help="empirically nominated sites, BED or TSV, as PATH or METHOD=PATH (e.g. GUIDE-seq=x.bed)")
 
 
 def register(sub) -> None:
-    """Add the `sitecheck` sub-commands (filled in by the sitecheck implementation)."""
+    p = sub.add_parser("sitecheck", help="edited-vs-control sequencing at candidate off-target sites")
+    s = p.add_subparsers(dest="sitecheck_command", metavar="STEP")
+    s.required = True
+
+    c = s.add_parser("check", help="validate sample sheets, alignments, indexes, contigs and sites")
+    _add_site_args(c)
+    c.add_argument("--reference", required=True, help="reference FASTA (as used for the alignments)")
+    c.add_argument("--wgs-sheet", help="WGS sample sheet (sample role file control)")
+    c.add_argument("--amplicon-sheet", help="amplicon sample sheet (sample role amplicon fastq fastq2 control)")
+    c.add_argument("--amplicons", help="amplicons.tsv (required with --amplicon-sheet)")
+    c.add_argument("--window", type=int, default=5)
+    c.set_defaults(func=_check)
+
+    q = s.add_parser("quantify-wgs", help="classify reads at every site for one BAM/CRAM sample")
+    q.add_argument("--sheet", required=True, help="WGS sample sheet")
+    q.add_argument("--sample", required=True)
+    _add_site_args(q)
+    q.add_argument("--reference", required=True)
+    _add_window_args(q)
+    q.add_argument("--threads", type=int, default=1)
+    q.add_argument("--out", required=True, help="counts TSV")
+    q.set_defaults(func=_quantify_wgs)
+
+    a = s.add_parser("quantify-amplicon", help="align and classify one sample's amplicon reads")
+    a.add_argument("--sheet", required=True, help="amplicon sample sheet")
+    a.add_argument("--sample", required=True)
+    a.add_argument("--amplicons", required=True, help="amplicons.tsv")
+    _add_site_args(a)
+    _add_window_args(a, mapq=False)
+    a.add_argument("--min-identity", type=float, default=0.6,
+                   help="minimum alignment identity (matches / all columns, end gaps included) (default 0.6)")
+    a.add_argument("--min-overlap", type=int, default=10, help="minimum mate overlap for merging pairs")
+    a.add_argument("--out", required=True, help="counts TSV")
+    a.set_defaults(func=_quantify_amplicon)
+
+    m = s.add_parser("compare", help="edited vs matched control: statistics and per-site verdicts")
+    _add_site_args(m)
+    m.add_argument("--window", type=int, default=5)
+    m.add_argument("--wgs-sheet", help="WGS sample sheet (pairs)")
+    m.add_argument("--amplicon-sheet", help="amplicon sample sheet (pairs)")
+    m.add_argument("--counts", nargs="+", required=True, help="counts TSVs from quantify-wgs/quantify-amplicon")
+    _add_stat_args(m)
+    m.add_argument("--out", required=True, help="site_verdicts.tsv")
+    m.set_defaults(func=_compare)
+
+    z = s.add_parser("summarize", help="summary.json, figures and tables for the report")
+    z.add_argument("--verdicts", required=True)
+    z.add_argument("--counts", nargs="*", default=[], help="counts TSVs (for the exclusion audit)")
+    _add_stat_args(z)
+    z.add_argument("--justification", required=True, help="threshold justification (free text)")
+    _add_window_args(z)
+    z.add_argument("--min-identity", type=float, default=0.6)
+    z.add_argument("--inputs", nargs="*", default=[], help="input files to list for provenance")
+    z.add_argument("--out", required=True, help="summary.json (figures are written next to it)")
+    z.set_defaults(func=_summarize)
+
+    # ---- HOOK (sitecheck-B): genome-wide and structural sub-commands. Define
+    # ---- ``add_genomewide_parsers(sub)`` in this module (section at the end); it is called here if present.
+    hook = globals().get("add_genomewide_parsers")
+    if callable(hook):
+        hook(s)
+
+
+def _sites(args):
+    from cgtsafe.sitecheck.sites import load_sites
+
+    return load_sites(args.sites, args.nominated, flank=args.window)
+
+
+def _check(args) -> int:
+    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
+    from cgtsafe.sitecheck.quantify import (Reference, check_contigs, check_sites_on_contigs, open_alignment,
+                                            read_wgs_sheet)
+
+    sites = _sites(args)
+    ref = Reference(args.reference)
+    ref_len = ref.lengths()
+    if args.wgs_sheet:
+        df = read_wgs_sheet(args.wgs_sheet)
+        for row in df.to_dict("records"):
+            af = open_alignment(row["file"], args.reference)
+            lengths = dict(zip(af.references, af.lengths))
+            af.close()
+            check_contigs(lengths, ref_len, bam=row["file"], reference=args.reference)
+            check_sites_on_contigs(sites, lengths, bam=row["file"])
+    if args.amplicon_sheet:
+        if not args.amplicons:
+            raise InputError("--amplicons is required with --amplicon-sheet")
+        amps = read_amplicons(args.amplicons)
+        df = read_amplicon_sheet(args.amplicon_sheet)
+        _check_amplicons(df, amps, sites, args.amplicon_sheet, args.amplicons)
+    print(f"sitecheck inputs valid: {len(sites)} sites")
+    return 0
+
+
+def _check_amplicons(df, amps, sites, sheet, amplicons_path) -> None:
+    ids = {s.site_id for s in sites}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if row["amplicon"] not in amps:
+            raise InputError(f"amplicon {row['amplicon']!r} is not in {amplicons_path}", path=sheet, line=i)
+    for name, a in amps.items():
+        if a["site_id"] not in ids:
+            raise InputError(f"amplicon {name} targets site_id {a['site_id']!r}, which is not a candidate site",
+                             path=amplicons_path)
+
+
+def _sheet_row(df, sample, sheet):
+    rows = df[df["sample"] == sample]
+    if rows.empty:
+        raise InputError(f"sample {sample!r} is not in the sample sheet", path=sheet)
+    return rows
+
+
+def _quantify_wgs(args) -> int:
+    from cgtsafe.io.tables import write_table
+    from cgtsafe.sitecheck.quantify import quantify_bam, read_wgs_sheet
+
+    df = read_wgs_sheet(args.sheet)
+    row = _sheet_row(df, args.sample, args.sheet).iloc[0]
+    sites = _sites(args)
+    counts = quantify_bam(row["file"], args.reference, sites, sample=args.sample, flank=args.window,
+                          min_mapq=args.min_mapq, min_baseq=args.min_baseq, threads=args.threads)
+    write_table(counts, args.out)
+    return 0
+
+
+def _quantify_amplicon(args) -> int:
+    import pandas as pd
+
+    from cgtsafe.io.tables import write_table
+    from cgtsafe.sitecheck.amplicon import (AMPLICON_EXCLUSIONS, quantify_amplicon, read_amplicon_sheet,
+                                            read_amplicons, read_items)
+    from cgtsafe.sitecheck.quantify import CLASSES
+
+    amps = read_amplicons(args.amplicons)
+    df = read_amplicon_sheet(args.sheet)
+    sites = _sites(args)
+    _check_amplicons(df, amps, sites, args.sheet, args.amplicons)
+    by_id = {s.site_id: s for s in sites}
+    rows = []
+    for r in _sheet_row(df, args.sample, args.sheet).sort_values("amplicon").to_dict("records"):
+        amp = amps[r["amplicon"]]
+        site = by_id[amp["site_id"]]
+        stagger = site.cut_end - site.cut_start
+        res = quantify_amplicon(amp["sequence"], amp["cut_offset"], read_items(r["fastq"], r["fastq2"] or None,
+                                                                                args.min_overlap),
+                                flank=args.window, min_baseq=args.min_baseq, min_identity=args.min_identity,
+                                cut_end_offset=amp["cut_offset"] + stagger)
+        rows.append({"sample": args.sample, "assay": "amplicon", "site_id": amp["site_id"], "chrom": amp["chrom"],
+                     "window_start": amp["start"] + res["window_start"], "window_end": amp["start"] + res["window_end"],
+                     "reads": res["reads"], **{k: res[k] for k in CLASSES},
+                     **{f"excluded_{k}": res[f"excluded_{k}"] for k in AMPLICON_EXCLUSIONS},
+                     "amplicon": r["amplicon"]})
+    out = pd.DataFrame(rows)
+    write_table(out, args.out)
+    return 0
+
+
+def _compare(args) -> int:
+    import pandas as pd
+
+    from cgtsafe.io.tables import read_table, write_table
+    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
+    from cgtsafe.sitecheck.quantify import read_wgs_sheet
+    from cgtsafe.sitecheck.verdict import VERDICT_COLUMNS, compare
+
+    sites = _sites(args)
+    tables = {}
+    for path in args.counts:
+        t = read_table(path, required=("sample", "assay", "site_id", "reads", "indel"), what="counts table")
+        for (sample, assay), part in t.groupby(["sample", "assay"], sort=True):
+            tables[(assay, sample)] = part
+    pairs = []
+    if args.wgs_sheet:
+        w = read_wgs_sheet(args.wgs_sheet, check_files=False)
+        pairs += [("wgs", r["sample"], r["control"]) for r in w.to_dict("records") if r["role"] == "edited"]
+    if args.amplicon_sheet:
+        a = read_amplicon_sheet(args.amplicon_sheet, check_files=False)
+        pairs += sorted({("amplicon", r["sample"], r["control"]) for r in a.to_dict("records")
+                         if r["role"] == "edited"})
+    if not pairs:
+        raise InputError("no edited/control pair: give --wgs-sheet and/or --amplicon-sheet with edited samples")
+    parts = []
+    for assay, e, c in pairs:
+        for name in (e, c):
+            if (assay, name) not in tables:
+                raise InputError(f"no {assay} counts for sample {name!r} among --counts files")
+        ids = set(tables[(assay, e)]["site_id"])
+        sub = [s for s in sites if s.site_id in ids]
+        parts.append(compare(tables[(assay, e)], tables[(assay, c)], sub, assay=assay, threshold=args.threshold,
+                             alpha=args.alpha, target_power=args.power, min_depth=args.min_depth))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(VERDICT_COLUMNS))
+    order = {s.site_id: i for i, s in enumerate(sites)}
+    out["_o"] = out["site_id"].map(order)
+    out = out.sort_values(["assay", "edited_sample", "control_sample", "_o"], kind="mergesort").drop(columns="_o")
+    write_table(out.reset_index(drop=True), args.out)
+    return 0
+
+
+def _summarize(args) -> int:
+    from cgtsafe.sitecheck.summarize import build_summary
+
+    build_summary(args)
+    return 0

@@ -332,3 +332,34 @@ def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, s
     df.insert(0, "assay", assay)
     df.insert(0, "sample", sample)
     return df[list(COUNT_COLUMNS)]
+
+
+WGS_SHEET_COLUMNS = ("sample", "role", "file", "control")
+
+
+def read_wgs_sheet(path: str | Path, *, check_files: bool = True) -> pd.DataFrame:
+    """WGS sample sheet ``sample role file control``: roles, unique names, files present, controls exist
+    and have role ``control``."""
+    from cgtsafe.config import read_sample_sheet
+
+    df = read_sample_sheet(path, required=WGS_SHEET_COLUMNS, allowed={"role": ("edited", "control")})
+    names = dict(zip(df["sample"], df["role"]))
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if check_files:
+            if not row["file"]:
+                raise InputError(f"sample {row['sample']}: column file is empty", path=path, line=i)
+            if not Path(row["file"]).exists():
+                raise InputError(f"sample {row['sample']}: file {row['file']!r} does not exist", path=path, line=i)
+        if row["role"] == "edited":
+            ctl = row["control"]
+            if not ctl:
+                raise InputError(f"edited sample {row['sample']} has no control", path=path, line=i)
+            if ctl not in names:
+                raise InputError(f"control {ctl!r} of {row['sample']} does not exist in the sheet", path=path,
+                                 line=i)
+            if names[ctl] != "control":
+                raise InputError(f"control {ctl!r} of {row['sample']} does not have role 'control'", path=path,
+                                 line=i)
+        elif row["control"]:
+            raise InputError(f"control sample {row['sample']} must leave column control empty", path=path, line=i)
+    return df

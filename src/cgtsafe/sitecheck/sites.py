@@ -29,7 +29,7 @@ from cgtsafe.io.tables import read_table
 
 REQUIRED = ("site_id", "chrom", "start", "end", "strand", "cut_start", "cut_end")
 #: optional annotation columns carried through to the verdict table when present
-CARRY = ("guide", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern")
+CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern")
 
 
 @dataclass

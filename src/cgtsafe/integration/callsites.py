@@ -1,0 +1,254 @@
+"""Reads -> integration-site fragments: demultiplex, trim, screen, align, call (``cgtsafe integration call-sites``).
+
+Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integration_reads.md``):
+
+``fragments.tsv``  ``sample chrom position strand breakpoint umi reads``. ``position`` is the **1-based**
+                   coordinate of the host base at the vector-host junction (the integration site; the
+                   first host base of R2); ``strand`` the orientation of the provirus (= strand of the R2
+                   alignment); ``breakpoint`` the **1-based** coordinate of the sonic shear end (first
+                   host base of R1); ``umi`` the linker UMI/primerID (empty for linkers without N-run);
+                   ``reads`` the read pairs with this fragment+UMI. One row per unique
+                   (sample, chrom, position, strand, breakpoint, umi); sorted by sample (sheet order),
+                   contig (FASTA order), position, strand, breakpoint, umi.
+``multihits.tsv``  ``sample reads n_loci loci``: read pairs whose proper-pair alignments pass all filters
+                   at more than one junction locus; ``loci`` = ``chrom:position:strand`` (1-based) joined
+                   by ``;``. One row per sample and locus set.
+``attrition.tsv``  read pairs surviving each step, per sample (cumulative, left to right):
+                   ``reads`` pairs in the input the sample came from (whole run for a multiplexed run,
+                   the sample's files otherwise); ``barcode`` pairs assigned to the sample (I1 within the
+                   barcode tolerance); ``qtrimmed`` both reads keep >= ``min_trimmed_read_length`` bases
+                   after quality tail trimming; ``primed`` primer found in R2; ``ltr_verified`` LTR end
+                   follows the primer; ``linker_found`` linker (+UMI) found in R1; ``vector_filtered``
+                   not vector/plasmid-derived; ``quality_filtered`` both host parts >= ``min_genomic_length``
+                   after read-through trimming; ``aligned`` >= 1 alignment of either mate;
+                   ``unique_aligned`` exactly one junction locus; ``multihit`` > 1 junction locus;
+                   ``unique_sites`` distinct (chrom, position, strand) of the unique pairs. The row
+                   ``undetermined`` counts pairs whose barcode matched no sample (in ``barcode``).
+``read_stages.tsv`` per sample, each read side on its own (as intSiteCaller's attrition table):
+                   ``barcode r2_qtrimmed r2_primed r2_ltr r1_qtrimmed r1_linker`` -- ``r2_*`` count R2
+                   reads after quality trimming / with primer / with primer + LTR end; ``r1_*`` count R1
+                   reads after quality trimming / with the linker, independently of the other read.
+``call_sites_params.json`` the layout parameters and software versions used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cgtsafe.errors import InputError
+from cgtsafe.integration.align import PairAligner, VectorScreen
+from cgtsafe.integration.demux import BarcodeAssigner, iter_pairs
+from cgtsafe.integration.layout import Layout, Sample
+from cgtsafe.integration.trim import find_linker, find_primer_ltr, find_readthrough, quality_trim_length
+
+ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "linker_found", "vector_filtered",
+                     "quality_filtered", "aligned", "unique_aligned", "multihit", "unique_sites")
+STAGE_COLUMNS = ("barcode", "r2_qtrimmed", "r2_primed", "r2_ltr", "r1_qtrimmed", "r1_linker")
+FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads")
+UNDETERMINED = "undetermined"
+CHUNK = 20000
+
+
+@dataclass
+class Trimmed:
+    sample: int
+    r2: str
+    r1: str
+    umi: str
+
+
+class _Tally:
+    def __init__(self, n_samples: int):
+        self.attr = [Counter() for _ in range(n_samples)]
+        self.stages = [Counter() for _ in range(n_samples)]
+        self.fragments: Counter = Counter()
+        self.multihits: Counter = Counter()
+        self.undetermined = 0
+
+
+def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, layout: Layout,
+                 screen: VectorScreen | None, tally: _Tally) -> Trimmed | None:
+    """Trim one barcode-assigned pair, count its stages; return the host parts or ``None`` when dropped."""
+    at, st = tally.attr[idx], tally.stages[idx]
+    at["barcode"] += 1
+    st["barcode"] += 1
+    lay = layout
+    n2 = quality_trim_length(q2, lay.quality_threshold, lay.quality_window, lay.quality_bad_bases)
+    n1 = quality_trim_length(q1, lay.quality_threshold, lay.quality_window, lay.quality_bad_bases)
+    ok2 = n2 >= lay.min_trimmed_read_length
+    ok1 = n1 >= lay.min_trimmed_read_length
+    t2, t1 = s2[:n2], s1[:n1]
+    pend = lend = -1
+    if ok2:
+        st["r2_qtrimmed"] += 1
+        pend, lend = find_primer_ltr(t2, lay)
+        if pend >= 0:
+            st["r2_primed"] += 1
+        if lend >= 0:
+            st["r2_ltr"] += 1
+    gstart, umi = -1, ""
+    if ok1:
+        st["r1_qtrimmed"] += 1
+        gstart, umi = find_linker(t1, sample.linker, lay)
+        if gstart >= 0:
+            st["r1_linker"] += 1
+    if not (ok1 and ok2):
+        return None
+    at["qtrimmed"] += 1
+    if pend < 0:
+        return None
+    at["primed"] += 1
+    if lend < 0:
+        return None
+    at["ltr_verified"] += 1
+    if gstart < 0:
+        return None
+    at["linker_found"] += 1
+    g2 = t2[lend:]
+    g2 = g2[:find_readthrough(g2, lay.linker_marker(sample.linker), lay.readthrough_max_mismatch_rate,
+                              lay.readthrough_min_overlap)]
+    g1 = t1[gstart:]
+    g1 = g1[:find_readthrough(g1, lay.ltr_marker(), lay.readthrough_max_mismatch_rate,
+                              lay.readthrough_min_overlap)]
+    if screen is not None and (screen.is_vector(g2) or screen.is_vector(g1)):
+        return None
+    at["vector_filtered"] += 1
+    if len(g2) < lay.min_genomic_length or len(g1) < lay.min_genomic_length:
+        return None
+    at["quality_filtered"] += 1
+    return Trimmed(idx, g2, g1, umi)
+
+
+def _align_chunk(chunk: list[Trimmed], aligner: PairAligner, threads: int, samples: list[Sample],
+                 tally: _Tally, cache: dict) -> None:
+    keys = sorted({(t.r2, t.r1) for t in chunk if (t.r2, t.r1) not in cache})
+    local = threading.local()
+
+    def work(key):
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = aligner.thread_buffer()
+        return key, aligner.candidates(key[0], key[1], buf)
+
+    if threads > 1 and len(keys) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(work, keys, chunksize=64))
+    else:
+        results = [work(k) for k in keys]
+    cache.update(results)
+    for t in chunk:
+        any_hit, cands = cache[(t.r2, t.r1)]
+        at = tally.attr[t.sample]
+        if not any_hit:
+            continue
+        at["aligned"] += 1
+        loci = sorted({(c.chrom, c.junction, c.strand) for c in cands})
+        if len(loci) == 1:
+            best = cands[0]
+            at["unique_aligned"] += 1
+            tally.fragments[(t.sample, best.chrom, best.junction + 1, best.strand, best.breakpoint + 1, t.umi)] += 1
+        elif len(loci) > 1:
+            at["multihit"] += 1
+            tally.multihits[(t.sample, ";".join(f"{c}:{j + 1}:{s}" for c, j, s in loci))] += 1
+
+
+def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | None, vector: str | Path | None,
+               r1: str | Path | None = None, r2: str | Path | None = None, i1: str | Path | None = None,
+               threads: int = 1, index_path: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Run reads -> fragments for all samples; returns the output tables (nothing written).
+
+    ``genome=None`` runs the read processing only (up to ``quality_filtered``; the alignment columns
+    stay 0). The tests use it to compare the read stages with intSiteCaller's attrition table, whose
+    genome (hg18) is not available.
+    """
+    pooled = [i for i, s in enumerate(samples) if not (s.r1 and s.r2)]
+    if pooled and not (r1 and r2 and i1):
+        names = ", ".join(samples[i].name for i in pooled[:3])
+        raise InputError(f"samples without per-sample FASTQs ({names}) need --r1, --r2 and --i1 (multiplexed run)")
+    for p in [r1, r2, i1, vector] + [x for s in samples for x in (s.r1, s.r2)]:
+        if p and not Path(p).exists():
+            raise InputError("input file not found", path=p)
+    screen = VectorScreen(vector, layout.vector_kmer, layout.vector_min_kmer_fraction) if vector else None
+    aligner = None if genome is None else PairAligner(genome, max_align_start=layout.max_align_start, min_identity=layout.min_identity,
+                          max_fragment_length=layout.max_fragment_length, index_path=index_path)
+    tally = _Tally(len(samples))
+    cache: dict = {}
+    chunk: list[Trimmed] = []
+
+    def feed(idx, s1, q1, s2, q2):
+        t = process_pair(idx, s1, q1, s2, q2, samples[idx], layout, screen, tally)
+        if t is not None:
+            chunk.append(t)
+            if len(chunk) >= CHUNK:
+                if aligner is not None:
+                    _align_chunk(chunk, aligner, threads, samples, tally, cache)
+                chunk.clear()
+                if len(cache) > 500_000:
+                    cache.clear()
+
+    run_total = 0
+    if pooled:
+        assigner = BarcodeAssigner([samples[i].barcode if i in set(pooled) else "" for i in range(len(samples))],
+                                   layout.barcode_max_mismatches)
+        bc_len = len(samples[pooled[0]].barcode)
+        for _name, (s1, q1), (s2, q2), (si, _qi) in iter_pairs(r1, r2, i1):
+            run_total += 1
+            idx = assigner.assign(si[:bc_len])
+            if idx < 0:
+                tally.undetermined += 1
+                continue
+            feed(idx, s1, q1, s2, q2)
+    for idx, s in enumerate(samples):
+        if idx in pooled:
+            tally.attr[idx]["reads"] = run_total
+            continue
+        n = 0
+        for _name, (s1, q1), (s2, q2), _ in iter_pairs(s.r1, s.r2):
+            n += 1
+            feed(idx, s1, q1, s2, q2)
+        tally.attr[idx]["reads"] = n
+    if chunk and aligner is not None:
+        _align_chunk(chunk, aligner, threads, samples, tally, cache)
+    return _tables(samples, tally, run_total, bool(pooled), genome)
+
+
+def _tables(samples, tally: _Tally, run_total: int, pooled: bool, genome) -> dict[str, pd.DataFrame]:
+    from cgtsafe.io.fasta import contig_lengths
+
+    order = {c: i for i, c in enumerate(contig_lengths(genome))} if genome is not None else {}
+    sites: dict[int, set] = defaultdict(set)
+    rows = []
+    for (idx, chrom, pos, strand, bp, umi), n in tally.fragments.items():
+        sites[idx].add((chrom, pos, strand))
+        rows.append((idx, order.get(chrom, len(order)), samples[idx].name, chrom, pos, strand, bp, umi, n))
+    rows.sort()
+    frag = pd.DataFrame([r[2:] for r in rows], columns=list(FRAGMENT_COLUMNS))
+    mrows = sorted((idx, loci, n) for (idx, loci), n in tally.multihits.items())
+    multi = pd.DataFrame([(samples[i].name, n, loci.count(";") + 1, loci) for i, loci, n in mrows],
+                         columns=["sample", "reads", "n_loci", "loci"])
+    arows = []
+    for idx, s in enumerate(samples):
+        at = tally.attr[idx]
+        at["unique_sites"] = len(sites[idx])
+        arows.append([s.name] + [int(at[c]) for c in ATTRITION_COLUMNS])
+    if pooled:
+        arows.append([UNDETERMINED, run_total, tally.undetermined] + [0] * (len(ATTRITION_COLUMNS) - 2))
+    attrition = pd.DataFrame(arows, columns=["sample", *ATTRITION_COLUMNS])
+    stages = pd.DataFrame([[s.name] + [int(tally.stages[i][c]) for c in STAGE_COLUMNS] for i, s in enumerate(samples)],
+                          columns=["sample", *STAGE_COLUMNS])
+    return {"fragments": frag, "multihits": multi, "attrition": attrition, "read_stages": stages}
+
+
+def write_outputs(tables: dict[str, pd.DataFrame], out_dir: str | Path, params: dict) -> None:
+    from cgtsafe.io.tables import write_json, write_table
+
+    out_dir = Path(out_dir)
+    for name, df in tables.items():
+        write_table(df, out_dir / f"{name}.tsv")
+    write_json(out_dir / "call_sites_params.json", params)

@@ -1,0 +1,411 @@
+"""Exhaustive genome-wide search for candidate off-target sites of CRISPR guides.
+
+Every position of every contig where a PAM pattern matches (both strands) is compared with every
+guide; a site is reported when its best alignment to the guide has at most ``max_mismatches``
+mismatches, ``max_dna_bulge`` DNA bulges and ``max_rna_bulge`` RNA bulges. Nothing is seeded or
+heuristic: the search is exact (tested against Cas-OFFinder 2.4.1 and an independent brute force).
+
+Sequence rules
+  * Lower-case (soft-masked) genome bases are searched like upper case; the ``site`` column keeps
+    the case of the FASTA.
+  * A genome base other than A/C/G/T (N or another IUPAC code) never matches anything: in the
+    protospacer it counts as a mismatch, in the PAM it fails the PAM. An ``N`` in a PAM *pattern*
+    matches A, C, G or T.
+  * Bulges: a DNA bulge is an extra genomic base (``-`` in ``guide_aln``), an RNA bulge an extra
+    guide base (``-`` in ``site_aln``). Bulges are internal: the first and the last column of the
+    protospacer alignment (next to the PAM and at the PAM-distal end) are always base pairs.
+
+Locus and the one-hit-per-locus rule
+  A *locus* is (guide, contig, strand, PAM position): the PAM bases are fixed, the protospacer is read
+  from the PAM away. Of all alignments of the guide to the genome at one locus within the limits,
+  exactly one is reported, the first by:
+    (1) fewest edits (mismatches + DNA bulges + RNA bulges);
+    (2) fewest bulges (DNA + RNA);
+    (3) fewest DNA bulges;
+    (4) gap placement: reading the alignment columns from the PAM-distal end towards the PAM, the
+        first column where two alignments differ is a DNA bulge rather than an RNA bulge rather than a
+        base pair (i.e. gaps are placed as PAM-distal as possible).
+  Rules (1)-(3) fix ``mismatches``, ``dna_bulge``, ``rna_bulge``, ``start`` and ``end``; rule (4) only the
+  alignment strings. The PAM class is a property of the locus: a PAM matching a canonical pattern is
+  ``canonical`` (canonical patterns are tried before alternative ones). Different PAM positions are
+  different loci even if their protospacers overlap (e.g. the two NGG of ``NGGG``).
+
+Coordinates and columns (one row per locus; see docs/outputs/offtarget_search.md)
+  ``start``/``end``: 0-based leftmost + strand coordinate of protospacer+PAM, end exclusive
+  (Cas-OFFinder convention for both strands). ``site``: genomic sequence 5'->3' on the hit strand
+  (protospacer + PAM, PAM included on its side). ``pam``: the PAM bases 5'->3' on the hit strand
+  (upper case).
+  ``cut_start``/``cut_end``: 0-based + strand coordinate of the base right of the double-strand break
+  on each strand (``cut_start <= cut_end``; equal for blunt SpCas9, + strand ``start + 17``, - strand
+  ``start + 6`` without bulges). The cut is placed ``cut_offsets`` nt from the PAM into the
+  protospacer, counted in genomic bases. ``guide_aln``/``site_aln``: the alignment 5'->3' on the hit
+  strand including the PAM (guide side shows the PAM pattern); mismatched bases are lower case in
+  ``site_aln``. ``cfd``/``mit``: see :mod:`cgtsafe.offtarget.scoring` (NaN where undefined).
+  Rows are sorted by guide (input order), contig (genome order), start, strand, end.
+
+Chunks (``chunk=(i, n)``, CLI ``--chunk i/n``)
+  The contigs (genome order, after the ``contigs`` filter) are laid end to end; chunk i of n (1-based)
+  owns the loci whose PAM leftmost base has a global offset in ``[floor((i-1)*T/n), floor(i*T/n))``
+  where T is the total length. Each chunk reads the sequence it needs around its range, so no locus is
+  lost at a border and none is reported twice: the union of the n chunk tables, sorted as above, is
+  identical to the unchunked table.
+
+Performance: the genome is byte-coded once (``bytes.translate``); mismatch-only searches use a 2-bit
+rolling window and popcount per PAM position; bulged searches use a banded DP anchored at the PAM
+with early termination. Both run in numba with ``prange`` over 1 Mb blocks (deterministic order).
+numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cgtsafe.errors import InputError
+from cgtsafe.offtarget.nuclease import IUPAC, Nuclease, pam_matches, validate_pam
+
+COLUMNS = (
+    "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit",
+)  # fmt: skip
+
+LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2)}
+
+_CODE_TABLE = bytes(
+    {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3, ord("a"): 0, ord("c"): 1, ord("g"): 2, ord("t"): 3}.get(i, 4)
+    for i in range(256)
+)
+_COMP = str.maketrans("ACGTRYKMBDHVNacgtrykmbdhvn", "TGCAYRMKVHDBNtgcayrmkvhdbn")
+_BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A guide spacer (upper case A/C/G/T, 5'->3', without PAM)."""
+
+    name: str
+    spacer: str
+
+
+def revcomp(seq: str) -> str:
+    return seq.translate(_COMP)[::-1]
+
+
+# ----------------------------------------------------------------------------------------------
+# input
+# ----------------------------------------------------------------------------------------------
+def validate_guides(guides: Sequence[Guide], nuclease: Nuclease, *, path: str | Path | None = None) -> list[Guide]:
+    """Check guides (letters, length, PAM attached, duplicate names); return them upper-cased."""
+    out: list[Guide] = []
+    seen: dict[str, int] = {}
+    L = nuclease.spacer_length
+    for idx, g in enumerate(guides):
+        line = idx + 2 if path is not None else None
+        name = str(g.name).strip()
+        spacer = str(g.spacer).strip().upper()
+        if not name:
+            raise InputError("empty guide name", path=path, line=line)
+        if name in seen:
+            raise InputError(f"guide name {name!r} occurs twice (also line {seen[name]}); names must be unique",
+                             path=path, line=line)
+        seen[name] = idx + 2
+        if not spacer or any(c not in "ACGT" for c in spacer):
+            bad = next((c for c in spacer if c not in "ACGT"), "")
+            raise InputError(f"guide {name}: spacer {g.spacer!r} has {'no bases' if not spacer else repr(bad)}; "
+                             "expected A/C/G/T only", path=path, line=line)
+        P = nuclease.pam_length
+        if len(spacer) == L + P:
+            tail = spacer[L:] if nuclease.pam_side == "3prime" else spacer[:P]
+            if any(pam_matches(p, tail) for p in (nuclease.pam, *nuclease.alt_pams)):
+                raise InputError(f"guide {name} looks like spacer+PAM ({len(spacer)} nt ending in {tail}); "
+                                 f"give the {L}-nt spacer only", path=path, line=line)
+        if len(spacer) != L:
+            raise InputError(f"guide {name}: spacer has {len(spacer)} nt; {nuclease.name} expects {L} nt",
+                             path=path, line=line)
+        out.append(Guide(name, spacer))
+    if not out:
+        raise InputError("no guides given", path=path)
+    return out
+
+
+def read_guides(path: str | Path, nuclease: Nuclease) -> list[Guide]:
+    """Read a guide table (TSV with columns ``name`` and ``spacer``; other columns ignored)."""
+    from cgtsafe.io.tables import read_table
+
+    df = read_table(path, required=("name", "spacer"), what="guide table")
+    if df.empty:
+        raise InputError("guide table has no rows", path=path)
+    return validate_guides([Guide(n, s) for n, s in zip(df["name"], df["spacer"])], nuclease, path=path)
+
+
+def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int) -> None:
+    for key, val in (("max_mismatches", max_mismatches), ("max_dna_bulge", max_dna_bulge),
+                     ("max_rna_bulge", max_rna_bulge)):
+        lo, hi = LIMITS[key]
+        if not isinstance(val, (int, np.integer)) or isinstance(val, bool) or not lo <= int(val) <= hi:
+            raise InputError(f"{key} must be an integer {lo}..{hi}, got {val!r}")
+
+
+def load_genome(genome, contigs: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
+    """Genome as ``[(name, bytes)]`` in genome order; from a FASTA path or a mapping; optional subset."""
+    if isinstance(genome, (str, Path)):
+        from cgtsafe.io.fasta import read_fasta_whole
+
+        records = read_fasta_whole(genome)
+        where = str(genome)
+    elif isinstance(genome, Mapping):
+        records = [(str(k), v.encode() if isinstance(v, str) else bytes(v)) for k, v in genome.items()]
+        where = "genome"
+        if not records:
+            raise InputError("empty genome: no contigs")
+    else:
+        raise InputError(f"genome must be a FASTA path or a mapping of contig -> sequence, got {type(genome).__name__}")
+    if contigs is not None:
+        names = [c for c in contigs]
+        have = {n for n, _ in records}
+        missing = [c for c in names if c not in have]
+        if missing:
+            raise InputError(f"contig(s) {', '.join(missing)} not in the genome {where}")
+        want = set(names)
+        records = [(n, s) for n, s in records if n in want]
+    return records
+
+
+def parse_chunk(text: str) -> tuple[int, int]:
+    """Parse ``i/n`` (1 <= i <= n)."""
+    try:
+        i, n = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise InputError(f"--chunk must look like i/n (e.g. 2/8), got {text!r}") from None
+    if not (n >= 1 and 1 <= i <= n):
+        raise InputError(f"--chunk i/n needs 1 <= i <= n, got {text!r}")
+    return i, n
+
+
+def chunk_ranges(lengths: Sequence[int], chunk: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """Per contig, the PAM-position range [lo, hi) owned by ``chunk`` (see the module docstring)."""
+    if chunk is None:
+        return [(0, n) for n in lengths]
+    i, n = chunk
+    total = int(sum(lengths))
+    g_lo = (i - 1) * total // n
+    g_hi = i * total // n
+    out = []
+    off = 0
+    for ln in lengths:
+        lo = min(max(g_lo - off, 0), ln)
+        hi = min(max(g_hi - off, 0), ln)
+        out.append((lo, hi))
+        off += ln
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# pattern preparation
+# ----------------------------------------------------------------------------------------------
+def _pam_masks(patterns: Sequence[str]) -> np.ndarray:
+    """(2 strands, n patterns, P) bit masks; strand 1 holds the reverse complement on the + axis."""
+    P = len(patterns[0])
+    masks = np.zeros((2, len(patterns), P), dtype=np.uint8)
+    for k, pat in enumerate(patterns):
+        for m, ch in enumerate(pat):
+            masks[0, k, m] = sum(_BIT[b] for b in IUPAC[ch])
+        rc = revcomp(pat)
+        for m, ch in enumerate(rc):
+            masks[1, k, m] = sum(_BIT[b] for b in IUPAC[ch])
+    return masks
+
+
+def _guide_arrays(guides: Sequence[Guide], L: int, pam_side: str):
+    """2-bit window codes (+ and - strand) and PAM-proximal-first codes of each guide."""
+    code = {"A": 0, "C": 1, "G": 2, "T": 3}
+    ng = len(guides)
+    gcodes = np.zeros((ng, 2), dtype=np.uint64)
+    gprox = np.zeros((ng, 2, L), dtype=np.int16)
+    for gi, g in enumerate(guides):
+        for s, seq in enumerate((g.spacer, revcomp(g.spacer))):
+            v = 0
+            for ch in seq:
+                v = (v << 2) | code[ch]
+            gcodes[gi, s] = np.uint64(v)
+        prox = g.spacer[::-1] if pam_side == "3prime" else g.spacer
+        for s in range(2):  # the DP reads the hit strand, so the guide is the same for both strands
+            gprox[gi, s, :] = [code[c] for c in prox]
+    lanes = np.uint64(int("01" * L, 2))
+    return gcodes, gprox, lanes
+
+
+# ----------------------------------------------------------------------------------------------
+# alignment reconstruction (pure Python; only for reported loci)
+# ----------------------------------------------------------------------------------------------
+def _render(gp: str, tp: str, ops) -> tuple[str, str]:
+    """Alignment strings in PAM-proximal-first order (guide side, site side; mismatches lower case).
+
+    ``ops``: columns from the PAM outwards, 0 base pair, 1 DNA bulge, 2 RNA bulge, -1 padding.
+    """
+    ga, sa = [], []
+    i = j = 0
+    for op in ops:
+        if op == 0:
+            g, t = gp[i], tp[j]
+            ga.append(g)
+            sa.append(t if t == g else t.lower())
+            i += 1
+            j += 1
+        elif op == 1:
+            ga.append("-")
+            sa.append(tp[j])
+            j += 1
+        elif op == 2:
+            ga.append(gp[i])
+            sa.append("-")
+            i += 1
+    return "".join(ga), "".join(sa)
+
+
+# ----------------------------------------------------------------------------------------------
+# the search
+# ----------------------------------------------------------------------------------------------
+def search_genome(
+    genome,
+    guides: Sequence[Guide],
+    nuclease: Nuclease,
+    *,
+    max_mismatches: int,
+    max_dna_bulge: int = 0,
+    max_rna_bulge: int = 0,
+    pam: str | None = None,
+    contigs: Sequence[str] | None = None,
+    threads: int | None = None,
+    chunk: tuple[int, int] | None = None,
+    alternative_pams: bool = True,
+) -> pd.DataFrame:
+    """Search ``genome`` for sites of ``guides`` (see the module docstring for rules and columns).
+
+    ``pam`` overrides the nuclease's PAM (then no alternative PAMs are searched);
+    ``alternative_pams=False`` searches the canonical PAM only.
+    """
+    from cgtsafe.offtarget import _kernels
+    from cgtsafe.offtarget.scoring import score_table
+
+    check_limits(max_mismatches, max_dna_bulge, max_rna_bulge)
+    guides = validate_guides(list(guides), nuclease)
+    if pam is not None:
+        patterns = [validate_pam(pam)]
+    else:
+        patterns = [nuclease.pam, *(nuclease.alt_pams if alternative_pams else ())]
+    n_canonical = 1
+    if chunk is not None:
+        i, n = chunk
+        if not (isinstance(i, int) and isinstance(n, int) and n >= 1 and 1 <= i <= n):
+            raise InputError(f"chunk must be (i, n) with 1 <= i <= n, got {chunk!r}")
+    records = load_genome(genome, contigs)
+    L = nuclease.spacer_length
+    P = len(patterns[0])
+    pam_masks = _pam_masks(patterns)
+    gcodes, gprox, lanes = _guide_arrays(guides, L, nuclease.pam_side)
+    # strand 0 = +, 1 = -; PAM right of the protospacer on the + axis?
+    three = nuclease.pam_side == "3prime"
+    pam_right = np.array([three, not three], dtype=np.bool_)
+    _kernels.numba_threads(threads)
+    ranges = chunk_ranges([len(s) for _, s in records], chunk)
+    rows: list[tuple] = []
+    contig_rank = {}
+    for ci, ((name, seq), (lo, hi)) in enumerate(zip(records, ranges)):
+        contig_rank[name] = ci
+        if hi <= lo:
+            continue
+        codes = np.frombuffer(seq.translate(_CODE_TABLE), dtype=np.uint8)
+        hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, gcodes=gcodes,
+                             lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
+                             max_r=int(max_rna_bulge))
+        if len(hits):
+            ops, mms = _kernels.traceback_batch(codes, hits, L, P, pam_right, gprox, int(max_dna_bulge),
+                                                int(max_rna_bulge))
+            if not np.array_equal(mms, hits[:, 3]):
+                raise AssertionError(f"internal: scan and traceback disagree on {name}")
+            rows.extend(_build_rows(name, seq, hits, ops, guides, nuclease, patterns, n_canonical, P))
+    df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("cfd", "mit")])
+    df = score_table(df, nuclease, pam_override=pam is not None)
+    guide_rank = {g.name: k for k, g in enumerate(guides)}
+    df = sort_hits(df, contig_rank, guide_rank)
+    return df
+
+
+def sort_hits(df: pd.DataFrame, contig_order: Mapping[str, int] | Sequence[str],
+              guide_order: Mapping[str, int] | Sequence[str] | None = None) -> pd.DataFrame:
+    """Sort hits by guide (given order, else name), contig (genome order), start, strand, end."""
+    if not isinstance(contig_order, Mapping):
+        contig_order = {c: k for k, c in enumerate(contig_order)}
+    if guide_order is not None and not isinstance(guide_order, Mapping):
+        guide_order = {c: k for k, c in enumerate(guide_order)}
+    key = pd.DataFrame({
+        "g": df["guide"].map(guide_order) if guide_order is not None else df["guide"],
+        "c": df["chrom"].map(contig_order),
+        "s": df["start"],
+        "t": df["strand"],
+        "e": df["end"],
+    })
+    order = key.sort_values(["g", "c", "s", "t", "e"], kind="mergesort").index
+    out = df.loc[order].reset_index(drop=True)
+    for col in ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end"):
+        out[col] = out[col].astype(np.int64)
+    return out
+
+
+def _build_rows(name, seq: bytes, hits: np.ndarray, ops_all: np.ndarray, guides, nuclease: Nuclease, patterns,
+                n_canonical, P):
+    L = nuclease.spacer_length
+    three = nuclease.pam_side == "3prime"
+    off_a, off_b = nuclease.cut_offsets
+    n = len(seq)
+    for (g, s, q, mm, d, r, k), ops in zip(hits.tolist(), ops_all.tolist()):
+        glen = L + d - r  # genomic protospacer length
+        plus = s == 0
+        pam_right = three == plus
+        if pam_right:
+            start, end = q - glen, q + P
+        else:
+            start, end = q, q + P + glen
+        assert 0 <= start and end <= n
+        site_plus = seq[start:end].decode()
+        site = site_plus if plus else revcomp(site_plus)
+        pam_seq = (site[-P:] if three else site[:P]).upper()
+        proto = site[:-P] if three else site[P:]
+        guide = guides[g].spacer
+        # PAM-proximal-first strings, upper case for comparison
+        gp = guide[::-1] if three else guide
+        tp_full = proto[::-1] if three else proto
+        tp_up = tp_full.upper()
+        ga, sa = _render(gp, tp_up, ops)
+        if three:
+            guide_aln = ga[::-1] + patterns[k]
+            site_aln = sa[::-1] + pam_seq
+        else:
+            guide_aln = patterns[k] + ga
+            site_aln = pam_seq + sa
+        # cut positions relative to the PAM (genomic bases), "base right of the break" on + axis
+        if pam_right:
+            cuts = (q - off_a, q - off_b)
+        else:
+            cuts = (q + P + off_a, q + P + off_b)
+        yield (
+            guides[g].name, name, start, end, "+" if plus else "-", site, mm, d, r, pam_seq,
+            "canonical" if k < n_canonical else "alternative", min(cuts), max(cuts), guide_aln, site_aln,
+        )
+
+
+def bed_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """BED6 of the hits: chrom, start, end (0-based, exclusive), name ``guide|mmN|bulgeB``,
+    score ``round(cfd * 1000)`` (0 where CFD is undefined), strand. Same row order as ``df``."""
+    cfd = df["cfd"].to_numpy(dtype=float) if len(df) else np.zeros(0)
+    score = np.where(np.isnan(cfd), 0, np.floor(cfd * 1000 + 0.5)).astype(np.int64)
+    names = [f"{g}|mm{m}|bulge{d + r}" for g, m, d, r in
+             zip(df["guide"], df["mismatches"], df["dna_bulge"], df["rna_bulge"])]
+    return pd.DataFrame({"chrom": df["chrom"], "start": df["start"], "end": df["end"], "name": names,
+                         "score": score, "strand": df["strand"]})

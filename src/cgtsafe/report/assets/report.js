@@ -1,0 +1,146 @@
+/* cgtsafe evidence report: language switch, plotly figures, sortable tables with CSV download,
+   traceability filter. Works offline; reads data only from <script type="application/json"> blocks. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  /* ---- language switch: both -> en -> zh -> both ---- */
+  var ORDER = ["both", "en", "zh"];
+  var LABEL = { both: "中文 + English", en: "English", zh: "中文" };
+  var btn = document.getElementById("lang-toggle");
+  function setLang(lang) {
+    root.setAttribute("data-lang", lang);
+    root.setAttribute("lang", lang === "en" ? "en" : "zh-CN");
+    if (btn) { btn.querySelector(".cur").textContent = LABEL[lang]; }
+  }
+  if (btn) {
+    btn.addEventListener("click", function () {
+      var i = ORDER.indexOf(root.getAttribute("data-lang"));
+      setLang(ORDER[(i + 1) % ORDER.length]);
+    });
+    setLang(root.getAttribute("data-lang") || "both");
+  }
+
+  function data(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  /* ---- figures ---- */
+  var plots = document.querySelectorAll("div.plot[data-fig]");
+  for (var p = 0; p < plots.length; p++) {
+    var div = plots[p];
+    var spec = data(div.getAttribute("data-fig"));
+    var layout = spec.layout || {};
+    layout.autosize = true;
+    window.Plotly.newPlot(div, spec.data || [], layout,
+      { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] });
+    div.setAttribute("data-rendered", "1");
+  }
+
+  /* ---- tables ---- */
+  function num(s) {
+    if (s === null || s === undefined) { return NaN; }
+    var t = String(s).trim();
+    if (t === "" || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?$/.test(t)) { return NaN; }
+    return parseFloat(t);
+  }
+  function cmp(a, b) {
+    var x = num(a), y = num(b);
+    var xn = !isNaN(x), yn = !isNaN(y);
+    if (xn && yn) { return x - y; }
+    if (xn) { return -1; }
+    if (yn) { return 1; }
+    var sa = a === null || a === undefined ? "" : String(a), sb = b === null || b === undefined ? "" : String(b);
+    if (sa === "" && sb !== "") { return 1; }
+    if (sb === "" && sa !== "") { return -1; }
+    return sa < sb ? -1 : (sa > sb ? 1 : 0);
+  }
+  function csvCell(v) {
+    v = v === null || v === undefined ? "" : String(v);
+    return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
+  function download(name, columns, rows) {
+    var lines = [columns.map(csvCell).join(",")];
+    for (var i = 0; i < rows.length; i++) { lines.push(rows[i].map(csvCell).join(",")); }
+    var blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement("a");
+    a.href = url; a.download = name; a.style.display = "none";
+    document.body.appendChild(a); a.click();
+    setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 1000);
+  }
+  window.cgtsafeCsv = function (id) {   /* used by tests: the CSV text a download would hold */
+    var d = data(id);
+    var lines = [d.columns.map(csvCell).join(",")];
+    for (var i = 0; i < d.rows.length; i++) { lines.push(d.rows[i].map(csvCell).join(",")); }
+    return lines.join("\r\n") + "\r\n";
+  };
+
+  var tables = document.querySelectorAll("table.sortable[data-src]");
+  for (var ti = 0; ti < tables.length; ti++) {
+    (function (table) {
+      var src = table.getAttribute("data-src");
+      var limit = parseInt(table.getAttribute("data-limit"), 10);
+      var d = data(src);
+      var rows = d.rows.slice();
+      var numeric = d.numeric || [];
+      var ths = table.querySelectorAll("thead th");
+      function render() {
+        var tbody = document.createElement("tbody");
+        var n = Math.min(limit, rows.length);
+        for (var i = 0; i < n; i++) {
+          var tr = document.createElement("tr");
+          for (var j = 0; j < d.columns.length; j++) {
+            var td = document.createElement("td");
+            var v = rows[i][j];
+            td.textContent = v === null || v === undefined ? "" : String(v);
+            if (numeric[j]) { td.className = "num"; }
+            tr.appendChild(td);
+          }
+          tbody.appendChild(tr);
+        }
+        table.replaceChild(tbody, table.querySelector("tbody"));
+      }
+      for (var c = 0; c < ths.length; c++) {
+        (function (col, th) {
+          th.addEventListener("click", function () {
+            var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+            for (var k = 0; k < ths.length; k++) { ths[k].removeAttribute("aria-sort"); }
+            th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+            var idx = rows.map(function (r, i) { return [r, i]; });
+            idx.sort(function (a, b) { return dir * cmp(a[0][col], b[0][col]) || a[1] - b[1]; });
+            rows = idx.map(function (x) { return x[0]; });
+            render();
+          });
+        })(c, ths[c]);
+      }
+    })(tables[ti]);
+  }
+  var dls = document.querySelectorAll("button.dl[data-src]");
+  for (var di = 0; di < dls.length; di++) {
+    dls[di].addEventListener("click", function (ev) {
+      var b = ev.currentTarget;
+      var d = data(b.getAttribute("data-src"));
+      download(b.getAttribute("data-name"), d.columns, d.rows);
+    });
+  }
+
+  /* ---- traceability filter ---- */
+  var ft = document.getElementById("trace-filter"), fs = document.getElementById("trace-status");
+  var fd = document.getElementById("trace-doc"), shown = document.getElementById("trace-shown");
+  function filter() {
+    var q = (ft.value || "").toLowerCase(), st = fs.value, doc = fd.value, n = 0;
+    var trs = document.querySelectorAll("#trace-table tbody tr");
+    for (var i = 0; i < trs.length; i++) {
+      var tr = trs[i];
+      var ok = (!st || tr.getAttribute("data-status") === st) && (!doc || tr.getAttribute("data-doc") === doc) &&
+               (!q || tr.textContent.toLowerCase().indexOf(q) >= 0);
+      tr.style.display = ok ? "" : "none";
+      if (ok) { n++; }
+    }
+    shown.textContent = String(n);
+  }
+  if (ft && fs && fd && shown) {
+    ft.addEventListener("input", filter); fs.addEventListener("change", filter); fd.addEventListener("change", filter);
+    filter();
+  }
+  root.setAttribute("data-ready", "1");
+})();

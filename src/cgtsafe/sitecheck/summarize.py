@@ -1,0 +1,219 @@
+"""``results/sitecheck/summary.json`` for the evidence report (see :mod:`cgtsafe.summary`).
+
+Reads ``site_verdicts.tsv`` (and the per-sample counts tables for the exclusion audit), writes two
+plotly figures next to the summary (``fig_site_frequencies.json``: editing frequency edited vs control
+with Wilson 95 % intervals and the per-site LOD; ``fig_lod_vs_depth.json``) and merges the fragments of
+the genome-wide and structural steps (``genomewide_summary.json``, ``structural_summary.json`` in the
+same directory) when they exist.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cgtsafe.errors import InputError
+from cgtsafe.io.tables import read_table, write_text
+from cgtsafe.summary import make_summary, write_summary
+from cgtsafe.sitecheck.verdict import VERDICT_COLUMNS
+
+REQUIREMENTS = ["R004-38", "R004-39", "R004-40", "R004-41", "R002-30", "R002-31", "R002-32", "R002-37"]
+FRAGMENTS = ("genomewide_summary.json", "structural_summary.json")
+ASSAY_EN = {"wgs": "WGS", "amplicon": "targeted deep sequencing"}
+ASSAY_ZH = {"wgs": "全基因组测序", "amplicon": "靶向深度测序"}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g} %"
+
+
+def methods_text(p: dict) -> tuple[str, str]:
+    en = (
+        f"Candidate sites (in silico prediction, plus empirically nominated sites when given) were compared "
+        f"between each edited sample and its matched control of the same donor. Reads were counted in a "
+        f"quantification window of {p['window']} bp on each side of the cut (both nicks of a staggered cut "
+        f"included). Excluded: unmapped, secondary, supplementary, QC-failed and duplicate (0x400) records, "
+        f"reads whose mate is unmapped, MAPQ < {p['min_mapq']}, and reads not covering the whole window; "
+        f"overlapping mates were counted once (read 1). Amplicon reads were aligned to the amplicon with an "
+        f"affine-gap aligner (identity >= {p['min_identity']}). A read is 'indel' when an insertion or deletion "
+        f"(in any equivalent placement) overlaps the window, 'substitution only' when a base with quality >= "
+        f"{p['min_baseq']} differs from the reference in the window; the editing frequency is the indel "
+        f"fraction. Edited > control was tested per site with a one-sided Fisher exact test; p-values were "
+        f"adjusted across sites by Benjamini-Hochberg; 95 % intervals are Wilson score intervals (difference: "
+        f"Newcombe). The per-site limit of detection (LOD) is the smallest true editing frequency detected by "
+        f"the one-sided Fisher test at alpha = {p['alpha']} with power {p['power']}, computed exactly from the "
+        f"binomial distribution of the edited count given the site's depths and the control's background. "
+        f"Verdicts: edited (q < {p['alpha']} and excess >= threshold), edited below threshold (q < alpha, "
+        f"excess < threshold), not detected (q >= alpha and LOD <= threshold), inconclusive (LOD above "
+        f"threshold), no coverage (< {p['min_depth']} reads in a sample). Declared threshold: "
+        f"{_pct(p['threshold'])}."
+    )
+    zh = (
+        f"对候选位点（计算机预测位点，及提供时的实验提名位点）比较每个编辑样本与同一供者的匹配对照样本。"
+        f"在切割位点两侧各 {p['window']} bp 的定量窗口内计数读段（交错切割的两个切口均在窗口内）。"
+        f"排除：未比对、次要比对、补充比对、QC 失败及重复（0x400）记录，配对读段未比对者，MAPQ < {p['min_mapq']}，"
+        f"以及未完整覆盖窗口的读段；重叠的配对读段只计一次（取 read 1）。扩增子读段以仿射空位比对算法比对至扩增子"
+        f"（一致性 >= {p['min_identity']}）。插入或缺失（任一等价位置）与窗口重叠的读段计为\"插入缺失\"；"
+        f"窗口内碱基质量 >= {p['min_baseq']} 且与参考不同者计为\"仅替换\"；编辑频率为插入缺失读段比例。"
+        f"各位点以单侧 Fisher 精确检验（编辑 > 对照）检验，并经 Benjamini-Hochberg 校正；95 % 区间为 Wilson "
+        f"得分区间（差值采用 Newcombe 法）。各位点检测限（LOD）为在 alpha = {p['alpha']}、检验效能 {p['power']} "
+        f"下单侧 Fisher 检验可检出的最小真实编辑频率，依据该位点两样本深度及对照背景按二项分布精确计算。"
+        f"判定：已编辑（q < {p['alpha']} 且超出对照的频率 >= 阈值）、低于阈值的编辑（q < alpha 且超出频率 < 阈值）、"
+        f"未检出（q >= alpha 且 LOD <= 阈值）、不确定（LOD 高于阈值）、无覆盖（任一样本 < {p['min_depth']} 条读段）。"
+        f"声明阈值：{_pct(p['threshold'])}。"
+    )
+    return en, zh
+
+
+def _figures(df: pd.DataFrame, outdir: Path) -> list[dict]:
+    import plotly.graph_objects as go
+
+    figs = []
+    fig = go.Figure()
+    for (assay, e, c), part in df.groupby(["assay", "edited_sample", "control_sample"], sort=True):
+        x = [f"{s}" for s in part["site_id"]]
+        for who, color in (("edited", "#d62728"), ("control", "#1f77b4")):
+            f = part[f"{who}_freq"].astype(float)
+            fig.add_trace(go.Scatter(
+                x=x, y=f, mode="markers", name=f"{ASSAY_EN.get(assay, assay)} {e if who == 'edited' else c}",
+                marker={"color": color, "symbol": "circle" if assay == "wgs" else "diamond"},
+                error_y={"type": "data", "symmetric": False,
+                         "array": (part[f"{who}_ci_high"].astype(float) - f).round(8).tolist(),
+                         "arrayminus": (f - part[f"{who}_ci_low"].astype(float)).round(8).tolist()}))
+        fig.add_trace(go.Scatter(x=x, y=part["lod"].astype(float).round(8), mode="markers",
+                                 name=f"LOD {ASSAY_EN.get(assay, assay)} {e}", marker={"symbol": "line-ew-open",
+                                                                                       "size": 14, "color": "#555"}))
+    if len(df):
+        fig.add_hline(y=float(df["threshold"].iloc[0]), line_dash="dash", annotation_text="threshold / 阈值")
+    fig.update_layout(title="Editing frequency per site, edited vs control (Wilson 95 % CI) and LOD / 各位点编辑频率",
+                      yaxis={"title": "indel frequency / 插入缺失频率", "type": "log"}, xaxis={"title": "site / 位点"})
+    write_text(outdir / "fig_site_frequencies.json", fig.to_json() + "\n")
+    figs.append({"id": "sitecheck_frequencies", "title_en": "Editing frequency per site (edited vs control, LOD)",
+                 "title_zh": "各位点编辑频率（编辑 vs 对照，检测限）", "path": "fig_site_frequencies.json"})
+    fig = go.Figure()
+    for (assay, e), part in df.groupby(["assay", "edited_sample"], sort=True):
+        fig.add_trace(go.Scatter(x=part["edited_reads"].astype(int), y=part["lod"].astype(float).round(8),
+                                 mode="markers", name=f"{ASSAY_EN.get(assay, assay)} {e}",
+                                 text=list(part["site_id"])))
+    if len(df):
+        fig.add_hline(y=float(df["threshold"].iloc[0]), line_dash="dash", annotation_text="threshold / 阈值")
+    fig.update_layout(title="Limit of detection vs depth / 检测限与测序深度", xaxis={"title": "reads (edited) / 读段数",
+                      "type": "log"}, yaxis={"title": "LOD", "type": "log"})
+    write_text(outdir / "fig_lod_vs_depth.json", fig.to_json() + "\n")
+    figs.append({"id": "sitecheck_lod_depth", "title_en": "Limit of detection vs depth", "title_zh": "检测限与测序深度",
+                 "path": "fig_lod_vs_depth.json"})
+    return figs
+
+
+def _exclusions(count_paths: list[str]) -> list[dict]:
+    totals: dict[tuple[str, str], int] = {}
+    for p in count_paths:
+        t = read_table(p, required=("sample", "assay"), what="counts table")
+        for col in [c for c in t.columns if c.startswith("excluded_")]:
+            for (assay, sample), part in t.groupby(["assay", "sample"], sort=True):
+                n = int(pd.to_numeric(part[col], errors="coerce").fillna(0).sum())
+                key = (f"{assay} {sample}", col.removeprefix("excluded_"))
+                totals[key] = totals.get(key, 0) + n
+    return [{"what": f"reads ({k[0]})", "count": v, "reason": k[1]} for k, v in sorted(totals.items()) if v]
+
+
+def build_summary(args) -> dict:
+    if not args.justification.strip():
+        raise InputError("sitecheck.threshold_justification is empty: state why the threshold is adequate")
+    df = read_table(args.verdicts, required=VERDICT_COLUMNS, what="site verdict table")
+    for c in ("edited_freq", "control_freq", "lod", "threshold", "excess_freq", "edited_ci_low", "edited_ci_high",
+              "control_ci_low", "control_ci_high", "q_value"):
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    for c in ("edited_reads", "control_reads"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype(int)
+    out = Path(args.out)
+    params = {"threshold": args.threshold, "threshold_justification": args.justification, "alpha": args.alpha,
+              "power": args.power, "window": args.window, "min_mapq": args.min_mapq, "min_baseq": args.min_baseq,
+              "min_depth": args.min_depth, "min_identity": args.min_identity,
+              "test": "one-sided Fisher exact (edited > control)", "multiplicity": "Benjamini-Hochberg",
+              "interval": "Wilson score 95 %", "lod_method": "exact binomial power of the Fisher test"}
+    en_m, zh_m = methods_text(params)
+    key, sent_en, sent_zh = [], [], []
+    level = "pass"
+    off = df[df["on_target"] != "yes"]
+    for assay, part in off.groupby("assay", sort=True):
+        n_sites = part["site_id"].nunique()
+        edited = sorted(set(part.loc[part["verdict"] == "edited", "site_id"]))
+        below = sorted(set(part.loc[part["verdict"] == "edited_below_threshold", "site_id"]))
+        inconc = sorted(set(part.loc[part["verdict"] == "inconclusive_lod_above_threshold", "site_id"]) - set(edited))
+        nocov = sorted(set(part.loc[part["verdict"] == "no_coverage", "site_id"]) - set(edited))
+        a_en, a_zh = ASSAY_EN.get(assay, assay), ASSAY_ZH.get(assay, assay)
+        s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited above the declared "
+                f"{_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
+                + f"; {len(inconc)} sites inconclusive (LOD above threshold)"
+                + (f"; {len(below)} edited below the threshold" if below else "")
+                + (f"; {len(nocov)} without coverage" if nocov else ""))
+        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个编辑频率高于声明阈值 {_pct(args.threshold)}"
+                + (f"（{', '.join(edited)}）" if edited else "")
+                + f"；{len(inconc)} 个位点不确定（检测限高于阈值）"
+                + (f"；{len(below)} 个位点存在低于阈值的编辑" if below else "")
+                + (f"；{len(nocov)} 个位点无覆盖" if nocov else ""))
+        sent_en.append(s_en)
+        sent_zh.append(s_zh)
+        if edited:
+            level = "attention"
+        elif (inconc or nocov) and level == "pass":
+            level = "inconclusive"
+        key += [
+            {"label_en": f"{a_en}: off-target sites edited above threshold", "label_zh": f"{a_zh}：高于阈值的脱靶编辑位点数",
+             "value": f"{len(edited)} / {n_sites}"},
+            {"label_en": f"{a_en}: sites inconclusive (LOD > threshold)", "label_zh": f"{a_zh}：不确定位点数（检测限 > 阈值）",
+             "value": len(inconc)},
+            {"label_en": f"{a_en}: median per-site LOD", "label_zh": f"{a_zh}：位点检测限中位数",
+             "value": _pct(float(np.nanmedian(part["lod"]))) if part["lod"].notna().any() else "n/a"},
+        ]
+    for r in df[df["on_target"] == "yes"].itertuples():
+        key.append({"label_en": f"{ASSAY_EN.get(r.assay, r.assay)}: on-target editing {r.site_id} ({r.edited_sample})",
+                    "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：在靶编辑效率 {r.site_id}（{r.edited_sample}）",
+                    "value": f"{_pct(r.edited_freq)} [{_pct(r.edited_ci_low)}, {_pct(r.edited_ci_high)}]"
+                    if pd.notna(r.edited_freq) else "n/a"})
+    key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(args.threshold)})
+    key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": args.justification})
+    if not sent_en:
+        sent_en, sent_zh, level = ["No off-target candidate site was compared."], ["未比较任何脱靶候选位点。"], "info"
+    figures = _figures(df, out.parent)
+    tables = [{"id": "sitecheck_site_verdicts", "title_en": "Per-site verdicts (edited vs control)",
+               "title_zh": "各位点判定（编辑 vs 对照）", "path": _rel(args.verdicts, out.parent),
+               "description_en": "One row per site x edited/control pair x assay; coordinates 0-based, end exclusive.",
+               "description_zh": "每行为一个位点 × 编辑/对照配对 × 检测方法；坐标 0 起始，终点不含。"}]
+    for p in args.counts:
+        tables.append({"id": f"sitecheck_counts_{Path(p).stem}", "title_en": f"Read classes per site ({Path(p).stem})",
+                       "title_zh": f"各位点读段分类（{Path(p).stem}）", "path": _rel(p, out.parent),
+                       "description_en": "Counted reads per class and excluded reads per reason.",
+                       "description_zh": "各类别读段数及按原因排除的读段数。"})
+    perf = [{"metric": f"median LOD ({a})", "value": float(np.nanmedian(p["lod"])) if p["lod"].notna().any() else None,
+             "source": "site_verdicts.tsv"} for a, p in df.groupby("assay", sort=True)]
+    summary = make_summary(
+        "sitecheck", verdict_level=level, verdict_en="; ".join(sent_en) + ".", verdict_zh="；".join(sent_zh) + "。",
+        key_figures=key, methods_en=en_m, methods_zh=zh_m, parameters=params, tables=tables, figures=figures,
+        requirements=REQUIREMENTS, performance=perf, exclusions=_exclusions(args.counts),
+        inputs=sorted(set(args.inputs)))
+    for frag in FRAGMENTS:
+        fp = out.parent / frag
+        if fp.exists():
+            try:
+                data = json.loads(fp.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg})", path=fp) from None
+            for k in ("key_figures", "tables", "figures", "exclusions", "performance"):
+                summary[k] += list(data.get(k, []))
+            for k in ("methods_en", "methods_zh"):
+                if data.get(k):
+                    summary[k] += " " + data[k]
+            summary["inputs"] = sorted(set(summary["inputs"]) | set(data.get("inputs", [])))
+    write_summary(out, summary)
+    return summary
+
+
+def _rel(path: str, base: Path) -> str:
+    import os
+
+    return os.path.relpath(Path(path).resolve(), base.resolve())

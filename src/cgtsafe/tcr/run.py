@@ -1,0 +1,120 @@
+"""One target peptide end to end: validate every input, scan, annotate, rank, write.
+
+All inputs are read and checked before anything is written; tables are written atomically with
+:func:`cgtsafe.io.tables.write_table` (fixed float format, total row order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cgtsafe.errors import InputError
+from cgtsafe.tcr.candidates import candidate_table, hit_table, panel_table
+from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES, read_expression, shipped_table_path
+from cgtsafe.tcr.hla import read_predictions
+from cgtsafe.tcr.motif import check_peptide_fits, parse_motif
+from cgtsafe.tcr.peptide import normalize_allele, validate_peptide
+from cgtsafe.tcr.proteome import read_proteome
+from cgtsafe.tcr.scan import scan
+from cgtsafe.tcr.xscan import read_xscan
+
+
+@dataclass
+class ScanParams:
+    proteome: str
+    peptide: str
+    hla: str
+    name: str = ""
+    source: str = ""
+    motif: str | None = None
+    xscan: str | None = None
+    xscan_threshold: float = 0.1
+    xscan_scoring: str = "product"
+    max_hamming: int = 3
+    contact_positions: list[int] = field(default_factory=list)
+    contact_weight: float = 2.0
+    expression: str | None = None
+    vital_tissues: list[str] = field(default_factory=lambda: list(DEFAULT_VITAL_TISSUES))
+    min_ntpm: float = 1.0
+    hla_predictions: str | None = None
+    hla_panel: list[str] = field(default_factory=list)
+
+
+def _sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_scan(p: ScanParams):
+    """Return ``(hits, candidates, panel, stats)``; raises InputError on any bad input."""
+    peptide = validate_peptide(p.peptide)
+    hla = normalize_allele(p.hla, what="restricting HLA allele")
+    panel = [normalize_allele(a, what="HLA panel allele") for a in p.hla_panel]
+    k = len(peptide)
+    if not (0 <= int(p.max_hamming) < k):
+        raise InputError(f"max_hamming {p.max_hamming} must be between 0 and {k - 1} for a {k}-mer")
+    for c in p.contact_positions:
+        if not (1 <= int(c) <= k):
+            raise InputError(f"contact position {c} is outside the peptide {peptide} (1..{k})")
+    if p.xscan_threshold < 0:
+        raise InputError(f"xscan_threshold {p.xscan_threshold} must be >= 0")
+    motif = parse_motif(p.motif) if p.motif else None
+    if motif is not None:
+        check_peptide_fits(motif, peptide, strict=True)
+    xscan = read_xscan(p.xscan, length=k, scoring=p.xscan_scoring, threshold=p.xscan_threshold) if p.xscan else None
+    if not p.vital_tissues:
+        raise InputError("vital_tissues is empty; expected at least one tissue column name")
+    expression = read_expression(p.expression, vital_tissues=p.vital_tissues)
+    predictions = read_predictions(p.hla_predictions)
+    proteome = read_proteome(p.proteome, keep_sequences=False)
+
+    result = scan(proteome, peptide, motif=motif, xscan=xscan, max_hamming=int(p.max_hamming))
+    name = p.name or peptide
+    hits = hit_table(result, proteome, target=name, hla=hla, source=p.source or None, motif=motif, xscan=xscan,
+                     expression=expression, vital=list(p.vital_tissues), min_ntpm=p.min_ntpm,
+                     predictions=predictions, contact_positions=[int(c) for c in p.contact_positions],
+                     contact_weight=p.contact_weight)
+    cands = candidate_table(hits, min_ntpm=p.min_ntpm, xscan=xscan, motif=motif, predictions=predictions,
+                            hla_panel=panel)
+    panel_df = panel_table(cands, predictions, panel)
+    source_found = bool(p.source) and bool((hits["is_source"] == "yes").any()) if len(hits) else False
+    n_iso = sum(1 for i in range(proteome.n_proteins) if proteome.is_isoform(i))
+    stats = {
+        "target": name,
+        "peptide": peptide,
+        "hla": hla,
+        "source": p.source,
+        "source_found": source_found,
+        "motif": motif.canonical() if motif else None,
+        "motif_input": p.motif,
+        "motif_constrained_positions": motif.constrained_positions if motif else [],
+        "xscan": p.xscan,
+        "xscan_scoring": p.xscan_scoring if xscan else None,
+        "xscan_threshold": p.xscan_threshold if xscan else None,
+        "xscan_target_score": xscan.score(peptide) if xscan else None,
+        "max_hamming": int(p.max_hamming),
+        "contact_positions": [int(c) for c in p.contact_positions],
+        "contact_weight": p.contact_weight,
+        "proteome": {"path": p.proteome, "sha256": _sha256(p.proteome), "proteins": proteome.n_proteins,
+                     "isoforms": n_iso, "residues": proteome.n_residues,
+                     "nonstandard_residues": proteome.n_nonstandard,
+                     "proteins_without_gene_name": sum(1 for g in proteome.genes if not g)},
+        "windows": result.n_windows,
+        "windows_scanned": result.n_windows_scanned,
+        "windows_excluded_nonstandard": result.n_windows - result.n_windows_scanned,
+        "counts": {"hits": int(len(hits)), **result.counts, "candidates": int(len(cands)),
+                   **{f"tier{t}": int((cands["tier"] == t).sum()) for t in range(5)}},
+        "expression": {"path": p.expression or "cgtsafe/data/" + shipped_table_path().name + " (shipped HPA copy)", "shipped_hpa": not p.expression,
+                       "tissues": len(expression.tissues), "genes": len(expression.genes)},
+        "vital_tissues": list(p.vital_tissues),
+        "min_ntpm": p.min_ntpm,
+        "hla_predictions": p.hla_predictions,
+        "hla_predictions_available": predictions.available,
+        "hla_panel": panel,
+    }
+    return hits, cands, panel_df, stats

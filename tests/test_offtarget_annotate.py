@@ -1,0 +1,272 @@
+"""Off-target part B: merge of chunk tables, annotation, priority/rank, the candidate-site table.
+
+Truth: test-data/offtarget/planted_sites.tsv (planted sites of the synthetic genome) and the gene
+annotation test-data/genome/genes.gtf read here with an independent minimal GTF parser.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cgtsafe.errors import InputError
+from cgtsafe.io.tables import read_table, write_table
+from cgtsafe.offtarget.annotate import SITE_COLUMNS, annotate_sites, collapse_overlapping, sites_bed
+from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits, merge_hits
+from cgtsafe.offtarget.nuclease import get_nuclease
+from cgtsafe.offtarget.search import read_guides, search_genome
+
+TD = Path(__file__).resolve().parents[1] / "test-data"
+GENOME = TD / "genome" / "ref.fa"
+GTF = TD / "genome" / "genes.gtf"
+GUIDES = TD / "offtarget" / "guides.tsv"
+TRUTH = TD / "offtarget" / "planted_sites.tsv"
+LIMITS = {"max_mismatches": 6, "max_dna_bulge": 2, "max_rna_bulge": 2}
+BULGE_MM = 2  # planted bulged sites have <= 1 mismatch
+
+
+def need_test_data():
+    if not TRUTH.exists():
+        pytest.skip(f"test data absent: {TRUTH} (run scripts/make_test_data.py)")
+
+
+@functools.lru_cache(maxsize=4)
+def demo_hits(max_dna_bulge: int = 2, max_rna_bulge: int = 2) -> pd.DataFrame:
+    nuc = get_nuclease("SpCas9")
+    return search_genome(str(GENOME), read_guides(GUIDES, nuc), nuc, max_mismatches=6, max_dna_bulge=max_dna_bulge,
+                         max_rna_bulge=max_rna_bulge, threads=2)
+
+
+@functools.lru_cache(maxsize=4)
+def demo_sites(max_dna_bulge: int = 2, max_rna_bulge: int = 2) -> pd.DataFrame:
+    return annotate_sites(demo_hits(max_dna_bulge, max_rna_bulge), genes=GTF, windows=(50000, 100000),
+                          max_bulge_mismatches=BULGE_MM)
+
+
+def truth() -> pd.DataFrame:
+    t = pd.read_csv(TRUTH, sep="\t", dtype=str, keep_default_na=False)
+    for c in ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end"):
+        t[c] = t[c].astype(int)
+    return t
+
+
+def gtf_genes(path=GTF) -> dict[str, tuple[str, int, int]]:
+    """Independent reading of gene spans (GTF 'gene' lines, 1-based closed -> 0-based half-open)."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        f = line.split("\t")
+        name = f[8].split('gene_name "')[1].split('"')[0] if 'gene_name "' in f[8] else None
+        if name is None:
+            continue
+        s, e = int(f[3]) - 1, int(f[4])
+        c0, s0, e0 = out.get(name, (f[0], s, e))
+        out[name] = (f[0], min(s0, s), max(e0, e))
+    return out
+
+
+def gtf_cds(path=GTF) -> list[tuple[str, int, int, str]]:
+    out = []
+    for line in Path(path).read_text().splitlines():
+        f = line.split("\t")
+        if len(f) >= 9 and f[2] == "CDS":
+            out.append((f[0], int(f[3]) - 1, int(f[4]), f[8].split('gene_name "')[1].split('"')[0]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- recall
+def planted_in_limits() -> pd.DataFrame:
+    t = truth()
+    t = t[~t["category"].isin(["variant_created"])]  # exists only on the donor haplotype
+    bulged = (t["dna_bulge"] + t["rna_bulge"]) > 0
+    return t[~bulged | (t["mismatches"] <= BULGE_MM)]
+
+
+@pytest.mark.parametrize("field", ["chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge",
+                                   "pam", "cut_start", "cut_end"])
+def test_every_planted_site_in_candidate_table_exactly(field):
+    """Each planted site (within the limits) is one row of sites.tsv, with the planted coordinates/sequence."""
+    need_test_data()
+    sites = demo_sites().set_index("site_id")
+    for r in planted_in_limits().itertuples(index=False):
+        assert r.site_id in sites.index, f"planted site {r.site_id} ({r.category}) missing"
+        got = sites.loc[r.site_id, field]
+        want = getattr(r, field)
+        if r.category == "variant_lowered" and field in ("site", "mismatches"):
+            continue  # the truth row gives the ALT-allele site; the reference has one more mismatch
+        if field == "pam":  # the truth writes the PAM upper case; the search keeps the soft-mask case
+            got = got.upper()
+        assert got == want, f"{r.site_id} {field}: {got!r} != {want!r}"
+
+
+def test_variant_lowered_site_has_reference_mismatches():
+    need_test_data()
+    sites = demo_sites().set_index("site_id")
+    r = truth().query("category == 'variant_lowered'").iloc[0]
+    assert sites.loc[r.site_id, "mismatches"] == r.mismatches + 1  # "5 mismatches in the reference"
+
+
+def test_site_ids_unique_and_format():
+    need_test_data()
+    s = demo_sites()
+    assert s["site_id"].is_unique
+    assert (s["site_id"] == s["guide"] + ":" + s["chrom"] + ":" + s["start"].astype(str) + ":" + s["strand"]).all()
+    assert list(s.columns[: len(SITE_COLUMNS)]) == list(SITE_COLUMNS)
+
+
+def test_on_target_first_and_ranks_complete():
+    need_test_data()
+    s = demo_sites()
+    t = truth().query("category == 'on_target'")
+    for r in t.itertuples(index=False):
+        row = s[s["site_id"] == r.site_id].iloc[0]
+        assert row["category"] == "on_target" and row["rank"] == 1 and row["priority"] == "on_target"
+    for g, sub in s.groupby("guide"):
+        assert sorted(sub["rank"]) == list(range(1, len(sub) + 1))
+        # on-target before high before medium before low
+        order = sub.sort_values("rank")["priority"].map({"on_target": 0, "high": 1, "medium": 2, "low": 3})
+        assert order.is_monotonic_increasing
+
+
+def test_overlapping_loci_collapsed_to_mismatch_only_alignment():
+    """chr4:0 is planted with 2 mismatches; the search also finds 1-bulge alignments at the next PAMs."""
+    need_test_data()
+    hits = demo_hits()
+    raw = hits[(hits["chrom"] == "chr4") & (hits["start"] == 0) & (hits["guide"] == "DEMO_g1")]
+    assert len(raw) >= 2  # several loci (PAM positions) share this start
+    s = demo_sites().set_index("site_id")
+    row = s.loc["DEMO_g1:chr4:0:+"]
+    assert (row["mismatches"], row["dna_bulge"], row["rna_bulge"]) == (2, 0, 0)
+    assert row["loci"] >= 2 and row["alt_alignments"]
+
+
+# ---------------------------------------------------------------------------------------------- annotation
+def test_feature_and_gene_match_independent_gtf_reading():
+    need_test_data()
+    s = demo_sites()
+    cds = gtf_cds()
+    spans = gtf_genes()
+    for r in s.itertuples(index=False):
+        in_cds = sorted({g for c, a, b, g in cds if c == r.chrom and a <= r.cut_start < b})
+        if in_cds:
+            assert r.feature == "cds", r.site_id
+            assert set(in_cds) <= set(r.gene.split(",")), r.site_id
+        in_gene = sorted({g for g, (c, a, b) in spans.items() if c == r.chrom and a <= r.cut_start < b})
+        if in_gene:
+            assert set(r.gene.split(",")) == set(in_gene), r.site_id
+        else:
+            assert r.feature in ("promoter", "intergenic"), r.site_id
+
+
+@pytest.mark.parametrize("label,gene,feature", [("ON", "TRAC", "cds"), ("ON2", "B2M", "cds")])
+def test_on_targets_in_their_genes(label, gene, feature):
+    need_test_data()
+    t = truth().set_index("label")
+    sid = t.loc[label, "site_id"]
+    row = demo_sites().set_index("site_id").loc[sid]
+    assert row["gene"] == gene and row["feature"] == feature
+
+
+def test_gene_of_concern_flag_against_independent_distances():
+    """OT3 is planted 20 kb from LMO2; the flag, name, distance and window follow the GTF spans."""
+    need_test_data()
+    from cgtsafe.io.annotation import load_genes_of_concern
+
+    concern = set(load_genes_of_concern())
+    spans = {g: v for g, v in gtf_genes().items() if g in concern}
+    s = demo_sites()
+    for r in s.itertuples(index=False):
+        d = {}
+        for g, (c, a, b) in spans.items():
+            if c != r.chrom:
+                continue
+            dist = 0 if a <= r.cut_start < b else (a - r.cut_start if r.cut_start < a else r.cut_start - b + 1)
+            if dist <= 100000:
+                d[g] = dist
+        assert r.gene_of_concern == int(bool(d)), r.site_id
+        if d:
+            assert set(r.gene_of_concern_name.split(",")) == set(d)
+            assert r.gene_of_concern_distance == min(d.values())
+            assert r.gene_of_concern_window == (50000 if min(d.values()) <= 50000 else 100000)
+    ot3 = s.set_index("site_id").loc[truth().set_index("label").loc["OT3", "site_id"]]
+    assert ot3["gene_of_concern_name"].split(",")[0] == "LMO2"
+    assert 15000 <= ot3["gene_of_concern_distance"] <= 25000 and ot3["gene_of_concern_window"] == 50000
+
+
+# ---------------------------------------------------------------------------------------------- merge / determinism
+@pytest.mark.parametrize("n", [2, 5])
+def test_chunked_merge_equals_unchunked(tmp_path, n):
+    """Chunk tables written to disk, merged in shuffled order == the unchunked search, byte for byte."""
+    need_test_data()
+    nuc = get_nuclease("SpCas9")
+    guides = read_guides(GUIDES, nuc)
+    whole = search_genome(str(GENOME), guides, nuc, max_mismatches=5, threads=2)
+    paths = []
+    for i in range(1, n + 1):
+        p = tmp_path / f"c{i}.tsv"
+        write_table(search_genome(str(GENOME), guides, nuc, max_mismatches=5, threads=2, chunk=(i, n)), p)
+        paths.append(p)
+    paths.append(paths[0])  # a chunk given twice must not double its loci
+    merged = merge_hits(list(reversed(paths)), contig_order=["chr1", "chr2", "chr3", "chr4"],
+                        guide_order=[g.name for g in guides])
+    write_table(merged, tmp_path / "merged.tsv")
+    write_table(whole, tmp_path / "whole.tsv")
+    assert (tmp_path / "merged.tsv").read_bytes() == (tmp_path / "whole.tsv").read_bytes()
+
+
+def test_annotation_deterministic(tmp_path):
+    need_test_data()
+    a = annotate_sites(demo_hits().sample(frac=1.0, random_state=7), genes=GTF, max_bulge_mismatches=BULGE_MM)
+    write_table(a, tmp_path / "a.tsv")
+    write_table(demo_sites(), tmp_path / "b.tsv")
+    assert (tmp_path / "a.tsv").read_bytes() == (tmp_path / "b.tsv").read_bytes()
+
+
+def test_bed_is_zero_based_and_matches_sites():
+    need_test_data()
+    s = demo_sites()
+    bed = sites_bed(s)
+    assert len(bed) == len(s)
+    m = bed.merge(s, left_on="name", right_on="site_id")
+    assert (m["start_x"] == m["start_y"]).all() and (m["end_x"] == m["end_y"]).all()
+
+
+def test_bulge_filter_and_collapse_counts():
+    need_test_data()
+    hits = demo_hits()
+    s = demo_sites()
+    bulged = s[(s["dna_bulge"] + s["rna_bulge"]) > 0]
+    assert (bulged["mismatches"] <= BULGE_MM).all()
+    assert collapse_overlapping(hits)["loci"].sum() == len(hits)
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+def test_merge_bad_table_one_line(tmp_path):
+    p = tmp_path / "bad.tsv"
+    p.write_text("guide\tchrom\n")
+    with pytest.raises(InputError) as e:
+        merge_hits([p])
+    assert "lacks column" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_coerce_non_integer_names_line(tmp_path):
+    df = pd.DataFrame({c: ["1"] for c in HIT_COLUMNS})
+    df.loc[0, "start"] = "x"
+    with pytest.raises(InputError, match=r"line 2.*start"):
+        coerce_hits(df, path=tmp_path / "h.tsv")
+
+
+def test_cli_annotate_roundtrip(tmp_path):
+    need_test_data()
+    from cgtsafe.cli import main
+
+    write_table(demo_hits(1, 1), tmp_path / "hits.tsv")
+    rc = main(["offtarget", "annotate", "--hits", str(tmp_path / "hits.tsv"), "--genes", str(GTF),
+               "--max-bulge-mismatches", "2", "--out", str(tmp_path / "sites.tsv"), "--bed", str(tmp_path / "s.bed")])
+    assert rc == 0
+    s = read_table(tmp_path / "sites.tsv", required=SITE_COLUMNS)
+    assert "DEMO_g1:chr1:102913:+" in set(s["site_id"])

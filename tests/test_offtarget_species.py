@@ -1,0 +1,158 @@
+"""Off-target part B: orthologous sites in an animal genome (species differences, 004 九（三）).
+
+Truth: the ``animal_mismatches`` column of test-data/offtarget/planted_sites.tsv (the generator
+restored every planted site in the substitution-only animal genome and then changed OT1 (+1
+mismatch) and OT2 (PAM destroyed) on purpose). A second, constructed truth: an animal genome whose
+contigs are reverse-complemented and shifted, so every ortholog lies on the other strand at a
+computable position.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from test_offtarget_annotate import GENOME, GUIDES, TD, demo_sites, need_test_data, truth
+
+from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import read_fasta, revcomp, write_fasta
+from cgtsafe.io.tables import write_table
+from cgtsafe.offtarget.nuclease import get_nuclease
+from cgtsafe.offtarget.species import evaluate_site, run_species
+
+ANIMAL = TD / "genome" / "animal.fa.gz"
+MM_ONLY = {"max_mismatches": 6, "max_dna_bulge": 0, "max_rna_bulge": 0}
+
+
+@functools.lru_cache(maxsize=2)
+def species_run(tmpdir: str, animal: str = str(ANIMAL)):
+    sites = demo_sites(0, 0)
+    p = Path(tmpdir) / "sites.tsv"
+    write_table(sites, p)
+    return run_species(sites_path=p, genome=GENOME, animal_genome=animal, label="Macaca fascicularis (synthetic)",
+                       guides_path=GUIDES, nuclease=get_nuclease("SpCas9"), pam=None, limits=MM_ONLY, threads=2,
+                       out=Path(tmpdir) / "species_mf.tsv")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    need_test_data()
+    return species_run(str(tmp_path_factory.mktemp("species")))
+
+
+def planted_mm_only():
+    t = truth()
+    return t[t["animal_mismatches"] != ""]
+
+
+def test_animal_mismatches_equal_truth_for_every_planted_site(run):
+    table = run["sites"].set_index("site_id")
+    rows = planted_mm_only()
+    assert len(rows) >= 20
+    for r in rows.itertuples(index=False):
+        got = table.loc[r.site_id]
+        assert got["ortholog_status"] != "not_mapped", r.site_id
+        assert int(got["animal_mismatches"]) == int(r.animal_mismatches), (r.site_id, r.category)
+        # same coordinates in this substitution-only animal genome, unless the flanks lie in the segment
+        # duplicated chr1 -> chr3 (then the paralog may win and the row must say it is ambiguous)
+        same = (got["animal_chrom"], got["animal_start"], got["animal_end"], got["animal_strand"]) == \
+            (r.chrom, r.start, r.end, r.strand)
+        assert same or (r.category == "duplicated" and got["ortholog_ambiguous"] == 1), r.site_id
+    dup = table.loc[rows.query("category == 'duplicated'")["site_id"]]
+    assert (dup["ortholog_ambiguous"] == 1).all()
+
+
+@pytest.mark.parametrize("label,conservation,same_or_fewer", [
+    ("OT1", "weaker", 0),      # one extra mismatch in the animal
+    ("OT2", "pam_lost", 0),    # PAM destroyed
+    ("OT3", "conserved", 1),
+    ("ON", "conserved", 1),
+])
+def test_conservation_classes(run, label, conservation, same_or_fewer):
+    sid = truth().set_index("label").loc[label, "site_id"]
+    row = run["sites"].set_index("site_id").loc[sid]
+    assert row["conservation"] == conservation
+    assert int(row["animal_same_or_fewer"]) == same_or_fewer
+
+
+def test_on_target_conservation_per_guide(run):
+    g = run["guides"].set_index("guide")
+    for guide in ("DEMO_g1", "DEMO_g2"):
+        assert g.loc[guide, "on_target_conserved"] == "perfect"
+        assert int(g.loc[guide, "on_target_animal_mismatches"]) == 0
+        assert g.loc[guide, "animal_perfect_sites"] >= 1
+
+
+def test_animal_hit_matches_direct_evaluation(run):
+    """Where the animal search found the ortholog, its mismatches equal the direct evaluation."""
+    t = run["sites"]
+    both = t[t["animal_hit_mismatches"].notna() & t["animal_mismatches"].notna() & (t["animal_mismatches"] >= 0)]
+    assert len(both) >= 10
+    assert (both["animal_hit_mismatches"] == both["animal_mismatches"]).all()
+
+
+def test_reverse_complemented_animal_genome(tmp_path):
+    """Orthologs on the other strand: coordinates mirror, strand flips, mismatches unchanged."""
+    need_test_data()
+    animal = read_fasta(ANIMAL)
+    pad = b"ACGTTGCA" * 125  # 1 kb of extra sequence at the start shifts every coordinate
+    flipped = {f"{k}_rc": pad + revcomp(v) for k, v in animal.items()}
+    fa = tmp_path / "animal_rc.fa"
+    write_fasta(fa, flipped)
+    res = species_run(str(tmp_path), str(fa))["sites"].set_index("site_id")
+    lengths = {k: len(v) for k, v in animal.items()}
+    checked = 0
+    for r in planted_mm_only().itertuples(index=False):
+        got = res.loc[r.site_id]
+        if got["ortholog_status"] == "not_mapped":
+            continue
+        n = lengths[r.chrom]
+        if r.category == "duplicated":
+            assert got["ortholog_ambiguous"] == 1
+            continue
+        assert got["animal_chrom"] == f"{r.chrom}_rc"
+        assert (got["animal_start"], got["animal_end"]) == (len(pad) + n - r.end, len(pad) + n - r.start)
+        assert got["animal_strand"] == ("-" if r.strand == "+" else "+")
+        assert int(got["animal_mismatches"]) == int(r.animal_mismatches), r.site_id
+        checked += 1
+    assert checked >= len(planted_mm_only()) - 3
+
+
+@pytest.mark.parametrize("site,mm,ok", [
+    ("GGGAGCAGAGAGCAAGCTGAAGG", 0, True),
+    ("GGGAGCAGAGAGCAAGCTGAAGC", 0, False),   # NGC is no SpCas9 PAM
+    ("GGGAGCAGAGAGCAAGCTGATAG", 0, True),    # NAG alternative PAM
+    ("cggagcagagagcaagctgaTGG", 1, True),    # case-insensitive
+])
+def test_evaluate_site(site, mm, ok):
+    assert evaluate_site(site, "GGGAGCAGAGAGCAAGCTGA", get_nuclease("SpCas9")) == (mm, ok)
+
+
+def test_missing_animal_genome_one_line(tmp_path):
+    need_test_data()
+    with pytest.raises(InputError) as e:
+        run_species(sites_path=tmp_path / "x.tsv", genome=GENOME, animal_genome=tmp_path / "nope.fa", label="pig",
+                    guides_path=GUIDES, nuclease=get_nuclease("SpCas9"), pam=None, limits=MM_ONLY,
+                    out=tmp_path / "o.tsv")
+    msg = str(e.value)
+    assert "nope.fa" in msg and "not found" in msg and "\n" not in msg
+    assert not (tmp_path / "o.tsv").exists()
+
+
+def test_cli_missing_animal_genome_exit_2(tmp_path, capsys):
+    need_test_data()
+    from cgtsafe.cli import main
+
+    rc = main(["offtarget", "species", "--sites", str(tmp_path / "s.tsv"), "--genome", str(GENOME),
+               "--animal-genome", str(tmp_path / "nope.fa.gz"), "--label", "pig", "--guides", str(GUIDES),
+               "--out", str(tmp_path / "o.tsv")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("cgtsafe: error:") and len(err.splitlines()) == 1
+
+
+def test_species_tables_deterministic(run, tmp_path):
+    write_table(run["sites"], tmp_path / "x.tsv")
+    again = species_run.__wrapped__(str(tmp_path))
+    write_table(again["sites"], tmp_path / "y.tsv")
+    assert (tmp_path / "x.tsv").read_bytes() == (tmp_path / "y.tsv").read_bytes()

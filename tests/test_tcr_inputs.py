@@ -1,0 +1,75 @@
+"""Bad input to `cgtsafe tcr scan`: one line on stderr naming the file/key, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from cgtsafe.cli import main
+
+
+def _run(args, tmp_path, capsys):
+    """In-process `cgtsafe tcr scan` (same code path as the console script)."""
+    out = tmp_path / "out" / "hits.tsv"
+    rc = main(["tcr", "scan", *args, "--out", str(out), "--stats", str(tmp_path / "out" / "stats.json")])
+    return rc, capsys.readouterr().err, out
+
+
+@pytest.fixture()
+def td(test_data, tmp_path):
+    d = tmp_path / "in"
+    shutil.copytree(test_data / "tcr", d)
+    return d
+
+
+def _base(d):
+    return ["--proteome", str(d / "proteome.fasta"), "--hla", "HLA-A*01:01", "--expression", str(d / "expression.tsv")]
+
+
+def _edit(path, fn):
+    path.write_text(fn(path.read_text()))
+
+
+CASES = {
+    "peptide_letters": (lambda d: ["--peptide", "EVDPIGHL1"], "'1'"),
+    "peptide_motif_length": (lambda d: ["--peptide", "EVDPIGHL", "--motif", "x-x-D-P-I-x-x-x-Y"],
+                             "9 positions but peptide 'EVDPIGHL' has 8"),
+    "motif_token": (lambda d: ["--peptide", "EVDPIGHLY", "--motif", "x-x-D-P-I-x-x-x-%"], "unknown token '%'"),
+    "xscan_missing_position": (
+        lambda d: (_edit(d / "xscan.tsv", lambda t: "\n".join(t.splitlines()[:-1]) + "\n"),
+                   ["--peptide", "EVDPIGHLY", "--xscan", str(d / "xscan.tsv")])[1], "missing positions 9"),
+    "xscan_missing_residue": (
+        lambda d: (_edit(d / "xscan.tsv", lambda t: "\n".join("\t".join(ln.split("\t")[:-1])
+                                                                for ln in t.splitlines()) + "\n"),
+                   ["--peptide", "EVDPIGHLY", "--xscan", str(d / "xscan.tsv")])[1], "lacks residue column(s) Y"),
+    "fasta_duplicate": (
+        lambda d: (_edit(d / "proteome.fasta", lambda t: t + ">sp|P43360|DUP_HUMAN copy GN=X\nACDEFGHIK\n"),
+                   ["--peptide", "EVDPIGHLY"])[1], "duplicate accession 'P43360'"),
+    "fasta_bad_char": (
+        lambda d: (_edit(d / "proteome.fasta", lambda t: t + ">sp|Q0XXX1|BAD_HUMAN bad GN=X\nACDEF1HIK\n"),
+                   ["--peptide", "EVDPIGHLY"])[1], "unexpected character '1'"),
+    "expression_columns": (
+        lambda d: (_edit(d / "expression.tsv", lambda t: t.replace("gene_donor", "symbol", 1)),
+                   ["--peptide", "EVDPIGHLY"])[1], "lacks column(s) gene_donor"),
+    "expression_vital_tissue": (lambda d: ["--peptide", "EVDPIGHLY", "--vital-tissues", "Heart,Liver"],
+                                "lacks the vital tissue column(s) 'Heart'"),
+    "hla_allele": (lambda d: ["--peptide", "EVDPIGHLY", "--hla-panel", "A1"], "not an HLA allele"),
+    "predictions_columns": (
+        lambda d: (_edit(d / "hla_predictions.tsv", lambda t: t.replace("percentile_rank", "rank")),
+                   ["--peptide", "EVDPIGHLY", "--hla-predictions", str(d / "hla_predictions.tsv")])[1],
+        "no value column"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_one_line(td, tmp_path, capsys, case):
+    make_args, fragment = CASES[case]
+    args = make_args(td)
+    rc, err, out = _run([*_base(td), *args], tmp_path, capsys)
+    assert rc == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cgtsafe: error: "), err
+    assert fragment in lines[0], lines[0]
+    assert "Traceback" not in err
+    assert not out.parent.exists() or not any(out.parent.iterdir())

@@ -1,0 +1,59 @@
+"""Real-data sanity of the shipped Human Protein Atlas table (and its identity with ../shared/data)."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES, gene_expression, read_expression, shipped_table_path
+
+from conftest import shared_file
+
+BRAIN = ("Amygdala", "Caudate", "Cerebellum", "Cerebral Cortex", "Hippocampus", "Hypothalamus", "Nucleus Accumbens",
+         "Putamen", "Substantia Nigra")
+
+
+@pytest.fixture(scope="module")
+def hpa():
+    return read_expression(None, vital_tissues=list(DEFAULT_VITAL_TISSUES))
+
+
+def test_shipped_copy_identical_to_shared_file():
+    src = shared_file("tcr", "hpa_consensus_tissue_ntpm.tsv")
+    with gzip.open(shipped_table_path(), "rb") as fh:
+        assert fh.read() == src.read_bytes()
+
+
+def test_hpa_layout(hpa):
+    assert len(hpa.tissues) == 37
+    assert len(hpa.genes) > 19000
+
+
+def test_ttn_high_in_heart_muscle(hpa):
+    ge = gene_expression(hpa, "TTN", list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert ge.max_vital_tissue == "Heart Muscle"
+    assert ge.max_vital_ntpm > 50
+    prof = hpa.profile("TTN")
+    # striated muscle: heart and skeletal muscle are the two highest tissues
+    top2 = {hpa.tissues[i] for i in np.argsort(prof)[-2:]}
+    assert top2 == {"Heart Muscle", "Skeletal Muscle"}
+
+
+@pytest.mark.parametrize("gene", ["MAGEA3", "MAGEA6"])
+def test_mage_testis_restricted(hpa, gene):
+    prof = hpa.profile(gene)
+    assert hpa.tissues[int(np.argmax(prof))] == "Testis"
+    others = [v for t, v in zip(hpa.tissues, prof) if t != "Testis"]
+    assert max(others) < 1.0
+    ge = gene_expression(hpa, gene, list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert ge.vital_tissues_expressed == ()
+
+
+@pytest.mark.parametrize("gene,tissues", [("ALB", ("Liver",)), ("GFAP", BRAIN + ("Spinal Cord",)),
+                                          ("SFTPC", ("Lung",)), ("TNNT2", ("Heart Muscle",)),
+                                          ("NPPA", ("Heart Muscle",))])
+def test_known_tissue_markers(hpa, gene, tissues):
+    ge = gene_expression(hpa, gene, list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert ge.max_vital_tissue in tissues, (gene, ge)
