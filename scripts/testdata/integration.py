@@ -182,14 +182,14 @@ def generate(outdir: Path, ctx: dict) -> None:
     simulate(outdir / "integration", ctx)
 
 
-def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_factor: int = 1,
+def simulate(out: Path, ctx: dict, *, samples=SAMPLES, n_cells: int = CELLS, junk_factor: int = 1,
              n_undetermined: int = N_UNDETERMINED) -> None:
     """Write one run into ``out``; the defaults make test-data/integration (the benchmark scales them)."""
     rng = np.random.default_rng(ctx["seed"] + OFFSET)
     genome = ctx["genome"]
     genes = ctx["genes"]
     out.mkdir(parents=True, exist_ok=True)
-    junk = {k: v * junk_factor for k, v in JUNK.items()}
+    n_junk = {k: v * junk_factor for k, v in JUNK.items()}
     d = Design(rng, len(samples))
 
     # ---- clones ------------------------------------------------------------------------------------
@@ -209,12 +209,12 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
         private = clones[1 + N_PERSISTENT + si * N_PRIVATE:1 + N_PERSISTENT + (si + 1) * N_PRIVATE]
         present = persistent + private
         w = np.array([base_size[id(c)] * float(rng.lognormal(0, 0.3)) for c in present])
-        bg_cells = cells - int(round(cells * lmo2_frac))
+        bg_cells = n_cells - int(round(n_cells * lmo2_frac))
         cells = rng.multinomial(bg_cells, w / w.sum())
         for c in clones:
             c.setdefault("cells", [0] * len(samples))
             c.setdefault("frags", [0] * len(samples))
-        clones[0]["cells"][si] = int(round(cells * lmo2_frac))
+        clones[0]["cells"][si] = int(round(n_cells * lmo2_frac))
         for c, n in zip(present, cells):
             c["cells"][si] = int(n)
     for i, c in enumerate(sorted(clones[1:], key=lambda c: (c["chrom"], c["position"])), start=1):
@@ -223,7 +223,7 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
 
     # ---- reads ---------------------------------------------------------------------------------------
     pairs = []  # (sample index or -1, class, r1, q1, r2, q2)
-    truth = [dict.fromkeys(["unique", *junk], 0) for _ in samples]
+    truth = [dict.fromkeys(["unique", *n_junk], 0) for _ in samples]
     sites = [set() for _ in samples]
     used_umis: set = set()
 
@@ -260,7 +260,7 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
         # multihits: fragments inside the duplicated segment where both copies are identical
         sc, ss, se, tc, ts = DUP
         n = 0
-        while n < junk["multihit"]:
+        while n < n_junk["multihit"]:
             p = int(rng.integers(ss + 200, se - 400))
             L = int(rng.integers(60, 160))
             strand = "+" if rng.random() < 0.5 else "-"
@@ -273,14 +273,14 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
             pairs.append((si, "multihit", d.r1(h1, umi), HIGH_Q * R1_LEN, d.r2(h2, umi), HIGH_Q * R2_LEN))
             truth[si]["multihit"] += 1
             n += 1
-        for _ in range(junk["chimera"]):
+        for _ in range(n_junk["chimera"]):
             (c1, p1), (c2, p2) = draw_positions(rng, genome, 2, taken)
             while c2 == c1:
                 (c2, p2), = draw_positions(rng, genome, 1, taken)
             h2, _, _ = host_parts(genome, c1, p1, "+", 150)
             _, h1, _ = host_parts(genome, c2, p2, "-", 150)
             emit(si, "chimera", h2, h1, new_umi())
-        for k in range(junk["vector"]):
+        for k in range(n_junk["vector"]):
             umi = new_umi()
             if k % 2 == 0:  # internal vector: primer extends through the 5' LTR end into the vector
                 L = int(rng.integers(80, 400))
@@ -290,12 +290,12 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
                 L = int(rng.integers(80, 400))
                 frag = d.backbone2[s0:s0 + L]
             emit(si, "vector", frag, rc(frag), umi)
-        for _ in range(junk["short"]):
+        for _ in range(n_junk["short"]):
             (c, p), = draw_positions(rng, genome, 1, taken)
             L = int(rng.integers(12, 26))
             h2, h1, _ = host_parts(genome, c, p, "+" if rng.random() < 0.5 else "-", L)
             emit(si, "short", h2, h1, new_umi())
-        for _ in range(junk["no_linker"]):
+        for _ in range(n_junk["no_linker"]):
             (c, p), = draw_positions(rng, genome, 1, taken)
             h2, h1, _ = host_parts(genome, c, p, "+", 300)
             while True:
@@ -303,7 +303,7 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
                 if min_ham_window(junk + h1, d.link1, 0, 5) >= 6:
                     break
             emit(si, "no_linker", h2, h1, new_umi(), r1_override=(junk + h1)[:R1_LEN])
-        for _ in range(junk["no_ltr"]):
+        for _ in range(n_junk["no_ltr"]):
             (c, p), = draw_positions(rng, genome, 1, taken)
             h2, h1, _ = host_parts(genome, c, p, "+", 300)
             umi = new_umi()
@@ -313,14 +313,14 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
             pairs.append((si, "no_ltr", d.r1(h1, umi), HIGH_Q * R1_LEN, s2, HIGH_Q * R2_LEN))
             truth[si]["no_ltr"] += 1
         n = 0
-        while n < junk["no_primer"]:
+        while n < n_junk["no_primer"]:
             s1, s2 = rand_seq(rng, R1_LEN), rand_seq(rng, R2_LEN)
             if min_ham_window(s2, d.primer, 0, 5) < 5:
                 continue
             pairs.append((si, "no_primer", s1, HIGH_Q * R1_LEN, s2, HIGH_Q * R2_LEN))
             truth[si]["no_primer"] += 1
             n += 1
-        for _ in range(junk["low_quality"]):
+        for _ in range(n_junk["low_quality"]):
             (c, p), = draw_positions(rng, genome, 1, taken)
             h2, h1, _ = host_parts(genome, c, p, "-", 300)
             emit(si, "low_quality", h2, h1, new_umi(), low_quality=True)
@@ -378,7 +378,7 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, cells: int = CELLS, junk_
                                 nearest_gene(genes, c["chrom"], c["position"])]
                                + [str(x) for x in c["cells"]] + [str(x) for x in c["frags"]]) + "\n")
 
-    classes = ["unique", *junk]
+    classes = ["unique", *n_junk]
     cols = ["sample"] + [f"n_{c}" for c in classes] + ["reads", "barcode", "qtrimmed", "primed", "ltr_verified",
                                                        "linker_found", "vector_filtered", "quality_filtered",
                                                        "aligned", "unique_aligned", "multihit", "unique_sites"]

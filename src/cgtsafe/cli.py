@@ -27,7 +27,8 @@ SUBCOMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with ``only`` (a module of SUBCOMMAND_MODULES) just that module's commands."""
     parser = argparse.ArgumentParser(
         prog="cgtsafe",
         description="Genomic safety evidence for cell and gene therapy products (each step of the workflow).",
@@ -35,14 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cgtsafe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in SUBCOMMAND_MODULES:
+    for name in SUBCOMMAND_MODULES if only is None else (only,):
         module = importlib.import_module(name)
         module.register(sub)
     return parser
 
 
+def _module_for(argv: list[str]) -> str | None:
+    """``cgtsafe <analysis> ...`` needs only ``cgtsafe.<analysis>.cli``: importing the other analyses
+    (pandas, plotting, ...) would add about a second to every short step."""
+    if argv and not argv[0].startswith("-"):
+        name = f"cgtsafe.{argv[0]}.cli"
+        if name in SUBCOMMAND_MODULES:
+            return name
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_module_for(list(sys.argv[1:] if argv is None else argv)))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

@@ -37,6 +37,7 @@ class SiteAnnotator:
         self.windows = sorted(int(w) for w in windows) or [0]
         self._spans: dict[tuple[str, str], tuple[int, int]] = {}
         self._strand: dict[tuple[str, str], str] = {}
+        self._goc_by_chrom: dict[str, tuple] = {}
         for t in annotator.transcripts:
             k = (t.gene, t.chrom)
             prev = self._strand.get(k)
@@ -46,19 +47,23 @@ class SiteAnnotator:
                 s = self._spans.get(k)
                 self._spans[k] = (t.start, t.end) if s is None else (min(s[0], t.start), max(s[1], t.end))
 
+    def _goc_arrays(self, chrom: str):
+        arr = self._goc_by_chrom.get(chrom)
+        if arr is None:
+            items = sorted((s, e, g) for (g, c), (s, e) in self._spans.items() if c == chrom)
+            arr = (np.array([x[0] for x in items], dtype=np.int64), np.array([x[1] for x in items], dtype=np.int64),
+                   [x[2] for x in items])
+            self._goc_by_chrom[chrom] = arr
+        return arr
+
     def goc_hits(self, chrom: str, pos0: int) -> list[tuple[int, str]]:
-        """(distance, gene) of genes of concern within the largest window, nearest first."""
+        """(distance in bp to the gene span, gene) of genes of concern within the largest window, nearest first."""
         wmax = self.windows[-1]
-        out = []
-        for gene in self.ann.genes_within(chrom, pos0, wmax):
-            span = self._spans.get((gene, chrom))
-            if span is None:
-                continue
-            s, e = span
-            d = 0 if s <= pos0 < e else (s - pos0 if pos0 < s else pos0 - e + 1)
-            if d <= wmax:
-                out.append((int(d), gene))
-        return sorted(out)
+        starts, ends, names = self._goc_arrays(chrom)
+        if len(names) == 0:
+            return []
+        d = np.where(pos0 < starts, starts - pos0, np.where(pos0 >= ends, pos0 - ends + 1, 0))
+        return sorted((int(d[i]), names[i]) for i in np.flatnonzero(d <= wmax))
 
     def annotate_one(self, chrom: str, position: int, strand: str) -> dict:
         pos0 = int(position) - 1

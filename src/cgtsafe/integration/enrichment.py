@@ -92,17 +92,14 @@ def _auc_unmatched(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _auc_matched(x: np.ndarray, x_id: np.ndarray, y: np.ndarray, y_id: np.ndarray) -> float:
-    scores = []
-    order = np.argsort(y_id, kind="mergesort")
-    y_sorted, yid_sorted = y[order], y_id[order]
-    for val, mid in zip(x, x_id):
-        lo = np.searchsorted(yid_sorted, mid, side="left")
-        hi = np.searchsorted(yid_sorted, mid, side="right")
-        if hi == lo:
-            continue
-        c = y_sorted[lo:hi]
-        scores.append(np.mean((val > c) + 0.5 * (val == c)))
-    return float(np.mean(scores)) if scores else float("nan")
+    real = pd.DataFrame({"id": x_id, "rs": x, "k": np.arange(len(x))})
+    ctrl = pd.DataFrame({"id": y_id, "cs": y})
+    pairs = real.merge(ctrl, on="id", how="inner")
+    if pairs.empty:
+        return float("nan")
+    win = (pairs["rs"] > pairs["cs"]).to_numpy(float) + 0.5 * (pairs["rs"] == pairs["cs"]).to_numpy(float)
+    per_set = pd.Series(win).groupby(pairs["k"].to_numpy()).mean()
+    return float(per_set.mean())
 
 
 def enrichment_table(real: pd.DataFrame, ctrl: pd.DataFrame, *, group_col: str | None = None,

@@ -134,6 +134,15 @@ def revcomp(seq: bytes | str):
 _ALLOWED_BYTES = b"ACGTURYSWKMBDHVNacgturyswkmbdhvn*-"
 
 
+def _gunzip(raw: bytes) -> bytes:
+    """Decompress gzip/bgzip (all members); ISA-L (``isal``, ~3x faster) when installed, else zlib."""
+    try:
+        from isal import igzip
+    except ImportError:  # pragma: no cover - optional speed-up
+        return gzip.decompress(raw)
+    return igzip.decompress(raw)
+
+
 def read_fasta_whole(path: str | Path) -> list[tuple[str, bytes]]:
     """Fast reader: the whole file (plain/gzip/bgzip) in memory, as ``[(name, sequence)]`` in file order.
 
@@ -148,8 +157,8 @@ def read_fasta_whole(path: str | Path) -> list[tuple[str, bytes]]:
         raise InputError("expected a file, found a directory", path=path)
     try:
         raw = path.read_bytes()
-        data = gzip.decompress(raw) if raw[:2] == _GZIP_MAGIC else raw
-    except (OSError, EOFError, gzip.BadGzipFile):
+        data = _gunzip(raw) if raw[:2] == _GZIP_MAGIC else raw
+    except (OSError, EOFError, gzip.BadGzipFile, ValueError):
         return list(iter_fasta(path))  # raises the precise error
     del raw
     stripped = data.lstrip(b"\r\n")

@@ -16,8 +16,6 @@ concatenated in block order, so the output order is deterministic whatever the t
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from numba import njit, prange
 
@@ -37,14 +35,14 @@ def _popcount64(x):
 
 
 @njit(cache=_CACHE, inline="always")
-def _pam_index(codes, q, pam_masks, strand):
+def _pam_index(seq, lut, q, pam_masks, strand):
     """Index of the first PAM pattern matching at genomic [q, q+P) on ``strand``, or -1."""
     npat = pam_masks.shape[1]
     plen = pam_masks.shape[2]
     for k in range(npat):
         ok = True
         for m in range(plen):
-            c = codes[q + m]
+            c = lut[seq[q + m]]
             if (pam_masks[strand, k, m] >> c) & 1 == 0:
                 ok = False
                 break
@@ -54,36 +52,43 @@ def _pam_index(codes, q, pam_masks, strand):
 
 
 @njit(cache=_CACHE)
-def _mm_block(codes, lo, hi, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap):
-    """Mismatch-only scan of PAM positions q in [lo, hi) of ``codes``; returns hit count (may exceed cap).
+def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap):
+    """Mismatch-only scan of PAM positions q in [lo, hi); returns the hit count (may exceed cap).
 
-    A 2-bit rolling window holds the L genomic bases of a protospacer; gcodes[g, s] is the guide
-    (or its reverse complement for s=1) coded in the same window order; lanes masks the low bit of
-    each 2-bit lane. pam_right[s] is True when the PAM lies right (higher coordinates) of the
-    protospacer on the + strand coordinate axis for strand s.
+    A 2-bit rolling window holds the W = L + P genomic bases ending at e (+ strand axis) and a parallel
+    mask flags non-ACGT bases. For the strand whose PAM is at the right end of the window the PAM code is
+    the low 2P bits and the protospacer the high 2L bits; for the other strand the reverse. pam_tab[s, code]
+    is the first matching PAM pattern (canonical first) or -1; gcodes[g, s] is the guide (s=0) or its
+    reverse complement (s=1) coded like the protospacer window; mismatches = popcount of the differing
+    lanes (lanes = low bit of every 2-bit lane) plus non-ACGT lanes.
     """
-    n = codes.shape[0]
+    n = seq.shape[0]
     ng = gcodes.shape[0]
+    W = L + P
     cnt = 0
-    # window ends at e (inclusive) and covers [e-L+1, e]
-    # strand s with pam_right: q = e + 1  -> e = q - 1
-    # strand s with PAM left:  q = e - L + 1 - P -> e = q + L + P - 1
-    # scan e over the union of both ranges
-    e_lo = lo - 1
-    e_hi = hi + L + P - 1  # exclusive
-    if e_lo < L - 1:
-        e_lo = L - 1
+    sh_p = np.uint64(2 * P)
+    sh_l = np.uint64(2 * L)
+    one = np.uint64(1)
+    wmask = (one << np.uint64(2 * W)) - one if W < 32 else ~np.uint64(0)
+    pmask = (one << sh_p) - one
+    lmask = (one << sh_l) - one
+    # window end e: right-PAM strand has q = e - P + 1, left-PAM strand q = e - W + 1
+    e_lo = lo + P - 1
+    if lo + W - 1 < e_lo:
+        e_lo = lo + W - 1
+    if e_lo < W - 1:
+        e_lo = W - 1
+    e_hi = hi + W - 1  # exclusive
     if e_hi > n:
         e_hi = n
-    wmask = (np.uint64(1) << np.uint64(2 * L)) - np.uint64(1)
     win = np.uint64(0)
     nwin = np.uint64(0)
-    start = e_lo - L + 1
-    for e in range(start, e_hi):
-        c = codes[e]
+    first = e_lo - W + 1
+    for e in range(first, e_hi):
+        c = lut[seq[e]]
         if c > 3:
             win = (win << np.uint64(2)) & wmask
-            nwin = ((nwin << np.uint64(2)) | np.uint64(1)) & wmask
+            nwin = ((nwin << np.uint64(2)) | one) & wmask
         else:
             win = ((win << np.uint64(2)) | np.uint64(c)) & wmask
             nwin = (nwin << np.uint64(2)) & wmask
@@ -91,18 +96,24 @@ def _mm_block(codes, lo, hi, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, 
             continue
         for s in range(2):
             if pam_right[s]:
-                q = e + 1
+                q = e - P + 1
+                if nwin & pmask:
+                    continue
+                k = pam_tab[s, win & pmask]
+                proto = win >> sh_p
+                nproto = nwin >> sh_p
             else:
-                q = e - L + 1 - P
-            if q < lo or q >= hi or q < 0 or q + P > n:
-                continue
-            k = _pam_index(codes, q, pam_masks, s)
-            if k < 0:
+                q = e - W + 1
+                if nwin >> sh_l:
+                    continue
+                k = pam_tab[s, win >> sh_l]
+                proto = win & lmask
+                nproto = nwin & lmask
+            if k < 0 or q < lo or q >= hi:
                 continue
             for g in range(ng):
-                x = win ^ gcodes[g, s]
-                y = ((x | (x >> np.uint64(1))) | nwin) & lanes
-                mm = _popcount64(y)
+                x = proto ^ gcodes[g, s]
+                mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
                 if mm <= max_mm:
                     if cnt < cap:
                         out[cnt, 0] = g
@@ -117,7 +128,7 @@ def _mm_block(codes, lo, hi, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, 
 
 
 @njit(cache=_CACHE, inline="always")
-def _tp(codes, n, q, P, k, pam_right, s):
+def _tp(seq, lut, n, q, P, k, pam_right, s):
     """k-th genomic base (code, on the hit strand) counted from the PAM into the protospacer; 5 = outside."""
     if pam_right:
         pos = q - 1 - k
@@ -125,14 +136,14 @@ def _tp(codes, n, q, P, k, pam_right, s):
         pos = q + P + k
     if pos < 0 or pos >= n:
         return 5
-    c = codes[pos]
+    c = lut[seq[pos]]
     if s == 1 and c < 4:
         c = 3 - c
     return c
 
 
 @njit(cache=_CACHE)
-def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out, cap):
+def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out, cap):
     """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
 
     State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
@@ -142,7 +153,7 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes
     state is the one with the fewest edits (mm + d + r), then the fewest bulges, then the fewest
     DNA bulges.
     """
-    n = codes.shape[0]
+    n = seq.shape[0]
     ng = gprox.shape[0]
     D1 = max_d + 1
     R1 = max_r + 1
@@ -168,7 +179,7 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes
         first = 0
     for e in range(first, ehi):
         if e < n:
-            c = codes[e]
+            c = lut[seq[e]]
             if c > 3:
                 win = (win << np.uint64(2)) & wmask
                 nwin = ((nwin << np.uint64(2)) | np.uint64(1)) & wmask
@@ -186,12 +197,12 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes
                 nwins[e - elo] = nwin
     for q in range(qlo, qhi):
         for s in range(2):
-            k = _pam_index(codes, q, pam_masks, s)
+            k = _pam_index(seq, lut, q, pam_masks, s)
             if k < 0:
                 continue
             pr = pam_right[s]
             for t in range(L + max_d):
-                tbuf[t] = _tp(codes, n, q, P, t, pr, s)
+                tbuf[t] = _tp(seq, lut, n, q, P, t, pr, s)
             for g in range(ng):
                 # filter: a guide base mismatched at every shift -max_r..max_d is a mismatch in any
                 # alignment unless it is RNA-bulged, so popcount(AND of mismatch lanes) - max_r
@@ -288,25 +299,28 @@ def _bulge_block(codes, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes
 
 
 @njit(cache=_CACHE, parallel=True)
-def _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap, counts):
+def _scan_blocks_mm(seq, lut, bounds, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap, counts):
     nb = bounds.shape[0]
     for b in prange(nb):
-        counts[b] = _mm_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gcodes, lanes,
+        counts[b] = _mm_block(seq, lut, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_tab, gcodes, lanes,
                               max_mm, out[b], cap)
 
 
 @njit(cache=_CACHE, parallel=True)
-def _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out,
+def _scan_blocks_bulge(seq, lut, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out,
                        cap, counts):
     nb = bounds.shape[0]
     for b in prange(nb):
-        counts[b] = _bulge_block(codes, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox, gcodes, lanes,
+        counts[b] = _bulge_block(seq, lut, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox, gcodes, lanes,
                                  max_mm, max_d, max_r, out[b], cap)
 
 
-def scan(codes, lo, hi, *, L, P, pam_right, pam_masks, gcodes, lanes, gprox, max_mm, max_d, max_r,
+def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gprox, max_mm, max_d, max_r,
          block=1 << 20):
-    """Scan PAM positions [lo, hi) of one contig; return an (n_hits, NFIELDS) int64 array in (q, strand, guide) order."""
+    """Scan PAM positions [lo, hi) of one contig (``seq``: the contig's ASCII bytes as uint8).
+
+    Returns an (n_hits, NFIELDS) int64 array in block order (deterministic for any thread count).
+    """
     span = max(0, hi - lo)
     if span == 0:
         return np.zeros((0, NFIELDS), dtype=np.int64)
@@ -320,14 +334,35 @@ def scan(codes, lo, hi, *, L, P, pam_right, pam_masks, gcodes, lanes, gprox, max
         out = np.zeros((nb, cap, NFIELDS), dtype=np.int64)
         counts = np.zeros(nb, dtype=np.int64)
         if bulges:
-            _scan_blocks_bulge(codes, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r,
-                               out, cap, counts)
+            _scan_blocks_bulge(seq, LUT, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d,
+                               max_r, out, cap, counts)
         else:
-            _scan_blocks_mm(codes, bounds, L, P, pam_right, pam_masks, gcodes, lanes, max_mm, out, cap, counts)
+            _scan_blocks_mm(seq, LUT, bounds, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap, counts)
         if counts.max() <= cap:
             break
         cap = int(counts.max()) + 16
     return np.concatenate([out[b, : counts[b]] for b in range(nb)], axis=0)
+
+
+def pam_table(pam_masks: np.ndarray) -> np.ndarray:
+    """(2, 4**P) int16: index of the first pattern whose masks accept the 2-bit PAM code, else -1."""
+    _, npat, P = pam_masks.shape
+    codes = np.arange(4**P, dtype=np.int64)
+    tab = np.full((2, 4**P), -1, dtype=np.int16)
+    for s in range(2):
+        for k in range(npat - 1, -1, -1):  # reverse so that the first pattern wins
+            ok = np.ones(4**P, dtype=bool)
+            for m in range(P):
+                base = (codes >> (2 * (P - 1 - m))) & 3
+                ok &= ((pam_masks[s, k, m].astype(np.int64) >> base) & 1).astype(bool)
+            tab[s, ok] = k
+    return tab
+
+
+#: ASCII -> base code (A/a=0, C/c=1, G/g=2, T/t=3, anything else 4: never matches)
+LUT = np.full(256, 4, dtype=np.uint8)
+for _ch, _v in zip(b"ACGTacgt", (0, 1, 2, 3, 0, 1, 2, 3)):
+    LUT[_ch] = _v
 
 
 def numba_threads(threads: int | None) -> int:
@@ -340,12 +375,11 @@ def numba_threads(threads: int | None) -> int:
     return n
 
 
-__all__ = ["scan", "numba_threads", "NFIELDS", "INF"]
-_ = os  # noqa: F841 (kept for NUMBA_CACHE_DIR documentation in search.py)
+__all__ = ["scan", "pam_table", "traceback_batch", "numba_threads", "LUT", "NFIELDS", "INF"]
 
 
 @njit(cache=_CACHE)
-def traceback_batch(codes, hits, L, P, pam_right, gprox, max_d, max_r):
+def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
     """Alignment columns of each reported locus (rule (4) of cgtsafe.offtarget.search: traceback from the
     PAM-distal end preferring DNA bulge, then RNA bulge, then base pair among optimal moves).
 
@@ -353,7 +387,7 @@ def traceback_batch(codes, hits, L, P, pam_right, gprox, max_d, max_r):
     from the PAM outwards; mm[h] = mismatches of that alignment (checked against the scan).
     """
     nh = hits.shape[0]
-    n = codes.shape[0]
+    n = seq.shape[0]
     W = L + max_d
     ops = np.full((nh, W + max_r + 1), -1, dtype=np.int8)
     mms = np.zeros(nh, dtype=np.int64)
@@ -368,7 +402,7 @@ def traceback_batch(codes, hits, L, P, pam_right, gprox, max_d, max_r):
         r = hits[h, 5]
         pr = pam_right[s]
         for t in range(W + 1):
-            tb[t] = _tp(codes, n, q, P, t, pr, s)
+            tb[t] = _tp(seq, lut, n, q, P, t, pr, s)
         V[:, :, :] = BIG
         if tb[0] < 5:
             V[1, 0, 0] = 0 if tb[0] == gprox[g, s, 0] else 1

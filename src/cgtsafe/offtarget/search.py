@@ -76,10 +76,6 @@ COLUMNS = (
 
 LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2)}
 
-_CODE_TABLE = bytes(
-    {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3, ord("a"): 0, ord("c"): 1, ord("g"): 2, ord("t"): 3}.get(i, 4)
-    for i in range(256)
-)
 _COMP = str.maketrans("ACGTRYKMBDHVNacgtrykmbdhvn", "TGCAYRMKVHDBNtgcayrmkvhdbn")
 _BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
 
@@ -307,7 +303,10 @@ def search_genome(
     records = load_genome(genome, contigs)
     L = nuclease.spacer_length
     P = len(patterns[0])
+    if L + P > 32:
+        raise InputError(f"spacer ({L} nt) + PAM ({P} nt) longer than 32 nt is not supported")
     pam_masks = _pam_masks(patterns)
+    pam_tab = _kernels.pam_table(pam_masks)
     gcodes, gprox, lanes = _guide_arrays(guides, L, nuclease.pam_side)
     # strand 0 = +, 1 = -; PAM right of the protospacer on the + axis?
     three = nuclease.pam_side == "3prime"
@@ -320,12 +319,13 @@ def search_genome(
         contig_rank[name] = ci
         if hi <= lo:
             continue
-        codes = np.frombuffer(seq.translate(_CODE_TABLE), dtype=np.uint8)
-        hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, gcodes=gcodes,
+        codes = np.frombuffer(seq, dtype=np.uint8)
+        hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, pam_tab=pam_tab,
+                             gcodes=gcodes,
                              lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
                              max_r=int(max_rna_bulge))
         if len(hits):
-            ops, mms = _kernels.traceback_batch(codes, hits, L, P, pam_right, gprox, int(max_dna_bulge),
+            ops, mms = _kernels.traceback_batch(codes, _kernels.LUT, hits, L, P, pam_right, gprox, int(max_dna_bulge),
                                                 int(max_rna_bulge))
             if not np.array_equal(mms, hits[:, 3]):
                 raise AssertionError(f"internal: scan and traceback disagree on {name}")

@@ -586,10 +586,10 @@ def render(inp: ReportInputs, generated: str) -> str:
     for a in ANALYSES:
         for f in inp.figures[a]:
             if is_species(a, f.id):
-                species_parts.append(f'<p class="small muted">{esc(a)}</p>' + render_figure(page, f, f"{a}-{f.id}"))
+                species_parts.append(f'<p class="small muted">{bi("From the " + a + " analysis (" + i18n.ANALYSIS_TITLES[a][2] + ")", "来自 " + a + " 分析（" + i18n.ANALYSIS_TITLES[a][2] + "）")}</p>' + render_figure(page, f, f"{a}-{f.id}"))
         for x in inp.tables[a]:
             if is_species(a, x.id):
-                species_parts.append(f'<p class="small muted">{esc(a)}</p>' + render_table(page, x, f"{a}-{x.id}"))
+                species_parts.append(f'<p class="small muted">{bi("From the " + a + " analysis (" + i18n.ANALYSIS_TITLES[a][2] + ")", "来自 " + a + " 分析（" + i18n.ANALYSIS_TITLES[a][2] + "）")}</p>' + render_table(page, x, f"{a}-{x.id}"))
     for a in ANALYSES:
         s = inp.summaries[a]
         ten, tzh, er = i18n.ANALYSIS_TITLES[a]

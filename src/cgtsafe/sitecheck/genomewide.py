@@ -87,7 +87,7 @@ class Params:
     max_control_alt: int = 1
     cluster_distance: int = 5
     alpha: float = 0.05
-    chunk_size: int = 1_000_000
+    chunk_size: int = 500_000
     guide_window: int = 30
     guide_max_mismatches: int = 6
     guide_max_bulges: int = 2
@@ -253,7 +253,30 @@ def count_region(af, ref: Reference, contig: str, start: int, end: int, params: 
     obs: list = []
     n = 0
     min_mapq = params.min_mapq
+    bases = np.zeros(L * 4, dtype=np.int64)
+    depth = np.zeros(L + 1, dtype=np.int64)
+
+    def flush():
+        nonlocal bases
+        if not q_pos:
+            return
+        codes = CODE[np.frombuffer("".join(q_seqs).encode(), dtype=np.uint8)]
+        quals = np.frombuffer("".join(q_quals).encode(), dtype=np.uint8)
+        lens = np.asarray(q_len, dtype=np.int32)
+        offs = np.repeat(np.cumsum(lens, dtype=np.int32) - lens, lens)
+        pos = np.repeat(np.asarray(q_pos, dtype=np.int32) - np.int32(start) - np.cumsum(lens, dtype=np.int32) + lens,
+                        lens) + np.arange(len(codes), dtype=np.int32)
+        del offs
+        keep = (pos >= 0) & (pos < L) & (codes < 4) & (quals >= params.min_baseq + 33)
+        bases += np.bincount(pos[keep].astype(np.int64) * 4 + codes[keep], minlength=L * 4)[: L * 4]
+        q_seqs.clear()
+        q_quals.clear()
+        q_pos.clear()
+        q_len.clear()
+
     for r in af.fetch(contig, start, end):
+        if len(q_pos) >= 50000:
+            flush()
         if r.flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
             continue
         cig = r.cigartuples
@@ -301,16 +324,7 @@ def count_region(af, ref: Reference, contig: str, start: int, end: int, params: 
         spans_s.append(rs)
         spans_e.append(rp)
         n += 1
-    bases = np.zeros((L, 4), dtype=np.int32)
-    depth = np.zeros(L + 1, dtype=np.int64)
-    if q_pos:
-        codes = CODE[np.frombuffer("".join(q_seqs).encode(), dtype=np.uint8)]
-        quals = np.frombuffer("".join(q_quals).encode(), dtype=np.uint8) - 33
-        lens = np.asarray(q_len, dtype=np.int64)
-        offs = np.repeat(np.cumsum(lens) - lens, lens)
-        pos = np.repeat(np.asarray(q_pos, dtype=np.int64), lens) + (np.arange(int(lens.sum())) - offs) - start
-        keep = (pos >= 0) & (pos < L) & (codes < 4) & (quals >= params.min_baseq)
-        bases = np.bincount(pos[keep] * 4 + codes[keep], minlength=L * 4)[: L * 4].reshape(L, 4).astype(np.int32)
+    flush()
     ss = np.asarray(spans_s, dtype=np.int64)
     se = np.asarray(spans_e, dtype=np.int64)
     if len(ss):
@@ -319,6 +333,7 @@ def count_region(af, ref: Reference, contig: str, start: int, end: int, params: 
         np.add.at(depth, a, 1)
         np.add.at(depth, b, -1)
     depth = np.cumsum(depth)[:L].astype(np.int32)
+    bases = bases.reshape(L, 4).astype(np.int32)
     return RegionCounts(start, end, bases, depth, dict(indels), obs, ss, se, n)
 
 
