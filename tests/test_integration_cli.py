@@ -178,3 +178,41 @@ def test_all_samples_empty(inputs, tmp_path):
     assert main(["integration", "summarize", "--dir", str(out), "--out", str(out / "summary.json")]) == 0
     s = json.loads((out / "summary.json").read_text())
     assert s["verdict_level"] == "inconclusive" and "No integration sites" in s["verdict_en"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--merge-distance", "-1"], "expected an integer >= 0"),
+        (["--dominance", "0.05,2"], "expected fractions in (0, 1]"),
+        (["--abundance", "reads"], "invalid choice"),
+        (["--length-bin", "0"], "expected an integer >= 1"),
+    ],
+)
+def test_bad_options_are_usage_errors(inputs, tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["integration", "from-fragments", "--fragments", str(inputs / "fragments.tsv"), "--genes",
+              str(inputs / "genes.gtf"), "--out", str(tmp_path / "o"), *argv])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_timepoint_days(inputs, results, tmp_path, capsys):
+    sheet = pd.read_csv(inputs / "samples.tsv", sep="\t")
+    sheet["timepoint_days"] = sheet["timepoint_days"].astype(str)
+    sheet.loc[2, "timepoint_days"] = "one year"
+    sheet.to_csv(tmp_path / "s.tsv", sep="\t", index=False)
+    rc = main(["integration", "longitudinal", "--sites", str(results / "sites.tsv"), "--samples",
+               str(tmp_path / "s.tsv"), "--out", str(tmp_path / "o")])
+    assert rc == 2 and "timepoint_days: expected a number, got 'one year' (line 4)" in capsys.readouterr().err
+
+
+def test_large_tss_distance_written_as_integer(tmp_path):
+    # a site 2,345,678 bp from the only TSS must not be written as 2.34568e+06
+    (tmp_path / "g.gtf").write_text('c1\tt\texon\t1\t1000\t.\t+\t.\tgene_id "A"; transcript_id "A.1"; gene_name "A";\n')
+    (tmp_path / "f.tsv").write_text("sample\tchrom\tposition\tstrand\tbreakpoint\nS\tc1\t2345679\t+\t2345900\n"
+                                    "S\tc2\t500\t+\t700\n")
+    assert main(["integration", "from-fragments", "--fragments", str(tmp_path / "f.tsv"), "--genes",
+                 str(tmp_path / "g.gtf"), "--abundance", "fragments", "--out", str(tmp_path / "o")]) == 0
+    s = pd.read_csv(tmp_path / "o" / "sites.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert list(s["tss_distance"]) == ["2345678", ""]

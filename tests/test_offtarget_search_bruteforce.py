@@ -31,8 +31,9 @@ def pam_ok(pat: str, seq: str) -> bool:
     return all(b in IUPAC[p] for p, b in zip(pat, seq.upper()))
 
 
-def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, max_r: int):
-    """Every alignment (ops from the PAM outwards, mismatches) of the full guide with a genome prefix."""
+def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, max_r: int, max_mmb: int):
+    """Every alignment (ops from the PAM outwards, mismatches) of the full guide with a genome prefix
+    within the limits (alignments with a bulge: at most max_mmb mismatches)."""
     L = len(guide_prox)
     res = []
 
@@ -40,7 +41,7 @@ def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, m
         if mm > max_mm:
             return
         if i == L:
-            if ops and ops[-1] == "M":
+            if ops and ops[-1] == "M" and (mm <= max_mmb or d + r == 0):
                 res.append((tuple(ops), mm, d, r, j))
             return
         # base pair
@@ -57,7 +58,7 @@ def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, m
     return res
 
 
-def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, max_r):
+def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, max_r, max_mmb):
     rank = {"D": 0, "R": 1, "M": 2}
     out = set()
     for gi, g in enumerate(guides):
@@ -81,7 +82,7 @@ def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, ma
                     else:
                         gprox = g.spacer
                         tprox = hit[p + P :][: len(g.spacer) + max_d]
-                    alns = all_alignments(gprox, tprox, max_mm, max_d, max_r)
+                    alns = all_alignments(gprox, tprox, max_mm, max_d, max_r, max_mmb)
                     if not alns:
                         continue
                     best = min(alns, key=lambda a: (a[1] + a[2] + a[3], a[2] + a[3], a[2],
@@ -179,19 +180,23 @@ CASES = [
     ("SaCas9", None, True, 3, 1, 0),
     ("AsCas12a", None, True, 3, 0, 0),
     ("AsCas12a", None, True, 2, 1, 1),
+    ("SpCas9", "NGG", True, 4, 1, 1, 1),
+    ("SpCas9", None, False, 3, 2, 1, 0),
 ]
 
 
-@pytest.mark.parametrize("nuc_name,pam,alt,max_mm,max_d,max_r", CASES)
-def test_search_equals_brute_force(nuc_name, pam, alt, max_mm, max_d, max_r):
+@pytest.mark.parametrize("nuc_name,pam,alt,max_mm,max_d,max_r,max_mmb",
+                         [c if len(c) == 7 else (*c, None) for c in CASES])
+def test_search_equals_brute_force(nuc_name, pam, alt, max_mm, max_d, max_r, max_mmb):
     nuc = get_nuclease(nuc_name)
     rnd = random.Random(7)
     guides = [Guide(f"g{i}", "".join(rnd.choice("ACGT") for _ in range(nuc.spacer_length))) for i in range(2)]
     genome = make_genome(11 + max_mm + 3 * max_d + 5 * max_r, guides, nuc)
     patterns = [pam] if pam else [nuc.pam, *(nuc.alt_pams if alt else ())]
-    expected = brute_force(genome, guides, nuc, patterns, max_mm, max_d, max_r)
+    expected = brute_force(genome, guides, nuc, patterns, max_mm, max_d, max_r,
+                           max_mm if max_mmb is None else max_mmb)
     df = search_genome(genome, guides, nuc, max_mismatches=max_mm, max_dna_bulge=max_d, max_rna_bulge=max_r,
-                       pam=pam, alternative_pams=alt)
+                       pam=pam, alternative_pams=alt, max_bulge_mismatches=max_mmb)
     got = set(zip(df.guide, df.chrom, df.start, df.end, df.strand, df.site, df.mismatches, df.dna_bulge,
                   df.rna_bulge, df.pam_class, df.guide_aln, df.site_aln))
     assert len(expected) >= 10, "test genome should produce hits"

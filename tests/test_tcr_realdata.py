@@ -57,3 +57,12 @@ def test_mage_testis_restricted(hpa, gene):
 def test_known_tissue_markers(hpa, gene, tissues):
     ge = gene_expression(hpa, gene, list(DEFAULT_VITAL_TISSUES), 1.0)
     assert ge.max_vital_tissue in tissues, (gene, ge)
+
+
+@pytest.mark.parametrize("gene", ["OR11H1", "MCTS2P"])
+def test_unmeasured_cells_are_unavailable_not_zero(hpa, gene):
+    """HPA rows measured in only a few tissues: empty cells stay unavailable."""
+    prof = hpa.profile(gene)
+    assert np.isnan(prof).sum() > 30
+    ge = gene_expression(hpa, gene, list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert ge.status == "vital_tissues_not_measured" and ge.max_vital_ntpm is None

@@ -175,3 +175,13 @@ def test_isoform_and_nonstandard_counts(result):
     # two U residues in the selenoprotein: each blocks up to 9 windows
     assert 9 < stats["windows_excluded_nonstandard"] <= 18
     assert stats["counts"]["exact"] == 3
+
+
+def test_motif_only_scan_scores_by_blosum(tcr_data):
+    hits, cands, _, stats = run_scan(_params(tcr_data, xscan=None, hla_predictions=None, hla_panel=[]))
+    assert set(hits["score_type"]) == {"blosum_norm"}
+    assert hits["xscan_score"].isna().all()
+    assert np.allclose(hits["score"], hits["blosum_norm"])
+    # without the X-scan matrix the X-scan-only kidney peptide is not found
+    assert "DLEPIAHQY" not in set(hits["kmer"])
+    assert stats["counts"]["xscan"] == 0 and stats["counts"]["motif"] == 11

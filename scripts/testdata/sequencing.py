@@ -296,7 +296,7 @@ def _fragment_lengths(rng, n):
 
 
 def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: list[Locus], edited: bool,
-                 planted: list[dict]):
+                 planted: list[dict], coverage: float = COVERAGE):
     """Return (records, per-site counts, per-outcome alt counts, sv support counts)."""
     recs = Records()
     site_cuts = [(s["chrom"], int(s["cut_start"])) for s in planted]
@@ -324,7 +324,7 @@ def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: li
             L = g.lengths[c]
             hs = hap_ref[c]
             ncum = np.r_[0, np.cumsum(hs == 4)]
-            n = int(round(L * COVERAGE / 2 / (2 * READ_LEN)))
+            n = int(round(L * coverage / 2 / (2 * READ_LEN)))
             fl = _fragment_lengths(rng, n)
             st = (rng.random(n) * np.maximum(L - fl + 1, 1)).astype(np.int64)
             orient = rng.random(n) < 0.5  # True: R1 is the left (forward) read
@@ -716,6 +716,8 @@ def _read_donor(path: Path):
 
 
 def generate(outdir: Path, ctx: dict) -> None:
+    """Write ``outdir/sequencing`` (see the module docstring). Optional ctx keys for tests and
+    benchmarks: ``coverage`` (WGS depth, default 30), ``amplicons`` (default True)."""
     outdir = Path(outdir)
     sdir = outdir / "sequencing"
     (sdir / "amplicon").mkdir(parents=True, exist_ok=True)
@@ -765,14 +767,15 @@ def generate(outdir: Path, ctx: dict) -> None:
     outcome_reads = {}
     sv_support = {}
     for sample, role, stem in SAMPLES:
-        recs, counts, oreads, svs = simulate_wgs(rng, g, hap_events, loci, role == "edited", planted)
+        recs, counts, oreads, svs = simulate_wgs(rng, g, hap_events, loci, role == "edited", planted,
+                                                 float(ctx.get("coverage", COVERAGE)))
         write_cram(sdir / f"{stem}.cram", ref_fa, g, sample, recs)
         site_counts[sample] = counts
         if role == "edited":
             outcome_reads, sv_support = oreads, svs
 
-    # amplicons
-    amps = make_amplicons(rng, g, planted)
+    # amplicons (ctx["amplicons"] = False skips them: used by tests that only need alignments)
+    amps = make_amplicons(rng, g, planted) if ctx.get("amplicons", True) else []
     amp_counts = {}
     for amp in amps:
         locus = next((lc for lc in loci if lc.site["site_id"] == amp["site_id"]), None)

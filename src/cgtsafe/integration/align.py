@@ -13,7 +13,9 @@ hits, one per mate, that
 
 * lie on the same contig on opposite strands and face each other (R2 + -> R1 - downstream, or
   R2 - -> R1 + upstream),
-* each have identity ``matches / read length >= min_identity`` (as intSiteCaller's ``minPctIdent``),
+* each have identity ``matches / read length >= min_identity`` (as intSiteCaller's ``minPctIdent``;
+  matches include bases of soft-clipped read ends that match the adjacent reference without gaps, as
+  BLAT would count them),
 * start at the read start: at most ``max_align_start`` unaligned bases before the first aligned base
   of each mate (intSiteCaller's ``maxAlignStart``),
 * span a fragment of at most ``max_fragment_length`` bases.
@@ -111,8 +113,8 @@ class PairAligner:
         raw1 = list(self.aligner.map(r1, buf=buf))
         if not raw2 and not raw1:
             return False, []
-        h2 = [h for h in raw2 if self._good(h, len(r2))]
-        h1 = [h for h in raw1 if self._good(h, len(r1))]
+        h2 = [h for h in raw2 if self._good(h, r2)]
+        h1 = [h for h in raw1 if self._good(h, r1)]
         out: dict[tuple, Candidate] = {}
         for a in h2:
             j = _start_on_ref(a)
@@ -130,10 +132,32 @@ class PairAligner:
                     out[key] = Candidate(a.ctg, j, key[2], bp, score)
         return True, sorted(out.values(), key=lambda c: (-c.score, c.chrom, c.junction, c.strand, c.breakpoint))
 
-    def _good(self, h, qlen: int) -> bool:
-        if h.q_st > self.max_align_start:
+    def _good(self, h, read: str) -> bool:
+        qlen = len(read)
+        if h.q_st > self.max_align_start or not qlen:
             return False
-        return h.mlen / qlen >= self.min_identity if qlen else False
+        return (h.mlen + self._clip_matches(h, read)) / qlen >= self.min_identity
+
+    def _clip_matches(self, h, read: str) -> int:
+        """Matching bases in the soft-clipped read ends, compared without gaps to the adjacent reference.
+
+        minimap2 clips a substitution a few bases from a read end; BLAT-style identity (intSiteCaller:
+        matches / read length) still counts the matching bases beyond it.
+        """
+        extra = 0
+        for n, q, (lo, hi) in ((len(read) - h.q_en, read[h.q_en:], (h.r_en, h.r_en + len(read) - h.q_en)
+                                if h.strand == 1 else (h.r_st - (len(read) - h.q_en), h.r_st)),
+                               (h.q_st, read[:h.q_st], (h.r_st - h.q_st, h.r_st) if h.strand == 1
+                                else (h.r_en, h.r_en + h.q_st))):
+            if n <= 0 or lo < 0:
+                continue
+            ref = self.aligner.seq(h.ctg, lo, hi)
+            if not ref or len(ref) != n:
+                continue
+            if h.strand == -1:
+                ref = revcomp(ref)
+            extra += sum(a == b for a, b in zip(q, ref.upper()))
+        return extra
 
 
 def _start_on_ref(h) -> int:

@@ -97,6 +97,8 @@ class SiteAnnotator:
         ann = {k: self.annotate_one(*k) for k in keys}
         extra = pd.DataFrame([ann[k] for k in zip(df[chrom], df[position], df[strand])],
                              columns=list(ANNOTATION_COLUMNS), index=df.index)
+        # integer bp (empty when the chromosome has no gene); never a float format like 1.2e+06
+        extra["tss_distance"] = pd.to_numeric(extra["tss_distance"]).round().astype("Int64")
         return pd.concat([df, extra], axis=1)
 
 

@@ -21,7 +21,8 @@ Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integratio
                    follows the primer; ``linker_found`` linker (+UMI) found in R1; ``vector_filtered``
                    not vector/plasmid-derived; ``quality_filtered`` both host parts >= ``min_genomic_length``
                    after read-through trimming; ``aligned`` >= 1 alignment of either mate;
-                   ``unique_aligned`` exactly one junction locus; ``multihit`` > 1 junction locus;
+                   ``unique_aligned`` exactly one junction locus (junctions within ``max_align_start``
+                   bp on one contig and strand count as one); ``multihit`` > 1 junction locus;
                    ``unique_sites`` distinct (chrom, position, strand) of the unique pairs. The row
                    ``undetermined`` counts pairs whose barcode matched no sample (in ``barcode``).
 ``read_stages.tsv`` per sample, each read side on its own (as intSiteCaller's attrition table):
@@ -125,6 +126,17 @@ def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, l
     return Trimmed(idx, g2, g1, umi)
 
 
+def _loci(cands, tolerance: int) -> list[tuple[str, int, str]]:
+    """Distinct junction loci of a pair's candidates; junctions within ``tolerance`` bp (same contig and
+    strand) are one locus (alignment ambiguity at the read start, not a second genomic copy)."""
+    out: list[tuple[str, int, str]] = []
+    for chrom, j, strand in sorted({(c.chrom, c.junction, c.strand) for c in cands}):
+        if out and out[-1][0] == chrom and out[-1][2] == strand and j - out[-1][1] <= tolerance:
+            continue
+        out.append((chrom, j, strand))
+    return out
+
+
 def _align_chunk(chunk: list[Trimmed], aligner: PairAligner, threads: int, samples: list[Sample],
                  tally: _Tally, cache: dict) -> None:
     keys = sorted({(t.r2, t.r1) for t in chunk if (t.r2, t.r1) not in cache})
@@ -148,7 +160,7 @@ def _align_chunk(chunk: list[Trimmed], aligner: PairAligner, threads: int, sampl
         if not any_hit:
             continue
         at["aligned"] += 1
-        loci = sorted({(c.chrom, c.junction, c.strand) for c in cands})
+        loci = _loci(cands, aligner.max_align_start)
         if len(loci) == 1:
             best = cands[0]
             at["unique_aligned"] += 1

@@ -51,14 +51,14 @@ def window_cis(sites: pd.DataFrame, windows: dict[int, int] | None = None) -> pd
         for k, w in windows.items():
             if n < k:
                 continue
-            span = pos[k - 1:] - pos[: n - k + 1]
-            ok = np.flatnonzero(span <= w)
-            for i in ok:
-                j = i + k - 1
-                if k == kmax:  # 5 or more: extend while the span stays within the window
-                    while j + 1 < n and pos[j + 1] - pos[i] <= w:
-                        j += 1
-                covered_until[i] = max(covered_until[i], j)
+            if k == kmax:  # k or more: the window from i reaches the last site within w
+                last = np.searchsorted(pos, pos + w, side="right") - 1
+                ok = last - np.arange(n) + 1 >= k
+                covered_until = np.where(ok, np.maximum(covered_until, last), covered_until)
+            else:
+                span = pos[k - 1:] - pos[: n - k + 1]
+                ok = np.flatnonzero(span <= w)
+                covered_until[ok] = np.maximum(covered_until[ok], ok + k - 1)
         i = 0
         while i < n:
             if covered_until[i] < 0:
@@ -151,7 +151,7 @@ def grubbs_cis(sites: pd.DataFrame, gene_length: dict[str, float], *, flank: int
             z[tested], t[tested], p[tested] = 0.0, 0.0, 1.0
     pb = np.minimum(p * max(N, 1), 1.0)
     out = pd.DataFrame({
-        "gene": genes, "n_sites": n_is.astype(int), "gene_length": length, "density_per_kb": dens,
+        "gene": genes, "n_sites": n_is.astype(int), "gene_length": pd.Series(np.round(length)).astype("Int64"), "density_per_kb": dens,
         "log2_density": logd, "z": z, "t": t, "p_value": p, "p_bonferroni": pb,
         "is_cis": (pb < alpha).astype(int), "tested": tested.astype(int),
     })

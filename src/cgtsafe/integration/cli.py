@@ -13,6 +13,7 @@ Reads -> fragments sub-commands come from ``add_reads_parsers`` (if the reads mo
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 
@@ -28,12 +29,44 @@ def register(sub) -> None:
 
 
 def _floats(text: str) -> list[float]:
-    from cgtsafe.errors import InputError
-
     try:
-        return [float(x) for x in str(text).split(",") if x.strip()]
+        vals = [float(x) for x in str(text).split(",") if x.strip()]
     except ValueError:
-        raise InputError(f"expected comma-separated numbers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not vals:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return vals
+
+
+def _fractions(text: str) -> list[float]:
+    vals = _floats(text)
+    if any(not 0 < v <= 1 for v in vals):
+        raise argparse.ArgumentTypeError(f"expected fractions in (0, 1], got {text!r}")
+    return vals
+
+
+def _fraction(text: str) -> float:
+    return _fractions(text)[0]
+
+
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {v}")
+        return v
+
+    return parse
+
+
+def _fold(text: str) -> float:
+    v = _floats(text)[0]
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a fold >= 1, got {text!r}")
+    return v
 
 
 def _ints(text: str) -> list[int]:
@@ -45,7 +78,7 @@ def _common(p, *, genes: bool = True) -> None:
         p.add_argument("--genes", required=True, help="gene annotation: GTF or UCSC genePred/refGene")
         p.add_argument("--genes-of-concern", default=None,
                        help="TSV with a gene_symbol column (default: list shipped with cgtsafe)")
-        p.add_argument("--goc-windows", default="50000,100000", type=_ints,
+        p.add_argument("--goc-windows", default=[50000, 100000], type=_ints,
                        help="windows (bp) around genes of concern, comma-separated [50000,100000]")
 
 
@@ -58,11 +91,11 @@ def add_evidence_parsers(s) -> None:
                    help="sample sheet (sample subject timepoint [cell_type timepoint_days]); "
                         "without it all samples are one subject")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--merge-distance", type=int, default=5, help="merge junctions within this many bp [5]")
+    p.add_argument("--merge-distance", type=_int_at_least(0), default=5, help="merge junctions within this many bp [5]")
     p.add_argument("--abundance", choices=("sonic", "fragments", "umi"), default="sonic",
                    help="clone size measure [sonic]")
-    p.add_argument("--length-bin", type=int, default=10, help="fragment-length bin (bp) of the sonic model [10]")
-    p.add_argument("--dominance", type=_floats, default=[0.05, 0.10, 0.20],
+    p.add_argument("--length-bin", type=_int_at_least(1), default=10, help="fragment-length bin (bp) of the sonic model [10]")
+    p.add_argument("--dominance", type=_fractions, default=[0.05, 0.10, 0.20],
                    help="dominance thresholds (fractions), comma-separated [0.05,0.1,0.2]")
     p.set_defaults(func=_from_fragments)
 
@@ -70,9 +103,9 @@ def add_evidence_parsers(s) -> None:
     p.add_argument("--sites", required=True)
     p.add_argument("--genome", required=True, help="reference FASTA (controls are drawn from its non-N bases)")
     _common(p)
-    p.add_argument("--per-site", type=int, default=3, help="random controls per site [3]")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--tss-window", type=int, default=5000, help="near-TSS window (bp) [5000]")
+    p.add_argument("--per-site", type=_int_at_least(1), default=3, help="random controls per site [3]")
+    p.add_argument("--seed", type=_int_at_least(0), default=1)
+    p.add_argument("--tss-window", type=_int_at_least(0), default=5000, help="near-TSS window (bp) [5000]")
     p.add_argument("--out", required=True, help="enrichment table (TSV)")
     p.add_argument("--controls-out", required=True, help="annotated random controls (TSV)")
     p.set_defaults(func=_enrichment)
@@ -81,8 +114,8 @@ def add_evidence_parsers(s) -> None:
     p.add_argument("--sites", required=True)
     p.add_argument("--genes", required=True,
                    help="annotation for gene lengths: GTF/genePred, or ISAnalytics refGenes (average_TxLen)")
-    p.add_argument("--flank", type=int, default=100000, help="bp added to both sides of a gene [100000]")
-    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--flank", type=_int_at_least(0), default=100000, help="bp added to both sides of a gene [100000]")
+    p.add_argument("--alpha", type=_fraction, default=0.05)
     p.add_argument("--controls", default=None,
                    help="random_controls.tsv of the enrichment step: CIS expected by chance (optional)")
     p.add_argument("--out-regions", required=True)
@@ -93,9 +126,9 @@ def add_evidence_parsers(s) -> None:
     p = s.add_parser("longitudinal", help="clone trajectories, expansion flags, ISAnalytics matrix, figures")
     p.add_argument("--sites", required=True)
     p.add_argument("--samples", default=None, help="sample sheet (without it: one time point per sample)")
-    p.add_argument("--threshold", type=float, default=0.05, help="expanding: last share >= this [0.05]")
-    p.add_argument("--fold", type=float, default=2.0, help="expanding: last/first share >= this [2]")
-    p.add_argument("--top-n", type=int, default=10, help="clones drawn in the figures [10]")
+    p.add_argument("--threshold", type=_fraction, default=0.05, help="expanding: last share >= this [0.05]")
+    p.add_argument("--fold", type=_fold, default=2.0, help="expanding: last/first share >= this [2]")
+    p.add_argument("--top-n", type=_int_at_least(1), default=10, help="clones drawn in the figures [10]")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=_longitudinal)
 
@@ -104,17 +137,17 @@ def add_evidence_parsers(s) -> None:
     p.add_argument("--attrition", default=None, help="attrition.tsv of the read processing (optional)")
     p.add_argument("--multihits", default=None, help="multihits.tsv of the read processing (optional)")
     p.add_argument("--fragments", default=None, help="fragments table (listed as input)")
-    p.add_argument("--merge-distance", type=int, default=5)
+    p.add_argument("--merge-distance", type=_int_at_least(0), default=5)
     p.add_argument("--abundance", default="sonic")
-    p.add_argument("--dominance", type=_floats, default=[0.05, 0.10, 0.20])
-    p.add_argument("--per-site", type=int, default=3)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--tss-window", type=int, default=5000)
+    p.add_argument("--dominance", type=_fractions, default=[0.05, 0.10, 0.20])
+    p.add_argument("--per-site", type=_int_at_least(1), default=3)
+    p.add_argument("--seed", type=_int_at_least(0), default=1)
+    p.add_argument("--tss-window", type=_int_at_least(0), default=5000)
     p.add_argument("--goc-windows", type=_ints, default=[50000, 100000])
-    p.add_argument("--threshold", type=float, default=0.05)
-    p.add_argument("--fold", type=float, default=2.0)
-    p.add_argument("--flank", type=int, default=100000)
-    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--threshold", type=_fraction, default=0.05)
+    p.add_argument("--fold", type=_fold, default=2.0)
+    p.add_argument("--flank", type=_int_at_least(0), default=100000)
+    p.add_argument("--alpha", type=_fraction, default=0.05)
     p.add_argument("--genes-of-concern", default=None, help="genes-of-concern TSV (default: shipped list)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_summarize)

@@ -33,6 +33,12 @@ def timepoint_order(sheet: pd.DataFrame) -> pd.DataFrame:
         s["timepoint"] = s["sample"]
     if "timepoint_days" in s and (s["timepoint_days"].astype(str) != "").all():
         key = pd.to_numeric(s["timepoint_days"], errors="coerce")
+        if key.isna().any():
+            from cgtsafe.errors import InputError
+
+            bad = s.loc[key.isna(), "timepoint_days"].iloc[0]
+            raise InputError(f"sample sheet column timepoint_days: expected a number, got {bad!r} "
+                             f"(line {int(key.isna().to_numpy().argmax()) + 2})")
         tps = s.assign(_k=key).drop_duplicates("timepoint").sort_values(["_k", "timepoint"], kind="mergesort")
     else:
         tps = s.drop_duplicates("timepoint").sort_values("timepoint", kind="mergesort")
@@ -74,26 +80,22 @@ def expansion(traj: pd.DataFrame, annotation: pd.DataFrame, *, threshold: float 
             "last_share", "max_share", "fold", "assessed", "expanding", "expanding_near_goc"]
     if traj.empty:
         return pd.DataFrame(columns=cols)
-    totals = traj.groupby(["subject", "cell_type", "tp_rank"])["abundance"].sum()
-    rows = []
-    for (subj, ct, cid), grp in traj.groupby(["subject", "cell_type", "clone_id"], sort=True):
-        g = grp.sort_values("tp_rank")
-        first, last = g.iloc[0], g.iloc[-1]
-        n_tp = len(g)
-        tot_first = float(totals[(subj, ct, int(first["tp_rank"]))])
-        floor = 1.0 / tot_first if tot_first > 0 else 1.0
-        f = float(last["share"]) / max(float(first["share"]), floor)
-        assessed = n_tp >= 2
-        exp = bool(assessed and last["share"] >= threshold and f >= fold)
-        rows.append({
-            "subject": subj, "cell_type": ct, "clone_id": cid, "chrom": first["chrom"],
-            "position": int(first["position"]), "strand": first["strand"],
-            "first_timepoint": first["timepoint"], "last_timepoint": last["timepoint"],
-            "n_timepoints_detected": int((g["abundance"] > 0).sum()), "first_share": float(first["share"]),
-            "last_share": float(last["share"]), "max_share": float(g["share"].max()), "fold": f,
-            "assessed": int(assessed), "expanding": int(exp),
-        })
-    out = pd.DataFrame(rows)
+    keys = ["subject", "cell_type", "clone_id"]
+    t = traj.sort_values(keys + ["tp_rank"], kind="mergesort").assign(det=lambda x: (x["abundance"] > 0).astype(int))
+    g = t.groupby(keys, sort=True)
+    out = g.agg(chrom=("chrom", "first"), position=("position", "first"), strand=("strand", "first"),
+                first_timepoint=("timepoint", "first"), last_timepoint=("timepoint", "last"),
+                first_rank=("tp_rank", "first"), n_tp=("tp_rank", "size"), n_timepoints_detected=("det", "sum"),
+                first_share=("share", "first"), last_share=("share", "last"), max_share=("share", "max")).reset_index()
+    totals = traj.groupby(["subject", "cell_type", "tp_rank"])["abundance"].sum().rename("tot_first").reset_index()
+    out = out.merge(totals.rename(columns={"tp_rank": "first_rank"}), on=["subject", "cell_type", "first_rank"],
+                    how="left")
+    floor = np.where(out["tot_first"] > 0, 1.0 / out["tot_first"].where(out["tot_first"] > 0, 1.0), 1.0)
+    out["fold"] = out["last_share"] / np.maximum(out["first_share"], floor)
+    out["position"] = out["position"].astype(np.int64)
+    assessed = out["n_tp"] >= 2
+    out["assessed"] = assessed.astype(int)
+    out["expanding"] = (assessed & (out["last_share"] >= threshold) & (out["fold"] >= fold)).astype(int)
     ann = annotation.drop_duplicates(["chrom", "position", "strand"])[
         ["chrom", "position", "strand", "nearest_gene", "gene_of_concern", "goc_distance"]]
     out = out.merge(ann, on=["chrom", "position", "strand"], how="left")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -22,19 +24,16 @@ def _as_json(fig: go.Figure) -> dict:
 def trajectory_figure(traj: pd.DataFrame, expansion: pd.DataFrame, *, top_n: int = 10) -> dict:
     fig = go.Figure()
     if not traj.empty:
-        info = expansion.set_index(["subject", "cell_type", "clone_id"])
+        info = {(r.subject, r.cell_type, r.clone_id): (r.gene_of_concern, r.nearest_gene)
+                for r in expansion.itertuples(index=False)}
         for (subj, ct), grp in traj.groupby(["subject", "cell_type"], sort=True):
-            best = grp.groupby("clone_id")["share"].max().sort_values(ascending=False, kind="mergesort")
+            best = grp.groupby("clone_id")["share"].max()
+            best = best.iloc[np.lexsort((best.index.to_numpy(), -best.to_numpy()))]
             keep = list(best.index[:top_n])
-            for cid in best.index:
-                goc = info.loc[(subj, ct, cid), "gene_of_concern"] if (subj, ct, cid) in info.index else ""
-                if goc and cid not in keep:
-                    keep.append(cid)
+            keep += [cid for cid in best.index[top_n:] if info.get((subj, ct, cid), ("", ""))[0]]
             for cid in sorted(keep):
                 g = grp[grp["clone_id"] == cid].sort_values("tp_rank")
-                row = info.loc[(subj, ct, cid)] if (subj, ct, cid) in info.index else None
-                goc = row["gene_of_concern"] if row is not None else ""
-                gene = row["nearest_gene"] if row is not None else ""
+                goc, gene = info.get((subj, ct, cid), ("", ""))
                 name = f"{subj}/{ct} {cid} ({gene})" + (f" near {goc}" if goc else "")
                 fig.add_trace(go.Scatter(x=list(g["timepoint"]), y=[round(float(v) * 100, 4) for v in g["share"]],
                                          mode="lines+markers", name=name,
@@ -49,8 +48,9 @@ def stacked_figure(sites: pd.DataFrame, samples: list[str], *, top_n: int = 10) 
     if not sites.empty:
         s = sites.copy()
         s["clone_id"] = s["chrom"].astype(str) + ":" + s["position"].astype(str) + ":" + s["strand"].astype(str)
-        ranked = s.groupby("clone_id")["relative_abundance"].max().sort_values(ascending=False, kind="mergesort")
-        top = sorted(ranked.index[:top_n], key=lambda c: (-ranked[c], c))
+        ranked = s.groupby("clone_id")["relative_abundance"].max()
+        ranked = ranked.iloc[np.lexsort((ranked.index.to_numpy(), -ranked.to_numpy()))]
+        top = list(ranked.index[:top_n])
         for cid in top:
             sub = s[s["clone_id"] == cid].set_index("sample")["relative_abundance"]
             gene = s.loc[s["clone_id"] == cid, "nearest_gene"].iloc[0]

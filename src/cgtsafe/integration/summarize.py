@@ -79,6 +79,7 @@ def read_sites(path) -> pd.DataFrame:
         df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype(np.int64)
     for c in SITE_FLOAT:
         df[c] = pd.to_numeric(df[c], errors="coerce")
+    df["tss_distance"] = df["tss_distance"].round().astype("Int64")
     return df
 
 

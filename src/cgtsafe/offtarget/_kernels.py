@@ -1,23 +1,26 @@
 """Numba kernels of the off-target search (internal; see :mod:`cgtsafe.offtarget.search`).
 
-Genome bases are byte codes: A=0 C=1 G=2 T=3, any other letter (N, IUPAC) = 4, which never matches.
-PAM patterns are per-position bit masks over those codes (A=1 C=2 G=4 T=8; code 4 has bit 16 and is
-in no mask). Every kernel works on one contig (or a piece of it) and reports a *locus* by the
+The genome is passed as its ASCII bytes (a zero-copy uint8 view of the FASTA sequence) and mapped to
+base codes by ``LUT``: A/a=0 C/c=1 G/g=2 T/t=3, any other letter (N, IUPAC) = 4, which never matches.
+PAM patterns are per-position bit masks over those codes (A=1 C=2 G=4 T=8; code 4 is in no mask) and,
+for the mismatch-only scan, a table from the 2-bit code of the P PAM bases to the first matching
+pattern. Every kernel works on one block of PAM positions of a contig and reports a *locus* by the
 0-based leftmost + strand coordinate of its PAM (``q``) and its strand (0 = +, 1 = -).
 
-Orientation: for each locus the kernels read the guide and the genome "PAM-proximal first":
-``gp[i]`` is the i-th guide base counted from the PAM, ``tp(k)`` the k-th genomic base (on the hit
-strand) counted from the PAM away into the protospacer. The same code serves 3' PAMs (Cas9) and 5'
-PAMs (Cas12a) and both strands.
+Orientation: the bulge DP reads the guide and the genome "PAM-proximal first": ``gprox[i]`` is the
+i-th guide base counted from the PAM, ``_tp(k)`` the k-th genomic base (on the hit strand) counted from
+the PAM into the protospacer. The same code serves 3' PAMs (Cas9) and 5' PAMs (Cas12a), both strands.
 
-Results are written per block into preallocated buffers; blocks are processed with ``prange`` and
-concatenated in block order, so the output order is deterministic whatever the thread count.
+The kernels release the GIL; :func:`scan` runs blocks of 1 Mb on Python threads and concatenates the
+results in block order, so the output is identical for any thread count.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _CACHE = True
 INF = 127
@@ -51,7 +54,7 @@ def _pam_index(seq, lut, q, pam_masks, strand):
     return -1
 
 
-@njit(cache=_CACHE)
+@njit(cache=_CACHE, nogil=True)
 def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap):
     """Mismatch-only scan of PAM positions q in [lo, hi); returns the hit count (may exceed cap).
 
@@ -142,14 +145,16 @@ def _tp(seq, lut, n, q, P, k, pam_right, s):
     return c
 
 
-@njit(cache=_CACHE)
-def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out, cap):
+@njit(cache=_CACHE, nogil=True)
+def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, out,
+                 cap):
     """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
 
     State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
     (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges. The first
     and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
-    end of the protospacer. A locus stops as soon as every state exceeds max_mm. The best final
+    end of the protospacer. States with a bulge are limited to max_mmb mismatches, the bulge-free state
+    to max_mm. A locus stops as soon as every state exceeds its limit. The best final
     state is the one with the fewest edits (mm + d + r), then the fewest bulges, then the fewest
     DNA bulges.
     """
@@ -238,7 +243,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     for d in range(1, D1):
                         for r in range(R1):
                             prev = cur[d - 1, r]
-                            if prev < INF:
+                            if prev <= max_mmb:
                                 j = i + (d - 1) - r
                                 if tbuf[j] < 5 and prev < cur[d, r]:
                                     cur[d, r] = prev
@@ -260,7 +265,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                                 # RNA bulge column at guide base i (i >= 1: not the first column)
                                 if b < v:
                                     v = b
-                            if v > max_mm:
+                            if v > (max_mm if d + r == 0 else max_mmb):
                                 v = INF
                             nxt[d, r] = v
                             if v < best:
@@ -298,50 +303,44 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
     return cnt
 
 
-@njit(cache=_CACHE, parallel=True)
-def _scan_blocks_mm(seq, lut, bounds, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap, counts):
-    nb = bounds.shape[0]
-    for b in prange(nb):
-        counts[b] = _mm_block(seq, lut, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_tab, gcodes, lanes,
-                              max_mm, out[b], cap)
-
-
-@njit(cache=_CACHE, parallel=True)
-def _scan_blocks_bulge(seq, lut, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d, max_r, out,
-                       cap, counts):
-    nb = bounds.shape[0]
-    for b in prange(nb):
-        counts[b] = _bulge_block(seq, lut, bounds[b, 0], bounds[b, 1], L, P, pam_right, pam_masks, gprox, gcodes, lanes,
-                                 max_mm, max_d, max_r, out[b], cap)
-
-
 def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gprox, max_mm, max_d, max_r,
-         block=1 << 20):
+         max_mmb=None, threads=1, block=1 << 20):
     """Scan PAM positions [lo, hi) of one contig (``seq``: the contig's ASCII bytes as uint8).
 
-    Returns an (n_hits, NFIELDS) int64 array in block order (deterministic for any thread count).
+    Blocks of ``block`` PAM positions run on ``threads`` Python threads (the kernels release the GIL);
+    results are concatenated in block order, so the output is identical for any thread count.
+    Returns an (n_hits, NFIELDS) int64 array.
     """
     span = max(0, hi - lo)
     if span == 0:
         return np.zeros((0, NFIELDS), dtype=np.int64)
-    nb = (span + block - 1) // block
-    starts = lo + np.arange(nb, dtype=np.int64) * block
-    bounds = np.stack([starts, np.minimum(starts + block, hi)], axis=1).astype(np.int64)
-    ng = gcodes.shape[0]
-    cap = 64 + ng * 64
+    bounds = [(b, min(b + block, hi)) for b in range(lo, hi, block)]
     bulges = max_d > 0 or max_r > 0
-    while True:
-        out = np.zeros((nb, cap, NFIELDS), dtype=np.int64)
-        counts = np.zeros(nb, dtype=np.int64)
-        if bulges:
-            _scan_blocks_bulge(seq, LUT, bounds, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_d,
-                               max_r, out, cap, counts)
-        else:
-            _scan_blocks_mm(seq, LUT, bounds, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap, counts)
-        if counts.max() <= cap:
-            break
-        cap = int(counts.max()) + 16
-    return np.concatenate([out[b, : counts[b]] for b in range(nb)], axis=0)
+    if max_mmb is None:
+        max_mmb = max_mm
+
+    def one(bound):
+        b_lo, b_hi = bound
+        cap = 256 + gcodes.shape[0] * 256
+        while True:
+            out = np.empty((cap, NFIELDS), dtype=np.int64)
+            if bulges:
+                cnt = _bulge_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm,
+                                   max_mmb, max_d, max_r, out, cap)
+            else:
+                cnt = _mm_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap)
+            if cnt <= cap:
+                return out[:cnt]
+            cap = int(cnt) + 16
+
+    if threads <= 1 or len(bounds) == 1:
+        parts = [one(b) for b in bounds]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(one, bounds))
+    return np.concatenate(parts, axis=0)
 
 
 def pam_table(pam_masks: np.ndarray) -> np.ndarray:
@@ -365,17 +364,17 @@ for _ch, _v in zip(b"ACGTacgt", (0, 1, 2, 3, 0, 1, 2, 3)):
     LUT[_ch] = _v
 
 
-def numba_threads(threads: int | None) -> int:
-    """Set numba's thread count (None = all cores, capped by NUMBA_NUM_THREADS / the CPU count)."""
-    import numba
+def n_threads(threads: int | None) -> int:
+    """Worker threads: ``threads`` or all CPUs available to this process."""
+    if threads is not None:
+        return max(1, int(threads))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
-    avail = numba.config.NUMBA_NUM_THREADS
-    n = avail if threads is None else max(1, min(int(threads), avail))
-    numba.set_num_threads(n)
-    return n
 
-
-__all__ = ["scan", "pam_table", "traceback_batch", "numba_threads", "LUT", "NFIELDS", "INF"]
+__all__ = ["scan", "pam_table", "traceback_batch", "n_threads", "LUT", "NFIELDS", "INF"]
 
 
 @njit(cache=_CACHE)

@@ -41,6 +41,8 @@ def add_search_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-mismatches", type=_nonneg_int, required=True, help="0..6")
     p.add_argument("--max-dna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
     p.add_argument("--max-rna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
+    p.add_argument("--max-bulge-mismatches", type=_nonneg_int, default=None,
+                   help="at most this many mismatches in alignments with a bulge (default: --max-mismatches)")
     grp = p.add_mutually_exclusive_group()
     grp.add_argument("--contigs", default=None, help="comma-separated contigs to search (default: all)")
     grp.add_argument("--chunk", default=None,
@@ -134,7 +136,7 @@ def run_search(args) -> int:
         dict(records), guides, nuclease,
         max_mismatches=args.max_mismatches, max_dna_bulge=args.max_dna_bulge, max_rna_bulge=args.max_rna_bulge,
         pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
-        alternative_pams=not args.no_alternative_pams,
+        alternative_pams=not args.no_alternative_pams, max_bulge_mismatches=args.max_bulge_mismatches,
     )  # fmt: skip
     if args.bed is not None:
         bed = bed_frame(df)

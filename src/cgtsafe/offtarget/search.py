@@ -2,7 +2,8 @@
 
 Every position of every contig where a PAM pattern matches (both strands) is compared with every
 guide; a site is reported when its best alignment to the guide has at most ``max_mismatches``
-mismatches, ``max_dna_bulge`` DNA bulges and ``max_rna_bulge`` RNA bulges. Nothing is seeded or
+mismatches, ``max_dna_bulge`` DNA bulges and ``max_rna_bulge`` RNA bulges (alignments with a bulge
+optionally limited to ``max_bulge_mismatches`` mismatches). Nothing is seeded or
 heuristic: the search is exact (tested against Cas-OFFinder 2.4.1 and an independent brute force).
 
 Sequence rules
@@ -280,16 +281,25 @@ def search_genome(
     threads: int | None = None,
     chunk: tuple[int, int] | None = None,
     alternative_pams: bool = True,
+    max_bulge_mismatches: int | None = None,
 ) -> pd.DataFrame:
     """Search ``genome`` for sites of ``guides`` (see the module docstring for rules and columns).
 
     ``pam`` overrides the nuclease's PAM (then no alternative PAMs are searched);
-    ``alternative_pams=False`` searches the canonical PAM only.
+    ``alternative_pams=False`` searches the canonical PAM only; ``max_bulge_mismatches`` limits the
+    mismatches of alignments that have a bulge (default: ``max_mismatches``). It is a limit on the
+    alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
+    it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
     """
     from cgtsafe.offtarget import _kernels
     from cgtsafe.offtarget.scoring import score_table
 
     check_limits(max_mismatches, max_dna_bulge, max_rna_bulge)
+    if max_bulge_mismatches is None:
+        max_bulge_mismatches = max_mismatches
+    elif not isinstance(max_bulge_mismatches, (int, np.integer)) or not 0 <= max_bulge_mismatches <= max_mismatches:
+        raise InputError(f"max_bulge_mismatches must be an integer 0..max_mismatches ({max_mismatches}), "
+                         f"got {max_bulge_mismatches!r}")
     guides = validate_guides(list(guides), nuclease)
     if pam is not None:
         patterns = [validate_pam(pam)]
@@ -311,7 +321,7 @@ def search_genome(
     # strand 0 = +, 1 = -; PAM right of the protospacer on the + axis?
     three = nuclease.pam_side == "3prime"
     pam_right = np.array([three, not three], dtype=np.bool_)
-    _kernels.numba_threads(threads)
+    nthreads = _kernels.n_threads(threads)
     ranges = chunk_ranges([len(s) for _, s in records], chunk)
     rows: list[tuple] = []
     contig_rank = {}
@@ -323,7 +333,7 @@ def search_genome(
         hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, pam_tab=pam_tab,
                              gcodes=gcodes,
                              lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
-                             max_r=int(max_rna_bulge))
+                             max_r=int(max_rna_bulge), max_mmb=int(max_bulge_mismatches), threads=nthreads)
         if len(hits):
             ops, mms = _kernels.traceback_batch(codes, _kernels.LUT, hits, L, P, pam_right, gprox, int(max_dna_bulge),
                                                 int(max_rna_bulge))

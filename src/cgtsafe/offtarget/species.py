@@ -212,7 +212,8 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             "site_id": r.site_id, "guide": r.guide, "chrom": r.chrom, "start": start, "end": end, "strand": r.strand,
             "mismatches": int(r.mismatches), "dna_bulge": int(r.dna_bulge), "rna_bulge": int(r.rna_bulge),
             "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
-            "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None, "animal_end": None, "animal_strand": "",
+            "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None,
+            "animal_end": None, "animal_strand": "",
             "animal_site": "", "animal_pam_ok": None, "animal_mismatches": None, "animal_hit_mismatches": None,
             "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
             "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
@@ -221,7 +222,8 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             c, s, e, flipped, status, mapq = proj
             a_strand = ("-" if r.strand == "+" else "+") if flipped else r.strand
             used_amb = (lamb if lh is not None else False) or (ramb if rh is not None else False)
-            out.update(ortholog_status=status, flank_mapq=int(mapq), ortholog_ambiguous=int(used_amb), animal_chrom=c, animal_start=int(s),
+            out.update(ortholog_status=status, flank_mapq=int(mapq), ortholog_ambiguous=int(used_amb), animal_chrom=c,
+                       animal_start=int(s),
                        animal_end=int(e), animal_strand=a_strand)
             seq = animal.fetch(c, s, e)
             seq = seq if a_strand == "+" else revcomp(seq)
@@ -253,7 +255,8 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
         rows.append(out)
     df = pd.DataFrame(rows)
-    for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches", "animal_hit_mismatches",
+    for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches",
+              "animal_hit_mismatches",
               "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
         df[c] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[c]],
                          dtype="Int64")

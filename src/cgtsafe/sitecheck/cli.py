@@ -243,3 +243,19 @@ def _summarize(args) -> int:
 
     build_summary(args)
     return 0
+
+
+# ---- sitecheck-B: genome-wide and structural sub-commands live in cli_genomewide.py; importing the
+# ---- function here makes the hook in register() find it.
+from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers  # noqa: E402,F401
+
+
+# =============================================================================================================
+# HOOK for sitecheck-B (genome-wide edited-only variant scan, structural variants): define here
+#
+#     def add_genomewide_parsers(sub) -> None: ...
+#
+# ``sub`` is the ``cgtsafe sitecheck`` sub-parser collection; register() above calls it when it exists.
+# Their summary fragments (results/sitecheck/genomewide_summary.json, structural_summary.json) are merged by
+# ``cgtsafe sitecheck summarize`` (cgtsafe.sitecheck.summarize.FRAGMENTS).
+# =============================================================================================================

@@ -167,7 +167,7 @@ def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, b
                              "build, e.g. hg19 vs hg38?)", path=bam)
 
 
-def check_sites_on_contigs(sites: list[Site], bam_lengths: dict[str, int], *, bam, sites_path="sites") -> None:
+def check_sites_on_contigs(sites: list[Site], bam_lengths: dict[str, int], *, bam) -> None:
     for s in sites:
         if s.chrom not in bam_lengths:
             raise InputError(f"site {s.site_id} is on contig {s.chrom!r}, which is absent from the alignment "
@@ -206,53 +206,91 @@ class Reference:
 # per-site counting
 
 
-def _count_site(af, ref: Reference, site: Site, flank: int, min_mapq: int, min_baseq: int,
-                contig_len: int) -> dict:
-    ws, we = site.window(flank)
-    we = min(we, contig_len)
-    off = max(0, ws - REF_PAD)
-    refseq = ref.fetch(site.chrom, off, min(contig_len, we + REF_PAD))
-    lws, lwe = ws - off, we - off
-    excl = dict.fromkeys(EXCLUSION_REASONS, 0)
-    candidates: dict[str, list] = {}
-    for read in af.fetch(site.chrom, ws, we):
-        flag = read.flag
-        if flag & 0x4:
-            excl["unmapped"] += 1
+#: sites whose windows are closer than this are read in one pass over the alignments (one fetch)
+REGION_GAP = 20_000
+
+
+def _filter_reason(read, min_mapq: int) -> str | None:
+    flag = read.flag
+    if flag & 0x4:
+        return "unmapped"
+    if flag & 0x100:
+        return "secondary"
+    if flag & 0x800:
+        return "supplementary"
+    if flag & 0x200:
+        return "qc_fail"
+    if flag & 0x400:
+        return "duplicate"
+    if flag & 0x1 and flag & 0x8:
+        return "mate_unmapped"
+    if read.mapping_quality < min_mapq:
+        return "low_mapq"
+    return None
+
+
+def _count_region(af, ref: Reference, chrom: str, sites: list[Site], flank: int, min_mapq: int, min_baseq: int,
+                  contig_len: int) -> list[dict]:
+    """Count all ``sites`` (one contig, sorted by window start) with a single fetch over their span."""
+    from bisect import bisect_left
+
+    wins = [(max(0, s.window(flank)[0]), min(s.window(flank)[1], contig_len)) for s in sites]
+    starts = [w[0] for w in wins]
+    max_len = max(we - ws for ws, we in wins)
+    r_lo = min(starts)
+    r_hi = max(we for _, we in wins)
+    off = max(0, r_lo - REF_PAD)
+    refseq = ref.fetch(chrom, off, min(contig_len, r_hi + REF_PAD))
+    excl = [dict.fromkeys(EXCLUSION_REASONS, 0) for _ in sites]
+    cands: list[dict] = [{} for _ in sites]
+    for read in af.fetch(chrom, r_lo, r_hi):
+        rs = read.reference_start
+        re_ = read.reference_end
+        if re_ is None:
+            re_ = rs + 1
+        lo = bisect_left(starts, rs - max_len)
+        hi = bisect_left(starts, re_)
+        hits = [i for i in range(lo, hi) if wins[i][0] < re_ and wins[i][1] > rs]
+        if not hits:
             continue
-        if flag & 0x100:
-            excl["secondary"] += 1
-            continue
-        if flag & 0x800:
-            excl["supplementary"] += 1
-            continue
-        if flag & 0x200:
-            excl["qc_fail"] += 1
-            continue
-        if flag & 0x400:
-            excl["duplicate"] += 1
-            continue
-        if flag & 0x1 and flag & 0x8:
-            excl["mate_unmapped"] += 1
-            continue
-        if read.mapping_quality < min_mapq:
-            excl["low_mapq"] += 1
-            continue
-        if read.reference_start > ws or read.reference_end < we:
-            excl["not_spanning"] += 1
-            continue
-        candidates.setdefault(read.query_name, []).append(read)
-    counts = [0, 0, 0]
-    for reads in candidates.values():
-        if len(reads) > 1:
-            reads.sort(key=lambda r: (0 if r.flag & 0x40 else 1, r.reference_start))
-            excl["overlapping_mate"] += len(reads) - 1
-        counts[_classify_read(reads[0], refseq, off, lws, lwe, min_baseq)] += 1
-    row = {"site_id": site.site_id, "chrom": site.chrom, "window_start": ws, "window_end": we,
-           "reads": sum(counts)}
-    row.update(dict(zip(CLASSES, counts)))
-    row.update({f"excluded_{k}": v for k, v in excl.items()})
-    return row
+        reason = _filter_reason(read, min_mapq)
+        for i in hits:
+            if reason is not None:
+                excl[i][reason] += 1
+            elif rs > wins[i][0] or re_ < wins[i][1]:
+                excl[i]["not_spanning"] += 1
+            else:
+                cands[i].setdefault(read.query_name, []).append(read)
+    rows = []
+    for i, site in enumerate(sites):
+        ws, we = wins[i]
+        counts = [0, 0, 0]
+        for reads in cands[i].values():
+            if len(reads) > 1:
+                reads.sort(key=lambda r: (0 if r.flag & 0x40 else 1, r.reference_start))
+                excl[i]["overlapping_mate"] += len(reads) - 1
+            counts[_classify_read(reads[0], refseq, off, ws - off, we - off, min_baseq)] += 1
+        row = {"site_id": site.site_id, "chrom": chrom, "window_start": ws, "window_end": we, "reads": sum(counts)}
+        row.update(dict(zip(CLASSES, counts)))
+        row.update({f"excluded_{k}": v for k, v in excl[i].items()})
+        rows.append(row)
+    return rows
+
+
+def _regions(sites: list[Site], flank: int) -> list[list[Site]]:
+    """Group sites (any order) into runs on one contig whose windows are < REGION_GAP apart."""
+    order = sorted(sites, key=lambda s: (s.chrom, s.window(flank)[0], s.site_id))
+    groups: list[list[Site]] = []
+    group_end = 0
+    for s in order:
+        ws, we = s.window(flank)
+        if groups and groups[-1][0].chrom == s.chrom and ws - group_end < REGION_GAP and len(groups[-1]) < 2000:
+            groups[-1].append(s)
+            group_end = max(group_end, we)
+        else:
+            groups.append([s])
+            group_end = we
+    return groups
 
 
 def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq: int) -> int:
@@ -294,12 +332,13 @@ def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq:
 
 
 def _worker(args) -> list[dict]:
-    bam, reference, sites, flank, min_mapq, min_baseq = args
+    bam, reference, groups, flank, min_mapq, min_baseq = args
     af = open_alignment(bam, reference)
     ref = Reference(reference)
     lengths = dict(zip(af.references, af.lengths))
     try:
-        return [_count_site(af, ref, s, flank, min_mapq, min_baseq, lengths[s.chrom]) for s in sites]
+        return [r for g in groups
+                for r in _count_region(af, ref, g[0].chrom, g, flank, min_mapq, min_baseq, lengths[g[0].chrom])]
     except OSError as exc:
         raise InputError(f"error while reading alignments ({str(exc).splitlines()[0]}); file truncated or "
                          "corrupt?", path=bam) from None
@@ -317,15 +356,20 @@ def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, s
     check_contigs(bam_lengths, ref.lengths(), bam=bam, reference=reference)
     check_sites_on_contigs(sites, bam_lengths, bam=bam)
     threads = max(1, int(threads))
-    n_chunks = threads * 4 if threads > 1 and len(sites) > 200 else 1
-    size = -(-len(sites) // n_chunks) if sites else 1
-    chunks = [sites[i:i + size] for i in range(0, len(sites), size)]
-    jobs = [(str(bam), str(reference), c, flank, min_mapq, min_baseq) for c in chunks]
-    if n_chunks == 1:
+    groups = _regions(sites, flank)
+    n_jobs = min(len(groups), threads * 4) if threads > 1 else 1
+    # deal groups round-robin by size so the workers get similar loads; results are re-ordered below
+    jobs_groups: list[list[list[Site]]] = [[] for _ in range(max(1, n_jobs))]
+    for k, g in enumerate(sorted(groups, key=len, reverse=True)):
+        jobs_groups[k % len(jobs_groups)].append(g)
+    jobs = [(str(bam), str(reference), gs, flank, min_mapq, min_baseq) for gs in jobs_groups if gs]
+    if len(jobs) <= 1:
         rows = [r for j in jobs for r in _worker(j)]
     else:
         with ProcessPoolExecutor(max_workers=threads) as ex:
             rows = [r for part in ex.map(_worker, jobs) for r in part]
+    order = {s.site_id: i for i, s in enumerate(sites)}
+    rows.sort(key=lambda r: order[r["site_id"]])
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=[c for c in COUNT_COLUMNS if c not in ("sample", "assay")])

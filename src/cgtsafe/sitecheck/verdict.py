@@ -61,7 +61,8 @@ def compare(edited: pd.DataFrame, control: pd.DataFrame, sites: list[Site], *, a
     the sites to compare (sites missing from a table count as 0 reads -> ``no_coverage``).
     """
     site_by_id = {s.site_id: s for s in sites}
-    ids = [s.site_id for s in sites if s.site_id in set(edited["site_id"]) | set(control["site_id"])]
+    present = set(edited["site_id"]) | set(control["site_id"])
+    ids = [s.site_id for s in sites if s.site_id in present]
     e = edited.set_index("site_id").reindex(ids)
     c = control.set_index("site_id").reindex(ids)
 
@@ -87,11 +88,13 @@ def compare(edited: pd.DataFrame, control: pd.DataFrame, sites: list[Site], *, a
         ~covered, "no_coverage",
         np.where(q < alpha, np.where(d >= threshold, "edited", "edited_below_threshold"),
                  np.where(lod <= threshold, "not_detected", "inconclusive_lod_above_threshold")))
+    wstart = pd.to_numeric(e["window_start"], errors="coerce").fillna(
+        pd.to_numeric(c["window_start"], errors="coerce")).to_numpy()
+    wend = pd.to_numeric(e["window_end"], errors="coerce").fillna(pd.to_numeric(c["window_end"], errors="coerce")).to_numpy()
     rows = []
     for i, sid in enumerate(ids):
         s = site_by_id[sid]
-        ws = e["window_start"].iloc[i] if pd.notna(e["window_start"].iloc[i]) else c["window_start"].iloc[i]
-        we = e["window_end"].iloc[i] if pd.notna(e["window_end"].iloc[i]) else c["window_end"].iloc[i]
+        ws, we = wstart[i], wend[i]
         rows.append({
             "assay": assay, "site_id": sid, "guide": s.extra.get("guide", ""), "chrom": s.chrom,
             "start": s.start, "end": s.end, "strand": s.strand, "cut_start": s.cut_start, "cut_end": s.cut_end,

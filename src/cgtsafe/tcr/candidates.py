@@ -22,7 +22,8 @@ Hit table columns (``hits.tsv``):
 ``max_vital_tissue_ntpm``, ``max_vital_tissue``  highest nTPM of the source gene among the vital tissues
 ``max_tissue_ntpm``, ``max_tissue``     highest nTPM in any tissue
 ``vital_tissues_expressed``             vital tissues with nTPM >= ``min_ntpm`` (``;``-separated)
-``expression_status``                   ``found`` | ``gene_not_in_table`` | ``no_gene_name`` (empty nTPM = unavailable)
+``expression_status``                   ``found`` | ``gene_not_in_table`` | ``no_gene_name`` |
+                                        ``vital_tissues_not_measured`` (empty nTPM = unavailable)
 
 Ranking rule of the candidate list (``candidates.tsv``), lexicographic:
 
@@ -54,6 +55,7 @@ from cgtsafe.tcr import similarity as sim
 from cgtsafe.tcr.expression import ExpressionTable, gene_expression
 from cgtsafe.tcr.hla import CLASS_ORDER, Predictions
 from cgtsafe.tcr.motif import Motif
+from cgtsafe.tcr.peptide import AMINO_ACIDS, encode
 from cgtsafe.tcr.proteome import Proteome
 from cgtsafe.tcr.scan import METHODS, ScanResult
 from cgtsafe.tcr.xscan import XScan
@@ -86,153 +88,180 @@ RECOMMENDATION = {
 }
 
 
-def _is_source(proteome: Proteome, i: int, source: str | None) -> str:
+def _source_flags(proteome: Proteome, source: str | None) -> np.ndarray:
+    """Per protein: ``yes`` / ``no`` / ``unknown`` (no source declared)."""
     if not source:
-        return "unknown"
+        return np.full(proteome.n_proteins, "unknown", dtype=object)
     s = source.strip()
-    return "yes" if s in (proteome.genes[i], proteome.canonical[i], proteome.accessions[i], proteome.entries[i]) \
-        else "no"
+    out = np.full(proteome.n_proteins, "no", dtype=object)
+    for i in range(proteome.n_proteins):
+        if s in (proteome.genes[i], proteome.canonical[i], proteome.accessions[i], proteome.entries[i]):
+            out[i] = "yes"
+    return out
+
+
+_METHOD_TEXT = np.array([";".join(m for j, m in enumerate(METHODS) if code >> (3 - j) & 1) for code in range(16)],
+                        dtype=object)
 
 
 def hit_table(result: ScanResult, proteome: Proteome, *, target: str, hla: str, source: str | None,
               motif: Motif | None, xscan: XScan | None, expression: ExpressionTable, vital: list[str],
               min_ntpm: float, predictions: Predictions, contact_positions: list[int] | None,
               contact_weight: float) -> pd.DataFrame:
+    """One row per hit (vectorised over hits; see the module docstring for the columns)."""
     pep = result.peptide
     k = len(pep)
+    n = int(result.offsets.size)
+    if n == 0:
+        return pd.DataFrame(columns=HIT_COLUMNS)
     w = sim.weights(k, contact_positions, contact_weight)
     self_s = sim.self_score(pep, w)
-    prot_idx = proteome.protein_of(result.offsets)
-    rows = []
-    expr_cache: dict[str, object] = {}
-    for n, (off, pi) in enumerate(zip(result.offsets.tolist(), prot_idx.tolist())):
-        pos0 = off - int(proteome.starts[pi])
-        kmer = bytes(proteome.codes[off:off + k].tolist())
-        kmer = "".join("ACDEFGHIKLMNPQRSTVWY"[c] for c in kmer)
-        methods = [m for m in METHODS if result.flags[m][n]]
-        b = sim.blosum_score(pep, kmer, w)
-        xs = xscan.score(kmer) if xscan is not None else None
-        gene = proteome.genes[pi]
-        if gene not in expr_cache:
-            expr_cache[gene] = gene_expression(expression, gene, vital, min_ntpm)
-        ge = expr_cache[gene]
-        hb, hc = predictions.lookup(kmer, hla)
-        rows.append({
-            "target": target, "peptide": pep, "hla": hla, "kmer": kmer, "protein": proteome.accessions[pi],
-            "entry": proteome.entries[pi], "gene": gene, "canonical": proteome.canonical[pi],
-            "isoform": "yes" if proteome.is_isoform(pi) else "no", "is_source": _is_source(proteome, pi, source),
-            "position": pos0 + 1, "end": pos0 + k, "method": ";".join(methods),
-            "score": xs if xs is not None else b / self_s,
-            "score_type": f"xscan_{xscan.scoring}" if xscan is not None else "blosum_norm",
-            "hamming": sim.hamming(pep, kmer), "blosum": b, "blosum_norm": b / self_s,
-            "contact_mismatches": sim.contact_mismatches(pep, kmer, contact_positions),
-            "motif_match": ("yes" if motif.matches(kmer) else "no") if motif is not None else "not_run",
-            "xscan_score": xs, "hla_binding": hb, "hla_binder": hc,
-            "max_vital_tissue_ntpm": ge.max_vital_ntpm, "max_vital_tissue": ge.max_vital_tissue,
-            "max_tissue_ntpm": ge.max_ntpm, "max_tissue": ge.max_tissue,
-            "vital_tissues_expressed": ";".join(ge.vital_tissues_expressed), "expression_status": ge.status,
-        })
-    df = pd.DataFrame(rows, columns=HIT_COLUMNS)
-    if len(df):
-        df = df.sort_values(["protein", "position"], kind="mergesort").reset_index(drop=True)
-    return df
+    target_codes = encode(pep).astype(np.intp)
+    pidx = proteome.protein_of(result.offsets)
+    mat = proteome.codes[result.offsets[:, None] + np.arange(k)[None, :]].astype(np.intp)  # (n, k), all < 20
+    kmers = np.frombuffer(AMINO_ACIDS.encode(), dtype=np.uint8)[mat].astype(np.uint8)
+    kmers = np.array([b.decode() for b in kmers.view(f"S{k}").ravel()], dtype=object)
+    hamming = (mat != target_codes[None, :]).sum(axis=1)
+    b62 = sim.blosum62()
+    blosum = (b62[target_codes[None, :], mat] * w[None, :]).sum(axis=1).astype(float)
+    cpos = [int(c) - 1 for c in contact_positions or []]
+    contact_mm = (mat[:, cpos] != target_codes[None, cpos]).sum(axis=1) if cpos else np.zeros(n, dtype=int)
+    if xscan is not None:
+        vals = xscan.matrix[np.arange(k)[None, :], mat]
+        xs = vals.prod(axis=1) if xscan.scoring == "product" else vals.sum(axis=1) / k
+    else:
+        xs = None
+    if motif is not None:
+        motif_match = np.where(motif.allowed[np.arange(k)[None, :], mat].all(axis=1), "yes", "no").astype(object)
+    else:
+        motif_match = np.full(n, "not_run", dtype=object)
+    code = sum(result.flags[m].astype(int) << (3 - j) for j, m in enumerate(METHODS))
+    acc = np.array(proteome.accessions, dtype=object)
+    genes = np.array(proteome.genes, dtype=object)
+    src_flags = _source_flags(proteome, source)
+    starts = proteome.starts[pidx]
+    position = result.offsets - starts + 1
+    # expression per distinct gene, HLA per distinct k-mer
+    expr = {g: gene_expression(expression, g, vital, min_ntpm) for g in sorted(set(genes[pidx]))}
+    hla_of = {km: predictions.lookup(km, hla) for km in sorted(set(kmers))}
+    hit_genes = genes[pidx]
+    df = pd.DataFrame({
+        "target": target, "peptide": pep, "hla": hla, "kmer": kmers, "protein": acc[pidx],
+        "entry": np.array(proteome.entries, dtype=object)[pidx], "gene": hit_genes,
+        "canonical": np.array(proteome.canonical, dtype=object)[pidx],
+        "isoform": np.where(acc[pidx] != np.array(proteome.canonical, dtype=object)[pidx], "yes", "no"),
+        "is_source": src_flags[pidx], "position": position.astype(np.int64), "end": (position + k - 1).astype(np.int64),
+        "method": _METHOD_TEXT[code],
+        "score": xs if xs is not None else blosum / self_s,
+        "score_type": f"xscan_{xscan.scoring}" if xscan is not None else "blosum_norm",
+        "hamming": hamming.astype(np.int64), "blosum": blosum, "blosum_norm": blosum / self_s,
+        "contact_mismatches": np.asarray(contact_mm, dtype=np.int64), "motif_match": motif_match,
+        "xscan_score": xs if xs is not None else np.full(n, np.nan),
+        "hla_binding": [hla_of[km][0] for km in kmers], "hla_binder": [hla_of[km][1] for km in kmers],
+        "max_vital_tissue_ntpm": [expr[g].max_vital_ntpm for g in hit_genes],
+        "max_vital_tissue": [expr[g].max_vital_tissue for g in hit_genes],
+        "max_tissue_ntpm": [expr[g].max_ntpm for g in hit_genes],
+        "max_tissue": [expr[g].max_tissue for g in hit_genes],
+        "vital_tissues_expressed": [";".join(expr[g].vital_tissues_expressed) for g in hit_genes],
+        "expression_status": [expr[g].status for g in hit_genes],
+    }, columns=HIT_COLUMNS)
+    for col in ("max_vital_tissue_ntpm", "max_tissue_ntpm"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    order = np.lexsort((df["position"].to_numpy(), df["protein"].to_numpy().astype(str)))
+    return df.iloc[order].reset_index(drop=True)
 
 
-def _fmt(x: float | None, unit: str = "") -> str:
-    return "unavailable" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.4g}{unit}"
+def _fmt(x) -> str:
+    return "unavailable" if x is None or pd.isna(x) else f"{x:,.4g}"
 
 
 def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None, motif: Motif | None,
                     predictions: Predictions, hla_panel: list[str]) -> pd.DataFrame:
     """Rank distinct k-mers for in vitro testing (rule in the module docstring)."""
-    rows = []
     if hits.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     target_pep = hits["peptide"].iloc[0]
-    for kmer, grp in hits.groupby("kmer", sort=True):
+    occ = hits[~((hits["kmer"] == target_pep) & (hits["is_source"] == "yes"))]
+    if occ.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    # plain arrays in (kmer, protein, position) order; groups are contiguous runs of one k-mer
+    occ = occ.iloc[np.lexsort((occ["position"].to_numpy(), occ["protein"].to_numpy().astype(str),
+                               occ["kmer"].to_numpy().astype(str)))]
+    col = {c: occ[c].to_numpy() for c in occ.columns}
+    kmers = col["kmer"].astype(str)
+    _, starts, counts = np.unique(kmers, return_index=True, return_counts=True)
+    method_sets = [set(m.split(";")) for m in col["method"]]
+    found = col["expression_status"] == "found"
+    mv = np.where(found, col["max_vital_tissue_ntpm"].astype(float), np.nan)
+    mt = np.where(found, col["max_tissue_ntpm"].astype(float), np.nan)
+    motif_text = motif.canonical() if motif is not None else ""
+    rows = []
+    for a, cnt in zip(starts.tolist(), counts.tolist()):
+        b = a + cnt
+        kmer = kmers[a]
         is_target = kmer == target_pep
-        occ = grp[grp["is_source"] != "yes"] if is_target else grp
-        if occ.empty:
-            continue
-        methods = [m for m in METHODS if any(m in s.split(";") for s in occ["method"])]
-        specific = ("motif" in methods) or ("xscan" in methods)
-        found = occ[occ["expression_status"] == "found"]
-        unavailable = occ[occ["expression_status"] != "found"]
-        vital_hit = bool((found["max_vital_tissue_ntpm"].astype(float) >= min_ntpm).any())
-        if len(found):
-            j = found["max_vital_tissue_ntpm"].astype(float).to_numpy().argmax()
-            mv = float(found["max_vital_tissue_ntpm"].iloc[j])
-            mvt, mvg = found["max_vital_tissue"].iloc[j], found["gene"].iloc[j]
-            jj = found["max_tissue_ntpm"].astype(float).to_numpy().argmax()
-            mt, mtt = float(found["max_tissue_ntpm"].iloc[jj]), found["max_tissue"].iloc[jj]
+        mset = set().union(*method_sets[a:b])
+        methods = [m for m in METHODS if m in mset]
+        has_motif, has_x = "motif" in mset, "xscan" in mset
+        gmv, gmt = mv[a:b], mt[a:b]
+        n_found = int(found[a:b].sum())
+        unavail = n_found < cnt
+        vital = bool(np.nan_to_num(gmv, nan=-1.0).max() >= min_ntpm) if n_found else False
+        tier = 0 if is_target else ((1 if vital or unavail else 2) if (has_motif or has_x)
+                                    else (3 if vital or unavail else 4))
+        if n_found:
+            j = a + int(np.nanargmax(gmv))
+            mvv, mvt, mvg = float(mv[j]), col["max_vital_tissue"][j], col["gene"][j]
+            jj = a + int(np.nanargmax(gmt))
+            mtv, mtt = float(mt[jj]), col["max_tissue"][jj]
         else:
-            mv, mvt, mvg, mt, mtt = None, "", "", None, ""
-        possibly_vital = vital_hit or len(unavailable) > 0
-        if is_target:
-            tier = 0
-        elif specific:
-            tier = 1 if possibly_vital else 2
-        else:
-            tier = 3 if possibly_vital else 4
-        first = occ.iloc[0]
-        xs = first["xscan_score"] if xscan is not None else None
-        hb, hc = first["hla_binding"], first["hla_binder"]
-        panel = []
-        for allele in hla_panel:
-            _, c = predictions.lookup(kmer, allele)
-            if c in ("strong", "weak"):
-                panel.append(f"{allele}({c})")
-        genes = sorted({g for g in occ["gene"] if g})
-        expr_status = "found" if unavailable.empty else ("unavailable" if found.empty else "partly_unavailable")
+            mvv, mvt, mvg, mtv, mtt = None, "", "", None, ""
+        prots = sorted(set(col["protein"][a:b].tolist()))
+        genes = sorted(set(col["gene"][a:b].tolist()) - {""})
+        xs = float(col["xscan_score"][a]) if xscan is not None else None
+        hb, hc = col["hla_binding"][a], col["hla_binder"][a]
+        ham, bn = int(col["hamming"][a]), float(col["blosum_norm"][a])
+        panel = [f"{al}({c})" for al in hla_panel for c in [predictions.lookup(kmer, al)[1]] if c in ("strong", "weak")]
         reasons = []
         if is_target:
-            others = sorted(set(occ["protein"]))
-            reasons.append(f"identical to the target; encoded by {len(others)} protein(s) other than the declared "
-                           f"source: {', '.join(others)}" if first["is_source"] == "no" else
+            reasons.append(f"identical to the target; encoded by {cnt} protein record(s) other than the declared "
+                           f"source: {', '.join(prots)}" if col["is_source"][a] == "no" else
                            "identical to the target; source protein not declared")
-        if "motif" in methods:
-            reasons.append(f"fits motif {motif.canonical()}")
-        if "xscan" in methods:
-            reasons.append(f"X-scan {xscan.scoring} score {xs:.3g} >= {xscan.threshold:g}")
-        elif xscan is not None and not is_target:
-            reasons.append(f"X-scan {xscan.scoring} score {xs:.3g} < {xscan.threshold:g}")
-        if "similarity" in methods:
-            reasons.append(f"{int(first['hamming'])} mismatch(es) to the target (BLOSUM62 "
-                           f"{float(first['blosum_norm']):.2f} of self)")
-        if vital_hit:
-            reasons.append(f"{mvg} expressed in vital tissue {mvt} ({_fmt(mv)} nTPM)")
-        elif len(found):
-            reasons.append(f"not expressed in vital tissues (max {_fmt(mv)} nTPM; highest anywhere: {mtt} "
-                           f"{_fmt(mt)} nTPM)")
-        if len(unavailable):
-            reasons.append("expression unavailable for " + ", ".join(
-                sorted({(g or p) for g, p in zip(unavailable["gene"], unavailable["protein"])})))
+        if has_motif:
+            reasons.append(f"fits motif {motif_text}")
+        if xscan is not None and (has_x or not is_target):
+            reasons.append(f"X-scan {xscan.scoring} score {xs:.3g} {'>=' if has_x else '<'} {xscan.threshold:g}")
+        if "similarity" in mset:
+            reasons.append(f"{ham} mismatch(es) to the target (BLOSUM62 {bn:.2f} of self)")
+        if vital:
+            reasons.append(f"{mvg} expressed in vital tissue {mvt} ({_fmt(mvv)} nTPM)")
+        elif n_found:
+            reasons.append(f"not expressed in vital tissues (max {_fmt(mvv)} nTPM; highest anywhere: {mtt} "
+                           f"{_fmt(mtv)} nTPM)")
+        if unavail:
+            reasons.append("expression unavailable for " + ", ".join(sorted(
+                {(col["gene"][i] or col["protein"][i]) for i in range(a, b) if not found[i]})))
         if hc in ("strong", "weak", "non_binder", "score_only"):
-            reasons.append(f"predicted {first['hla']} {hc.replace('_', '-')} ({hb})")
+            reasons.append(f"predicted {col['hla'][a]} {hc.replace('_', '-')} ({hb})")
         else:
             reasons.append(f"HLA binding {hc.replace('_', ' ')}")
         rows.append({
-            "rank": 0, "target": first["target"], "peptide": target_pep, "hla": first["hla"], "kmer": kmer,
-            "tier": tier, "methods": ";".join(methods), "n_occurrences": len(occ),
-            "proteins": ";".join(sorted(set(occ["protein"]))), "genes": ";".join(genes),
-            "hamming": int(first["hamming"]), "blosum_norm": float(first["blosum_norm"]),
-            "contact_mismatches": int(first["contact_mismatches"]), "motif_match": first["motif_match"],
+            "rank": 0, "target": col["target"][a], "peptide": target_pep, "hla": col["hla"][a], "kmer": kmer,
+            "tier": tier, "methods": ";".join(methods), "n_occurrences": cnt, "proteins": ";".join(prots),
+            "genes": ";".join(genes), "hamming": ham, "blosum_norm": bn,
+            "contact_mismatches": int(col["contact_mismatches"][a]), "motif_match": col["motif_match"][a],
             "xscan_score": xs, "hla_binding": hb, "hla_binder": hc, "panel_binders": ";".join(panel),
-            "max_vital_tissue_ntpm": mv, "max_vital_tissue": mvt, "max_vital_gene": mvg,
-            "max_tissue_ntpm": mt, "max_tissue": mtt, "expression_status": expr_status,
+            "max_vital_tissue_ntpm": mvv, "max_vital_tissue": mvt, "max_vital_gene": mvg,
+            "max_tissue_ntpm": mtv, "max_tissue": mtt,
+            "expression_status": "found" if not unavail else ("unavailable" if n_found == 0 else "partly_unavailable"),
             "reasons": "; ".join(reasons), "recommendation": RECOMMENDATION[tier],
         })
-    if not rows:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
 
     def key(r):
-        xs = r["xscan_score"]
-        mv = r["max_vital_tissue_ntpm"]
-        return (r["tier"], CLASS_ORDER.get(r["hla_binder"], 3),
-                0 if xs is not None else 1, -(xs or 0.0),
-                -r["blosum_norm"],
-                0 if mv is None else 1, -(mv or 0.0),
-                r["kmer"])
+        x = r["xscan_score"]
+        v = r["max_vital_tissue_ntpm"]
+        return (r["tier"], CLASS_ORDER.get(r["hla_binder"], 3), 0 if x is not None else 1, -(x or 0.0),
+                -r["blosum_norm"], 0 if v is None else 1, -(v or 0.0), r["kmer"])
 
     rows.sort(key=key)
     for i, r in enumerate(rows, start=1):
@@ -243,10 +272,10 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
 def panel_table(candidates: pd.DataFrame, predictions: Predictions, alleles: list[str]) -> pd.DataFrame:
     """Long table: every candidate k-mer x (restricting allele + panel alleles)."""
     rows = []
-    for _, c in candidates.iterrows():
-        for allele in [c["hla"], *[a for a in alleles if a != c["hla"]]]:
-            hb, hc = predictions.lookup(c["kmer"], allele)
-            rows.append({"target": c["target"], "kmer": c["kmer"], "rank": c["rank"], "allele": allele,
-                         "restricting": "yes" if allele == c["hla"] else "no", "hla_binding": hb, "hla_binder": hc})
+    for target, kmer, rank, hla in zip(candidates["target"].tolist(), candidates["kmer"].tolist(),
+                                       candidates["rank"].tolist(), candidates["hla"].tolist()):
+        for allele in [hla, *[a for a in alleles if a != hla]]:
+            hb, hc = predictions.lookup(kmer, allele)
+            rows.append((target, kmer, rank, allele, "yes" if allele == hla else "no", hb, hc))
     return pd.DataFrame(rows, columns=["target", "kmer", "rank", "allele", "restricting", "hla_binding",
                                        "hla_binder"])

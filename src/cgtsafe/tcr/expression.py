@@ -2,15 +2,17 @@
 
 Default table: the Human Protein Atlas consensus tissue expression (nTPM per gene and tissue, 37
 tissues) shipped as ``cgtsafe/data/hpa_consensus_tissue_ntpm.tsv.gz`` (see
-``cgtsafe/data/README.md``: HPA, CC BY-SA 4.0; Uhlen et al. 2015 Science 347:1260419). A user table
+``cgtsafe/data/README_hpa.md``: HPA, CC BY-SA 4.0; Uhlen et al. 2015 Science 347:1260419). A user table
 must have the same layout: columns ``ensembl_id``, ``gene_donor`` (gene symbol) and one numeric column
 per tissue; the HPA annotation columns ``Group``, ``spec_degree`` and ``tissues`` are ignored when
 present. Genes are matched on the symbol from the FASTA ``GN=`` field, case-sensitively. When a symbol
 has several rows (several Ensembl IDs), the per-tissue maximum is used (conservative).
 
 A gene that is not in the table, or a protein without ``GN=``, has expression ``unavailable`` (empty
-cells), never 0. A gene counts as expressed in a tissue at ``>= min_ntpm`` nTPM (default 1, the
-HPA "detected" cut-off).
+cells), never 0. Empty cells in the table mean "not measured" (the HPA table has 325 genes measured
+in only a few tissues) and are skipped; a gene without any vital-tissue value has status
+``vital_tissues_not_measured`` and is treated like an unavailable one. A gene counts as expressed in
+a tissue at ``>= min_ntpm`` nTPM (default 1, the HPA "detected" cut-off).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def read_expression(path: str | Path | None, *, vital_tissues: list[str] | tuple
         if not sym:
             continue
         if sym in genes:
-            genes[sym] = np.maximum(genes[sym], row)
+            genes[sym] = np.fmax(genes[sym], row)
         else:
             genes[sym] = row
     return ExpressionTable(path=str(path), tissues=tissues, genes=genes)
@@ -98,7 +100,7 @@ def read_expression(path: str | Path | None, *, vital_tissues: list[str] | tuple
 
 @dataclass(frozen=True)
 class GeneExpression:
-    status: str  # found | gene_not_in_table | no_gene_name
+    status: str  # found | gene_not_in_table | no_gene_name | vital_tissues_not_measured
     max_vital_ntpm: float | None
     max_vital_tissue: str
     max_ntpm: float | None
@@ -113,13 +115,15 @@ def gene_expression(table: ExpressionTable, gene: str, vital: list[str], min_ntp
     if prof is None:
         return GeneExpression("gene_not_in_table", None, "", None, "", ())
     vidx = [table.tissues.index(t) for t in vital]
-    # ties broken by the table's column order (deterministic)
-    if vidx:
-        vvals = prof[vidx]
-        j = int(np.argmax(vvals))
-        mv, mt = float(vvals[j]), vital[j]
-    else:
-        mv, mt = None, ""
-    k = int(np.argmax(prof))
+    vvals = prof[vidx]
+    if np.isnan(vvals).all():
+        # the table has the gene but no value for any vital tissue: unavailable, not 0
+        k = int(np.nanargmax(prof)) if not np.isnan(prof).all() else None
+        return GeneExpression("vital_tissues_not_measured", None, "", None if k is None else float(prof[k]),
+                              "" if k is None else table.tissues[k], ())
+    # ties broken by the table's column order (deterministic); empty cells (not measured) are skipped
+    j = int(np.nanargmax(vvals))
+    mv, mt = float(vvals[j]), vital[j]
+    k = int(np.nanargmax(prof))
     expressed = tuple(t for t, i in zip(vital, vidx) if prof[i] >= min_ntpm)
     return GeneExpression("found", mv, mt, float(prof[k]), table.tissues[k], expressed)

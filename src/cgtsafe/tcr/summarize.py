@@ -5,7 +5,8 @@ and writes, in the summary's folder:
 
 ``summary.json``                      verdict, key figures, bilingual methods, parameters, tables, figures
 ``candidates.tsv``                    all targets' ranked candidates (columns: :mod:`cgtsafe.tcr.candidates`)
-``figures/tcr_score_vs_expression.json``  plotly: hit score vs highest vital-tissue nTPM of the source gene
+``figures/tcr_score_vs_expression.json``  plotly: candidate score vs highest vital-tissue nTPM of the source
+                                      gene (the best-ranked 2,000 candidates per target)
 ``imported/*``                        copies of imported evidence (allo-HLA screening, measured affinities,
                                       mispairing-mitigation statement as a one-paragraph-per-row TSV)
 
@@ -73,12 +74,17 @@ def _fmt_ntpm(x) -> str:
     return f"{v:,.0f}" if v >= 10 else f"{v:,.1f}"
 
 
+FIGURE_MAX_POINTS = 2000
+
+
 def _figure(cands: pd.DataFrame) -> dict:
+    """Score vs vital-tissue expression of the best-ranked ``FIGURE_MAX_POINTS`` candidates per target."""
     import json
 
     import plotly.graph_objects as go
     import plotly.io as pio
 
+    cands = cands[cands["rank"].astype(int) <= FIGURE_MAX_POINTS]
     fig = go.Figure()
     colours = {0: "#7f3c8d", 1: "#d62728", 2: "#ff7f0e", 3: "#1f77b4", 4: "#7f7f7f"}
     for tier in range(5):

@@ -1,0 +1,215 @@
+"""Sub-commands of ``cgtsafe sitecheck`` for the genome-wide and structural comparisons (thin layer).
+
+``genomewide``          edited-only small variants of one edited/control pair -> TSV + stats JSON
+``genomewide-summary``  merge pairs -> genomewide_variants.tsv, genomewide_sensitivity.tsv, genomewide_summary.json
+``structural``          large deletions / translocations at the cut sites of one pair -> TSV + stats JSON
+``structural-summary``  merge pairs -> structural_events.tsv, structural_summary.json
+
+``add_genomewide_parsers(sub)`` is called by :func:`cgtsafe.sitecheck.cli.register` with the
+``sitecheck`` sub-parser collection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cgtsafe.errors import InputError
+
+
+def _nonneg(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number within 0..1, got {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number within 0..1, got {text!r}")
+    return v
+
+
+def _pair_args(p) -> None:
+    p.add_argument("--edited", required=True, help="BAM/CRAM of the edited sample (indexed)")
+    p.add_argument("--control", required=True, help="BAM/CRAM of its matched unedited control (indexed)")
+    p.add_argument("--sample", required=True, help="name of the edited sample (written into the table)")
+    p.add_argument("--control-name", required=True, help="name of the control sample")
+    p.add_argument("--reference", required=True, help="reference FASTA used for the alignments (needed for CRAM)")
+    p.add_argument("--out", required=True, help="per-pair TSV")
+    p.add_argument("--stats", required=True, help="per-pair stats JSON (input of the *-summary step)")
+
+
+def add_genomewide_parsers(sub) -> None:
+    from cgtsafe.sitecheck.genomewide import Params
+    from cgtsafe.sitecheck.structural import SVParams
+
+    d = Params()
+    g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
+    _pair_args(g)
+    g.add_argument("--regions", default=None, help="BED of regions to scan (0-based); default: whole genome")
+    g.add_argument("--guides", default=None, help="guide table (name spacer) for the guide-similarity check")
+    g.add_argument("--nuclease", default="SpCas9")
+    g.add_argument("--genes", default=None, help="gene annotation (GTF or genePred)")
+    g.add_argument("--genes-of-concern", default=None, help="genes-of-concern TSV (default: shipped list)")
+    g.add_argument("--windows", type=_nonneg, nargs="+", default=[50000, 100000],
+                   help="gene-of-concern distance windows (bp)")
+    for name, typ, help_ in (
+        ("min_mapq", _nonneg, "minimum read MAPQ"), ("min_baseq", _nonneg, "minimum base quality for allele counts"),
+        ("min_depth", _nonneg, "minimum edited depth"), ("min_control_depth", _nonneg, "minimum control depth"),
+        ("min_alt_reads", _nonneg, "minimum SNV alt reads in the edited sample"),
+        ("min_indel_reads", _nonneg, "minimum reads with an indel at an indel locus in the edited sample"),
+        ("min_vaf", _fraction, "minimum VAF in the edited sample"),
+        ("max_control_alt", _nonneg, "more alt reads than this in the control = shared (germline) variant"),
+        ("cluster_distance", _nonneg, "indel alleles closer than this (bp) form one locus"),
+        ("alpha", _fraction, "BH q-value threshold for a call"),
+        ("chunk_size", _nonneg, "region chunk (bp) per task"),
+        ("guide_window", _nonneg, "bp around a variant searched for guide-like sites"),
+        ("guide_max_mismatches", _nonneg, "mismatches allowed in the guide-similarity search"),
+        ("guide_max_bulges", _nonneg, "DNA and RNA bulges allowed in the guide-similarity search"),
+    ):
+        g.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(d, name),
+                       help=f"{help_} (default {getattr(d, name)})")
+    g.add_argument("--threads", type=_nonneg, default=1)
+    g.set_defaults(func=_genomewide)
+
+    gs = sub.add_parser("genomewide-summary", help="merge genome-wide results of all pairs + summary fragment")
+    gs.add_argument("--tables", nargs="+", required=True)
+    gs.add_argument("--stats", nargs="+", required=True)
+    gs.add_argument("--out-table", required=True, help="genomewide_variants.tsv")
+    gs.add_argument("--out-sensitivity", required=True, help="genomewide_sensitivity.tsv")
+    gs.add_argument("--out", required=True, help="genomewide_summary.json (paths relative to its folder)")
+    gs.set_defaults(func=_genomewide_summary)
+
+    sd = SVParams()
+    s = sub.add_parser("structural", help="large deletions and translocations at the cut sites (edited vs control)")
+    _pair_args(s)
+    s.add_argument("--sites", required=True, help="candidate sites TSV (site_id chrom cut_start ...)")
+    for name, typ, help_ in (
+        ("min_mapq", _nonneg, "minimum MAPQ of reads and supplementary pieces"),
+        ("max_distance", _nonneg, "breakpoints farther than this (bp) from every cut site are ignored"),
+        ("max_insert", _nonneg, "pairs with a longer insert are discordant"),
+        ("tolerance", _nonneg, "split-read junctions within this many bp are one event"),
+        ("reciprocal_tolerance", _nonneg, "bp tolerance to pair the two junctions of a reciprocal translocation"),
+        ("ref_margin", _nonneg, "a reference fragment must cover the breakpoint +- this many bp"),
+        ("min_support", _nonneg, "supporting fragments needed for 'detected'/'call'"),
+        ("alpha", _fraction, "BH q-value threshold for a call"),
+    ):
+        s.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(sd, name),
+                       help=f"{help_} (default {getattr(sd, name)})")
+    s.set_defaults(func=_structural)
+
+    ss = sub.add_parser("structural-summary", help="merge structural results of all pairs + summary fragment")
+    ss.add_argument("--tables", nargs="+", required=True)
+    ss.add_argument("--stats", nargs="+", required=True)
+    ss.add_argument("--out-table", required=True, help="structural_events.tsv")
+    ss.add_argument("--out", required=True, help="structural_summary.json")
+    ss.set_defaults(func=_structural_summary)
+
+
+def _genomewide(args) -> int:
+    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.sitecheck.genomewide import Params, run_pair
+
+    params = Params(**{k: getattr(args, k) for k in Params.__dataclass_fields__})
+    df, stats = run_pair(args.edited, args.control, args.reference, sample=args.sample,
+                         control_name=args.control_name, regions=args.regions, guides=args.guides,
+                         nuclease=args.nuclease, genes=args.genes, genes_of_concern=args.genes_of_concern,
+                         windows=tuple(args.windows), params=params, threads=max(1, args.threads))
+    write_table(df, args.out)
+    write_json(args.stats, stats)
+    print(f"{args.sample} vs {args.control_name}: {int(df['call'].sum()) if len(df) else 0} edited-only calls "
+          f"of {len(df)} tested candidates; {stats['callable_bp'] / 1e6:.3f} Mb callable")
+    return 0
+
+
+def _read_pairs(tables, stats, read_table_required):
+    from cgtsafe.io.tables import read_table
+
+    if len(tables) != len(stats):
+        raise InputError(f"--tables ({len(tables)}) and --stats ({len(stats)}) must list the same pairs")
+    frames, st = [], []
+    for t, s in zip(tables, stats):
+        frames.append(read_table(t, required=read_table_required, what="per-pair table"))
+        p = Path(s)
+        if not p.exists():
+            raise InputError("stats JSON not found", path=p)
+        try:
+            st.append(json.loads(p.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON ({exc.msg})", path=p, line=exc.lineno) from None
+    return frames, st
+
+
+def _typed(df, ints=(), floats=()):
+    for c in ints:
+        df[c] = df[c].astype(int)
+    for c in floats:
+        df[c] = df[c].astype(float)
+    return df
+
+
+def _genomewide_summary(args) -> int:
+    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.sitecheck import genomewide as gw
+
+    frames, stats = _read_pairs(args.tables, args.stats, ("sample", "control", *gw.COLUMNS))
+    frames = [_typed(f, ints=("start", "end", "pos", "n_alleles", "edited_alt", "edited_depth", "control_alt",
+                              "control_depth", "call", "guide_like", "gene_of_concern"),
+                     floats=("edited_vaf", "control_vaf", "p_value", "q_value")) for f in frames]
+    out_table, out_sens = Path(args.out_table), Path(args.out_sensitivity)
+    base = Path(args.out).parent
+    df, sens, summary = gw.build_summary(frames, stats, table_name=_rel(out_table, base), sens_name=_rel(out_sens, base))
+    write_table(df, out_table)
+    write_table(sens, out_sens)
+    write_json(args.out, summary)
+    return 0
+
+
+def _structural(args) -> int:
+    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.sitecheck.structural import SVParams, detect
+
+    params = SVParams(**{k: getattr(args, k) for k in SVParams.__dataclass_fields__})
+    df, stats = detect(args.edited, args.control, args.reference, args.sites, params=params)
+    df.insert(0, "control", args.control_name)
+    df.insert(0, "sample", args.sample)
+    from dataclasses import asdict
+
+    stats.update({"sample": args.sample, "control": args.control_name, "parameters": asdict(params)})
+    write_table(df, args.out)
+    write_json(args.stats, stats)
+    print(f"{args.sample} vs {args.control_name}: {int(df['detected'].sum()) if len(df) else 0} structural events "
+          f"detected, {int(df['call'].sum()) if len(df) else 0} significant")
+    return 0
+
+
+def _structural_summary(args) -> int:
+    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.sitecheck import structural as sv
+
+    frames, stats = _read_pairs(args.tables, args.stats, ("sample", "control", *sv.COLUMNS))
+    frames = [_typed(f, ints=("pos1", "pos2", "precise", "n_junctions", "edited_support", "control_support",
+                              "detected", "call"),
+                     floats=("edited_frequency", "edited_freq_low", "edited_freq_high", "control_frequency",
+                             "p_value", "q_value")) for f in frames]
+    params = stats[0]["parameters"] if stats else {}
+    base = Path(args.out).parent
+    df, summary = sv.build_summary(frames, stats, params, table_name=_rel(Path(args.out_table), base))
+    write_table(df, args.out_table)
+    write_json(args.out, summary)
+    return 0
+
+
+def _rel(path: Path, base: Path) -> str:
+    import os
+
+    return os.path.relpath(path.resolve(), base.resolve())

@@ -1,0 +1,114 @@
+"""Off-target part B: summary.json content and the sensitivity of the search limits on published sites.
+
+References: the published GUIDE-seq / CIRCLE-seq site tables in ../shared/data/offtarget/validated
+(counted here directly from the raw files), and the candidate-site table of the demo search.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from argparse import Namespace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import shared_file
+from test_offtarget_annotate import GENOME, GTF, GUIDES, demo_sites, need_test_data
+
+from cgtsafe.io.tables import write_table
+from cgtsafe.offtarget.nuclease import get_nuclease
+from cgtsafe.offtarget.summarize import (
+    VALIDATED_FILES,
+    VALIDATED_TABLE,
+    limits_sensitivity,
+    run_summarize,
+    validated_class_table,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "cgtsafe" / "data"
+
+
+@pytest.mark.realdata
+def test_shipped_validated_table_matches_shared_data():
+    d = shared_file("offtarget", "validated", VALIDATED_FILES[0][1]).parent
+    shipped = pd.read_csv(DATA / VALIDATED_TABLE, sep="\t")
+    fresh = validated_class_table(d)
+    pd.testing.assert_frame_equal(shipped.reset_index(drop=True), fresh.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("mm,d,r,bmm", [(6, 1, 1, None), (4, 0, 0, None), (3, 1, 1, 2), (5, 2, 0, None)])
+def test_limits_sensitivity_against_raw_files(mm, d, r, bmm):
+    """Counts inside the limits, recomputed from the raw published rows."""
+    perf = {p["metric"].split(": ", 1)[1]: p["value"] for p in
+            limits_sensitivity({"max_mismatches": mm, "max_dna_bulge": d, "max_rna_bulge": r}, bmm)}
+    for study, name in VALIDATED_FILES:
+        raw = pd.read_csv(shared_file("offtarget", "validated", name), sep="\t")
+        raw = raw[raw["target_with_pam"].str.len() == 23]
+        b = raw["bulge"]
+        inside = (raw["mismatches"] <= mm) & ((b == 0) | ((b <= min(d, r)) &
+                                                          (raw["mismatches"] <= (mm if bmm is None else bmm))))
+        k, n = int(inside.sum()), len(raw)
+        assert perf[study].startswith(f"{k} of {n} sites"), (study, perf[study], k, n)
+
+
+def _run_summary(tmp_path, **kw):
+    sites = demo_sites(1, 1)
+    write_table(sites, tmp_path / "sites.tsv")
+    args = Namespace(out=str(tmp_path / "summary.json"), sites=str(tmp_path / "sites.tsv"), guides=str(GUIDES),
+                     genome=str(GENOME), build="cgtsafe-synthetic-1", genes=str(GTF), genes_of_concern=None,
+                     windows=[50000, 100000], species=[], species_labels=[], variants=[], vcfs=[], chunks=1,
+                     hits=None, max_bulge_mismatches=2, **kw)
+    run_summarize(args=args, nuclease=get_nuclease("SpCas9"), pam=None,
+                  limits={"max_mismatches": 6, "max_dna_bulge": 1, "max_rna_bulge": 1})
+    return sites, json.loads((tmp_path / "summary.json").read_text())
+
+
+def test_summary_contract_and_figures(tmp_path):
+    need_test_data()
+    sites, s = _run_summary(tmp_path)
+    off = sites[sites["category"] == "off_target"]
+    kf = {k["label_en"]: k["value"] for k in s["key_figures"]}
+    assert kf["candidate off-target sites"] == len(off)
+    assert kf["high-priority off-target sites"] == int((off["priority"] == "high").sum())
+    assert kf["off-targets in exons (CDS/UTR/exon)"] == int(off["feature"].isin(["cds", "utr5", "utr3", "exon"]).sum())
+    assert kf["off-targets within 100,000 bp of a gene of concern"] == int(off["gene_of_concern"].sum())
+    assert s["status"] == "computed" and s["verdict_level"] == "attention"
+    assert "R004-42" not in s["requirements"] and "R004-39" in s["requirements"]
+    for f in s["figures"]:
+        fig = json.loads((tmp_path / f["path"]).read_text())
+        assert fig["data"] and fig["layout"]["title"]
+    g = pd.read_csv(tmp_path / "guides_summary.tsv", sep="\t").set_index("guide")
+    assert g.loc["DEMO_g1", "on_target_sites"] == 1
+    assert g.loc["DEMO_g1", "off_1mm"] == int(((off["guide"] == "DEMO_g1") & (off["mismatches"] == 1)
+                                               & (off["dna_bulge"] + off["rna_bulge"] == 0)).sum())
+    assert 0 < g.loc["DEMO_g1", "mit_specificity"] <= 100
+    assert any(p["metric"].startswith("validated off-target sites inside") for p in s["performance"])
+
+
+def test_methods_text_from_parameters(tmp_path):
+    need_test_data()
+    _, s = _run_summary(tmp_path)
+    en, zh = s["methods_en"], s["methods_zh"]
+    for needle in ("SpCas9", "NGG", "NAG, NGA", "<= 6 mismatches", "<= 1 DNA", "cgtsafe-synthetic-1", "genes.gtf",
+                   "50,000 / 100,000", "PAM position", "CFD", "MIT"):
+        assert needle in en, needle
+    for needle in ("SpCas9", "NGG", "错配≤6个", "DNA凸起≤1个", "cgtsafe-synthetic-1", "关注基因", "穷举"):
+        assert needle in zh, needle
+    # proper Chinese: most letters are CJK once identifiers, numbers and names are removed
+    letters = re.sub(r"[A-Za-z0-9_.,:;()\[\]/<>=+\-'\"%×≤ ]", "", zh)
+    cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff")
+    assert cjk / max(1, len(letters)) > 0.8
+
+
+def test_summary_deterministic(tmp_path):
+    need_test_data()
+    _run_summary(tmp_path / "a")
+    _run_summary(tmp_path / "b")
+    a, b = (json.loads((tmp_path / x / "summary.json").read_text()) for x in "ab")
+    assert a.pop("inputs") != b.pop("inputs")  # the paths given differ ...
+    assert a == b  # ... everything else is identical
+    for name in ("guides_summary.tsv", "figures/sites_by_mismatches.json",
+                 "figures/cfd_distribution.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

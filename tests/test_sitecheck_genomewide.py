@@ -1,0 +1,248 @@
+"""Genome-wide edited-only small variants: exact behaviour on hand-built alignments, statistics against
+scipy, and recovery of the planted truth of the synthetic WGS pair (test-data/sequencing)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+from scipy.stats import false_discovery_control, fisher_exact
+
+from cgtsafe.errors import InputError
+from cgtsafe.sitecheck import genomewide as gw
+
+ROOT = Path(__file__).resolve().parents[1]
+TD = ROOT / "test-data"
+SEQ = TD / "sequencing"
+REF = TD / "genome" / "ref.fa"
+
+
+# ------------------------------------------------------------------------------------------------
+# hand-built alignments
+
+
+def _write_ref(path: Path, seq: str) -> None:
+    path.write_text(">c1\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
+    pysam.faidx(str(path))
+
+
+def _write_bam(path: Path, ref: str, reads: list[tuple[int, str, str]], sample: str) -> None:
+    """reads: (start, cigar, sequence) -> sorted, indexed BAM."""
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": len(ref)}],
+              "RG": [{"ID": sample, "SM": sample}]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for i, (start, cigar, seq) in enumerate(sorted(reads, key=lambda x: x[0])):
+            a = pysam.AlignedSegment(out.header)
+            a.query_name = f"{sample}_{i}"
+            a.flag = 0
+            a.reference_id = 0
+            a.reference_start = start
+            a.mapping_quality = 60
+            a.cigarstring = cigar
+            a.query_sequence = seq
+            a.query_qualities = pysam.qualitystring_to_array("F" * len(seq))
+            a.set_tag("RG", sample)
+            out.write(a)
+    pysam.index(str(path))
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    """Reference with a poly-A run at 1000-1007; germline SNV at 500 in both samples (het), an edited-only
+    SNV at 1500 (10 of 40 reads) and an edited-only 2-bp deletion in the poly-A run placed by the 'aligner'
+    at three different offsets (must collapse into one left-normalised allele)."""
+    d = tmp_path_factory.mktemp("toy")
+    rng = np.random.default_rng(7)
+    ref = list("".join(rng.choice(list("ACGT"), size=2000)))
+    ref[1000:1008] = "AAAAAAAA"
+    ref[999] = "C"
+    ref[1008] = "G"
+    ref = "".join(ref)
+    _write_ref(d / "ref.fa", ref)
+
+    def read(start, length=150, snv=None, dele=None):
+        seq = list(ref[start:start + length])
+        if snv:
+            p, b = snv
+            if start <= p < start + length:
+                seq[p - start] = b
+        if dele is None:
+            return start, f"{length}M", "".join(seq)
+        p, n = dele
+        s = ref[start:p] + ref[p + n:start + length + n]
+        s = s[:length]
+        return start, f"{p - start}M{n}D{length - (p - start)}M", s
+
+    ed, ct = [], []
+    for i in range(40):
+        for reads, edited in ((ed, True), (ct, False)):
+            start = 380 + i * 3
+            snv = (500, "T" if ref[500] != "T" else "G") if i % 2 == 0 else None
+            reads.append(read(start, snv=snv))
+            s2 = 1400 + i * 2
+            snv2 = (1500, "C" if ref[1500] != "C" else "G") if edited and i % 4 == 0 else None
+            reads.append(read(s2, snv=snv2))
+            s3 = 880 + i * 2
+            dele = (1000 + (i % 3) * 2, 2) if edited and i % 4 == 1 else None
+            reads.append(read(s3, dele=dele))
+    _write_bam(d / "ed.bam", ref, ed, "ED")
+    _write_bam(d / "ct.bam", ref, ct, "CT")
+    return d, ref
+
+
+def test_toy_calls_exact(toy):
+    d, ref = toy
+    params = gw.Params(min_alt_reads=3, min_indel_reads=2, chunk_size=1000)
+    df, stats = gw.scan(d / "ed.bam", d / "ct.bam", d / "ref.fa", params=params)
+    called = df[df["call"] == 1]
+    assert list(called["type"]) == ["INDEL", "SNV"]
+    indel = called[called["type"] == "INDEL"].iloc[0]
+    # left-normalised: the 2-bp deletion of AA in the poly-A run starts at the first A (0-based 1000);
+    # VCF: POS (1-based) of the anchor C = 1000, REF CAA, ALT C
+    assert (indel["start"], indel["end"], indel["pos"], indel["ref"], indel["alt"]) == (1000, 1002, 1000, "CAA", "C")
+    assert indel["n_alleles"] == 1 and indel["edited_alt"] == 10 and indel["control_alt"] == 0
+    snv = called[called["type"] == "SNV"].iloc[0]
+    assert (snv["pos"], snv["ref"]) == (1501, ref[1500])
+    assert snv["edited_alt"] == 10 and snv["control_alt"] == 0
+    # the germline het SNV at 500 is in both samples: counted as shared, never reported
+    assert stats["shared_snv"] == 1
+    assert not ((df["start"] <= 500) & (df["end"] > 500)).any()
+    # p-value equals scipy's one-sided Fisher test on the same 2x2 table
+    t = [[10, int(snv["edited_depth"]) - 10], [0, int(snv["control_depth"])]]
+    assert snv["p_value"] == pytest.approx(fisher_exact(t, alternative="greater")[1], rel=1e-9)
+
+
+def test_toy_regions_restrict_the_scan(toy, tmp_path):
+    d, _ = toy
+    bed = tmp_path / "r.bed"
+    bed.write_text("c1\t1400\t1600\n")
+    df, stats = gw.scan(d / "ed.bam", d / "ct.bam", d / "ref.fa", regions=bed, params=gw.Params(chunk_size=1000))
+    assert list(df["type"]) == ["SNV"]
+    assert stats["scanned_bp"] == 200
+
+
+@pytest.mark.parametrize("kind,p,x,seq,expected", [
+    ("D", 5, 2, b"CCCCCAAAAG", ("D", 5, 2)),        # already leftmost
+    ("D", 7, 2, b"CCCCCAAAAG", ("D", 5, 2)),        # shifted left through the A run
+    ("I", 9, "A", b"CCCCCAAAAG", ("I", 5, "A")),    # insertion of A at the end of the run
+    ("I", 9, "CA", b"TTTCACACAG", ("I", 3, "CA")),  # dinucleotide repeat: rotate while shifting
+    ("D", 7, 2, b"TTTCACACAG", ("D", 3, 2)),        # one CA unit of CACACA
+])
+def test_normalize_indel(kind, p, x, seq, expected):
+    assert gw.normalize_indel(seq, 0, kind, p, x) == expected
+
+
+@pytest.mark.parametrize("p", [[0.01, 0.02, 0.03, 0.5], [0.5, 0.001, 0.2, 0.2, 0.04], [1e-8], [0.9, 0.9, 0.9]])
+def test_bh_matches_scipy(p):
+    assert np.allclose(gw.bh(np.array(p)), false_discovery_control(np.array(p), method="bh"))
+
+
+@pytest.mark.parametrize("table", [(5, 20, 0, 25), (1, 30, 0, 30), (12, 8, 1, 30), (0, 10, 0, 10), (3, 3, 3, 3)])
+def test_fisher_matches_scipy(table):
+    a, b, c, d = table
+    assert gw._fisher_greater(a, b, c, d) == pytest.approx(fisher_exact([[a, b], [c, d]], alternative="greater")[1],
+                                                           rel=1e-9, abs=1e-12)
+
+
+def test_bad_inputs(toy, tmp_path):
+    d, _ = toy
+    with pytest.raises(InputError, match="no index"):
+        noidx = tmp_path / "x.bam"
+        noidx.write_bytes((d / "ed.bam").read_bytes())
+        gw.open_alignments(noidx, None)
+    bed = tmp_path / "bad.bed"
+    bed.write_text("c1\t10\t20\nchrZ\t1\t5\n")
+    with pytest.raises(InputError, match=r"bad.bed, line 2: contig 'chrZ'"):
+        gw.read_regions(bed, {"c1": 2000})
+    with pytest.raises(InputError, match="needs the reference"):
+        cram = tmp_path / "y.cram"
+        cram.write_bytes(b"CRAM")
+        gw.open_alignments(cram, None)
+    with pytest.raises(InputError, match="min_vaf"):
+        gw.scan(d / "ed.bam", d / "ct.bam", d / "ref.fa", params=gw.Params(min_vaf=2.0))
+
+
+def test_cli_rejects_negative_threshold(toy, tmp_path, capsys):
+    from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers
+
+    d, _ = toy
+    p = argparse.ArgumentParser(prog="cgtsafe sitecheck")
+    add_genomewide_parsers(p.add_subparsers())
+    with pytest.raises(SystemExit):
+        p.parse_args(["genomewide", "--edited", "a", "--control", "b", "--sample", "E", "--control-name", "C",
+                      "--reference", "r", "--out", "o", "--stats", "s", "--min-depth", "-1"])
+    assert "non-negative integer" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# synthetic WGS pair with planted truth
+
+
+@pytest.fixture(scope="module")
+def demo():
+    if not (SEQ / "wgs_edited.cram").exists():
+        pytest.skip("test-data/sequencing absent")
+    df, stats = gw.run_pair(SEQ / "wgs_edited.cram", SEQ / "wgs_control.cram", REF, sample="EDITED_D1",
+                            control_name="CONTROL_D1", guides=TD / "offtarget" / "guides.tsv",
+                            genes=TD / "genome" / "genes.gtf", threads=2)
+    return df, stats
+
+
+def test_demo_recovers_planted_edits(demo):
+    df, stats = demo
+    truth = pd.read_csv(SEQ / "truth_edited_variants.tsv", sep="\t")
+    sites = truth.groupby("site_id").agg(chrom=("chrom", "first"), cut=("cut", "first")).reset_index()
+    freq = pd.read_csv(SEQ / "truth_sites.tsv", sep="\t").set_index("site_id")["wgs_edit_freq"]
+    called = df[df["call"] == 1]
+    for s in sites.itertuples():
+        hit = called[(called["chrom"] == s.chrom) & (called["start"] <= s.cut + 5) & (called["end"] >= s.cut - 5)]
+        if freq[s.site_id] >= 0.2:  # on-targets (0.60, 0.45) and OT1 (0.20) must be found
+            assert len(hit) == 1, s.site_id
+            h = hit.iloc[0]
+            assert h["type"] == "INDEL" and h["guide_like"] == 1
+            assert h["guide"] == s.site_id.split(":")[0]
+            assert h["guide_cut"] == s.cut
+            # every planted allele with >= 1 simulated read is among the locus alleles
+            alle = {a.rsplit(":", 1)[0] for a in h["alleles"].split(";")}
+            want = truth[(truth["site_id"] == s.site_id) & (truth["n_alt_reads_EDITED_D1"] > 0)]
+            assert {f"{r.pos}:{r.ref}>{r.alt}" for r in want.itertuples()} <= alle
+    # OT2 (3 %) is below the stated sensitivity at 30x: the computed power is tiny, and it is not called
+    sens = pd.DataFrame(stats["sensitivity"]).set_index("vaf")["power"]
+    assert sens[0.03] < 0.05 and sens[0.2] > 0.5
+
+
+def test_demo_no_false_calls(demo):
+    df, stats = demo
+    truth = pd.read_csv(SEQ / "truth_edited_variants.tsv", sep="\t")
+    germ = pd.read_csv(SEQ / "truth_germline.tsv", sep="\t")
+    called = df[df["call"] == 1]
+    for r in called.itertuples():  # every call is at a planted edited site
+        near = truth[(truth["chrom"] == r.chrom) & ((truth["cut"] - (r.start + r.end) / 2).abs() <= 30)]
+        assert len(near), r.variant_id
+    for g in germ.itertuples():  # no reported row at a germline variant
+        p0 = g.pos - 1 if len(g.ref) == len(g.alt) else g.pos
+        assert not ((df["chrom"] == g.chrom) & (df["start"] <= p0) & (df["end"] > p0)).any(), g
+    assert stats["shared_snv"] + stats["shared_indel_loci"] > 0.8 * len(germ)
+    assert 0.9 * 2_000_000 < stats["callable_bp"] <= 2_000_000
+
+
+def test_demo_annotation(demo):
+    df, _ = demo
+    on = df[(df["chrom"] == "chr1") & (df["start"] <= 102930) & (df["end"] >= 102930)].iloc[0]
+    assert on["gene"] == "TRAC" and on["feature"] == "cds" and on["guide_mismatches"] == 0
+
+
+def test_summary_fragment(demo, tmp_path):
+    df, stats = demo
+    merged, sens, summary = gw.build_summary([df], [stats], table_name="genomewide_variants.tsv",
+                                             sens_name="genomewide_sensitivity.tsv")
+    assert set(summary) == {"key_figures", "tables", "figures", "methods_en", "methods_zh", "parameters"}
+    kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
+    assert kf["Edited-only indel loci (BH q <= alpha)"] == int((df["call"] == 1).sum())
+    assert all(set(k) == {"label_en", "label_zh", "value"} for k in summary["key_figures"])
+    assert [t["path"] for t in summary["tables"]] == ["genomewide_variants.tsv", "genomewide_sensitivity.tsv"]
+    assert "Fisher" in summary["methods_en"] and "Fisher" in summary["methods_zh"]
