@@ -5,7 +5,7 @@ Realistically sized input: the real human chrX 1-70 Mb (GRCh37, ../shared/data/g
 the 4 guides of ../shared/data/offtarget/casoffinder/guides.tsv; a synthetic gene annotation (800
 genes on chrX, seeded); an "animal" chrX with 4 % substitutions (seeded; stands in for a macaque
 chromosome); a VCF of N random SNVs/indels (seeded). Each step runs as a whole ``cgtsafe`` process;
-wall time and peak RSS (``resource.getrusage(RUSAGE_CHILDREN)`` high-water mark of that child) are printed.
+wall time and peak RSS (``os.wait4`` rusage of that child process) are printed.
 
     .venv/bin/python benchmarks/bench_offtarget_downstream.py [--variants 100000] [--max-mismatches 5]
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -31,18 +30,16 @@ OUT = ROOT / "benchmarks" / "out" / "offtarget_downstream"
 
 
 def run(name: str, argv: list[str]) -> tuple[float, float]:
-    """Run one cgtsafe step in its own process; return (wall s, peak RSS MiB of that process)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run one cgtsafe step in its own process; return (wall s, peak RSS MiB of that process, via wait4)."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "cgtsafe", *argv], capture_output=True, text=True)
+    with open(OUT / f"{name.split()[0]}.stderr", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "cgtsafe", *argv], stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode != 0:
-        sys.exit(f"{name} failed: {proc.stderr}")
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: report it only when this step raised it
-    rss = peak / 1024 if peak > before else float("nan")
-    print(f"{name:<12} wall {wall:8.1f} s   peak RSS {rss:8.0f} MiB" + ("" if peak > before else " (<= earlier step)"),
-          flush=True)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{name} failed: {(OUT / (name.split()[0] + '.stderr')).read_text()}")
+    rss = usage.ru_maxrss / 1024
+    print(f"{name:<12} wall {wall:8.1f} s   peak RSS {rss:8.0f} MiB", flush=True)
     return wall, rss
 
 
@@ -108,8 +105,14 @@ def prepare(n_variants: int, seed: int = 7) -> dict[str, Path]:
                     ref2 = seq[p:p + 3].upper()
                     if all(c in "ACGT" for c in ref2):
                         out.write(f"chrX\t{p + 1}\t.\t{ref2}\t{ref2[0]}\t.\tPASS\t.\n")
-    return {"ref": ref, "animal": animal, "gtf": gtf, "vcf": vcf,
-            "guides": SHARED / "offtarget" / "casoffinder" / "guides.tsv"}
+    guides = OUT / "guides.tsv"  # name + spacer from the Cas-OFFinder reference run's guide table
+    with open(SHARED / "offtarget" / "casoffinder" / "guides.tsv") as fh, open(guides, "w") as out:
+        head = fh.readline().rstrip("\n").split("\t")
+        out.write("name\tspacer\n")
+        for line in fh:
+            f = dict(zip(head, line.rstrip("\n").split("\t")))
+            out.write(f"{f['name']}\t{f['spacer_20nt']}\n")
+    return {"ref": ref, "animal": animal, "gtf": gtf, "vcf": vcf, "guides": guides}
 
 
 def main() -> int:

@@ -139,3 +139,16 @@ def test_fanc_edited_vs_untreated_verdict():
     assert v["verdict"] == "edited" and v["p_value"] < 1e-12
     crispresso_indel = (6 + 49 + 2) / 235  # only-ins + only-del + ins&subs reads (expected summary)
     assert v["edited_ci_low"] <= crispresso_indel <= v["edited_ci_high"]
+
+
+@pytest.mark.realdata
+def test_real_hg38_bam_against_wrong_reference_is_one_line_error():
+    """The hg38-header BAM of the same reads, checked against the mini genome: the length mismatch is named."""
+    _need("Both.Cas9.fastq.hg38.bam", "smallGenome_smallGenome.fa")
+    from cgtsafe.errors import InputError
+    from cgtsafe.sitecheck.quantify import quantify_bam
+    from cgtsafe.sitecheck.sites import Site
+
+    with pytest.raises(InputError, match=r"contig 'chr11' is 135086622 bp in the alignment header but 2300 bp"):
+        quantify_bam(DATA / "Both.Cas9.fastq.hg38.bam", DATA / "smallGenome_smallGenome.fa",
+                     [Site("F", "chr11", 1000, 1023, "+", 1017, 1017)], sample="x")

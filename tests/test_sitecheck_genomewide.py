@@ -240,7 +240,10 @@ def test_summary_fragment(demo, tmp_path):
     df, stats = demo
     merged, sens, summary = gw.build_summary([df], [stats], table_name="genomewide_variants.tsv",
                                              sens_name="genomewide_sensitivity.tsv")
-    assert set(summary) == {"key_figures", "tables", "figures", "methods_en", "methods_zh", "parameters"}
+    assert {"key_figures", "tables", "figures", "methods_en", "methods_zh", "parameters"} <= set(summary)
+    assert summary["exclusions"][0]["count"] == stats["shared_snv"] + stats["shared_indel_loci"]
+    assert {x["value"] for x in summary["performance"]} == {
+        round(r["power"], 4) for r in stats["sensitivity"] if r["vaf"] in (0.05, 0.2, 0.5)}
     kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
     assert kf["Edited-only indel loci (BH q <= alpha)"] == int((df["call"] == 1).sum())
     assert all(set(k) == {"label_en", "label_zh", "value"} for k in summary["key_figures"])

@@ -66,3 +66,21 @@ def test_unmeasured_cells_are_unavailable_not_zero(hpa, gene):
     assert np.isnan(prof).sum() > 30
     ge = gene_expression(hpa, gene, list(DEFAULT_VITAL_TISSUES), 1.0)
     assert ge.status == "vital_tissues_not_measured" and ge.max_vital_ntpm is None
+
+
+def test_scan_with_shipped_hpa(test_data):
+    """Synthetic proteome (real gene symbols TTN, MAGEA3, MAGEA6) annotated with the real HPA table."""
+    shared_file("tcr", "hpa_consensus_tissue_ntpm.tsv")
+    from cgtsafe.tcr.run import ScanParams, run_scan
+
+    d = test_data / "tcr"
+    hits, cands, _, stats = run_scan(ScanParams(proteome=str(d / "proteome.fasta"), peptide="EVDPIGHLY",
+                                                hla="HLA-A*01:01", source="MAGEA3", motif="x-x-D-P-I-x-x-x-Y"))
+    se = stats["source_expression"]
+    assert se["gene"] == "MAGEA3" and se["max_tissue"] == "Testis" and se["vital_tissues_expressed"] == []
+    ttn = cands.set_index("kmer").loc["ESDPIVAQY"]
+    assert ttn["tier"] == 1 and ttn["max_vital_tissue"] == "Heart Muscle" and ttn["max_vital_tissue_ntpm"] > 50
+    mage6 = cands.set_index("kmer").loc["EVDPIGHLY"]
+    assert mage6["tier"] == 0 and mage6["genes"] == "MAGEA6" and mage6["max_tissue"] == "Testis"
+    # synthetic gene symbols are absent from HPA: unavailable, never 0
+    assert (hits.loc[hits["gene"].str.startswith("SYN"), "expression_status"] == "gene_not_in_table").all()

@@ -185,3 +185,12 @@ def test_motif_only_scan_scores_by_blosum(tcr_data):
     # without the X-scan matrix the X-scan-only kidney peptide is not found
     assert "DLEPIAHQY" not in set(hits["kmer"])
     assert stats["counts"]["xscan"] == 0 and stats["counts"]["motif"] == 11
+
+
+def test_gzip_proteome_gives_same_hits(tcr_data, tmp_path, result):
+    import gzip
+
+    gz = tmp_path / "proteome.fasta.gz"
+    gz.write_bytes(gzip.compress((tcr_data / "proteome.fasta").read_bytes()))
+    hits = run_scan(_params(tcr_data, proteome=str(gz)))[0]
+    assert hits.equals(result[0])

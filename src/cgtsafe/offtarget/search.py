@@ -150,27 +150,56 @@ def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int) ->
 
 def load_genome(genome, contigs: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
     """Genome as ``[(name, bytes)]`` in genome order; from a FASTA path or a mapping; optional subset."""
-    if isinstance(genome, (str, Path)):
-        from cgtsafe.io.fasta import read_fasta_whole
+    return list(_iter_genome(genome, contigs))
 
-        records = read_fasta_whole(genome)
+
+def _iter_genome(genome, contigs: Sequence[str] | None = None):
+    """Stream ``(name, bytes)`` in genome order from a FASTA path (one contig in memory at a time), a
+    mapping, or an iterable of pairs; only ``contigs`` when given (unknown names -> InputError)."""
+    if isinstance(genome, (str, Path)):
+        from cgtsafe.io.fasta import iter_fasta_fast
+
+        source = iter_fasta_fast(genome)
         where = str(genome)
     elif isinstance(genome, Mapping):
-        records = [(str(k), v.encode() if isinstance(v, str) else bytes(v)) for k, v in genome.items()]
-        where = "genome"
-        if not records:
+        if not genome:
             raise InputError("empty genome: no contigs")
+        source = ((str(k), v.encode() if isinstance(v, str) else bytes(v)) for k, v in genome.items())
+        where = "genome"
+    elif hasattr(genome, "__iter__"):
+        source = iter(genome)
+        where = "genome"
     else:
         raise InputError(f"genome must be a FASTA path or a mapping of contig -> sequence, got {type(genome).__name__}")
-    if contigs is not None:
-        names = [c for c in contigs]
-        have = {n for n, _ in records}
-        missing = [c for c in names if c not in have]
-        if missing:
-            raise InputError(f"contig(s) {', '.join(missing)} not in the genome {where}")
-        want = set(names)
-        records = [(n, s) for n, s in records if n in want]
-    return records
+    want = None if contigs is None else set(contigs)
+    seen = set()
+    for name, seq in source:
+        if want is None or name in want:
+            seen.add(name)
+            yield name, seq
+    if want is not None and want - seen:
+        raise InputError(f"contig(s) {', '.join(sorted(want - seen))} not in the genome {where}")
+
+
+def _genome_lengths(genome, contigs: Sequence[str] | None) -> dict[str, int]:
+    """Contig lengths in genome order (for chunking): from the .fai next to a FASTA when present (checked
+    against the sequence while searching), else by reading the genome once."""
+    if isinstance(genome, (str, Path)):
+        fai = Path(str(genome) + ".fai")
+        if fai.exists():
+            lengths: dict[str, int] = {}
+            for lineno, line in enumerate(fai.read_text().splitlines(), start=1):
+                fields = line.split("\t")
+                if len(fields) < 2 or not fields[1].isdigit():
+                    raise InputError("malformed .fai index line: expected NAME<TAB>LENGTH...", path=fai, line=lineno)
+                lengths[fields[0]] = int(fields[1])
+            if contigs is not None:
+                missing = sorted(set(contigs) - set(lengths))
+                if missing:
+                    raise InputError(f"contig(s) {', '.join(missing)} not in the genome {genome}")
+                lengths = {k: v for k, v in lengths.items() if k in set(contigs)}
+            return lengths
+    return {name: len(seq) for name, seq in _iter_genome(genome, contigs)}
 
 
 def parse_chunk(text: str) -> tuple[int, int]:
@@ -310,7 +339,8 @@ def search_genome(
         i, n = chunk
         if not (isinstance(i, int) and isinstance(n, int) and n >= 1 and 1 <= i <= n):
             raise InputError(f"chunk must be (i, n) with 1 <= i <= n, got {chunk!r}")
-    records = load_genome(genome, contigs)
+    if chunk is not None and not isinstance(genome, (str, Path, Mapping)):
+        genome = load_genome(genome, contigs)  # chunking needs the lengths first
     L = nuclease.spacer_length
     P = len(patterns[0])
     if L + P > 32:
@@ -322,11 +352,21 @@ def search_genome(
     three = nuclease.pam_side == "3prime"
     pam_right = np.array([three, not three], dtype=np.bool_)
     nthreads = _kernels.n_threads(threads)
-    ranges = chunk_ranges([len(s) for _, s in records], chunk)
+    owned: dict[str, tuple[int, int]] | None = None
+    if chunk is not None:
+        lengths = _genome_lengths(genome, contigs)
+        owned = dict(zip(lengths, chunk_ranges(list(lengths.values()), chunk)))
     rows: list[tuple] = []
     contig_rank = {}
-    for ci, ((name, seq), (lo, hi)) in enumerate(zip(records, ranges)):
+    for ci, (name, seq) in enumerate(_iter_genome(genome, contigs)):
         contig_rank[name] = ci
+        if owned is None:
+            lo, hi = 0, len(seq)
+        else:
+            if name not in owned or lengths[name] != len(seq):
+                raise InputError(f"contig {name}: the .fai index does not match the FASTA (length "
+                                 f"{lengths.get(name)} vs {len(seq)}); re-index the genome")
+            lo, hi = owned[name]
         if hi <= lo:
             continue
         codes = np.frombuffer(seq, dtype=np.uint8)

@@ -31,7 +31,7 @@ At the orthologous interval the animal site is evaluated two ways:
 Columns of ``species_<label>.tsv`` (one row per human site; coordinates 0-based, ends exclusive):
 ``site_id guide chrom start end strand mismatches dna_bulge rna_bulge edits cfd category`` (human, as in
 ``sites.tsv``); ``ortholog_status`` both_flanks / one_flank / discordant_flanks / not_mapped;
-``flank_mapq`` lowest MAPQ of the flanks used; ``ortholog_ambiguous`` 1 when a flank used has MAPQ < 10 or
+``flank_mapq`` lowest MAPQ of the flanks used; ``ortholog_ambiguous`` 1 when a mapped flank has MAPQ < 10 or
 a second alignment at most one edit worse (segmental duplication / paralog: the locus may be a paralog);
 ``animal_chrom animal_start animal_end animal_strand``
 orthologous interval (0-based, end exclusive, + strand coordinates; strand of the animal site);

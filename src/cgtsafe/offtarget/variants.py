@@ -6,7 +6,8 @@ site (e.g. restore a broken PAM) or lower the mismatch/bulge count of a site. Fo
 haplotype: the allele plus ``W`` reference bases on each side, ``W`` = spacer length + PAM length +
 maximum DNA bulges + maximum RNA bulges, so every site that overlaps the allele fits completely. Both
 haplotypes are searched with :func:`cgtsafe.offtarget.search.search_genome` (same nuclease, PAM and
-limits as the genome search). An ALT-haplotype site that overlaps the allele is reported when
+limits as the genome search; the windows are laid end to end, separated by N runs, see
+:func:`search_windows`). An ALT-haplotype site that overlaps the allele is reported when
 
 * ``created``: the REF haplotype has no site of the same guide and strand at that locus (cut
   positions within ``merge.LOCUS_WINDOW`` bp) within the limits, or only one with an alternative
@@ -289,13 +290,45 @@ def compare_haplotypes(windows: list[Window], ref_hits: pd.DataFrame, alt_hits: 
                           kind="mergesort").reset_index(drop=True)
 
 
+def search_windows(seqs: list[str], guides, nuclease, *, pam, threads, limits: dict, sep: int) -> pd.DataFrame:
+    """Search many short haplotype windows at once; hits come back per window (``chrom`` = ``w<i>``).
+
+    The windows are laid end to end in one sequence, separated by ``sep`` N bases (``sep`` >= the
+    longest site, and N never matches), which is much faster than one contig per window. Hits that
+    are not entirely inside one window (they would contain N) are dropped; coordinates are shifted
+    back to the window.
+    """
+    from cgtsafe.offtarget.search import search_genome
+
+    spacer = "N" * sep
+    offsets = np.zeros(len(seqs), dtype=np.int64)
+    pos = 0
+    for i, s in enumerate(seqs):
+        offsets[i] = pos
+        pos += len(s) + sep
+    ends = offsets + np.array([len(s) for s in seqs], dtype=np.int64)
+    hits = search_genome({"haplotypes": spacer.join(seqs)}, guides, nuclease, pam=pam, threads=threads, **limits)
+    if hits.empty:
+        hits["chrom"] = hits["chrom"].astype(str)
+        return hits
+    k = np.searchsorted(offsets, hits["start"].to_numpy(), side="right") - 1
+    inside = (k >= 0) & (hits["end"].to_numpy() <= ends[np.clip(k, 0, None)])
+    hits = hits[inside].copy()
+    k = k[inside]
+    shift = offsets[k]
+    for c in ("start", "end", "cut_start", "cut_end"):
+        hits[c] = hits[c].to_numpy() - shift
+    hits["chrom"] = [f"w{i}" for i in k]
+    return hits.reset_index(drop=True)
+
+
 def run_variants(*, vcf, label: str, genome, guides_path, nuclease, pam: str | None, limits: dict,
                  genes=None, genes_of_concern=None, windows=(50000, 100000), threads: int = 1, out,
                  max_bulge_mismatches: int | None = None) -> pd.DataFrame:
     """Read the VCF, search REF/ALT haplotypes of every allele, write ``variants_<label>.tsv``."""
     from cgtsafe.io.tables import write_table
     from cgtsafe.offtarget.annotate import annotate_positions, collapse_overlapping, filter_bulged
-    from cgtsafe.offtarget.search import read_guides, search_genome
+    from cgtsafe.offtarget.search import read_guides
     from cgtsafe.offtarget.species import GenomeAccess
 
     vcf = Path(vcf)
@@ -313,8 +346,7 @@ def run_variants(*, vcf, label: str, genome, guides_path, nuclease, pam: str | N
                                   "cfd", "mit"])
     if wins:
         def search(seqs):
-            h = search_genome({f"w{i}": s for i, s in enumerate(seqs)}, guides, nuclease, pam=pam, threads=threads,
-                              **limits)
+            h = search_windows(seqs, guides, nuclease, pam=pam, threads=threads, limits=limits, sep=flank)
             return collapse_overlapping(filter_bulged(h, max_bulge_mismatches))
 
         ref_hits = search([w.ref_seq for w in wins])

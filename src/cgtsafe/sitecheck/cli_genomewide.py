@@ -184,7 +184,8 @@ def _structural(args) -> int:
     df.insert(0, "sample", args.sample)
     from dataclasses import asdict
 
-    stats.update({"sample": args.sample, "control": args.control_name, "parameters": asdict(params)})
+    stats.update({"sample": args.sample, "control": args.control_name, "parameters": asdict(params),
+                  "inputs": [args.edited, args.control, args.sites]})
     write_table(df, args.out)
     write_json(args.stats, stats)
     print(f"{args.sample} vs {args.control_name}: {int(df['detected'].sum()) if len(df) else 0} structural events "

@@ -669,7 +669,7 @@ def run_pair(edited, control, reference, *, sample: str, control_name: str, regi
     df.insert(0, "control", control_name)
     df.insert(0, "sample", sample)
     sens = expected_sensitivity(stats["median_edited_depth"], stats["median_control_depth"], params)
-    stats.update({"sample": sample, "control": control_name,
+    stats.update({"sample": sample, "control": control_name, "inputs": [str(edited), str(control)],
                   "sensitivity": sens.to_dict("records"), "parameters": params_dict(params),
                   "regions": str(regions) if regions else "whole genome"})
     return df, stats
@@ -750,6 +750,20 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
         "figures": [],
         "methods_en": methods_en,
         "methods_zh": methods_zh,
+        "exclusions": [
+            {"what": "genome-wide candidates shared with the matched control (germline or pre-existing)",
+             "count": shared, "reason": f"more than {p['max_control_alt']} alt reads in the control"},
+            {"what": "genome-wide candidates with low control depth",
+             "count": sum(s["low_control_depth"] for s in stats),
+             "reason": f"control depth < {p['min_control_depth']}: cannot tell edited-only from shared"},
+        ],
+        "performance": [
+            {"metric": f"genome-wide scan: expected sensitivity at VAF {int(f * 100)} % ({s['sample']})",
+             "value": round(r["power"], 4),
+             "source": f"binomial power at median depth {r['edited_depth']}x/{r['control_depth']}x"}
+            for s in stats for r in s["sensitivity"] for f in (r["vaf"],) if f in (0.05, 0.2, 0.5)
+        ],
+        "inputs": sorted({x for s in stats for x in s.get("inputs", [])}),
         "parameters": {"genomewide": p, "pairs": [{k: s[k] for k in ("sample", "control", "regions", "callable_bp",
                                                                    "scanned_bp", "median_edited_depth",
                                                                    "median_control_depth", "tested_snv", "tested_indel",

@@ -476,6 +476,7 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
         "figures": [],
         "methods_en": methods_en,
         "methods_zh": methods_zh,
+        "inputs": sorted({x for s in stats for x in s.get("inputs", [])}),
         "parameters": {"structural": p, "pairs": stats},
     }
     return df, summary

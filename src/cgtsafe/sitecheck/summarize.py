@@ -117,7 +117,8 @@ def _exclusions(count_paths: list[str]) -> list[dict]:
                 n = int(pd.to_numeric(part[col], errors="coerce").fillna(0).sum())
                 key = (f"{assay} {sample}", col.removeprefix("excluded_"))
                 totals[key] = totals.get(key, 0) + n
-    return [{"what": f"reads ({k[0]})", "count": v, "reason": k[1]} for k, v in sorted(totals.items()) if v]
+    # a read overlapping two windows is counted at both sites: the unit is a read at a site
+    return [{"what": f"reads at sites ({k[0]})", "count": v, "reason": k[1]} for k, v in sorted(totals.items()) if v]
 
 
 def build_summary(args) -> dict:
@@ -148,7 +149,7 @@ def build_summary(args) -> dict:
         a_en, a_zh = ASSAY_EN.get(assay, assay), ASSAY_ZH.get(assay, assay)
         s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited above the declared "
                 f"{_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
-                + f"; {len(inconc)} sites inconclusive (LOD above threshold)"
+                + f"; {len(inconc)} site{'' if len(inconc) == 1 else 's'} inconclusive (LOD above threshold)"
                 + (f"; {len(below)} edited below the threshold" if below else "")
                 + (f"; {len(nocov)} without coverage" if nocov else ""))
         s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个编辑频率高于声明阈值 {_pct(args.threshold)}"
@@ -185,8 +186,9 @@ def build_summary(args) -> dict:
                "description_en": "One row per site x edited/control pair x assay; coordinates 0-based, end exclusive.",
                "description_zh": "每行为一个位点 × 编辑/对照配对 × 检测方法；坐标 0 起始，终点不含。"}]
     for p in args.counts:
-        tables.append({"id": f"sitecheck_counts_{Path(p).stem}", "title_en": f"Read classes per site ({Path(p).stem})",
-                       "title_zh": f"各位点读段分类（{Path(p).stem}）", "path": _rel(p, out.parent),
+        tag = f"{Path(p).parent.name}_{Path(p).stem}"
+        tables.append({"id": f"sitecheck_counts_{tag}", "title_en": f"Read classes per site ({tag})",
+                       "title_zh": f"各位点读段分类（{tag}）", "path": _rel(p, out.parent),
                        "description_en": "Counted reads per class and excluded reads per reason.",
                        "description_zh": "各类别读段数及按原因排除的读段数。"})
     perf = [{"metric": f"median LOD ({a})", "value": float(np.nanmedian(p["lod"])) if p["lod"].notna().any() else None,

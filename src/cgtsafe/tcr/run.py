@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cgtsafe.errors import InputError
 from cgtsafe.tcr.candidates import candidate_table, hit_table, panel_table
-from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES, read_expression, shipped_table_path
+from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES, gene_expression, read_expression, shipped_table_path
 from cgtsafe.tcr.hla import read_predictions
 from cgtsafe.tcr.motif import check_peptide_fits, parse_motif
 from cgtsafe.tcr.peptide import normalize_allele, validate_peptide
@@ -84,12 +84,27 @@ def run_scan(p: ScanParams):
     panel_df = panel_table(cands, predictions, panel)
     source_found = bool(p.source) and bool((hits["is_source"] == "yes").any()) if len(hits) else False
     n_iso = sum(1 for i in range(proteome.n_proteins) if proteome.is_isoform(i))
+    # on-target expression of the declared source gene (symbol, or the GN= of the declared accession)
+    src_gene = ""
+    if p.source:
+        if p.source in expression.genes:
+            src_gene = p.source
+        else:
+            for i in range(proteome.n_proteins):
+                if p.source in (proteome.accessions[i], proteome.canonical[i], proteome.entries[i]):
+                    src_gene = proteome.genes[i]
+                    break
+    src_expr = gene_expression(expression, src_gene, list(p.vital_tissues), p.min_ntpm) if src_gene else None
     stats = {
         "target": name,
         "peptide": peptide,
         "hla": hla,
         "source": p.source,
         "source_found": source_found,
+        "source_expression": None if src_expr is None else {
+            "gene": src_gene, "status": src_expr.status, "max_vital_tissue_ntpm": src_expr.max_vital_ntpm,
+            "max_vital_tissue": src_expr.max_vital_tissue, "max_tissue_ntpm": src_expr.max_ntpm,
+            "max_tissue": src_expr.max_tissue, "vital_tissues_expressed": list(src_expr.vital_tissues_expressed)},
         "motif": motif.canonical() if motif else None,
         "motif_input": p.motif,
         "motif_constrained_positions": motif.constrained_positions if motif else [],
@@ -97,6 +112,7 @@ def run_scan(p: ScanParams):
         "xscan_scoring": p.xscan_scoring if xscan else None,
         "xscan_threshold": p.xscan_threshold if xscan else None,
         "xscan_target_score": xscan.score(peptide) if xscan else None,
+        "xscan_constrained_positions": xscan.implied_motif_positions() if xscan else [],
         "max_hamming": int(p.max_hamming),
         "contact_positions": [int(c) for c in p.contact_positions],
         "contact_weight": p.contact_weight,

@@ -95,8 +95,8 @@ def _figure(cands: pd.DataFrame) -> dict:
         ys = pd.to_numeric(sub["max_vital_tissue_ntpm"], errors="coerce").fillna(0.0) + 0.1
         text = [f"{k} {g} ({t}) {v}" for k, g, t, v in zip(sub["kmer"], sub["genes"], sub["max_vital_tissue"],
                                                             sub["max_vital_tissue_ntpm"])]
-        fig.add_trace(go.Scatter(x=xs.tolist(), y=ys.tolist(), mode="markers", name=f"tier {tier}: {TIER_TEXT[tier]}",
-                                 text=text, hoverinfo="text", marker={"color": colours[tier], "size": 9}))
+        fig.add_trace(go.Scatter(x=xs.tolist(), y=ys.tolist(), mode="markers",
+                                 name=f"tier {tier}: {TIER_TEXT[tier]} / {TIER_ZH[tier]}", text=text, hoverinfo="text", marker={"color": colours[tier], "size": 9}))
     fig.update_layout(
         xaxis_title="score (X-scan predicted relative activity, else BLOSUM62 / self)",
         yaxis_title="highest vital-tissue nTPM of source gene + 0.1 (0 = unavailable)",
@@ -180,7 +180,10 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
     if len(t3):
         parts_en.append(f"{len(t3)} similar peptide(s) (Hamming distance) from vitally expressed proteins")
         parts_zh.append(f"{len(t3)} 个相似肽段（汉明距离）来源于在重要组织表达的蛋白")
-    vital_t0 = t0[pd.to_numeric(t0["max_vital_tissue_ntpm"], errors="coerce").fillna(1e9) >= 1.0] if len(t0) else t0
+    min_ntpm = min(float(s["min_ntpm"]) for s in all_stats)
+    # target copies in other proteins: vital-tissue expression (or unavailable expression) needs attention
+    vital_t0 = t0[pd.to_numeric(t0["max_vital_tissue_ntpm"], errors="coerce").fillna(1e9) >= min_ntpm] \
+        if len(t0) else t0
     if len(t1) or len(vital_t0):
         level = "attention"
     elif len(t0) or len(t2) or len(t3) or len(rows(4)):
@@ -206,7 +209,8 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
         c = s["counts"]
         tag = s["target"]
         kf += [
-            {"label_en": f"{tag}: exact copies of the target (proteins)", "label_zh": f"{tag}：靶抗原肽完全匹配（蛋白数）",
+            {"label_en": f"{tag}: exact copies of the target (protein records incl. source and isoforms)",
+             "label_zh": f"{tag}：靶抗原肽完全匹配（蛋白记录数，含来源蛋白及异构体）",
              "value": c["exact"]},
             {"label_en": f"{tag}: motif hits", "label_zh": f"{tag}：基序匹配数",
              "value": c["motif"] if s.get("motif") else "not run (no motif)"},
@@ -220,6 +224,17 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
             {"label_en": f"{tag}: HLA binding predictions", "label_zh": f"{tag}：HLA 结合预测",
              "value": "imported table" if s.get("hla_predictions_available") else "unavailable (no prediction table)"},
         ]
+    for s in all_stats:
+        se = s.get("source_expression")
+        if se:
+            if se["status"] == "found":
+                val = (f"{se['max_tissue']} {_fmt_ntpm(se['max_tissue_ntpm'])} nTPM; vital tissues expressed: "
+                       f"{', '.join(se['vital_tissues_expressed']) or 'none'} (max {se['max_vital_tissue']} "
+                       f"{_fmt_ntpm(se['max_vital_tissue_ntpm'])} nTPM)")
+            else:
+                val = f"unavailable ({se['status']})"
+            kf.append({"label_en": f"{s['target']}: on-target expression of source gene {se['gene']}",
+                       "label_zh": f"{s['target']}：来源基因 {se['gene']} 的正常组织表达", "value": val})
     imp_names = {n for n, _, _ in imported}
     for key, en, zh in (("allo_hla", "allo-HLA screening results", "其他 HLA 等位基因交叉反应性筛选结果"),
                         ("affinity", "measured TCR affinities", "TCR 亲和力实测数据"),
@@ -245,8 +260,10 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
             txt += f", the minimal recognition motif {s['motif']}"
             zh += f"、是否符合最小识别基序 {s['motif']}"
         if s.get("xscan"):
+            cons = ",".join(map(str, s.get("xscan_constrained_positions") or [])) or "none"
             txt += (f" and the X-scan matrix {s['xscan']} ({s['xscan_scoring']} of per-position relative activities "
-                    f">= {s['xscan_threshold']:g}; the target scores {s['xscan_target_score']:.3g})")
+                    f">= {s['xscan_threshold']:g}; the target scores {s['xscan_target_score']:.3g}; positions where "
+                    f"fewer than half of the residues keep that activity: {cons})")
             zh += (f"以及 X-scan 矩阵 {s['xscan']}（各位置相对活性的{'乘积' if s['xscan_scoring'] == 'product' else '均值'}"
                    f" >= {s['xscan_threshold']:g}）")
         cw = (f"; contact positions {','.join(map(str, s['contact_positions']))} weighted x{s['contact_weight']:g}"
