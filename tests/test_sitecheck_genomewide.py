@@ -249,3 +249,21 @@ def test_summary_fragment(demo, tmp_path):
     assert all(set(k) == {"label_en", "label_zh", "value"} for k in summary["key_figures"])
     assert [t["path"] for t in summary["tables"]] == ["genomewide_variants.tsv", "genomewide_sensitivity.tsv"]
     assert "Fisher" in summary["methods_en"] and "Fisher" in summary["methods_zh"]
+
+
+def test_cli_one_line_error_for_missing_alignment(toy, tmp_path, capsys):
+    from cgtsafe.cli import main
+
+    d, _ = toy
+    out = tmp_path / "o.tsv"
+    rc = main(["sitecheck", "genomewide", "--edited", str(tmp_path / "missing.bam"), "--control", str(d / "ct.bam"),
+               "--sample", "E", "--control-name", "C", "--reference", str(d / "ref.fa"), "--out", str(out),
+               "--stats", str(tmp_path / "s.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "missing.bam: alignment file not found" in err[0]
+    assert not out.exists()
+    bad = tmp_path / "bad.bam"
+    bad.write_text("not a bam\n")
+    (tmp_path / "bad.bam.bai").write_text("")
+    with pytest.raises(InputError, match="cannot open as BAM/CRAM"):
+        gw.open_alignments(bad, None)

@@ -58,7 +58,6 @@ if str(ROOT / "src") not in sys.path:  # stand-alone run without an installed pa
     sys.path.insert(0, str(ROOT / "src"))
 
 from cgtsafe.sitecheck.simulate import (  # noqa: E402
-    COMP_CODE,
     LETTERS,
     Event,
     EventIndex,

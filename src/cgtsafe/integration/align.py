@@ -115,6 +115,16 @@ class PairAligner:
             return False, []
         h2 = [h for h in raw2 if self._good(h, r2)]
         h1 = [h for h in raw1 if self._good(h, r1)]
+        out = self._pair(h2, h1)
+        if not out:
+            # mate rescue: a 30-70 nt host part with a substitution near its middle has no minimizer
+            # seed; look for it, without gaps, within the fragment-length window of the mapped mate
+            rescued2 = [x for b in h1[:3] for x in self._rescue(r2, b, mate_is_r2=True)]
+            rescued1 = [x for a in h2[:3] for x in self._rescue(r1, a, mate_is_r2=False)]
+            out = self._pair(h2 + rescued2, h1 + rescued1)
+        return True, sorted(out.values(), key=lambda c: (-c.score, c.chrom, c.junction, c.strand, c.breakpoint))
+
+    def _pair(self, h2, h1) -> dict:
         out: dict[tuple, Candidate] = {}
         for a in h2:
             j = _start_on_ref(a)
@@ -130,7 +140,39 @@ class PairAligner:
                 key = (a.ctg, j, "+" if a.strand == 1 else "-", bp)
                 if key not in out or out[key].score < score:
                     out[key] = Candidate(a.ctg, j, key[2], bp, score)
-        return True, sorted(out.values(), key=lambda c: (-c.score, c.chrom, c.junction, c.strand, c.breakpoint))
+        return out
+
+    def _rescue(self, read: str, mate, *, mate_is_r2: bool) -> list:
+        """Ungapped placements of ``read`` facing ``mate`` within ``max_fragment_length`` (>= min_identity)."""
+        from cgtsafe.integration.trim import hamming_search
+
+        n = len(read)
+        if n < 20:
+            return []
+        k = int(n * (1 - self.min_identity) + 1e-9)
+        start = _start_on_ref(mate)
+        span = self.max_fragment_length
+        # the read lies on the other strand, between the mate's start and the far end of the fragment
+        if (mate.strand == 1) == mate_is_r2:
+            # mate (R1 on +, or R2 on +) reads rightwards; the read reads leftwards from <= start + span - 1
+            lo, hi, strand = start, start + span, -1
+        else:
+            lo, hi, strand = start - span + 1, start + 1, 1
+        if mate_is_r2:
+            # the read is R1 and must start at or beyond the junction side opposite to R2's direction
+            pass
+        lo = max(0, lo if strand == 1 else lo - n + 1)
+        hi = hi + n - 1 if strand == 1 else hi
+        ref = self.aligner.seq(mate.ctg, lo, hi)
+        if not ref:
+            return []
+        ref = ref.upper()
+        query = read if strand == 1 else revcomp(read)
+        hit = hamming_search(ref, query, 0, None, k)
+        if hit is None:
+            return []
+        r_st = lo + hit[0]
+        return [_Placed(mate.ctg, r_st, r_st + n, strand, 0, n, n - hit[1], n)]
 
     def _good(self, h, read: str) -> bool:
         qlen = len(read)
@@ -158,6 +200,20 @@ class PairAligner:
                 ref = revcomp(ref)
             extra += sum(a == b for a, b in zip(q, ref.upper()))
         return extra
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An ungapped placement found by mate rescue (same attributes as a mappy hit)."""
+
+    ctg: str
+    r_st: int
+    r_en: int
+    strand: int
+    q_st: int
+    q_en: int
+    mlen: int
+    blen: int
 
 
 def _start_on_ref(h) -> int:

@@ -7,7 +7,8 @@ Reads the candidate-site table (``sites.tsv``), the species tables and the varia
   class, bulged, exonic, near genes of concern, high priority, CRISPOR MIT/CFD specificity from
   :func:`cgtsafe.offtarget.scoring.guide_specificity`);
 * ``figures/sites_by_mismatches.json`` (off-target sites per guide and mismatch/bulge class) and
-  ``figures/cfd_distribution.json`` (CFD of the scored off-targets per guide), plotly figure JSON.
+  ``figures/cfd_distribution.json`` (CFD of the scored off-targets per guide) and, with species,
+  ``figures/species_conservation.json`` (human off-targets by conservation class), plotly figure JSON.
 
 Verdict rule: ``attention`` when any guide has a high-priority off-target (rule in
 :mod:`cgtsafe.offtarget.annotate`), no perfect on-target site, more than one perfect site, or a
@@ -129,6 +130,28 @@ def figures(sites: pd.DataFrame, guide_names: list[str], outdir: Path) -> list[d
     return out
 
 
+CONSERVATION_ORDER = ("stronger", "conserved", "weaker", "pam_lost", "absent", "not_mapped")
+
+
+def species_figure(species: list, guide_names: list[str], outdir: Path) -> dict:
+    """Stacked bars: human off-target sites by conservation class, per species and guide."""
+    import plotly.graph_objects as go
+
+    x = [[lbl for _, lbl, _, _ in species for _g in guide_names], [g for _ in species for g in guide_names]]
+    fig = go.Figure()
+    for cls in CONSERVATION_ORDER:
+        y = []
+        for _, _, sp, _ in species:
+            off = sp[sp["category"] != "on_target"]
+            y += [int(((off["guide"] == g) & (off["conservation"] == cls)).sum()) for g in guide_names]
+        fig.add_trace(go.Bar(name=cls, x=x, y=y))
+    fig.update_layout(barmode="stack", title="Human off-target sites in the animal genome / 人类脱靶位点在动物基因组中的保守性",
+                      yaxis_title="sites / 位点数", legend_title="ortholog / 直系同源位点")
+    write_json(outdir / "figures" / "species_conservation.json", _fig_json(fig))
+    return {"id": "offtarget_species_conservation", "title_en": "Conservation of human off-target sites in the animal "
+            "genome(s)", "title_zh": "人类脱靶位点在动物基因组中的保守性", "path": "figures/species_conservation.json"}
+
+
 def _rel(path, base: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(base.resolve()))
@@ -227,13 +250,13 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
     for path, label, sp_sites, sp_guides in species:
         base = Path(path).name
         gbase = Path(path).name[:-4] + ".guides.tsv" if base.endswith(".tsv") else base + ".guides.tsv"
-        tables.append({"id": f"offtarget_species_{Path(path).stem}", "title_en": f"Orthologous sites in {label}",
+        tables.append({"id": f"offtarget_{Path(path).stem}", "title_en": f"Orthologous sites in {label}",
                        "title_zh": f"{label}基因组中的直系同源位点", "path": _rel(path, outdir),
                        "description_en": "per human site: orthologous animal locus (flank mapping), animal mismatches "
                                          "(-1 = PAM destroyed), conservation",
                        "description_zh": "每个人类位点：动物基因组中的直系同源位置（侧翼序列比对）、动物错配数"
                                          "（-1表示PAM被破坏）及保守性"})
-        tables.append({"id": f"offtarget_species_guides_{Path(path).stem}",
+        tables.append({"id": f"offtarget_{Path(path).stem}_guides",
                        "title_en": f"On-target conservation in {label}", "title_zh": f"{label}中在靶位点保守性",
                        "path": _rel(Path(path).with_name(gbase), outdir),
                        "description_en": "per guide: on-target conservation, perfect sites and site counts in the "
@@ -276,7 +299,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
         lowered = int((vdf["effect"] == "lowered").sum()) if len(vdf) else 0
         key.append({"label_en": f"variant set {label}: sites created / strengthened",
                     "label_zh": f"变异集{label}：新产生/增强的位点数", "value": f"{created} / {lowered}"})
-        tables.append({"id": f"offtarget_variants_{Path(path).stem}", "title_en": f"Variant-dependent sites ({label})",
+        tables.append({"id": f"offtarget_{Path(path).stem}", "title_en": f"Variant-dependent sites ({label})",
                        "title_zh": f"变异依赖的位点（{label}）", "path": _rel(path, outdir),
                        "description_en": "sites created or strengthened by ALT alleles (pos 1-based as in the VCF; "
                                          "site coordinates 0-based)",
@@ -367,6 +390,8 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
         "species": [lbl for _, lbl, _, _ in species], "variant_sets": [lbl for _, lbl, _ in variants],
     }
     figs = figures(sites, names, outdir)
+    if species:
+        figs.append(species_figure(species, names, outdir))
     summary = make_summary(
         "offtarget", verdict_level=level, verdict_en=verdict_en, verdict_zh=verdict_zh, key_figures=key,
         methods_en=methods_en, methods_zh=methods_zh, parameters=params, tables=tables, figures=figs,

@@ -227,13 +227,16 @@ def compare_haplotypes(windows: list[Window], ref_hits: pd.DataFrame, alt_hits: 
     rows = []
     ref_by = {k: g for k, g in ref_hits.groupby("chrom")} if not ref_hits.empty else {}
     alt_by = {k: g for k, g in alt_hits.groupby("chrom")} if not alt_hits.empty else {}
-    for i, w in enumerate(windows):
+    empty = pd.DataFrame()
+    # only windows with an ALT-haplotype hit can yield a row
+    for i in sorted(int(k[1:]) for k in alt_by):
+        w = windows[i]
         a = w.allele
         refs = []
-        for _, r in ref_by.get(f"w{i}", pd.DataFrame()).iterrows():
+        for _, r in ref_by.get(f"w{i}", empty).iterrows():
             if _overlaps_allele(int(r["start"]), int(r["end"]), w, alt=False):
                 refs.append(r)
-        for _, h in alt_by.get(f"w{i}", pd.DataFrame()).iterrows():
+        for _, h in alt_by[f"w{i}"].iterrows():
             if not _overlaps_allele(int(h["start"]), int(h["end"]), w, alt=True):
                 continue
             g_start = w.alt_to_ref(int(h["start"]))

@@ -3,7 +3,9 @@
 Reads (FASTQ, plain or gzip; single-end, or paired and merged by overlap) are aligned to the amplicon
 sequence with an embedded affine-gap aligner (Gotoh, compiled with numba): match +5, mismatch -4,
 ``N`` 0, gap of length L costs ``20 + 2 * (L - 1)`` (CRISPResso2's default scores, EDNAFULL / -20 / -2),
-end gaps free on both sequences (primer overhangs and read ends are not indels). A read is *aligned*
+end gaps (read overhangs, amplicon ends the read does not reach) cost 2 per base and are not indels; a gap
+opening at the cut (deletion starting at, or insertion before, the base right of the cut) earns +1, which
+breaks ties between equally scoring placements in favour of the cut (CRISPResso2's gap incentive). A read is *aligned*
 when the identity over the aligned amplicon span (matches / columns between its first and last aligned
 amplicon bases) is >= ``min_identity`` (default 0.6, like CRISPResso2's 60 % homology); otherwise it is
 excluded as ``not_aligned``. Indel placement does not matter for the class: events are classified with
@@ -25,7 +27,7 @@ import numpy as np
 from cgtsafe.errors import InputError
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 
-MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP = 5, -4, -20, -2, -2
+MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP, GAP_INCENTIVE = 5, -4, -20, -2, -2, 1
 AMPLICON_EXCLUSIONS = ("unmerged", "not_aligned", "not_spanning")
 _CODE = np.full(256, 4, dtype=np.uint8)
 for _i, _c in enumerate(b"ACGT"):
@@ -48,7 +50,7 @@ def _get_aligner():
     import numba
 
     @numba.njit(cache=True, nogil=True)
-    def align(a, b, match, mismatch, go, ge, eg):
+    def align(a, b, match, mismatch, go, ge, eg, cut, bonus):
         n = a.shape[0]
         m = b.shape[0]
         neg = -(1 << 28)
@@ -88,25 +90,27 @@ def _get_aligner():
                     k = 3
                 M[i, j] = best + s
                 tM[i, j] = k
-                # deletion (gap in read)
-                best = M[i - 1, j] + go
+                # deletion (gap in read) of amplicon base i-1; opening at the cut earns the incentive
+                gb = go + bonus if i - 1 == cut else go
+                best = M[i - 1, j] + gb
                 k = 0
                 if D[i - 1, j] + ge > best:
                     best = D[i - 1, j] + ge
                     k = 1
-                if I[i - 1, j] + go > best:
-                    best = I[i - 1, j] + go
+                if I[i - 1, j] + gb > best:
+                    best = I[i - 1, j] + gb
                     k = 2
                 D[i, j] = best
                 tD[i, j] = k
-                # insertion (gap in amplicon)
-                best = M[i, j - 1] + go
+                # insertion (gap in amplicon) before amplicon base i; at the cut it earns the incentive
+                gb = go + bonus if i == cut else go
+                best = M[i, j - 1] + gb
                 k = 0
                 if I[i, j - 1] + ge > best:
                     best = I[i, j - 1] + ge
                     k = 2
-                if D[i, j - 1] + go > best:
-                    best = D[i, j - 1] + go
+                if D[i, j - 1] + gb > best:
+                    best = D[i, j - 1] + gb
                     k = 1
                 I[i, j] = best
                 tI[i, j] = k
@@ -170,12 +174,13 @@ def _get_aligner():
     return align
 
 
-def align_read(amplicon: bytes, read: bytes):
+def align_read(amplicon: bytes, read: bytes, cut: int = -1):
     """Align ``read`` to ``amplicon``; return ``(score, events)`` where events is a dict with
     ``cov_start``/``cov_end`` (0-based half-open amplicon span), ``matches``, ``columns``,
     ``deletions`` ``[(s, e)]``, ``insertions`` ``[(p, bases)]``, ``mismatch_pairs`` ``[(amp_pos, read_pos)]``."""
     align = _get_aligner()
-    score, ops, ai, bi = align(_encode(amplicon), _encode(read), MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP)
+    score, ops, ai, bi = align(_encode(amplicon), _encode(read), MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP,
+                               cut, GAP_INCENTIVE if cut >= 0 else 0)
     ev = _events(amplicon, read, ops, ai, bi)
     if len(ops):
         read_aligned = [int(b) for b, o in zip(bi, ops) if o != 1]
@@ -317,7 +322,7 @@ def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int =
         seq, qual = item
         ev = cache.get(seq)
         if ev is None:
-            _, ev = align_read(amp, seq)
+            _, ev = align_read(amp, seq, cut_offset)
             cache[seq] = ev
         if ev["identity"] < min_identity:
             excl["not_aligned"] += 1

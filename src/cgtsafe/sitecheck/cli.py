@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cgtsafe.errors import InputError
 
 
@@ -139,7 +137,12 @@ def _check_amplicons(df, amps, sites, sheet, amplicons_path) -> None:
     for i, row in enumerate(df.to_dict("records"), start=2):
         if row["amplicon"] not in amps:
             raise InputError(f"amplicon {row['amplicon']!r} is not in {amplicons_path}", path=sheet, line=i)
+    seen: dict[str, str] = {}
     for name, a in amps.items():
+        if a["site_id"] in seen:
+            raise InputError(f"amplicons {seen[a['site_id']]} and {name} target the same site {a['site_id']!r}; "
+                             "use one amplicon per site", path=amplicons_path)
+        seen[a["site_id"]] = name
         if a["site_id"] not in ids:
             raise InputError(f"amplicon {name} targets site_id {a['site_id']!r}, which is not a candidate site",
                              path=amplicons_path)
@@ -249,13 +252,5 @@ def _summarize(args) -> int:
 # ---- function here makes the hook in register() find it.
 from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers  # noqa: E402,F401
 
-
-# =============================================================================================================
-# HOOK for sitecheck-B (genome-wide edited-only variant scan, structural variants): define here
-#
-#     def add_genomewide_parsers(sub) -> None: ...
-#
-# ``sub`` is the ``cgtsafe sitecheck`` sub-parser collection; register() above calls it when it exists.
 # Their summary fragments (results/sitecheck/genomewide_summary.json, structural_summary.json) are merged by
 # ``cgtsafe sitecheck summarize`` (cgtsafe.sitecheck.summarize.FRAGMENTS).
-# =============================================================================================================

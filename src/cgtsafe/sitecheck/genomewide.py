@@ -549,8 +549,10 @@ def scan(edited: str | Path, control: str | Path, reference: str | Path, *, regi
     params = params or Params()
     params.check()
     ref = Reference(reference)
+    present = set(ref.lengths)
     for p in (edited, control):  # validate before any work
         af = open_alignments(p, reference)
+        present &= set(af.references)
         missing = [c for c in ref.lengths if c not in af.references]
         bad = [c for c in af.references if c in ref.lengths and af.get_reference_length(c) != ref.lengths[c]]
         af.close()
@@ -559,7 +561,11 @@ def scan(edited: str | Path, control: str | Path, reference: str | Path, *, regi
         if len(missing) == len(ref.lengths):
             raise InputError(f"no contig of the reference {reference} is in the alignment header", path=p)
     tasks = []
+    skipped = []
     for c, s, e in read_regions(regions, ref.lengths):
+        if c not in present:  # a reference contig without alignments in one of the samples
+            skipped.append(c)
+            continue
         for a in range(s, e, params.chunk_size):
             tasks.append((str(edited), str(control), str(reference), c, a, min(e, a + params.chunk_size), params))
     if threads > 1 and len(tasks) > 1:
@@ -580,6 +586,7 @@ def scan(edited: str | Path, control: str | Path, reference: str | Path, *, regi
                 stats[k] += v
     de = np.concatenate(stats.pop("depth_samples_e")) if stats["depth_samples_e"] else np.zeros(0)
     dc = np.concatenate(stats.pop("depth_samples_c")) if stats["depth_samples_c"] else np.zeros(0)
+    stats["contigs_not_in_alignments"] = sorted(set(skipped))
     stats["median_edited_depth"] = float(np.median(de)) if len(de) else 0.0
     stats["median_control_depth"] = float(np.median(dc)) if len(dc) else 0.0
     df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in (

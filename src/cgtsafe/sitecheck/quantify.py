@@ -25,6 +25,8 @@ Each counted fragment is classified as
 ``unmodified``         otherwise.
 
 The same classifier (:func:`classify_events`) is used for amplicon reads (:mod:`.amplicon`).
+Sites closer than :data:`REGION_GAP` are counted in one pass over their span (one ``fetch``; each read is
+assigned to every window it overlaps), so dense candidate lists do not re-decode the same CRAM slices.
 Output: one row per site (see :data:`COUNT_COLUMNS`), coordinates 0-based half-open.
 """
 
