@@ -2,7 +2,7 @@
 """Benchmark: reads -> fragments (`cgtsafe integration call-sites`) on ~1 million read pairs per sample.
 
     .venv/bin/python benchmarks/bench_integration_reads.py [--samples 1] [--pairs 1000000] [--threads 2]
-                                                            [--workdir DIR] [--keep]
+                                                            [--workdir DIR] [--keep] [--reuse]
 
 The run is simulated with the test-data simulator (scripts/testdata/integration.py, same layout, clones,
 and read classes as test-data/integration, scaled up) on test-data/genome/ref.fa. The whole
@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="reuse an already simulated run in --workdir")
     args = ap.parse_args()
 
     import pandas as pd
@@ -50,9 +51,10 @@ def main() -> int:
     # ~0.4 read pairs per cell (fragment probability 0.25 x 1.6 reads per fragment); junk classes ~10 %
     n_cells = int(args.pairs / 0.4 * 0.9)
     factor = max(1, int(args.pairs * 0.1 / sum(sim.JUNK.values())))
-    sim.simulate(data, ctx, samples=sim.SAMPLES[:args.samples], n_cells=n_cells, junk_factor=factor,
-                 n_undetermined=sim.N_UNDETERMINED * factor)
-    print(f"simulated run in {time.time() - t0:.0f} s: {data}", file=sys.stderr)
+    if not (args.reuse and (data / "truth_attrition.tsv").exists()):
+        sim.simulate(data, ctx, samples=sim.SAMPLES[:args.samples], n_cells=n_cells, junk_factor=factor,
+                     n_undetermined=sim.N_UNDETERMINED * factor)
+        print(f"simulated run in {time.time() - t0:.0f} s: {data}", file=sys.stderr)
 
     cmd = [sys.executable, "-m", "cgtsafe", "integration", "call-sites", "--samples", str(data / "samples.tsv"),
            "--layout", str(data / "layout.yaml"), "--r1", str(data / "R1.fastq.gz"), "--r2", str(data / "R2.fastq.gz"),

@@ -118,3 +118,42 @@ def test_byte_identical_with_one_thread(result, test_data, tmp_path):
     out = _run(test_data, tmp_path / "one", threads=1)
     for name in ("fragments.tsv", "multihits.tsv", "attrition.tsv", "read_stages.tsv"):
         assert (out / name).read_bytes() == (result["dir"] / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def aligner_and_genome(test_data):
+    from cgtsafe.integration.align import PairAligner
+    from cgtsafe.io.fasta import read_fasta
+
+    genome = {k: v.decode().upper() for k, v in read_fasta(test_data / "genome" / "ref.fa").items()}
+    return PairAligner(test_data / "genome" / "ref.fa"), genome
+
+
+def _sub(s: str, i: int) -> str:
+    return s[:i] + ("A" if s[i] != "A" else "C") + s[i + 1:]
+
+
+@pytest.mark.parametrize("strand", ["+", "-"])
+@pytest.mark.parametrize("case", ["mid_substitution", "end_substitution_and_readthrough", "clean"])
+def test_pair_placement_from_genome_coordinates(aligner_and_genome, strand, case):
+    """Hand-made pairs at chr2:150,000 (1-based junction 150001): R2 41 nt (a substitution at base 20 leaves
+    no 21-nt seed at all: only mate rescue places it), R1 100 nt with a substitution 3 bases before its end
+    plus 2 bases of read-through (clipped by minimap2, counted as BLAT would)."""
+    from cgtsafe.io.fasta import revcomp
+
+    aligner, genome = aligner_and_genome
+    j0, length = 150_000, 180
+    if strand == "+":
+        frag = genome["chr2"][j0:j0 + length]
+        bp0 = j0 + length - 1
+    else:
+        frag = revcomp(genome["chr2"][j0 - length + 1:j0 + 1])
+        bp0 = j0 - length + 1
+    r2, r1 = frag[:41], revcomp(frag)[:100]
+    if case == "mid_substitution":
+        r2 = _sub(r2, 20)
+        assert not list(aligner.aligner.map(r2))  # no seed: minimap2 alone cannot place it
+    elif case == "end_substitution_and_readthrough":
+        r1 = _sub(r1, 97) + "TG"
+    _, cands = aligner.candidates(r2, r1)
+    assert [(c.chrom, c.junction, c.strand, c.breakpoint) for c in cands][:1] == [("chr2", j0, strand, bp0)]

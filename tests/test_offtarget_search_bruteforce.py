@@ -182,6 +182,8 @@ CASES = [
     ("AsCas12a", None, True, 2, 1, 1),
     ("SpCas9", "NGG", True, 4, 1, 1, 1),
     ("SpCas9", None, False, 3, 2, 1, 0),
+    ("SpCas9", "NRG", True, 5, 2, 2, 2),
+    ("AsCas12a", None, True, 4, 1, 2, 1),
 ]
 
 

@@ -115,6 +115,8 @@ def test_reverse_complemented_animal_genome(tmp_path):
         assert (got["animal_start"], got["animal_end"]) == (len(pad) + n - r.end, len(pad) + n - r.start)
         assert got["animal_strand"] == ("-" if r.strand == "+" else "+")
         assert int(got["animal_mismatches"]) == int(r.animal_mismatches), r.site_id
+        if int(r.animal_mismatches) >= 0:  # the animal search hit is found on the flipped strand too
+            assert got["animal_hit_mismatches"] == int(r.animal_mismatches), r.site_id
         checked += 1
     assert checked >= len(planted_mm_only()) - 3
 
@@ -156,3 +158,23 @@ def test_species_tables_deterministic(run, tmp_path):
     again = species_run.__wrapped__(str(tmp_path))
     write_table(again["sites"], tmp_path / "y.tsv")
     assert (tmp_path / "x.tsv").read_bytes() == (tmp_path / "y.tsv").read_bytes()
+
+
+def test_on_target_pam_weakened_in_animal(tmp_path):
+    """Constructed: the animal on-target of DEMO_g1 gets NAG instead of NGG (PAM position 2 G->A)."""
+    need_test_data()
+    on = truth().set_index("label").loc["ON"]
+    assert on.strand == "+" and on.site[21:].upper() == "GG"
+    animal = read_fasta(ANIMAL)
+    seq = bytearray(animal[on.chrom])
+    seq[on.start + 21] = ord("A")
+    animal[on.chrom] = bytes(seq)
+    fa = tmp_path / "animal_nag.fa"
+    write_fasta(fa, animal)
+    res = species_run(str(tmp_path), str(fa))
+    row = res["sites"].set_index("site_id").loc[on.site_id]
+    assert (row["animal_mismatches"], row["animal_pam_class"], row["conservation"]) == (0, "alternative", "weaker")
+    assert row["animal_same_or_fewer"] == 1  # same mismatches, PAM still allowed (NAG)
+    g = res["guides"].set_index("guide").loc["DEMO_g1"]
+    assert g["on_target_conserved"] == "near_perfect"
+    assert res["guides"].set_index("guide").loc["DEMO_g2", "on_target_conserved"] == "perfect"

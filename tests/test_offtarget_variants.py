@@ -151,7 +151,26 @@ def test_bgzip_and_filter_and_symbolic(tmp_path, genome):
         fh.write("".join(r + "\n" for r in rows))
     res = read_vcf(p, {k: len(v) for k, v in genome.items()})
     assert [a.variant_id for a in res.alleles] == ["chr2:250023:C:G"]
-    assert res.skipped == {"filtered": 1, "symbolic": 1, "too_long": 0}
+    assert res.skipped == {"filtered": 1, "symbolic": 1, "too_long": 0, "not_carried": 0}
+
+
+def test_genotypes_select_carried_alleles(tmp_path, genome):
+    """With FORMAT/GT only alleles carried by a sample are tested (0/0 everywhere = not carried)."""
+    need_test_data()
+    lines = [ln for ln in VCF.read_text().splitlines() if not ln.startswith("#")]
+    header = "".join(ln + "\n" for ln in VCF.read_text().splitlines() if ln.startswith("#"))
+    f = lines[0].split("\t")
+    f[9] = "0/0"
+    g = lines[1].split("\t")
+    g[9] = "1|0"
+    p = tmp_path / "gt.vcf"
+    p.write_text(header + "\t".join(f) + "\n" + "\t".join(g) + "\n")
+    res = read_vcf(p, {k: len(v) for k, v in genome.items()})
+    assert [a.variant_id for a in res.alleles] == ["chr3:370014:T:C"] and res.skipped["not_carried"] == 1
+    g[9] = "1/x"
+    p.write_text(header + "\t".join(g) + "\n")
+    with pytest.raises(InputError, match="line 11.*genotype"):
+        read_vcf(p, {k: len(v) for k, v in genome.items()})
 
 
 @pytest.mark.parametrize("row,msg", [

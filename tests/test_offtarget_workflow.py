@@ -145,3 +145,13 @@ def test_demo_run_end_to_end(tmp_path):
     # nothing left to do after a complete run
     proc = snakemake(wd, "-n", "--cores", "2")
     assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_disabled_run_writes_not_applicable_summary(tmp_path):
+    need_test_data()
+    wd = make_workdir(tmp_path, enabled=False)
+    proc = snakemake(wd, "--cores", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    s = json.loads((wd / "results" / "offtarget" / "summary.json").read_text())
+    assert s["status"] == "not_applicable" and "offtarget.enabled" in s["reason"]
+    assert not (wd / "results" / "offtarget" / "sites.tsv").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import shared_file
-from test_offtarget_annotate import GENOME, GTF, GUIDES, demo_sites, need_test_data
+from test_offtarget_annotate import GENOME, GTF, GUIDES, TD, demo_sites, need_test_data
 
 from cgtsafe.io.tables import write_table
 from cgtsafe.offtarget.nuclease import get_nuclease
@@ -112,3 +112,29 @@ def test_summary_deterministic(tmp_path):
     for name in ("guides_summary.tsv", "figures/sites_by_mismatches.json",
                  "figures/cfd_distribution.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_guide_without_any_site_end_to_end(tmp_path):
+    """A guide with no site within the limits: every step writes its (empty) table; the verdict says so."""
+    need_test_data()
+    from cgtsafe.cli import main
+
+    g = tmp_path / "g.tsv"
+    g.write_text("name\tspacer\nNOHIT\tACGTTGCAACGTTGCAACGT\n")
+    lim = ["--guides", str(g), "--max-mismatches", "0"]
+    p = {k: str(tmp_path / k) for k in ("c1.tsv", "hits.tsv", "sites.tsv", "species_x.tsv", "variants_d.tsv",
+                                         "summary.json")}
+    assert main(["offtarget", "search", "--genome", str(GENOME), "--guides", str(g), "--max-mismatches", "0",
+                 "--out", p["c1.tsv"]]) == 0
+    assert main(["offtarget", "merge", "--inputs", p["c1.tsv"], "--out", p["hits.tsv"]]) == 0
+    assert main(["offtarget", "annotate", "--hits", p["hits.tsv"], "--genes", str(GTF), "--out", p["sites.tsv"]]) == 0
+    assert main(["offtarget", "species", "--sites", p["sites.tsv"], "--genome", str(GENOME), "--animal-genome",
+                 str(TD / "genome" / "animal.fa.gz"), "--label", "x", *lim, "--out", p["species_x.tsv"]]) == 0
+    assert main(["offtarget", "variants", "--vcf", str(TD / "offtarget" / "donor.vcf"), "--label", "d", "--genome",
+                 str(GENOME), *lim, "--out", p["variants_d.tsv"]]) == 0
+    assert main(["offtarget", "summarize", "--sites", p["sites.tsv"], *lim, "--genome", str(GENOME), "--species",
+                 p["species_x.tsv"], "--variants", p["variants_d.tsv"], "--out", p["summary.json"]]) == 0
+    s = json.loads(Path(p["summary.json"]).read_text())
+    assert "No perfect on-target site for: NOHIT" in s["verdict_en"] and s["verdict_level"] == "attention"
+    assert pd.read_csv(tmp_path / "species_x.guides.tsv", sep="\t")["on_target_conserved"].tolist() == \
+        ["no_human_on_target"]

@@ -267,3 +267,55 @@ def test_cli_one_line_error_for_missing_alignment(toy, tmp_path, capsys):
     (tmp_path / "bad.bam.bai").write_text("")
     with pytest.raises(InputError, match="cannot open as BAM/CRAM"):
         gw.open_alignments(bad, None)
+
+
+@pytest.mark.parametrize("chunk", [1000, 1001, 1003, 1500])
+def test_chunk_borders_do_not_split_a_locus(toy, chunk):
+    """The toy deletion locus (1000-1002) and SNV (1500) are reported once, whatever the chunk size."""
+    d, _ = toy
+    df, stats = gw.scan(d / "ed.bam", d / "ct.bam", d / "ref.fa", params=gw.Params(chunk_size=chunk))
+    called = df[df["call"] == 1]
+    assert list(zip(called["type"], called["start"])) == [("INDEL", 1000), ("SNV", 1500)]
+    assert called.iloc[0]["edited_alt"] == 10
+    assert stats["scanned_bp"] == 2000
+
+
+def test_cli_pair_and_summary(tmp_path):
+    """`cgtsafe sitecheck genomewide` / `genomewide-summary` end to end on two regions of the demo pair."""
+    import json
+
+    from cgtsafe.cli import main
+
+    if not (SEQ / "wgs_edited.cram").exists():
+        pytest.skip("test-data/sequencing absent")
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t95000\t110000\nchr2\t15000\t30000\n")
+    pair = ["--edited", str(SEQ / "wgs_edited.cram"), "--control", str(SEQ / "wgs_control.cram"),
+            "--sample", "EDITED_D1", "--control-name", "CONTROL_D1", "--reference", str(REF)]
+    out = tmp_path / "sc"
+    assert main(["sitecheck", "genomewide", *pair, "--regions", str(bed), "--guides", str(TD / "offtarget" / "guides.tsv"),
+                 "--genes", str(TD / "genome" / "genes.gtf"), "--out", str(out / "gw" / "E.tsv"),
+                 "--stats", str(out / "gw" / "E.json")]) == 0
+    assert main(["sitecheck", "genomewide-summary", "--tables", str(out / "gw" / "E.tsv"), "--stats",
+                 str(out / "gw" / "E.json"), "--out-table", str(out / "genomewide_variants.tsv"),
+                 "--out-sensitivity", str(out / "genomewide_sensitivity.tsv"),
+                 "--out-figure", str(out / "fig_genomewide_sensitivity.json"),
+                 "--out", str(out / "genomewide_summary.json")]) == 0
+    df = pd.read_csv(out / "genomewide_variants.tsv", sep="\t")
+    assert list(df["variant_id"][df["call"] == 1]) == ["chr1:102929:INDEL", "chr2:21422:INDEL"]
+    s = json.loads((out / "genomewide_summary.json").read_text())
+    for item in s["tables"] + s["figures"]:
+        assert (out / item["path"]).exists()
+    fig = json.loads((out / "fig_genomewide_sensitivity.json").read_text())
+    assert fig["data"][0]["x"] == [0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5]
+    assert json.loads((out / "gw" / "E.json").read_text())["scanned_bp"] == 30000
+
+
+def test_truncated_alignment_is_a_one_line_error(toy, tmp_path):
+    d, _ = toy
+    data = (d / "ed.bam").read_bytes()
+    cut = tmp_path / "cut.bam"
+    cut.write_bytes(data[: len(data) // 2])
+    (tmp_path / "cut.bam.bai").write_bytes((d / "ed.bam.bai").read_bytes())
+    with pytest.raises(InputError, match=r"cut.bam: cannot (read alignments|open)"):
+        gw.scan(cut, d / "ct.bam", d / "ref.fa", params=gw.Params(chunk_size=1000))

@@ -38,6 +38,7 @@ def _check_events(df: pd.DataFrame, truth: pd.DataFrame, *, freq_se_tol: float |
             n = h["edited_support"] + h["edited_ref"] * (2 if t.type == "TRA" else 1) / 2
             se = (t.frequency * (1 - t.frequency) / n) ** 0.5
             assert abs(h["edited_frequency"] - t.frequency) <= freq_se_tol * se, (t.type, h["edited_frequency"], se)
+        assert h["site_id1"] == t.site_id1 and h["site_id2"] == t.site_id2
         if require_call:
             assert h["call"] == 1 and h["precise"] == 1
             assert (h["pos1"], h["pos2"]) == (t.pos1, t.pos2)
@@ -131,3 +132,41 @@ def test_summary_fragment(demo):
     kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
     assert kf["Translocations detected (edited only)"] == 1
     assert kf["Events with support in the control"] == 0
+
+
+def test_deletion_attributed_to_the_cut_it_removes(tmp_path):
+    """A predicted site 400 bp left of the deletion is nearer to its left breakpoint than the on-target,
+    but the deletion removes the on-target cut: both breakpoints are attributed to the on-target."""
+    if not (SEQ / "wgs_edited.cram").exists():
+        pytest.skip("test-data/sequencing absent")
+    planted = pd.read_csv(TD / "offtarget" / "planted_sites.tsv", sep="\t", dtype=str)
+    decoy = planted.iloc[[0]].assign(site_id="decoy:chr1:101234:-", chrom="chr1", cut_start="101240")
+    p = tmp_path / "sites.tsv"
+    pd.concat([planted, decoy]).to_csv(p, sep="\t", index=False)
+    df, _ = sv.detect(SEQ / "wgs_edited.cram", SEQ / "wgs_control.cram", REF, p)
+    d = df[df["type"] == "DEL"].iloc[0]
+    assert d["site_id1"] == d["site_id2"] == "DEMO_g1:chr1:102913:+"
+
+
+def test_cli_pair_and_summary(tmp_path):
+    import json
+
+    from cgtsafe.cli import main
+
+    if not (SEQ / "wgs_edited.cram").exists():
+        pytest.skip("test-data/sequencing absent")
+    out = tmp_path / "sc"
+    assert main(["sitecheck", "structural", "--edited", str(SEQ / "wgs_edited.cram"), "--control",
+                 str(SEQ / "wgs_control.cram"), "--sample", "EDITED_D1", "--control-name", "CONTROL_D1",
+                 "--reference", str(REF), "--sites", str(TD / "offtarget" / "planted_sites.tsv"),
+                 "--out", str(out / "sv" / "E.tsv"), "--stats", str(out / "sv" / "E.json")]) == 0
+    assert main(["sitecheck", "structural-summary", "--tables", str(out / "sv" / "E.tsv"), "--stats",
+                 str(out / "sv" / "E.json"), "--out-table", str(out / "structural_events.tsv"),
+                 "--out-figure", str(out / "fig_structural_events.json"),
+                 "--out", str(out / "structural_summary.json")]) == 0
+    df = pd.read_csv(out / "structural_events.tsv", sep="\t")
+    assert sorted(df["type"]) == ["DEL", "TRA"] and (df["sample"] == "EDITED_D1").all()
+    s = json.loads((out / "structural_summary.json").read_text())
+    assert [f["path"] for f in s["figures"]] == ["fig_structural_events.json"]
+    assert (out / s["tables"][0]["path"]).exists()
+    assert len(json.loads((out / "fig_structural_events.json").read_text())["data"]) == 2

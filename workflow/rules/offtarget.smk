@@ -120,6 +120,8 @@ if enabled("offtarget"):
             f"{OT_DIR}/variants_{{vset}}.tsv",
         log:
             "logs/offtarget/variants_{vset}.log",
+        benchmark:
+            "results/benchmarks/offtarget_variants_{vset}.tsv"
         threads: OT["threads"]
         conda:
             "../../envs/cgtsafe.yaml"

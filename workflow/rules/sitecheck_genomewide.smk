@@ -60,6 +60,7 @@ if enabled("sitecheck") and SC.wgs is not None:
             output:
                 table=f"{SC_DIR}/genomewide_variants.tsv",
                 sensitivity=f"{SC_DIR}/genomewide_sensitivity.tsv",
+                figure=f"{SC_DIR}/fig_genomewide_sensitivity.json",
                 summary=f"{SC_DIR}/genomewide_summary.json",
             log:
                 "logs/sitecheck/genomewide_summary.log",
@@ -69,7 +70,8 @@ if enabled("sitecheck") and SC.wgs is not None:
                 cmd=CGTSAFE,
             shell:
                 "{params.cmd} sitecheck genomewide-summary --tables {input.tables} --stats {input.stats}"
-                " --out-table {output.table} --out-sensitivity {output.sensitivity} --out {output.summary}"
+                " --out-table {output.table} --out-sensitivity {output.sensitivity} --out-figure {output.figure}"
+                " --out {output.summary}"
                 " > {log} 2>&1"
 
     if _SV["enabled"] and _EDITED:
@@ -109,6 +111,7 @@ if enabled("sitecheck") and SC.wgs is not None:
                 stats=expand(f"{SC_DIR}/structural/{{sample}}.stats.json", sample=_EDITED),
             output:
                 table=f"{SC_DIR}/structural_events.tsv",
+                figure=f"{SC_DIR}/fig_structural_events.json",
                 summary=f"{SC_DIR}/structural_summary.json",
             log:
                 "logs/sitecheck/structural_summary.log",
@@ -118,4 +121,4 @@ if enabled("sitecheck") and SC.wgs is not None:
                 cmd=CGTSAFE,
             shell:
                 "{params.cmd} sitecheck structural-summary --tables {input.tables} --stats {input.stats}"
-                " --out-table {output.table} --out {output.summary} > {log} 2>&1"
+                " --out-table {output.table} --out-figure {output.figure} --out {output.summary} > {log} 2>&1"

@@ -20,6 +20,11 @@ hits, one per mate, that
   of each mate (intSiteCaller's ``maxAlignStart``),
 * span a fragment of at most ``max_fragment_length`` bases.
 
+When no such pair exists, a mate without a usable hit is rescued: its best ungapped placement (identity
+>= ``min_identity``, starting at the read's first base) on the opposite strand within
+``max_fragment_length`` of each of the other mate's (first three) hits. A 30-70 nt host part with a
+substitution near its middle has no 21-nt minimizer seed; BWA-style mate rescue recovers it.
+
 Coordinates reported by :meth:`PairAligner.candidates` are **0-based**: ``junction`` is the host base
 adjacent to the LTR (the first base of R2's host part, extrapolated over a soft clip of at most
 ``max_align_start`` bases), ``breakpoint`` the shear-end base (first base of R1's host part, likewise).
@@ -119,8 +124,8 @@ class PairAligner:
         if not out:
             # mate rescue: a 30-70 nt host part with a substitution near its middle has no minimizer
             # seed; look for it, without gaps, within the fragment-length window of the mapped mate
-            rescued2 = [x for b in h1[:3] for x in self._rescue(r2, b, mate_is_r2=True)]
-            rescued1 = [x for a in h2[:3] for x in self._rescue(r1, a, mate_is_r2=False)]
+            rescued2 = [x for b in h1[:3] for x in self._rescue(r2, b)]
+            rescued1 = [x for a in h2[:3] for x in self._rescue(r1, a)]
             out = self._pair(h2 + rescued2, h1 + rescued1)
         return True, sorted(out.values(), key=lambda c: (-c.score, c.chrom, c.junction, c.strand, c.breakpoint))
 
@@ -142,38 +147,6 @@ class PairAligner:
                     out[key] = Candidate(a.ctg, j, key[2], bp, score)
         return out
 
-    def _rescue(self, read: str, mate, *, mate_is_r2: bool) -> list:
-        """Ungapped placements of ``read`` facing ``mate`` within ``max_fragment_length`` (>= min_identity)."""
-        from cgtsafe.integration.trim import hamming_search
-
-        n = len(read)
-        if n < 20:
-            return []
-        k = int(n * (1 - self.min_identity) + 1e-9)
-        start = _start_on_ref(mate)
-        span = self.max_fragment_length
-        # the read lies on the other strand, between the mate's start and the far end of the fragment
-        if (mate.strand == 1) == mate_is_r2:
-            # mate (R1 on +, or R2 on +) reads rightwards; the read reads leftwards from <= start + span - 1
-            lo, hi, strand = start, start + span, -1
-        else:
-            lo, hi, strand = start - span + 1, start + 1, 1
-        if mate_is_r2:
-            # the read is R1 and must start at or beyond the junction side opposite to R2's direction
-            pass
-        lo = max(0, lo if strand == 1 else lo - n + 1)
-        hi = hi + n - 1 if strand == 1 else hi
-        ref = self.aligner.seq(mate.ctg, lo, hi)
-        if not ref:
-            return []
-        ref = ref.upper()
-        query = read if strand == 1 else revcomp(read)
-        hit = hamming_search(ref, query, 0, None, k)
-        if hit is None:
-            return []
-        r_st = lo + hit[0]
-        return [_Placed(mate.ctg, r_st, r_st + n, strand, 0, n, n - hit[1], n)]
-
     def _good(self, h, read: str) -> bool:
         qlen = len(read)
         if h.q_st > self.max_align_start or not qlen:
@@ -187,10 +160,13 @@ class PairAligner:
         matches / read length) still counts the matching bases beyond it.
         """
         extra = 0
-        for n, q, (lo, hi) in ((len(read) - h.q_en, read[h.q_en:], (h.r_en, h.r_en + len(read) - h.q_en)
-                                if h.strand == 1 else (h.r_st - (len(read) - h.q_en), h.r_st)),
-                               (h.q_st, read[:h.q_st], (h.r_st - h.q_st, h.r_st) if h.strand == 1
-                                else (h.r_en, h.r_en + h.q_st))):
+        n3 = len(read) - h.q_en
+        n5 = h.q_st
+        ends = (
+            (n3, read[h.q_en:], (h.r_en, h.r_en + n3) if h.strand == 1 else (h.r_st - n3, h.r_st)),
+            (n5, read[:n5], (h.r_st - n5, h.r_st) if h.strand == 1 else (h.r_en, h.r_en + n5)),
+        )
+        for n, q, (lo, hi) in ends:
             if n <= 0 or lo < 0:
                 continue
             ref = self.aligner.seq(h.ctg, lo, hi)
@@ -200,6 +176,32 @@ class PairAligner:
                 ref = revcomp(ref)
             extra += sum(a == b for a, b in zip(q, ref.upper()))
         return extra
+
+    def _rescue(self, read: str, mate) -> list:
+        """Best ungapped placement of ``read`` facing the mapped ``mate`` within ``max_fragment_length``.
+
+        The read lies on the other strand: right of a + mate's start (read on -), left of a - mate's
+        start (read on +). Substitutions allowed: floor(length x (1 - min_identity)).
+        """
+        from cgtsafe.integration.trim import hamming_search
+
+        n = len(read)
+        if n < 20:
+            return []
+        start = _start_on_ref(mate)
+        if mate.strand == 1:
+            lo, hi, strand, query = start - n + 1, start + self.max_fragment_length, -1, revcomp(read)
+        else:
+            lo, hi, strand, query = start - self.max_fragment_length + 1, start + n, 1, read
+        lo = max(0, lo)
+        ref = self.aligner.seq(mate.ctg, lo, hi)
+        if not ref or len(ref) < n:
+            return []
+        hit = hamming_search(ref.upper(), query, 0, None, int(n * (1 - self.min_identity) + 1e-9))
+        if hit is None:
+            return []
+        r_st = lo + hit[0]
+        return [_Placed(mate.ctg, r_st, r_st + n, strand, 0, n, n - hit[1], n)]
 
 
 @dataclass(frozen=True)

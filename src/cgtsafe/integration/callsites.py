@@ -201,7 +201,7 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
                 if aligner is not None:
                     _align_chunk(chunk, aligner, threads, samples, tally, cache)
                 chunk.clear()
-                if len(cache) > 500_000:
+                if len(cache) > 200_000:
                     cache.clear()
 
     run_total = 0

@@ -87,14 +87,12 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
     win = np.uint64(0)
     nwin = np.uint64(0)
     first = e_lo - W + 1
+    three = np.uint64(3)
+    two = np.uint64(2)
     for e in range(first, e_hi):
-        c = lut[seq[e]]
-        if c > 3:
-            win = (win << np.uint64(2)) & wmask
-            nwin = ((nwin << np.uint64(2)) | one) & wmask
-        else:
-            win = ((win << np.uint64(2)) | np.uint64(c)) & wmask
-            nwin = (nwin << np.uint64(2)) & wmask
+        c = np.uint64(lut[seq[e]])  # 0..3, or 4 = not A/C/G/T (branch-free update)
+        win = ((win << two) | (c & three)) & wmask
+        nwin = ((nwin << two) | (c >> two)) & wmask
         if e < e_lo:
             continue
         for s in range(2):
@@ -212,8 +210,11 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                 # filter: a guide base mismatched at every shift -max_r..max_d is a mismatch in any
                 # alignment unless it is RNA-bulged, so popcount(AND of mismatch lanes) - max_r
                 # is a lower bound of the mismatches.
+                # With max_mmb < max_mm a bulged alignment may be impossible (bound > max_mmb) while the
+                # bulge-free one (shift 0, exact count mm0) is within max_mm: then it is the answer.
                 allmm = lanes
                 gc = gcodes[g, s]
+                mm0 = 99
                 for dl in range(-max_r, max_d + 1):
                     if pr:
                         e = q - 1 - dl
@@ -222,10 +223,24 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     w = wins[e - elo]
                     if w == ~np.uint64(0):
                         allmm = np.uint64(0)
+                        mm0 = 99
                         break
                     x = w ^ gc
-                    allmm &= ((x | (x >> np.uint64(1))) | nwins[e - elo]) & lanes
-                if _popcount64(allmm) > max_mm + max_r:
+                    mmv = ((x | (x >> np.uint64(1))) | nwins[e - elo]) & lanes
+                    if dl == 0:
+                        mm0 = _popcount64(mmv)
+                    allmm &= mmv
+                if _popcount64(allmm) > max_mmb + max_r:
+                    if mm0 <= max_mm:
+                        if cnt < cap:
+                            out[cnt, 0] = g
+                            out[cnt, 1] = s
+                            out[cnt, 2] = q
+                            out[cnt, 3] = mm0
+                            out[cnt, 4] = 0
+                            out[cnt, 5] = 0
+                            out[cnt, 6] = k
+                        cnt += 1
                     continue
                 # row 1: the first column must be a base pair
                 for d in range(D1):

@@ -53,7 +53,13 @@ def coerce_hits(df: pd.DataFrame, *, path: str | Path = "table") -> pd.DataFrame
             df[col] = num.astype(np.int64)
     for col in FLOAT_COLUMNS:
         if col in df.columns:
-            df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce").astype(float)
+            num = pd.to_numeric(df[col], errors="coerce").astype(float)
+            bad = num.isna() & ~df[col].astype(str).str.lower().isin(["", "nan", "na"])
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f"column {col}: expected a number or an empty cell, found {df[col].iloc[row]!r}",
+                                 path=path, line=row + 2)
+            df[col] = num
     return df
 
 

@@ -51,15 +51,16 @@ Chunks (``chunk=(i, n)``, CLI ``--chunk i/n``)
   lost at a border and none is reported twice: the union of the n chunk tables, sorted as above, is
   identical to the unchunked table.
 
-Performance: the genome is byte-coded once (``bytes.translate``); mismatch-only searches use a 2-bit
-rolling window and popcount per PAM position; bulged searches use a banded DP anchored at the PAM
-with early termination. Both run in numba with ``prange`` over 1 Mb blocks (deterministic order).
+Performance: the genome is streamed one contig at a time and scanned as its ASCII bytes (zero-copy,
+mapped to base codes by a lookup table); mismatch-only searches use a 2-bit rolling window of
+protospacer + PAM, a PAM lookup table and popcount per PAM position; bulged searches use a banded DP anchored at the PAM
+with a lower-bound filter and early termination. Both are numba kernels that release the GIL and run
+over 1 Mb blocks on Python threads (results concatenated in block order: deterministic).
 numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path

@@ -36,12 +36,14 @@ a second alignment at most one edit worse (segmental duplication / paralog: the 
 ``animal_chrom animal_start animal_end animal_strand``
 orthologous interval (0-based, end exclusive, + strand coordinates; strand of the animal site);
 ``animal_site`` animal sequence 5'->3' on the animal hit strand; ``animal_pam_ok`` 1/0;
+``animal_pam_class`` canonical / alternative / none (direct evaluation);
 ``animal_mismatches`` (direct evaluation; -1 = PAM destroyed; empty = not evaluable);
 ``animal_hit_mismatches animal_hit_dna_bulge animal_hit_rna_bulge animal_hit_cfd animal_hit_site`` (the
 animal search hit at the locus, empty when none within the limits); ``animal_same_or_fewer`` 1 when the
 animal has an orthologous site with the same or fewer mismatches (mismatch-only sites) or edits (bulged
 sites) and an intact PAM, 0 when not, empty when the locus is not mapped; ``conservation``
-stronger / conserved / weaker / pam_lost / absent / not_mapped.
+stronger / conserved / weaker / pam_lost / absent / not_mapped, comparing (mismatches, PAM class) of
+the animal and the human site (mismatches first; a canonical PAM ranks before an alternative one).
 
 ``species_<label>.guides.tsv``: one row per guide (on-target conservation and counts), see
 :func:`guide_table`. ``species_<label>.animal_hits.tsv``: the animal genome search (search columns)
@@ -126,6 +128,13 @@ def evaluate_site(site: str, spacer: str, nuclease: Nuclease, pam: str | None = 
     return mm, ok
 
 
+def pam_is_canonical(site: str, nuclease: Nuclease, pam: str | None = None) -> bool:
+    """Whether the PAM of a hit-strand site matches the canonical PAM (not only an alternative one)."""
+    pat = pam or nuclease.pam
+    p = site[len(site) - len(pat):] if nuclease.pam_side == "3prime" else site[:len(pat)]
+    return pam_matches(pat, p)
+
+
 def _trim_left(seq: str) -> str:
     """Left flank: keep the part after the last N."""
     i = max(seq.upper().rfind("N"), -1)
@@ -189,15 +198,35 @@ def project_site(left_hit, left_len: int, right_hit, right_len: int, site_len: i
     return c, s, e, f, status, right_hit.mapq
 
 
+SPECIES_COLUMNS = (
+    "site_id", "guide", "chrom", "start", "end", "strand", "mismatches", "dna_bulge", "rna_bulge", "edits", "cfd",
+    "category", "ortholog_status", "flank_mapq", "ortholog_ambiguous", "animal_chrom", "animal_start", "animal_end",
+    "animal_strand", "animal_site", "animal_pam_ok", "animal_pam_class", "animal_mismatches",
+    "animal_hit_mismatches",
+    "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_hit_cfd", "animal_hit_site", "animal_same_or_fewer",
+    "conservation",
+)
+
+
 def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: GenomeAccess, animal: GenomeAccess,
                     aligner, spacers: dict[str, str], nuclease: Nuclease, pam: str | None = None,
                     flank: int = DEFAULT_FLANK) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-site orthology table and the animal hits annotated with the human site they match."""
     hits = animal_hits.copy().reset_index(drop=True)
     hits["matched_site_id"] = ""
-    hit_index: dict[tuple[str, str, str], list[int]] = {}
-    for i, (g, c, s) in enumerate(zip(hits["guide"], hits["chrom"], hits["strand"])):
-        hit_index.setdefault((g, c, s), []).append(i)
+    # per (guide, contig, strand): hit rows sorted by cut position, for a binary search of the locus window
+    hit_index: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+    if len(hits):
+        order = np.lexsort((hits["cut_start"].to_numpy(),))
+        keyed: dict[tuple[str, str, str], list[int]] = {}
+        for i in order:
+            keyed.setdefault((hits.at[i, "guide"], hits.at[i, "chrom"], hits.at[i, "strand"]), []).append(int(i))
+        for k, idx in keyed.items():
+            idx_a = np.array(idx, dtype=np.int64)
+            hit_index[k] = (hits["cut_start"].to_numpy()[idx_a], idx_a)
+    mism = hits["mismatches"].to_numpy() if len(hits) else np.zeros(0, dtype=np.int64)
+    edits_all = (mism + hits["dna_bulge"].to_numpy() + hits["rna_bulge"].to_numpy()) if len(hits) else mism
+    starts_all = hits["start"].to_numpy() if len(hits) else mism
     rows = []
     for r in sites.itertuples(index=False):
         start, end = int(r.start), int(r.end)
@@ -214,7 +243,8 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
             "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None,
             "animal_end": None, "animal_strand": "",
-            "animal_site": "", "animal_pam_ok": None, "animal_mismatches": None, "animal_hit_mismatches": None,
+            "animal_site": "", "animal_pam_ok": None, "animal_pam_class": "", "animal_mismatches": None,
+            "animal_hit_mismatches": None,
             "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
             "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
         }
@@ -231,19 +261,22 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
             direct = None
             if not bulged and len(seq) == site_len and e - s == site_len:
                 mm, ok = evaluate_site(seq, spacers[r.guide], nuclease, pam)
-                direct = (mm, ok)
+                direct = (mm, ok, pam_is_canonical(seq, nuclease, pam))
                 out["animal_pam_ok"] = int(ok)
+                out["animal_pam_class"] = "none" if not ok else ("canonical" if direct[2] else "alternative")
                 out["animal_mismatches"] = mm if ok else -1
             # projected cut of the animal site: same offset from the site's 5' end on the hit strand
             off5 = (int(r.cut_start) - start) if r.strand == "+" else (end - int(r.cut_start))
             a_cut = s + off5 if a_strand == "+" else e - off5
             best = None
-            for i in hit_index.get((r.guide, c, a_strand), ()):
-                if abs(int(hits.at[i, "cut_start"]) - a_cut) <= LOCUS_WINDOW:
-                    key = (int(hits.at[i, "mismatches"]) + int(hits.at[i, "dna_bulge"]) + int(hits.at[i, "rna_bulge"]),
-                           int(hits.at[i, "start"]))
+            cuts, idx = hit_index.get((r.guide, c, a_strand), (None, None))
+            if cuts is not None:
+                lo = int(np.searchsorted(cuts, a_cut - LOCUS_WINDOW, side="left"))
+                hi = int(np.searchsorted(cuts, a_cut + LOCUS_WINDOW, side="right"))
+                for i in idx[lo:hi]:
+                    key = (int(edits_all[i]), int(starts_all[i]))
                     if best is None or key < best[0]:
-                        best = (key, i)
+                        best = (key, int(i))
             if best is not None:
                 i = best[1]
                 hits.at[i, "matched_site_id"] = r.site_id if not hits.at[i, "matched_site_id"] else \
@@ -254,7 +287,7 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
                            animal_hit_cfd=hits.at[i, "cfd"], animal_hit_site=hits.at[i, "site"])
             out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
         rows.append(out)
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(rows, columns=list(SPECIES_COLUMNS))
     for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches",
               "animal_hit_mismatches",
               "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
@@ -266,22 +299,25 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
 
 def _classify(r, direct, best, hits) -> tuple[int | None, str]:
     bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
+    human_canon = is_canonical_pam(getattr(r, "pam_class", "canonical"))
     if direct is not None:
-        mm, ok = direct
+        mm, ok, animal_canon = direct
         if not ok:
             return 0, "pam_lost"
-        if mm < int(r.mismatches):
+        # (mismatches, PAM rank): a canonical PAM is stronger than an alternative one (NAG/NGA)
+        a, h = (mm, not animal_canon), (int(r.mismatches), not human_canon)
+        if a < h:
             return 1, "stronger"
-        if mm == int(r.mismatches):
+        if a == h:
             return 1, "conserved"
-        return 0, "weaker"
+        return (1 if mm <= int(r.mismatches) and not animal_canon else 0), "weaker"
     if best is None:
         return 0, "absent"
     i = best[1]
     a_edits = best[0][0]
     h_edits = int(r.edits) if bulged else int(r.mismatches)
-    if not is_canonical_pam(hits.at[i, "pam_class"]) and is_canonical_pam(getattr(r, "pam_class", "canonical")):
-        return 0, "weaker"
+    if not is_canonical_pam(hits.at[i, "pam_class"]) and human_canon:
+        return (1 if a_edits <= h_edits else 0), "weaker"
     if a_edits < h_edits:
         return 1, "stronger"
     if a_edits == h_edits:
@@ -293,8 +329,9 @@ def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: 
                 near_perfect: int = 2) -> pd.DataFrame:
     """One row per guide: on-target conservation and site counts.
 
-    ``on_target_conserved``: ``perfect`` (orthologous animal site with 0 mismatches and a PAM),
-    ``near_perfect`` (1..``near_perfect`` mismatches), ``not_conserved`` (more, or PAM destroyed),
+    ``on_target_conserved``: ``perfect`` (orthologous animal site with 0 mismatches and the canonical PAM),
+    ``near_perfect`` (1..``near_perfect`` mismatches, or 0 with an alternative PAM), ``not_conserved`` (more,
+    or PAM destroyed),
     ``not_mapped`` (locus not found), ``no_human_on_target``.
     """
     rows = []
@@ -318,7 +355,8 @@ def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: 
                                                              "near_perfect" if mm <= near_perfect else "not_conserved")
             else:
                 mm = int(mm)
-                status = ("not_conserved" if mm < 0 else "perfect" if mm == 0 else
+                canon = o.get("animal_pam_class", "canonical") == "canonical"
+                status = ("not_conserved" if mm < 0 else "perfect" if mm == 0 and canon else
                           "near_perfect" if mm <= near_perfect else "not_conserved")
         if h.empty:
             perfect = total = animal_only = 0

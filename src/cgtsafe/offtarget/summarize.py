@@ -62,7 +62,7 @@ def _read_optional(paths, what):
 def _int(df, cols):
     for c in cols:
         if c in df.columns:
-            df[c] = pd.to_numeric(df[c].replace("", np.nan), errors="coerce")
+            df[c] = pd.to_numeric(df[c], errors="coerce")  # "" (empty cell) -> NaN
     return df
 
 
@@ -309,16 +309,19 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
             if n:
                 excl.append({"what": f"VCF {label}: {what} records/alleles", "count": int(n),
                              "reason": {"filtered": "FILTER not PASS", "symbolic": "symbolic or '*' allele",
-                                        "too_long": "allele longer than 51 bp"}.get(what, what)})
+                                        "too_long": "allele longer than 51 bp",
+                                        "not_carried": "ALT allele not in any sample's genotype"}.get(what, what)})
     if variants:
         methods_var_en = (
-            " Donor/population variants: for every PASS ALT allele (SNVs and indels up to 50 bp) of "
+            " Donor/population variants: for every PASS ALT allele (SNVs and indels up to 50 bp; with genotypes, "
+            "alleles carried by a sample) of "
             f"{', '.join(lbl for _, lbl, _ in variants)}, the local REF and ALT haplotypes (allele plus spacer + PAM + "
             "bulge lengths on each side) were searched with the same engine and limits; ALT sites overlapping the allele "
             "with no REF site at the locus (cut within 5 bp) are 'created', those with a lower cost (mismatches + 2 x "
             "bulges) than the REF site 'lowered'. Each allele is applied alone.")
         methods_var_zh = (
-            " 供者/群体变异：对" + "、".join(lbl for _, lbl, _ in variants) + "中每个通过过滤的ALT等位基因（SNV及≤50 bp的插入缺失），"
+            " 供者/群体变异：对" + "、".join(lbl for _, lbl, _ in variants) + "中每个通过过滤的ALT等位基因（SNV及≤50 bp的插入缺失；"
+            "含基因型时仅限样本携带的等位基因），"
             "构建局部REF与ALT单倍型（等位基因两侧各延伸间隔序列+PAM+凸起长度），以相同引擎与限制条件检索；与等位基因重叠、"
             "而REF单倍型在该位置（切割位置相差≤5 bp）无位点者记为“新产生”，代价（错配+2×凸起）低于REF位点者记为“增强”。"
             "每个等位基因单独评估。")

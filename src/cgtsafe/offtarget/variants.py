@@ -19,8 +19,10 @@ Before the comparison both haplotypes' hits get the same treatment as the genome
 hits above ``max_bulge_mismatches`` are dropped and overlapping loci are collapsed.
 
 Each ALT allele is applied alone (nearby variants on the same haplotype are not combined).
-Symbolic alleles (``<DEL>``, ``*``), alleles longer than ``MAX_INDEL`` bp and records whose FILTER
-is not ``PASS``/``.`` are skipped and counted in the exclusions of the summary.
+Symbolic alleles (``<DEL>``, ``*``), alleles longer than ``MAX_INDEL`` bp, records whose FILTER
+is not ``PASS``/``.``, and, when the VCF has genotypes (FORMAT/GT), ALT alleles that no sample carries
+are skipped and counted in the exclusions of the summary. A sites-only VCF (population allele
+frequencies) has all its ALT alleles tested.
 
 Output columns (``variants_<label>.tsv``):
 
@@ -95,7 +97,7 @@ def read_vcf(path: str | Path, genome_lengths: dict[str, int], genome_seq=None) 
     if not path.exists():
         raise InputError("VCF not found", path=path)
     alleles: list[Allele] = []
-    skipped = {"filtered": 0, "symbolic": 0, "too_long": 0}
+    skipped = {"filtered": 0, "symbolic": 0, "too_long": 0, "not_carried": 0}
     seen_header = False
     try:
         fh = open_text_bytes(path)
@@ -153,8 +155,12 @@ def _parse_record(line, lineno, path, lengths, genome_seq, skipped) -> list[Alle
     for kv in info.split(";"):
         if kv.startswith("AF="):
             afs = kv[3:].split(",")
+    carried = _carried_alleles(f, lineno, path)
     out = []
     for i, alt in enumerate(alt_s.split(",")):
+        if carried is not None and i + 1 not in carried:
+            skipped["not_carried"] += 1
+            continue
         if alt in (".", "*") or alt.startswith("<") or "[" in alt or "]" in alt:
             skipped["symbolic"] += 1
             continue
@@ -171,6 +177,27 @@ def _parse_record(line, lineno, path, lengths, genome_seq, skipped) -> list[Alle
             except ValueError:
                 raise InputError(f"INFO/AF value {afs[i]!r} is not a number", path=path, line=lineno) from None
         out.append(Allele(chrom, pos, vid, ref.upper(), alt.upper(), af, lineno))
+    return out
+
+
+def _carried_alleles(f: list[str], lineno: int, path) -> set[int] | None:
+    """ALT allele indexes (1-based) present in any sample's GT; None when the VCF has no GT (sites-only)."""
+    if len(f) < 10:
+        return None
+    keys = f[8].split(":")
+    if "GT" not in keys:
+        return None
+    k = keys.index("GT")
+    out: set[int] = set()
+    for sample in f[9:]:
+        vals = sample.split(":")
+        gt = vals[k] if k < len(vals) else "."
+        for a in gt.replace("|", "/").split("/"):
+            if a in (".", ""):
+                continue
+            if not a.isdigit():
+                raise InputError(f"genotype {gt!r} is not a VCF GT (e.g. 0/1, 1|0, ./.)", path=path, line=lineno)
+            out.add(int(a))
     return out
 
 

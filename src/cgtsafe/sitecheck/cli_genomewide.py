@@ -1,9 +1,10 @@
 """Sub-commands of ``cgtsafe sitecheck`` for the genome-wide and structural comparisons (thin layer).
 
 ``genomewide``          edited-only small variants of one edited/control pair -> TSV + stats JSON
-``genomewide-summary``  merge pairs -> genomewide_variants.tsv, genomewide_sensitivity.tsv, genomewide_summary.json
+``genomewide-summary``  merge pairs -> genomewide_variants.tsv, genomewide_sensitivity.tsv,
+                        fig_genomewide_sensitivity.json, genomewide_summary.json
 ``structural``          large deletions / translocations at the cut sites of one pair -> TSV + stats JSON
-``structural-summary``  merge pairs -> structural_events.tsv, structural_summary.json
+``structural-summary``  merge pairs -> structural_events.tsv, fig_structural_events.json, structural_summary.json
 
 ``add_genomewide_parsers(sub)`` is called by :func:`cgtsafe.sitecheck.cli.register` with the
 ``sitecheck`` sub-parser collection.
@@ -86,6 +87,7 @@ def add_genomewide_parsers(sub) -> None:
     gs.add_argument("--stats", nargs="+", required=True)
     gs.add_argument("--out-table", required=True, help="genomewide_variants.tsv")
     gs.add_argument("--out-sensitivity", required=True, help="genomewide_sensitivity.tsv")
+    gs.add_argument("--out-figure", required=True, help="plotly JSON: expected sensitivity vs VAF")
     gs.add_argument("--out", required=True, help="genomewide_summary.json (paths relative to its folder)")
     gs.set_defaults(func=_genomewide_summary)
 
@@ -111,6 +113,7 @@ def add_genomewide_parsers(sub) -> None:
     ss.add_argument("--tables", nargs="+", required=True)
     ss.add_argument("--stats", nargs="+", required=True)
     ss.add_argument("--out-table", required=True, help="structural_events.tsv")
+    ss.add_argument("--out-figure", required=True, help="plotly JSON: event frequencies with 95 % intervals")
     ss.add_argument("--out", required=True, help="structural_summary.json")
     ss.set_defaults(func=_structural_summary)
 
@@ -158,7 +161,7 @@ def _typed(df, ints=(), floats=()):
 
 
 def _genomewide_summary(args) -> int:
-    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.io.tables import write_json, write_table, write_text
     from cgtsafe.sitecheck import genomewide as gw
 
     frames, stats = _read_pairs(args.tables, args.stats, ("sample", "control", *gw.COLUMNS))
@@ -168,8 +171,13 @@ def _genomewide_summary(args) -> int:
     out_table, out_sens = Path(args.out_table), Path(args.out_sensitivity)
     base = Path(args.out).parent
     df, sens, summary = gw.build_summary(frames, stats, table_name=_rel(out_table, base), sens_name=_rel(out_sens, base))
+    fig = Path(args.out_figure)
+    called = df[df["call"].astype(int) == 1] if len(df) else df
+    summary["figures"] = [{"id": "sitecheck_genomewide_sensitivity", "title_en": "Genome-wide scan: expected sensitivity",
+                           "title_zh": "全基因组扫描：预期灵敏度", "path": _rel(fig, base)}]
     write_table(df, out_table)
     write_table(sens, out_sens)
+    write_text(fig, gw.sensitivity_figure(sens, called))
     write_json(args.out, summary)
     return 0
 
@@ -194,7 +202,7 @@ def _structural(args) -> int:
 
 
 def _structural_summary(args) -> int:
-    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.io.tables import write_json, write_table, write_text
     from cgtsafe.sitecheck import structural as sv
 
     frames, stats = _read_pairs(args.tables, args.stats, ("sample", "control", *sv.COLUMNS))
@@ -205,7 +213,11 @@ def _structural_summary(args) -> int:
     params = stats[0]["parameters"] if stats else {}
     base = Path(args.out).parent
     df, summary = sv.build_summary(frames, stats, params, table_name=_rel(Path(args.out_table), base))
+    fig = Path(args.out_figure)
+    summary["figures"] = [{"id": "sitecheck_structural_events", "title_en": "Structural events at the cut sites",
+                           "title_zh": "切割位点处的结构变异", "path": _rel(fig, base)}]
     write_table(df, args.out_table)
+    write_text(fig, sv.events_figure(df))
     write_json(args.out, summary)
     return 0
 

@@ -65,6 +65,9 @@ for _i, _b in enumerate(b"ACGT"):
     CODE[_b + 32] = _i
 BASES = "ACGT"
 SKIP_FLAGS = 0x4 | 0x100 | 0x200 | 0x400 | 0x800
+#: chunks are counted this many bp beyond their ends so that an indel locus on a border is seen whole
+#: (it belongs to the chunk holding its first base)
+CHUNK_OVERLAP = 500
 
 COLUMNS = [
     "variant_id", "chrom", "start", "end", "pos", "ref", "alt", "type", "n_alleles", "alleles",
@@ -373,15 +376,23 @@ def _vcf(ref_fetch, contig: str, key: tuple) -> tuple[int, str, str, int, int]:
 
 
 def call_region(ed: RegionCounts, ct: RegionCounts, ref: Reference, contig: str, params: Params,
-                stats: dict) -> list[dict]:
-    """Tested candidates of one region (SNVs and indel loci); shared variants only counted in ``stats``."""
+                stats: dict, core: tuple[int, int] | None = None) -> list[dict]:
+    """Tested candidates of one region (SNVs and indel loci); shared variants only counted in ``stats``.
+
+    ``core``: the part of the counted region this call owns (chunks are counted with an overlap so that
+    an indel locus on a chunk border is seen whole); SNVs and loci starting outside it are dropped.
+    """
     rows: list[dict] = []
     L = ed.end - ed.start
+    c0, c1 = core if core is not None else (ed.start, ed.end)
+    a0, a1 = c0 - ed.start, c1 - ed.start
     rseq = np.frombuffer(ref.fetch(contig, ed.start, ed.end), dtype=np.uint8)
     rcode = CODE[rseq]
     both = (ed.depth >= params.min_depth) & (ct.depth >= params.min_control_depth)
+    both[:a0] = False
+    both[a1:] = False
     stats["callable_bp"] += int(both.sum())
-    stats["scanned_bp"] += L
+    stats["scanned_bp"] += c1 - c0
     stats["depth_samples_e"].append(ed.depth[both][:: max(1, L // 2000)])
     stats["depth_samples_c"].append(ct.depth[both][:: max(1, L // 2000)])
     # ---- SNVs
@@ -394,6 +405,8 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: Reference, contig: str,
     with np.errstate(divide="ignore", invalid="ignore"):
         vaf = np.where(e_cnt > 0, alt_n / np.maximum(e_cnt, 1), 0.0)
     cand = valid & (alt_n >= params.min_alt_reads) & (vaf >= params.min_vaf) & (ed.depth >= params.min_depth)
+    cand[:a0] = False
+    cand[a1:] = False
     for i in np.nonzero(cand)[0].tolist():
         b = int(alt_base[i])
         c_alt = int(ct.bases[i, b])
@@ -426,6 +439,8 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: Reference, contig: str,
             else:
                 clusters.append([s, e, [k]])
         for cs, ce, keys in clusters:
+            if not c0 <= cs < c1:
+                continue
             lo, hi = cs - params.cluster_distance, ce + params.cluster_distance
             e_reads = {o[0] for o in ed.indel_obs if o[1] < hi and o[2] > lo}
             c_reads = {o[0] for o in ct.indel_obs if o[1] < hi and o[2] > lo}
@@ -522,6 +537,14 @@ def guide_similarity(rows: pd.DataFrame, ref: Reference, guides_path, nuclease_n
 # driver
 
 
+def _counted(af, path, ref, contig, lo, hi, params):
+    try:
+        return count_region(af, ref, contig, lo, hi, params)
+    except (OSError, ValueError) as exc:  # truncated file, CRAM decoded against another reference, ...
+        raise InputError(f"cannot read alignments in {contig}:{lo}-{hi} ({str(exc).splitlines()[0]}); is the "
+                         f"file complete and --reference the FASTA it was aligned to?", path=path) from None
+
+
 def _scan_chunk(args):
     edited, control, reference, contig, s, e, params = args
     ref = Reference(reference)
@@ -529,9 +552,10 @@ def _scan_chunk(args):
     af_c = open_alignments(control, reference)
     stats = new_stats()
     try:
-        ed = count_region(af_e, ref, contig, s, e, params)
-        ct = count_region(af_c, ref, contig, s, e, params)
-        rows = call_region(ed, ct, ref, contig, params, stats)
+        lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[contig], e + CHUNK_OVERLAP)
+        ed = _counted(af_e, edited, ref, contig, lo, hi, params)
+        ct = _counted(af_c, control, ref, contig, lo, hi, params)
+        rows = call_region(ed, ct, ref, contig, params, stats, core=(s, e))
     finally:
         af_e.close()
         af_c.close()
@@ -778,3 +802,22 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
                                                                    "low_control_depth")} for s in stats]},
     }
     return df, sens, summary
+
+
+def sensitivity_figure(sens: pd.DataFrame, called: pd.DataFrame) -> str:
+    """Plotly JSON: expected power vs VAF per pair, with the VAFs of the called edited-only variants."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for sample, part in sens.groupby("sample", sort=True):
+        fig.add_trace(go.Scatter(x=part["vaf"].astype(float).tolist(), y=part["power"].astype(float).round(6).tolist(),
+                                 mode="lines+markers", name=f"expected power / 预期检出率 {sample}"))
+    if len(called):
+        fig.add_trace(go.Scatter(x=called["edited_vaf"].astype(float).round(6).tolist(),
+                                 y=[1.02] * len(called), mode="markers", name="called variants / 检出变异",
+                                 text=[f"{v} {g}" for v, g in zip(called["variant_id"], called["gene"])],
+                                 marker={"symbol": "triangle-down", "size": 10, "color": "#d62728"}))
+    fig.update_layout(title="Genome-wide scan: expected sensitivity vs VAF / 全基因组扫描：预期灵敏度与变异等位基因频率",
+                      xaxis={"title": "variant allele fraction / 变异等位基因频率", "type": "log"},
+                      yaxis={"title": "power / 检验效能", "range": [0, 1.05]})
+    return fig.to_json() + "\n"

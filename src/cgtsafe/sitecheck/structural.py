@@ -23,7 +23,9 @@ posR + max_insert]``), otherwise they form imprecise events (``precise = 0``; br
 forward-read base / first mate base). Two junctions ``A:x -> B:y`` and ``B:y' -> A:x'`` with
 ``|x - x'|, |y - y'| <= reciprocal_tolerance`` are one reciprocal translocation. Types: ``DEL``
 (same contig, ``posR > posL``), ``DUP`` (same contig, ``posR <= posL``), ``TRA`` (two contigs), ``INV``.
-Only events with every breakpoint within ``max_distance`` of a cut site are kept.
+Only events with every breakpoint within ``max_distance`` of a cut site are kept. Breakpoints are
+attributed to the nearest cut site, except for deletions/duplications, which are attributed to the
+cut site(s) inside ``[pos1, pos2]`` (the spanned cut nearest to each breakpoint).
 
 Counting and test: ``support`` = distinct fragments (split or discordant) of the event;
 ``ref`` = proper pairs whose fragment covers a breakpoint +- ``ref_margin`` bp (reference allele),
@@ -305,8 +307,14 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
     af_c = open_alignments(control, reference)
     try:
         win = _windows(sites, ref.lengths, params.max_distance + params.max_insert)
-        ev_e = collect_evidence(af_e, win, params)
-        ev_c = collect_evidence(af_c, win, params)
+        evs = []
+        for af, path in ((af_e, edited), (af_c, control)):
+            try:
+                evs.append(collect_evidence(af, win, params))
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read alignments ({str(exc).splitlines()[0]}); is the file complete and "
+                                 f"--reference the FASTA it was aligned to?", path=path) from None
+        ev_e, ev_c = evs
         juncs = junction_events(ev_e, params)
         order = {c: i for i, c in enumerate(ref.lengths)}
         # keep junctions whose both breakpoints are near a cut
@@ -358,6 +366,19 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
             else:
                 pos1_chrom, pos1, pos2_chrom, pos2 = j.chrom_l, j.pos_l, j.chrom_r, j.pos_r
                 s1, s2 = main["s1"], main["s2"]
+            if typ in ("DEL", "DUP"):
+                # a deletion is attributed to the cut site(s) it removes (resection can put both breakpoints
+                # kilobases away from the cut): the spanned cut nearest to each breakpoint
+                # (an imprecise deletion lies within [pos1, pos2]: pos1 is the last base of the forward
+                # reads, pos2 the first base of their mates)
+                lo_, hi_ = min(pos1, pos2), max(pos1, pos2)
+                inside = sites[(sites["chrom"] == pos1_chrom) & (sites["cut"] >= lo_) & (sites["cut"] <= hi_)]
+                if len(inside):
+                    cuts = inside["cut"].to_numpy()
+                    i1 = int(np.argmin(np.abs(cuts - pos1)))
+                    i2 = int(np.argmin(np.abs(cuts - pos2)))
+                    s1 = (inside.iloc[i1]["site_id"], int(cuts[i1]), 0)
+                    s2 = (inside.iloc[i2]["site_id"], int(cuts[i2]), 0)
             n_j = 2 if typ == "TRA" else 1  # a translocation is reciprocal (two junctions) by assumption
             size = abs(pos2 - pos1) if typ in ("DEL", "DUP") else ""
             e_split = set().union(*(e["split"] for e in group))
@@ -480,3 +501,22 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
         "parameters": {"structural": p, "pairs": stats},
     }
     return df, summary
+
+
+def events_figure(df: pd.DataFrame) -> str:
+    """Plotly JSON: event frequency in edited and control with the Clopper-Pearson 95 % interval."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if len(df):
+        x = [f"{s} {e}" for s, e in zip(df["sample"], df["event_id"])]
+        f = df["edited_frequency"].astype(float)
+        fig.add_trace(go.Bar(x=x, y=f.round(6).tolist(), name="edited / 编辑样本",
+                             error_y={"type": "data", "symmetric": False,
+                                      "array": (df["edited_freq_high"].astype(float) - f).round(6).tolist(),
+                                      "arrayminus": (f - df["edited_freq_low"].astype(float)).round(6).tolist()}))
+        fig.add_trace(go.Bar(x=x, y=df["control_frequency"].astype(float).round(6).tolist(), name="control / 对照"))
+    fig.update_layout(title="Structural events at the cut sites (95 % CI) / 切割位点结构变异频率（95 % 置信区间）",
+                      barmode="group", yaxis={"title": "fraction of alleles / 等位基因比例"},
+                      xaxis={"title": "event / 事件"})
+    return fig.to_json() + "\n"
