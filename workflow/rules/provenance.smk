@@ -66,3 +66,21 @@ rule provenance:
         "{CGTSAFE} provenance --config {input.config} --inputs {params.inputs:q} --outputs {params.outputs:q} "
         "--workflow-dir {params.workflow_dir:q} --started {params.started:q} "
         "--command-line '{params.command_line}' --out {output} > {log} 2>&1"
+
+
+if config["report"].get("truth"):
+
+    rule validate_demo:
+        input:
+            summaries=expand("results/{analysis}/summary.json", analysis=ANALYSES),
+            truth=config["report"]["truth"],
+        output:
+            "results/validation/method_performance.json",
+        log:
+            "logs/provenance/validate_demo.log",
+        conda:
+            "../../envs/cgtsafe.yaml"
+        params:
+            cmd=CGTSAFE,
+        shell:
+            "{params.cmd} validate-demo --results results --truth {input.truth} --out {output} --no-fail > {log} 2>&1"

@@ -136,15 +136,6 @@ _ALLOWED_BYTES = b"ACGTURYSWKMBDHVNacgturyswkmbdhvn*-"
 _CHECK_TABLE = bytes(i if bytes([i]) in _ALLOWED_BYTES else 0 for i in range(256))
 
 
-def _gunzip(raw: bytes) -> bytes:
-    """Decompress gzip/bgzip (all members); ISA-L (``isal``, ~3x faster) when installed, else zlib."""
-    try:
-        from isal import igzip
-    except ImportError:  # pragma: no cover - optional speed-up
-        return gzip.decompress(raw)
-    return igzip.decompress(raw)
-
-
 def read_fasta_whole(path: str | Path) -> list[tuple[str, bytes]]:
     """Fast reader: every record in memory, as ``[(name, sequence)]`` in file order (see iter_fasta_fast)."""
     return list(iter_fasta_fast(path))

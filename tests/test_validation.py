@@ -1,0 +1,58 @@
+"""validate-demo detects both agreement and disagreement with the truth tables (it must be able to fail)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+
+from cgtsafe.validation import check_offtarget, check_tcr
+
+
+def _planted(test_data):
+    return pd.read_csv(test_data / "offtarget" / "planted_sites.tsv", sep="\t", dtype=str, keep_default_na=False)
+
+
+def _write_results(tmp_path, sites, params):
+    d = tmp_path / "results" / "offtarget"
+    d.mkdir(parents=True)
+    sites.to_csv(d / "sites.tsv", sep="\t", index=False)
+    (d / "summary.json").write_text(json.dumps({"parameters": params}))
+    return tmp_path / "results"
+
+
+def test_offtarget_recall_passes_and_fails(tmp_path, test_data):
+    planted = _planted(test_data)
+    ok_sites = planted[~planted["category"].str.startswith("variant")]
+    params = {"max_mismatches": 6, "max_dna_bulge": 2, "max_rna_bulge": 2}
+    res = _write_results(tmp_path / "a", ok_sites, params)
+    rec = check_offtarget(res, test_data)[0]
+    assert rec["passed"] and rec["value"] == 1.0 and rec["n"] == len(ok_sites)
+    # drop one planted site, change the mismatch count of another: both must be caught
+    broken = ok_sites.iloc[2:].copy()
+    broken.iloc[0, broken.columns.get_loc("mismatches")] = "9"
+    res = _write_results(tmp_path / "b", broken, params)
+    rec = check_offtarget(res, test_data)[0]
+    assert not rec["passed"] and rec["value"] == (len(ok_sites) - 3) / len(ok_sites)
+
+
+def test_offtarget_limits_exclude_sites_outside_the_search(tmp_path, test_data):
+    planted = _planted(test_data)
+    within = planted[(planted["dna_bulge"].astype(int) <= 1) & (planted["rna_bulge"].astype(int) <= 1)
+                     & ~planted["category"].str.startswith("variant")]
+    res = _write_results(tmp_path, within, {"max_mismatches": 6, "max_dna_bulge": 1, "max_rna_bulge": 1})
+    rec = check_offtarget(res, test_data)[0]
+    assert rec["passed"] and rec["n"] == len(within)
+
+
+def test_tcr_decoy_is_caught(tmp_path, test_data):
+    truth = pd.read_csv(test_data / "tcr" / "truth_hits.tsv", sep="\t", dtype=str, keep_default_na=False)
+    d = tmp_path / "results" / "tcr" / "T"
+    d.mkdir(parents=True)
+    truth[["protein", "position", "kmer"]].to_csv(d / "hits.tsv", sep="\t", index=False)  # decoys included
+    recs = {r["metric"]: r for r in check_tcr(tmp_path / "results", test_data)}
+    found = next(r for m, r in recs.items() if m.startswith("planted"))
+    decoys = next(r for m, r in recs.items() if m.startswith("decoys"))
+    assert found["passed"] and not decoys["passed"] and decoys["value"] > 0
+    shutil.rmtree(tmp_path / "results")
