@@ -39,9 +39,10 @@ if enabled("offtarget"):
         params:
             cmd=CGTSAFE,
             opts=OT_SEARCH_OPTS,
+            bulge=ot_smk.bulge_opt(config),  # cap inside the search: a locus keeps its best bulge-free alignment
             n=OT_CHUNKS,
         shell:
-            "{params.cmd} offtarget search --genome {input.genome} --guides {input.guides} {params.opts}"
+            "{params.cmd} offtarget search --genome {input.genome} --guides {input.guides} {params.opts} {params.bulge}"
             " --chunk {wildcards.chunk}/{params.n} --threads {threads} --out {output} > {log} 2>&1"
 
     rule offtarget_merge:
