@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 SEED = 20261121
-STEPS = ("genome", "sequencing", "integration", "tcr")
+STEPS = ("genome", "sequencing", "integration", "tcr", "imported")
 
 
 def manifest(outdir: Path) -> str:
