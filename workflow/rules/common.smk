@@ -6,7 +6,8 @@ from pathlib import Path
 
 # Run the checkout's own package in every job (pip install or `--sdm conda` alike).
 SRC_DIR = str(Path(workflow.basedir).parent / "src")
-os.environ["PYTHONPATH"] = SRC_DIR + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+_PYPATH = [SRC_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+os.environ.update(PYTHONPATH=os.pathsep.join(_PYPATH))
 sys.path.insert(0, SRC_DIR)
 # With --sdm conda the job's own `python` (from envs/cgtsafe.yaml) runs it; otherwise the interpreter
 # that runs snakemake (e.g. .venv/bin/python), so no PATH set-up is needed.
@@ -59,3 +60,30 @@ def summary_path(analysis):
 
 
 ANALYSES = ["offtarget", "sitecheck", "integration", "tcr"]
+
+
+def provenance_inputs():
+    """Every file named in the config, and every file named in a sample sheet the config names."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str) and node and Path(node).is_file():
+            found.append(node)
+            if node.endswith((".tsv", ".csv")):
+                import csv
+
+                with open(node, encoding="utf-8") as fh:
+                    for row in csv.reader(fh, delimiter="\t" if node.endswith(".tsv") else ","):
+                        for cell in row:
+                            if cell and "/" in cell and Path(cell).is_file():
+                                found.append(cell)
+
+    walk(config)
+    found.append(CONFIG_FILE)
+    return sorted(set(found))

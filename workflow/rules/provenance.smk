@@ -1,33 +1,6 @@
 # Provenance of the run: resolved config, checksums of inputs and outputs, software versions.
 
 
-def provenance_inputs():
-    """Every file named in the config, and every file named in a sample sheet the config names."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-        elif isinstance(node, str) and node and Path(node).is_file():
-            found.append(node)
-            if node.endswith((".tsv", ".csv")):
-                import csv
-
-                with open(node, encoding="utf-8") as fh:
-                    for row in csv.reader(fh, delimiter="\t" if node.endswith(".tsv") else ","):
-                        for cell in row:
-                            if cell and "/" in cell and Path(cell).is_file():
-                                found.append(cell)
-
-    walk(config)
-    found.append(CONFIG_FILE)
-    return sorted(set(found))
-
-
 rule resolved_config:
     output:
         "results/resolved_config.yaml",
@@ -57,13 +30,14 @@ rule provenance:
     conda:
         "../../envs/cgtsafe.yaml"
     params:
+        cmd=CGTSAFE,
         inputs=provenance_inputs(),
         outputs=[f"results/{a}" for a in ANALYSES],
         workflow_dir=str(Path(workflow.basedir).parent),
         started=RUN_STARTED,
         command_line=COMMAND_LINE.replace("'", ""),
     shell:
-        "{CGTSAFE} provenance --config {input.config} --inputs {params.inputs:q} --outputs {params.outputs:q} "
+        "{params.cmd} provenance --config {input.config} --inputs {params.inputs:q} --outputs {params.outputs:q} "
         "--workflow-dir {params.workflow_dir:q} --started {params.started:q} "
         "--command-line '{params.command_line}' --out {output} > {log} 2>&1"
 
