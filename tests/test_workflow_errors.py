@@ -28,6 +28,18 @@ def _absolute(cfg, repo):
     return fix(cfg)
 
 
+def _absolute_sheets(repo, tmp_path, cfg):
+    """Copy the demo sample sheets with absolute file paths (they name files relative to the repository)."""
+    for key in ("wgs_samples", "amplicon_samples"):
+        src = Path(cfg["sitecheck"][key])
+        lines = src.read_text().splitlines()
+        out = [lines[0]] + ["\t".join(str(repo / c) if c and (repo / c).exists() and "/" in c else c
+                                      for c in line.split("\t")) for line in lines[1:]]
+        dst = tmp_path / f"demo_{key}.tsv"
+        dst.write_text("\n".join(out) + "\n")
+        cfg["sitecheck"][key] = str(dst)
+
+
 def _run(repo, tmp_path, cfg):
     cfg_path = tmp_path / "my_config.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
@@ -45,6 +57,19 @@ def _not_fasta(repo, tmp_path, cfg):
     cfg["reference"]["genome"] = str(p)
 
 
+def _duplicate_wgs_sample(repo, tmp_path, cfg):
+    rows = (repo / "config" / "samples_wgs.tsv").read_text().splitlines()
+    sheet = tmp_path / "wgs.tsv"
+    sheet.write_text("\n".join([rows[0], rows[1], rows[1]]) + "\n")
+    cfg["sitecheck"]["wgs_samples"] = str(sheet)
+
+
+def _unsafe_integration_sample(repo, tmp_path, cfg):
+    sheet = tmp_path / "int.tsv"
+    sheet.write_text("sample\tsubject\ttimepoint\tbarcode\n<script>alert(1)</script>\tPT01\tm1\tACGTACGTACGT\n")
+    cfg["integration"]["samples"] = str(sheet)
+
+
 @pytest.mark.parametrize(
     "mutate, expected",
     [
@@ -54,16 +79,19 @@ def _not_fasta(repo, tmp_path, cfg):
         (_not_fasta, "is not a FASTA file"),
         (lambda repo, tmp, c: c["reference"].update(genes_of_concern_windows="50kb"),
          "key 'reference.genes_of_concern_windows': expected array"),
+        (_duplicate_wgs_sample, "line 3: duplicate sample"),
+        (_unsafe_integration_sample, "line 2: sample '<script>alert(1)</script>' is not a safe name"),
     ],
 )
 def test_bad_config_stops_before_anything_runs(repo, tmp_path, mutate, expected):
     if SNAKEMAKE is None:
         pytest.skip("snakemake executable not found")
     cfg = _absolute(yaml.safe_load((repo / "config" / "config.yaml").read_text()), repo)
+    _absolute_sheets(repo, tmp_path, cfg)
     mutate(repo, tmp_path, cfg)
     proc, cfg_path = _run(repo, tmp_path, cfg)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"cgtsafe: error: {cfg_path}: "), proc.stderr[-2000:]
+    assert last.startswith("cgtsafe: error: "), proc.stderr[-2000:]
     assert expected in last
     assert not (tmp_path / "results").exists()

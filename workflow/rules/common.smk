@@ -14,7 +14,7 @@ sys.path.insert(0, SRC_DIR)
 _CONDA = any(m.name == "CONDA" for m in workflow.deployment_settings.deployment_method)
 CGTSAFE = "python -m cgtsafe" if _CONDA else f"{sys.executable} -m cgtsafe"
 
-from cgtsafe.config import check_files, validate_config
+from cgtsafe.config import check_files, read_sample_sheet, validate_config
 from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import open_text_bytes
 

@@ -18,6 +18,13 @@ INT_WINDOWS = ",".join(str(w) for w in config["reference"]["genes_of_concern_win
 INT_SAMPLES = [_INT["samples"]] if _INT.get("samples", "") else []
 INT_SAMPLES_FLAG = f"--samples {_INT['samples']}" if _INT.get("samples", "") else ""
 
+if enabled("integration") and INT_SAMPLES:
+    # the sample sheet is checked when the workflow is parsed: one line, nothing written
+    try:
+        read_sample_sheet(INT_SAMPLES[0], required=("sample", "subject", "timepoint"))
+    except InputError as exc:
+        _fail(exc)
+
 
 if enabled("integration"):
 
