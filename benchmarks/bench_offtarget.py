@@ -13,7 +13,10 @@ genome (wall x 3.1e9 / 7.0e7; the fixed start-up cost makes this an over-estimat
 cost of a fresh install: the same NRG case with an empty NUMBA_CACHE_DIR (kernels compiled from scratch).
 
 Usage:  .venv/bin/python benchmarks/bench_offtarget.py [--repeats 3] [--threads N]
-The machine is shared: the load average is printed next to the timings.
+The machine is shared: the load average is printed next to the timings. A cpu_s about equal to wall_s
+means the process had about one core (the search itself uses all cores: the genome is read in a thread
+while numba loads, and the scan runs on --threads threads); then wall time is roughly the CPU time, of
+which about 0.3 s is importing numba and loading its cached kernels.
 """
 
 from __future__ import annotations

@@ -154,6 +154,75 @@ def _open_fast(path: Path):
     return open(path, "rb")
 
 
+#: files up to these sizes (gzip: compressed size) are read whole by iter_fasta_fast (see _read_whole)
+_WHOLE_GZ = 64 << 20
+_WHOLE_PLAIN = 256 << 20
+_LINE_BREAKS_AND_ALLOWED = _ALLOWED_BYTES + b"\r\n"
+
+
+def _read_whole(path: Path) -> bytes | None:
+    """The whole (decompressed) file for a small file, else None (then iter_fasta_fast streams it).
+
+    A gzip file is decompressed in one ISA-L call, which releases the GIL throughout: the streaming
+    reader takes the GIL back for every small piece, several times slower next to a busy Python thread
+    (e.g. the off-target search importing numba while its reader thread decompresses the genome)."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == _GZIP_MAGIC:
+        if size > _WHOLE_GZ:
+            return None
+        try:
+            from isal import igzip
+        except ImportError:  # pragma: no cover - optional speed-up
+            return None
+        return igzip.decompress(path.read_bytes())
+    if size > _WHOLE_PLAIN:
+        return None
+    return path.read_bytes()
+
+
+def _iter_whole(data: bytes, exact_error) -> Iterator[tuple[str, bytes]]:
+    """Records of a whole FASTA file in memory; same result and checks as the streaming part of
+    iter_fasta_fast (``exact_error()`` raises the exact reader's error).
+
+    Letters are validated for the whole file at once: deleting the allowed letters and line breaks from
+    the file must leave exactly what it leaves of the header lines (translate with deletion keeps the
+    order and allocates only the small rest)."""
+    m = re.compile(rb"[^\r\n]").search(data)
+    if m is None or data[m.start() : m.start() + 1] != b">":
+        exact_error()
+    p = m.start()
+    records = []  # (name, body start, body end)
+    headers = []
+    seen: set[str] = set()
+    n = len(data)
+    while p >= 0:
+        k = data.find(b"\n", p)
+        if k < 0:
+            k = n
+        raw = data[p:k]
+        headers.append(raw)
+        text = raw[1:].decode("utf-8", "replace").strip()
+        if not text:
+            exact_error()
+        name = text.split()[0]
+        if name in seen:
+            exact_error()
+        seen.add(name)
+        i = data.find(b"\n>", k)
+        end = n if i < 0 else i + 1
+        records.append((name, min(k + 1, n), end))
+        p = -1 if i < 0 else i + 1
+    if data.translate(None, _LINE_BREAKS_AND_ALLOWED) != b"".join(headers).translate(None, _LINE_BREAKS_AND_ALLOWED):
+        exact_error()  # a bad letter or whitespace inside a sequence line: let the exact reader decide
+    for name, a, b in records:
+        seq = data[a:b].replace(b"\n", b"")
+        if b"\r" in seq:
+            seq = seq.replace(b"\r", b"")
+        yield name, seq
+
+
 def iter_fasta_fast(path: str | Path, *, block_size: int = 1 << 25) -> Iterator[tuple[str, bytes]]:
     """Fast streaming reader: yield ``(name, sequence)`` per record (plain/gzip/bgzip), one record in memory.
 
@@ -208,6 +277,14 @@ def iter_fasta_fast(path: str | Path, *, block_size: int = 1 << 25) -> Iterator[
             exact_error()  # whitespace inside a line or a bad letter: let the exact reader decide
         body.append(clean)
 
+    try:
+        whole = _read_whole(path)
+    except Exception:  # corrupt or truncated gzip, unreadable file: the exact reader gives the error
+        whole = None
+        exact_error()
+    if whole is not None:
+        yield from _iter_whole(whole, exact_error)
+        return
     try:
         fh = _open_fast(path)
         with fh:

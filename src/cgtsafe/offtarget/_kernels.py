@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 _CACHE = True
 INF = 127
@@ -29,12 +31,16 @@ INF = 127
 NFIELDS = 7
 
 
-@njit(cache=_CACHE, inline="always")
-def _popcount64(x):
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+@intrinsic
+def _popcount64(typingctx, x):
+    """Population count of a uint64 (LLVM ``ctpop``: one instruction where the CPU has it)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
+        return builder.call(fn, [args[0]])
+
+    return sig, codegen
 
 
 @njit(cache=_CACHE, inline="always")
@@ -89,42 +95,60 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
     first = e_lo - W + 1
     three = np.uint64(3)
     two = np.uint64(2)
-    for e in range(first, e_hi):
-        c = np.uint64(lut[seq[e]])  # 0..3, or 4 = not A/C/G/T (branch-free update)
+    # the strand whose PAM is at the right end of the window (sr) and the other one (sl), written out
+    # rather than a loop over s with a branch on pam_right[s]; the first W - 1 bases only fill the window
+    sr = 0 if pam_right[0] else 1
+    sl = 1 - sr
+    tab_r = pam_tab[sr]
+    tab_l = pam_tab[sl]
+    g_r = gcodes[:, sr].copy()
+    g_l = gcodes[:, sl].copy()
+    for e in range(first, min(e_lo, e_hi)):
+        c = np.uint64(lut[seq[e]])
         win = ((win << two) | (c & three)) & wmask
         nwin = ((nwin << two) | (c >> two)) & wmask
-        if e < e_lo:
-            continue
-        for s in range(2):
-            if pam_right[s]:
-                q = e - P + 1
-                if nwin & pmask:
-                    continue
-                k = pam_tab[s, win & pmask]
+    for e in range(max(e_lo, first), e_hi):
+        c = np.uint64(lut[seq[np.uint64(e)]])  # 0..3, or 4 = not A/C/G/T (branch-free update)
+        win = ((win << two) | (c & three)) & wmask
+        nwin = ((nwin << two) | (c >> two)) & wmask
+        k = tab_r[win & pmask]
+        if k >= 0 and not (nwin & pmask):
+            q = e - P + 1
+            if q >= lo and q < hi:
                 proto = win >> sh_p
                 nproto = nwin >> sh_p
-            else:
-                q = e - W + 1
-                if nwin >> sh_l:
-                    continue
-                k = pam_tab[s, win >> sh_l]
+                for g in range(ng):
+                    x = proto ^ g_r[g]
+                    mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
+                    if mm <= max_mm:
+                        if cnt < cap:
+                            out[cnt, 0] = g
+                            out[cnt, 1] = sr
+                            out[cnt, 2] = q
+                            out[cnt, 3] = mm
+                            out[cnt, 4] = 0
+                            out[cnt, 5] = 0
+                            out[cnt, 6] = k
+                        cnt += 1
+        k = tab_l[win >> sh_l]
+        if k >= 0 and not (nwin >> sh_l):
+            q = e - W + 1
+            if q >= lo and q < hi:
                 proto = win & lmask
                 nproto = nwin & lmask
-            if k < 0 or q < lo or q >= hi:
-                continue
-            for g in range(ng):
-                x = proto ^ gcodes[g, s]
-                mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
-                if mm <= max_mm:
-                    if cnt < cap:
-                        out[cnt, 0] = g
-                        out[cnt, 1] = s
-                        out[cnt, 2] = q
-                        out[cnt, 3] = mm
-                        out[cnt, 4] = 0
-                        out[cnt, 5] = 0
-                        out[cnt, 6] = k
-                    cnt += 1
+                for g in range(ng):
+                    x = proto ^ g_l[g]
+                    mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
+                    if mm <= max_mm:
+                        if cnt < cap:
+                            out[cnt, 0] = g
+                            out[cnt, 1] = sl
+                            out[cnt, 2] = q
+                            out[cnt, 3] = mm
+                            out[cnt, 4] = 0
+                            out[cnt, 5] = 0
+                            out[cnt, 6] = k
+                        cnt += 1
     return cnt
 
 
@@ -389,7 +413,64 @@ def n_threads(threads: int | None) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-__all__ = ["scan", "pam_table", "traceback_batch", "n_threads", "LUT", "NFIELDS", "INF"]
+__all__ = ["scan", "pam_table", "traceback_batch", "n_threads", "warm", "LUT", "NFIELDS", "INF"]
+
+_WARM: set = set()
+
+
+class _NoScipy:
+    """Meta-path finder that hides scipy while numba loads its registries (see :func:`warm`)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "scipy.linalg" or name.startswith("scipy.linalg."):
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while numba loads)", name=name)
+        return None
+
+
+def warm(bulges: bool) -> None:
+    """Load (or compile) the kernels a search needs, before the genome is ready.
+
+    The first dispatch of any numba function installs numba's typing/lowering registries, and
+    ``numba.np.arraymath`` then probes for a BLAS by importing ``scipy.linalg`` (about 0.15-0.25 s of
+    start-up, half of the cached-kernel load time). None of these kernels uses BLAS, so scipy is hidden
+    during that first dispatch (only if it is not imported yet) and numba's BLAS flag is reset
+    afterwards to what the probe would have found, so later numba code in the process is unaffected.
+    """
+    key = "bulge" if bulges else "mm"
+    if key in _WARM:
+        return
+    import sys
+
+    hide = "scipy.linalg" not in sys.modules and "numba.np.arraymath" not in sys.modules
+    finder = _NoScipy()
+    if hide:
+        sys.meta_path.insert(0, finder)
+    try:
+        seq = np.frombuffer(b"ACGTACGTAC" * 8, dtype=np.uint8)
+        pm = np.full((2, 1, 3), 15, dtype=np.uint8)
+        tab = pam_table(pm)
+        pr = np.array([True, False])
+        gcodes = np.zeros((1, 2), dtype=np.uint64)
+        gprox = np.zeros((1, 2, 20), dtype=np.int16)
+        lanes = np.uint64(int("01" * 20, 2))
+        out = np.empty((4, NFIELDS), dtype=np.int64)
+        if bulges:
+            _bulge_block(seq, LUT, 0, 0, 20, 3, pr, pm, gprox, gcodes, lanes, 0, 0, 1, 1, out, 4)
+        else:
+            _mm_block(seq, LUT, 0, 0, 20, 3, pr, tab, gcodes, lanes, 0, out, 4)
+        traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0)
+    finally:
+        if hide:
+            sys.meta_path.remove(finder)
+            arraymath = sys.modules.get("numba.np.arraymath")
+            if arraymath is not None and not getattr(arraymath, "_HAVE_BLAS", True):
+                import importlib.util
+
+                try:
+                    arraymath._HAVE_BLAS = importlib.util.find_spec("scipy.linalg") is not None
+                except (ImportError, ValueError):  # pragma: no cover
+                    pass
+    _WARM.add(key)
 
 
 @njit(cache=_CACHE)

@@ -39,7 +39,6 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-import pandas as pd
 
 _COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
@@ -117,12 +116,25 @@ def score_table(df: pd.DataFrame, nuclease, *, pam_override: bool = False) -> pd
     """Add ``cfd`` and ``mit`` columns to a search table (NaN where undefined, see module docstring)."""
     df = df.copy()
     n = len(df)
-    cfd = np.full(n, np.nan)
-    mit = np.full(n, np.nan)
-    if n and scoreable(nuclease) and all(len(p) == 3 for p in df["pam"]):
+    if n:
+        cfd, mit = score_values(df["pam"].tolist(), df["site"].tolist(), df["guide_aln"].tolist(),
+                                df["dna_bulge"].tolist(), df["rna_bulge"].tolist(), nuclease)
+    else:
+        cfd, mit = [], []
+    df["cfd"] = np.array(cfd, dtype=float)
+    df["mit"] = np.array(mit, dtype=float)
+    return df
+
+
+def score_values(pams, sites, guide_alns, dna_bulges, rna_bulges, nuclease) -> tuple[list[float], list[float]]:
+    """CFD and MIT of each search row (columns as lists; NaN where undefined, see module docstring)."""
+    n = len(sites)
+    nan = float("nan")
+    cfd = [nan] * n
+    mit = [nan] * n
+    if n and scoreable(nuclease) and all(len(p) == 3 for p in pams):
         spacers = {}
-        guides = df["guide_aln"].tolist()
-        for idx, (galn, site, d, r) in enumerate(zip(guides, df["site"], df["dna_bulge"], df["rna_bulge"])):
+        for idx, (galn, site, d, r) in enumerate(zip(guide_alns, sites, dna_bulges, rna_bulges)):
             if d or r:
                 continue
             site_u = site.upper()
@@ -134,9 +146,7 @@ def score_table(df: pd.DataFrame, nuclease, *, pam_override: bool = False) -> pd
             if site_u[21:23] != "GG":
                 h *= 0.2
             mit[idx] = h
-    df["cfd"] = cfd
-    df["mit"] = mit
-    return df
+    return cfd, mit
 
 
 def guide_specificity(df: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +155,8 @@ def guide_specificity(df: pd.DataFrame) -> pd.DataFrame:
     Columns: guide, n_sites, n_offtargets, n_0mm .. n_6mm (bulge-free off-targets by mismatches),
     n_bulged, n_scored, n_unscored, mit_sum, cfd_sum, mit_specificity, cfd_specificity.
     """
+    import pandas as pd
+
     rows = []
     for guide, sub in df.groupby("guide", sort=False):
         sub = sub.reset_index(drop=True)

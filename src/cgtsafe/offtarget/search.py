@@ -56,7 +56,10 @@ mapped to base codes by a lookup table); mismatch-only searches use a 2-bit roll
 protospacer + PAM, a PAM lookup table and popcount per PAM position; bulged searches use a banded DP anchored at the PAM
 with a lower-bound filter and early termination. Both are numba kernels that release the GIL and run
 over 1 Mb blocks on Python threads (results concatenated in block order: deterministic).
-numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``.
+numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``;
+:func:`search_rows` loads them (``_kernels.warm``) before it waits for the first contig. This module and
+:func:`search_rows` do not import pandas (start-up time of the CLI); :func:`search_genome` wraps the
+rows in a DataFrame and :func:`write_rows` writes them as ``write_table`` would (same bytes).
 """
 
 from __future__ import annotations
@@ -66,7 +69,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from cgtsafe.errors import InputError
 from cgtsafe.offtarget.nuclease import IUPAC, Nuclease, pam_matches, validate_pam
@@ -133,12 +135,49 @@ def validate_guides(guides: Sequence[Guide], nuclease: Nuclease, *, path: str | 
 
 def read_guides(path: str | Path, nuclease: Nuclease) -> list[Guide]:
     """Read a guide table (TSV with columns ``name`` and ``spacer``; other columns ignored)."""
-    from cgtsafe.io.tables import read_table
+    pairs = _read_guides_plain(path)
+    if pairs is None:  # anything but a plain, simple TSV: the general (pandas) reader
+        from cgtsafe.io.tables import read_table
 
-    df = read_table(path, required=("name", "spacer"), what="guide table")
-    if df.empty:
+        df = read_table(path, required=("name", "spacer"), what="guide table")
+        pairs = list(zip(df["name"], df["spacer"]))
+    if not pairs:
         raise InputError("guide table has no rows", path=path)
-    return validate_guides([Guide(n, s) for n, s in zip(df["name"], df["spacer"])], nuclease, path=path)
+    return validate_guides([Guide(n, s) for n, s in pairs], nuclease, path=path)
+
+
+def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
+    """``(name, spacer)`` pairs of a plain UTF-8 TSV without quotes, CR, BOM or ragged rows, read
+    without pandas (start-up time of the CLI); None for anything else (the caller then uses
+    :func:`cgtsafe.io.tables.read_table`, which gives the same values for the simple files taken here)."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".parquet", ".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")) or not path.is_file():
+        return None
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text or any(c in text for c in ('"', "\r", "\ufeff", "\x00")):
+        return None
+    lines = [ln for ln in text.split("\n") if ln != ""]
+    if not lines:
+        return None
+    header = lines[0].split("\t")
+    if len(set(header)) != len(header) or "name" not in header or "spacer" not in header or "" in header:
+        return None
+    if any(h != h.strip() or h.startswith("Unnamed") for h in header):
+        return None
+    i_name = header.index("name")
+    i_spacer = header.index("spacer")
+    out = []
+    for ln in lines[1:]:
+        fields = ln.split("\t")
+        if len(fields) != len(header) or not ln.strip():
+            return None
+        out.append((fields[i_name], fields[i_spacer]))
+    return out
 
 
 def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int) -> None:
@@ -321,8 +360,52 @@ def search_genome(
     alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
     it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
     """
+    rows = search_rows(genome, guides, nuclease, max_mismatches=max_mismatches, max_dna_bulge=max_dna_bulge,
+                       max_rna_bulge=max_rna_bulge, pam=pam, contigs=contigs, threads=threads, chunk=chunk,
+                       alternative_pams=alternative_pams, max_bulge_mismatches=max_bulge_mismatches)
+    return rows_frame(rows)
+
+
+_INT_COLUMNS = ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end")
+
+
+def rows_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    """DataFrame of :func:`search_rows` rows (same dtypes as always: int64, object strings, float64 scores)."""
+    import pandas as pd
+
+    df = pd.DataFrame([r[:-2] for r in rows], columns=list(COLUMNS[:-2]))
+    df["cfd"] = np.array([r[-2] for r in rows], dtype=float)
+    df["mit"] = np.array([r[-1] for r in rows], dtype=float)
+    for col in _INT_COLUMNS:
+        df[col] = df[col].astype(np.int64)
+    return df
+
+
+def search_rows(
+    genome,
+    guides: Sequence[Guide],
+    nuclease: Nuclease,
+    *,
+    max_mismatches: int,
+    max_dna_bulge: int = 0,
+    max_rna_bulge: int = 0,
+    pam: str | None = None,
+    contigs: Sequence[str] | None = None,
+    threads: int | None = None,
+    chunk: tuple[int, int] | None = None,
+    alternative_pams: bool = True,
+    max_bulge_mismatches: int | None = None,
+) -> list[tuple]:
+    """The rows of :func:`search_genome` as tuples in :data:`COLUMNS` order, sorted (no pandas).
+
+    ``pam`` overrides the nuclease's PAM (then no alternative PAMs are searched);
+    ``alternative_pams=False`` searches the canonical PAM only; ``max_bulge_mismatches`` limits the
+    mismatches of alignments that have a bulge (default: ``max_mismatches``). It is a limit on the
+    alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
+    it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
+    """
     from cgtsafe.offtarget import _kernels
-    from cgtsafe.offtarget.scoring import score_table
+    from cgtsafe.offtarget.scoring import score_values
 
     check_limits(max_mismatches, max_dna_bulge, max_rna_bulge)
     if max_bulge_mismatches is None:
@@ -353,6 +436,8 @@ def search_genome(
     three = nuclease.pam_side == "3prime"
     pam_right = np.array([three, not three], dtype=np.bool_)
     nthreads = _kernels.n_threads(threads)
+    # load the cached kernels now, while a prefetching reader may still be decompressing the genome
+    _kernels.warm(bulges=max_dna_bulge > 0 or max_rna_bulge > 0)
     owned: dict[str, tuple[int, int]] | None = None
     if chunk is not None:
         lengths = _genome_lengths(genome, contigs)
@@ -381,16 +466,19 @@ def search_genome(
             if not np.array_equal(mms, hits[:, 3]):
                 raise AssertionError(f"internal: scan and traceback disagree on {name}")
             rows.extend(_build_rows(name, seq, hits, ops, guides, nuclease, patterns, n_canonical, P))
-    df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("cfd", "mit")])
-    df = score_table(df, nuclease, pam_override=pam is not None)
+    cfd, mit = score_values([r[9] for r in rows], [r[5] for r in rows], [r[13] for r in rows],
+                            [r[7] for r in rows], [r[8] for r in rows], nuclease)
     guide_rank = {g.name: k for k, g in enumerate(guides)}
-    df = sort_hits(df, contig_rank, guide_rank)
-    return df
+    # sort_hits order (stable): guide, contig, start, strand, end
+    order = sorted(range(len(rows)), key=lambda k: (guide_rank[rows[k][0]], contig_rank[rows[k][1]], rows[k][2],
+                                                   rows[k][4], rows[k][3]))
+    return [(*rows[k], cfd[k], mit[k]) for k in order]
 
 
 def sort_hits(df: pd.DataFrame, contig_order: Mapping[str, int] | Sequence[str],
               guide_order: Mapping[str, int] | Sequence[str] | None = None) -> pd.DataFrame:
     """Sort hits by guide (given order, else name), contig (genome order), start, strand, end."""
+    import pandas as pd
     if not isinstance(contig_order, Mapping):
         contig_order = {c: k for k, c in enumerate(contig_order)}
     if guide_order is not None and not isinstance(guide_order, Mapping):
@@ -454,9 +542,83 @@ def _build_rows(name, seq: bytes, hits: np.ndarray, ops_all: np.ndarray, guides,
 def bed_frame(df: pd.DataFrame) -> pd.DataFrame:
     """BED6 of the hits: chrom, start, end (0-based, exclusive), name ``guide|mmN|bulgeB``,
     score ``round(cfd * 1000)`` (0 where CFD is undefined), strand. Same row order as ``df``."""
+    import pandas as pd
     cfd = df["cfd"].to_numpy(dtype=float) if len(df) else np.zeros(0)
     score = np.where(np.isnan(cfd), 0, np.floor(cfd * 1000 + 0.5)).astype(np.int64)
     names = [f"{g}|mm{m}|bulge{d + r}" for g, m, d, r in
              zip(df["guide"], df["mismatches"], df["dna_bulge"], df["rna_bulge"])]
     return pd.DataFrame({"chrom": df["chrom"], "start": df["start"], "end": df["end"], "name": names,
                          "score": score, "strand": df["strand"]})
+
+
+# ----------------------------------------------------------------------------------------------
+# output without pandas (the CLI's start-up time); byte-identical to cgtsafe.io.tables.write_table
+# ----------------------------------------------------------------------------------------------
+_FLOAT_FORMAT = "%.6g"  # cgtsafe.io.tables.FLOAT_FORMAT
+
+
+def _tsv_text(header: Sequence[str] | None, rows, float_cols: Sequence[int] = ()) -> str:
+    """Rows as pandas ``to_csv(sep="\\t", index=False, float_format="%.6g", lineterminator="\\n")`` writes
+    them (csv module, minimal quoting; NaN as an empty field)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n", quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                   doublequote=True)
+    if header is not None:
+        w.writerow(header)
+    fc = set(float_cols)
+    for row in rows:
+        w.writerow([("" if v != v else _FLOAT_FORMAT % v) if k in fc else v for k, v in enumerate(row)])
+    return buf.getvalue()
+
+
+def _write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path`` and rename it into place (as write_table)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_rows(rows: Sequence[tuple], path: str | Path) -> None:
+    """Write :func:`search_rows` rows as the hit table: ``.tsv`` and ``.tsv.gz`` directly (same bytes as
+    ``write_table(rows_frame(rows), path)``), ``.parquet`` through pandas."""
+    name = Path(path).name.lower()
+    if name.endswith(".tsv.gz"):
+        import gzip
+        import io
+
+        text = _tsv_text(COLUMNS, rows, (15, 16)).encode()
+        raw = io.BytesIO()
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+            gz.write(text)
+        _write_atomic(path, raw.getvalue())
+    elif name.endswith((".tsv", ".txt")):
+        _write_atomic(path, _tsv_text(COLUMNS, rows, (15, 16)).encode())
+    else:
+        from cgtsafe.io.tables import write_table
+
+        write_table(rows_frame(rows), path)
+
+
+def write_rows_bed(rows: Sequence[tuple], path: str | Path) -> None:
+    """BED6 of :func:`search_rows` rows (same bytes as :func:`bed_frame` written without header)."""
+    import math
+
+    bed = []
+    for r in rows:
+        cfd = r[15]
+        score = 0 if cfd != cfd else int(math.floor(cfd * 1000 + 0.5))
+        bed.append((r[1], r[2], r[3], f"{r[0]}|mm{r[6]}|bulge{r[7] + r[8]}", score, r[4]))
+    _write_atomic(path, _tsv_text(None, bed).encode())
