@@ -8,6 +8,12 @@ methods be shown to be robust). The command exits with status 1 when a check fai
 it the end-to-end assertion of the CI demo run.
 
 Each check reads only result tables and truth tables; it never re-runs the analysis.
+
+With ``--reference-data DIR`` (``../shared/data``) the records of
+:func:`cgtsafe.validation_reference.validate_reference` are appended: the package's functions run at
+validation time on real reference data and compared with peer tools and publications (Cas-OFFinder,
+published GUIDE-seq/CIRCLE-seq sites, CRISPResso2, intSiteCaller, Wu et al. 2003, HPA, BLOSUM62). An
+absent folder is a note on stderr, not an error.
 """
 
 from __future__ import annotations
@@ -200,6 +206,9 @@ def register(sub) -> None:
     p.add_argument("--results", default="results", help="results folder of the run")
     p.add_argument("--truth", default="test-data", help="test-data folder with the truth tables")
     p.add_argument("--out", required=True, help="method_performance.json")
+    p.add_argument("--reference-data", default=None, metavar="DIR",
+                   help="folder with the real reference data (../shared/data): also run the comparisons with peer "
+                        "tools and publications of cgtsafe.validation_reference; skipped with a note when absent")
     p.add_argument("--no-fail", action="store_true",
                    help="exit 0 even when a check fails (the workflow rule: the report shows the failure)")
     p.set_defaults(func=_run)
@@ -209,6 +218,20 @@ def _run(args) -> int:
     import sys
 
     records = validate(Path(args.results), Path(args.truth))
+    if args.reference_data:
+        ref = Path(args.reference_data)
+        if ref.is_dir():
+            import time
+
+            from cgtsafe.validation_reference import validate_reference
+
+            t0 = time.perf_counter()
+            ref_records = validate_reference(ref)
+            print(f"validate-demo: {len(ref_records)} reference-data record(s) from {ref} "
+                  f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+            records.extend(ref_records)
+        else:
+            print(f"validate-demo: reference data folder {ref} absent: reference comparisons skipped", file=sys.stderr)
     write_json(args.out, records)
     failed = [r for r in records if not r["passed"]]
     for r in records:

@@ -59,6 +59,9 @@ CHRX_NOTE = "GRCh37 chrX 1..69,999,930"
 CASOFF = "offtarget/casoffinder"
 CASOFF_RUNS = (("v2_NRG_4mm.casoffinder2.4.1.txt", "NRG", 4), ("v2_NGG_5mm.casoffinder2.4.1.txt", "NGG", 5))
 VALIDATED = "offtarget/validated"
+VALIDATED_STUDIES = {"guideseq_tsai2015_hg19.tsv": "GUIDE-seq Tsai 2015", "circleseq_tsai2017_10gRNA.tsv":
+                     "CIRCLE-seq Tsai 2017", "guideseq_listgarten2018_6gRNA.tsv": "GUIDE-seq Listgarten 2018",
+                     "guideseq_kleinstiver2016_5gRNA.tsv": "GUIDE-seq Kleinstiver 2016"}
 SCORES = "offtarget/scores"
 CRISPRESSO = "reads/crispresso2"
 FANC_EXPECTED = "expectedResults_CRISPResso_on_FANC.Cas9_CRISPResso_quantification_of_editing_frequency.txt"
@@ -121,7 +124,7 @@ def casoffinder_sets(peer: pd.DataFrame, ours: pd.DataFrame) -> tuple[set, set]:
 def deviation_record(analysis: str, metric: str, ours: float, expected: float, tol: float, source: str,
                      n: int, unit: str = "percentage points") -> dict:
     """|ours - expected| as the value, passed when <= tol."""
-    d = abs(float(ours) - float(expected))
+    d = round(abs(float(ours) - float(expected)), 6)
     return _rec(analysis, f"{metric} (|difference|, {unit}; ours {ours:.4g} vs {expected:.4g})", d,
                 f"<= {tol:g} {unit} (peer value {expected:.4g})", n, source, d <= tol)
 
@@ -317,7 +320,7 @@ def check_validated_sites(shared: Path, chrx: _ChrX) -> list[dict]:
     return [_rec("offtarget", f"recall of published GUIDE-seq / CIRCLE-seq off-target sites on {CHRX_NOTE} within "
                  "<= 6 mismatches, <= 2 bulges (exact position, strand, sequence, edit count)", found / tested,
                  "1.0 (every published site within the limits)", tested,
-                 f"{VALIDATED}/{{{','.join(files)}}}; Tsai 2015/2017, Listgarten 2018, Kleinstiver 2016",
+                 f"{VALIDATED}/{{{','.join(files)}}}; " + ", ".join(VALIDATED_STUDIES.get(f, f) for f in files),
                  found == tested)]
 
 
@@ -331,8 +334,9 @@ def check_scores(shared: Path) -> list[dict]:
         weights = {int(p): float(x) for p, x in zip(w.iloc[:, 0], w.iloc[:, 1])}
         spacer = "GAGTCCGAGCAGAAGAAGAA"
         mit = [(spacer, _mutate(spacer, pos) + "AGG", mit_expected(pos, weights)) for pos in MIT_PATTERNS]
-    return score_records(cfd, mit, f"{SCORES}/README.md (test vectors); Doench 2016, CRISPOR calcCfdScore doctest",
-                         f"{SCORES}/mit_hsu2013_position_weights.tsv + README.md formula; Hsu 2013, crispr.mit.edu")
+    return score_records(cfd, mit, f"{SCORES}/README.md; test vectors of CRISPOR calcCfdScore (Doench 2016)",
+                         f"{SCORES}/mit_hsu2013_position_weights.tsv + README.md; formula and weights of Hsu 2013 "
+                         "(crispr.mit.edu)")
 
 
 # ---------------------------------------------------------------------------------------------------

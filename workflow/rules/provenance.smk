@@ -56,5 +56,13 @@ if config["report"].get("truth"):
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
+            # real reference data (../shared/data): not an input, an absent folder is a note in the log
+            refdata=config["report"].get("reference_data") or "",
         shell:
-            "{params.cmd} validate-demo --results results --truth {input.truth} --out {output} --no-fail > {log} 2>&1"
+            "{params.cmd} validate-demo --results results --truth {input.truth} "
+            + (
+                "--reference-data {params.refdata:q} "
+                if config["report"].get("reference_data")
+                else ""
+            )
+            + "--out {output} --no-fail > {log} 2>&1"
