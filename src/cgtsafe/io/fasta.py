@@ -182,13 +182,9 @@ def _read_whole(path: Path) -> bytes | None:
     return path.read_bytes()
 
 
-def _iter_whole(data: bytes, exact_error) -> Iterator[tuple[str, bytes]]:
-    """Records of a whole FASTA file in memory; same result and checks as the streaming part of
-    iter_fasta_fast (``exact_error()`` raises the exact reader's error).
-
-    Letters are validated for the whole file at once: deleting the allowed letters and line breaks from
-    the file must leave exactly what it leaves of the header lines (translate with deletion keeps the
-    order and allocates only the small rest)."""
+def _record_spans(data: bytes, exact_error) -> tuple[list[tuple[str, int, int]], list[bytes]]:
+    """Records of a whole FASTA file in memory as ``(name, body start, body end)`` and the raw header
+    lines; header checks as in iter_fasta_fast (``exact_error()`` raises the exact reader's error)."""
     m = re.compile(rb"[^\r\n]").search(data)
     if m is None or data[m.start() : m.start() + 1] != b">":
         exact_error()
@@ -214,6 +210,17 @@ def _iter_whole(data: bytes, exact_error) -> Iterator[tuple[str, bytes]]:
         end = n if i < 0 else i + 1
         records.append((name, min(k + 1, n), end))
         p = -1 if i < 0 else i + 1
+    return records, headers
+
+
+def _iter_whole(data: bytes, exact_error) -> Iterator[tuple[str, bytes]]:
+    """Records of a whole FASTA file in memory; same result and checks as the streaming part of
+    iter_fasta_fast (``exact_error()`` raises the exact reader's error).
+
+    Letters are validated for the whole file at once: deleting the allowed letters and line breaks from
+    the file must leave exactly what it leaves of the header lines (translate with deletion keeps the
+    order and allocates only the small rest)."""
+    records, headers = _record_spans(data, exact_error)
     if data.translate(None, _LINE_BREAKS_AND_ALLOWED) != b"".join(headers).translate(None, _LINE_BREAKS_AND_ALLOWED):
         exact_error()  # a bad letter or whitespace inside a sequence line: let the exact reader decide
     for name, a, b in records:
@@ -329,3 +336,76 @@ def iter_fasta_fast(path: str | Path, *, block_size: int = 1 << 25) -> Iterator[
     if header is not None:
         feed(b"\n")
     yield finish()
+
+
+class RawFastaRecord:
+    """The sequence lines of one record inside a whole FASTA file in memory, not yet joined or checked
+    (see :func:`iter_fasta_raw`): ``data[start:end]`` with line breaks. :meth:`sequence` gives what
+    iter_fasta_fast would have yielded; a faster consumer (the off-target search) can join and check the
+    lines itself and call :meth:`error` when a byte is not an allowed letter or a line break."""
+
+    __slots__ = ("data", "start", "end", "path", "_buffer")
+
+    def __init__(self, data: bytes, start: int, end: int, path: Path):
+        self.data = data
+        self.start = start
+        self.end = end
+        self.path = path
+        self._buffer = None
+
+    def buffer(self):
+        """A writable anonymous mmap of ``end - start`` bytes (room for the joined sequence), created on
+        the first call with its pages faulted in (MAP_POPULATE where available: call it from a reader
+        thread, it releases the GIL)."""
+        if self._buffer is None:
+            import mmap
+
+            flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+            self._buffer = mmap.mmap(-1, max(self.end - self.start, 1), flags=flags)
+        return self._buffer
+
+    def error(self):
+        """Raise the exact reader's InputError for this file (a bad letter somewhere)."""
+        for _ in iter_fasta(self.path):
+            pass
+        raise InputError("malformed FASTA", path=self.path)  # pragma: no cover - iter_fasta raised already
+
+    def sequence(self) -> bytes:
+        seq = self.data[self.start : self.end]
+        if seq.translate(None, _LINE_BREAKS_AND_ALLOWED):
+            self.error()
+        seq = seq.replace(b"\n", b"")
+        if b"\r" in seq:
+            seq = seq.replace(b"\r", b"")
+        return seq
+
+
+#: byte -> 1 for allowed sequence letters, 2 for line breaks (CR, LF), 0 otherwise (RawFastaRecord users)
+RAW_BYTE_CLASS = bytes(1 if bytes([i]) in _ALLOWED_BYTES else 2 if i in (10, 13) else 0 for i in range(256))
+
+
+def iter_fasta_raw(path: str | Path) -> Iterator[tuple[str, bytes | RawFastaRecord]]:
+    """Like :func:`iter_fasta_fast`, but for a file that is read whole (see ``_read_whole``) the records
+    come as :class:`RawFastaRecord` (headers checked, sequence lines not yet joined nor checked), so that
+    the caller can do that work without holding the GIL. Larger files: exactly iter_fasta_fast."""
+    path = Path(path)
+    if not path.exists() or path.is_dir():
+        yield from iter_fasta_fast(path)
+        return
+
+    def exact_error():
+        for _ in iter_fasta(path):
+            pass
+        raise InputError("malformed FASTA", path=path)  # pragma: no cover - iter_fasta raised already
+
+    try:
+        whole = _read_whole(path)
+    except Exception:  # corrupt or truncated gzip, unreadable file: the exact reader gives the error
+        whole = None
+        exact_error()
+    if whole is None:
+        yield from iter_fasta_fast(path)
+        return
+    records, _ = _record_spans(whole, exact_error)
+    for name, a, b in records:
+        yield name, RawFastaRecord(whole, a, b, path)

@@ -413,7 +413,71 @@ def n_threads(threads: int | None) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-__all__ = ["scan", "pam_table", "traceback_batch", "n_threads", "warm", "LUT", "NFIELDS", "INF"]
+__all__ = ["scan", "pam_table", "traceback_batch", "n_threads", "warm", "pack_record", "LUT", "NFIELDS", "INF"]
+
+
+@njit(cache=_CACHE, nogil=True)
+def _pack(data, start, end, cls, out):
+    """Copy the sequence letters of ``data[start:end]`` (byte class 1) to ``out``, dropping line breaks
+    (class 2); returns the number of letters, or -1 at the first other byte. Writes letters only (the
+    parts of a record are packed concurrently into adjacent ranges of one buffer)."""
+    j = 0
+    for i in range(start, end):
+        b = data[i]
+        c = cls[b]
+        if c == 1:
+            out[j] = b
+            j += 1
+        elif c != 2:
+            return -1
+    return j
+
+
+@njit(cache=_CACHE, nogil=True)
+def _count_breaks(data, start, end):
+    """Number of line breaks (CR, LF) in ``data[start:end]``."""
+    cnt = 0
+    for i in range(start, end):
+        b = data[i]
+        cnt += (b == 10) | (b == 13)
+    return cnt
+
+
+def pack_record(rec, threads: int = 1) -> np.ndarray:
+    """Sequence of a :class:`cgtsafe.io.fasta.RawFastaRecord` as a read-only uint8 array (the bytes
+    iter_fasta_fast would give), joined and checked by numba kernels without the GIL, in ``threads``
+    parts (each part's output offset = its start minus the line breaks before it, so the result does not
+    depend on the thread count); a byte that is not an allowed letter raises the exact reader's error
+    (``rec.error()``). The array lives in the record's pre-faulted buffer when it has one
+    (``rec.buffer()``), else in an anonymous mmap."""
+    from cgtsafe.io.fasta import RAW_BYTE_CLASS
+
+    out = np.frombuffer(rec.buffer(), dtype=np.uint8)
+    data = np.frombuffer(rec.data, dtype=np.uint8)
+    cls = np.frombuffer(RAW_BYTE_CLASS, dtype=np.uint8)
+    n = rec.end - rec.start
+    parts = max(1, min(int(threads), n >> 22))
+    if parts == 1:
+        cnt = _pack(data, rec.start, rec.end, cls, out)
+        if cnt < 0:
+            rec.error()
+    else:
+        edges = [rec.start + n * k // parts for k in range(parts + 1)]
+        offsets = [0]
+        for k in range(parts - 1):
+            offsets.append(offsets[-1] + (edges[k + 1] - edges[k]) - int(_count_breaks(data, edges[k], edges[k + 1])))
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=parts) as pool:
+            counts = list(pool.map(lambda k: int(_pack(data, edges[k], edges[k + 1], cls, out[offsets[k]:])),
+                                   range(parts)))
+        if min(counts) < 0:
+            rec.error()
+        cnt = offsets[-1] + counts[-1]
+    codes = out[:cnt]
+    codes.flags.writeable = False  # the same numba type (and cached kernels) as a view of bytes
+    return codes
+
 
 _WARM: set = set()
 
@@ -459,6 +523,8 @@ def warm(bulges: bool) -> None:
         else:
             _mm_block(seq, LUT, 0, 0, 20, 3, pr, tab, gcodes, lanes, 0, out, 4)
         traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0)
+        _pack(seq, 0, 0, seq, np.zeros(1, dtype=np.uint8))
+        _count_breaks(seq, 0, 0)
     finally:
         if hide:
             sys.meta_path.remove(finder)

@@ -76,14 +76,18 @@ def _prefetch_genome(path):
     import queue
     import threading
 
-    from cgtsafe.io.fasta import iter_fasta_fast
+    from cgtsafe.io.fasta import RawFastaRecord, iter_fasta_raw
 
     q: queue.Queue = queue.Queue(maxsize=2)
     done = object()
 
     def work():
         try:
-            for rec in iter_fasta_fast(path):
+            # small files: decompressed in one GIL-free call; the records' lines are joined and checked
+            # by a numba kernel in the search (cgtsafe.offtarget._kernels.pack_record), not here
+            for rec in iter_fasta_raw(path):
+                if isinstance(rec[1], RawFastaRecord):
+                    rec[1].buffer()  # fault in the output pages here, not in the search's thread
                 q.put(rec)
             q.put(done)
         except BaseException as exc:  # handed to the consumer

@@ -404,6 +404,7 @@ def search_rows(
     alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
     it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
     """
+    from cgtsafe.io.fasta import RawFastaRecord
     from cgtsafe.offtarget import _kernels
     from cgtsafe.offtarget.scoring import score_values
 
@@ -446,6 +447,8 @@ def search_rows(
     contig_rank = {}
     for ci, (name, seq) in enumerate(_iter_genome(genome, contigs)):
         contig_rank[name] = ci
+        if isinstance(seq, RawFastaRecord):  # from iter_fasta_raw: joined and checked here, without the GIL
+            seq = _kernels.pack_record(seq, nthreads)
         if owned is None:
             lo, hi = 0, len(seq)
         else:
@@ -455,7 +458,7 @@ def search_rows(
             lo, hi = owned[name]
         if hi <= lo:
             continue
-        codes = np.frombuffer(seq, dtype=np.uint8)
+        codes = seq if isinstance(seq, np.ndarray) else np.frombuffer(seq, dtype=np.uint8)
         hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, pam_tab=pam_tab,
                              gcodes=gcodes,
                              lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
@@ -465,7 +468,7 @@ def search_rows(
                                                 int(max_rna_bulge))
             if not np.array_equal(mms, hits[:, 3]):
                 raise AssertionError(f"internal: scan and traceback disagree on {name}")
-            rows.extend(_build_rows(name, seq, hits, ops, guides, nuclease, patterns, n_canonical, P))
+            rows.extend(_build_rows(name, codes, hits, ops, guides, nuclease, patterns, n_canonical, P))
     cfd, mit = score_values([r[9] for r in rows], [r[5] for r in rows], [r[13] for r in rows],
                             [r[7] for r in rows], [r[8] for r in rows], nuclease)
     guide_rank = {g.name: k for k, g in enumerate(guides)}
@@ -497,7 +500,7 @@ def sort_hits(df: pd.DataFrame, contig_order: Mapping[str, int] | Sequence[str],
     return out
 
 
-def _build_rows(name, seq: bytes, hits: np.ndarray, ops_all: np.ndarray, guides, nuclease: Nuclease, patterns,
+def _build_rows(name, seq: np.ndarray, hits: np.ndarray, ops_all: np.ndarray, guides, nuclease: Nuclease, patterns,
                 n_canonical, P):
     L = nuclease.spacer_length
     three = nuclease.pam_side == "3prime"
@@ -512,7 +515,7 @@ def _build_rows(name, seq: bytes, hits: np.ndarray, ops_all: np.ndarray, guides,
         else:
             start, end = q, q + P + glen
         assert 0 <= start and end <= n
-        site_plus = seq[start:end].decode()
+        site_plus = seq[start:end].tobytes().decode()
         site = site_plus if plus else revcomp(site_plus)
         pam_seq = (site[-P:] if three else site[:P]).upper()
         proto = site[:-P] if three else site[P:]
