@@ -121,3 +121,130 @@ else:
             " --reason-en 'Edited-vs-control sequencing check switched off in the configuration (sitecheck.enabled: false)'"
             " --reason-zh '配置中已关闭编辑与对照样本的测序比较（sitecheck.enabled: false）'"
             " --out {output} > {log} 2>&1"
+
+
+# ---- genome-wide edited-only variants and on-target structural outcomes ----
+# Genome-wide edited-only small variants and on-target structural outcomes, per edited/control WGS pair
+# (004: in vitro WGS comparison of edited vs unedited cells; 002 6.2.3). Writes the summary fragments
+# results/sitecheck/genomewide_summary.json and structural_summary.json that `sitecheck summarize`
+# merges. Coordinates: docs/outputs/sitecheck_genomewide.md. Config: sitecheck.genomewide / .structural.
+
+from cgtsafe.sitecheck.genomewide_workflow import PairPlan, opt as _sc_opt
+
+if enabled("sitecheck") and SC.wgs is not None:
+    _GW = _SC["genomewide"]
+    _SV = _SC["structural"]
+    _PAIRS = PairPlan(SC.wgs)
+    _EDITED = _PAIRS.edited
+
+    if _GW["enabled"] and _EDITED:
+
+        rule sitecheck_genomewide:
+            input:
+                unpack(_PAIRS.pair_files),
+                reference=config["reference"]["genome"],
+                genes=config["reference"]["genes"],
+                regions=_GW["regions"] or [],
+            output:
+                table=f"{SC_DIR}/genomewide/{{sample}}.variants.tsv",
+                stats=f"{SC_DIR}/genomewide/{{sample}}.stats.json",
+            log:
+                "logs/sitecheck/genomewide_{sample}.log",
+            benchmark:
+                "results/benchmarks/sitecheck_genomewide_{sample}.tsv"
+            threads: _GW["threads"]
+            conda:
+                "../../envs/cgtsafe.yaml"
+            params:
+                cmd=CGTSAFE,
+                control=_PAIRS.control_name,
+                regions=_sc_opt("--regions", _GW["regions"]),
+                guides=_sc_opt("--guides", config.get("offtarget", {}).get("guides")),
+                nuclease=config.get("offtarget", {}).get("nuclease", "SpCas9"),
+                concern=_sc_opt("--genes-of-concern", config["reference"]["genes_of_concern"]),
+                windows=" ".join(str(w) for w in config["reference"]["genes_of_concern_windows"]),
+                thresholds=(
+                    f"--min-mapq {_GW['min_mapq']} --min-baseq {_GW['min_baseq']} --min-depth {_GW['min_depth']}"
+                    f" --min-control-depth {_GW['min_control_depth']} --min-alt-reads {_GW['min_alt_reads']}"
+                    f" --min-indel-reads {_GW['min_indel_reads']} --min-vaf {_GW['min_vaf']}"
+                    f" --max-control-alt {_GW['max_control_alt']} --cluster-distance {_GW['cluster_distance']}"
+                    f" --alpha {_GW['alpha']} --guide-window {_GW['guide_window']}"
+                    f" --guide-max-mismatches {_GW['guide_max_mismatches']}"
+                    f" --guide-max-bulges {_GW['guide_max_bulges']}"
+                ),
+            shell:
+                "{params.cmd} sitecheck genomewide --edited {input.edited} --control {input.control}"
+                " --sample {wildcards.sample} --control-name {params.control} --reference {input.reference}"
+                " {params.regions} {params.guides} --nuclease {params.nuclease} --genes {input.genes}"
+                " {params.concern} --windows {params.windows} {params.thresholds} --threads {threads}"
+                " --out {output.table} --stats {output.stats} > {log} 2>&1"
+
+        rule sitecheck_genomewide_summary:
+            input:
+                tables=expand(f"{SC_DIR}/genomewide/{{sample}}.variants.tsv", sample=_EDITED),
+                stats=expand(f"{SC_DIR}/genomewide/{{sample}}.stats.json", sample=_EDITED),
+            output:
+                table=f"{SC_DIR}/genomewide_variants.tsv",
+                sensitivity=f"{SC_DIR}/genomewide_sensitivity.tsv",
+                figure=f"{SC_DIR}/fig_genomewide_sensitivity.json",
+                summary=f"{SC_DIR}/genomewide_summary.json",
+            log:
+                "logs/sitecheck/genomewide_summary.log",
+            conda:
+                "../../envs/cgtsafe.yaml"
+            params:
+                cmd=CGTSAFE,
+            shell:
+                "{params.cmd} sitecheck genomewide-summary --tables {input.tables} --stats {input.stats}"
+                " --out-table {output.table} --out-sensitivity {output.sensitivity} --out-figure {output.figure}"
+                " --out {output.summary}"
+                " > {log} 2>&1"
+
+    if _SV["enabled"] and _EDITED:
+
+        rule sitecheck_structural:
+            input:
+                unpack(_PAIRS.pair_files),
+                reference=config["reference"]["genome"],
+                sites=_SC["sites"],
+            output:
+                table=f"{SC_DIR}/structural/{{sample}}.events.tsv",
+                stats=f"{SC_DIR}/structural/{{sample}}.stats.json",
+            log:
+                "logs/sitecheck/structural_{sample}.log",
+            benchmark:
+                "results/benchmarks/sitecheck_structural_{sample}.tsv"
+            conda:
+                "../../envs/cgtsafe.yaml"
+            params:
+                cmd=CGTSAFE,
+                control=_PAIRS.control_name,
+                thresholds=(
+                    f"--min-mapq {_SV['min_mapq']} --max-distance {_SV['max_distance']}"
+                    f" --max-insert {_SV['max_insert']} --tolerance {_SV['tolerance']}"
+                    f" --reciprocal-tolerance {_SV['reciprocal_tolerance']} --ref-margin {_SV['ref_margin']}"
+                    f" --min-support {_SV['min_support']} --alpha {_SV['alpha']}"
+                ),
+            shell:
+                "{params.cmd} sitecheck structural --edited {input.edited} --control {input.control}"
+                " --sample {wildcards.sample} --control-name {params.control} --reference {input.reference}"
+                " --sites {input.sites} {params.thresholds} --out {output.table} --stats {output.stats}"
+                " > {log} 2>&1"
+
+        rule sitecheck_structural_summary:
+            input:
+                tables=expand(f"{SC_DIR}/structural/{{sample}}.events.tsv", sample=_EDITED),
+                stats=expand(f"{SC_DIR}/structural/{{sample}}.stats.json", sample=_EDITED),
+            output:
+                table=f"{SC_DIR}/structural_events.tsv",
+                figure=f"{SC_DIR}/fig_structural_events.json",
+                summary=f"{SC_DIR}/structural_summary.json",
+            log:
+                "logs/sitecheck/structural_summary.log",
+            conda:
+                "../../envs/cgtsafe.yaml"
+            params:
+                cmd=CGTSAFE,
+            shell:
+                "{params.cmd} sitecheck structural-summary --tables {input.tables} --stats {input.stats}"
+                " --out-table {output.table} --out-figure {output.figure} --out {output.summary} > {log} 2>&1"

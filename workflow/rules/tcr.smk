@@ -1,6 +1,5 @@
 # TCR cross-reactivity (004 九（一）): one scan per target peptide, then the summary.
 # Outputs under results/tcr/; positions in the hit tables are 1-based (docs/outputs/tcr.md).
-include: "tcr_common.smk"
 
 
 if enabled("tcr"):

@@ -1,4 +1,4 @@
-"""Helpers for ``workflow/rules/sitecheck_genomewide.smk`` (kept here so the rule file holds only rules)."""
+"""Helpers for the genome-wide and structural rules in ``workflow/rules/sitecheck.smk`` (kept here so the rule file holds only rules)."""
 
 from __future__ import annotations
 
