@@ -51,6 +51,17 @@ except InputError as exc:
     _fail(exc)
 
 
+def na_reason_args(section, default_en, default_zh):
+    """``--reason-en ... --reason-zh ...`` for a switched-off analysis: the sponsor's stated reason
+    (``<section>.not_applicable_reason`` / ``_zh``) or the generic one."""
+    import shlex
+
+    sec = config.get(section, {})
+    en = sec.get("not_applicable_reason") or default_en
+    zh = sec.get("not_applicable_reason_zh") or (sec.get("not_applicable_reason") or default_zh)
+    return f"--reason-en {shlex.quote(en)} --reason-zh {shlex.quote(zh)}"
+
+
 def enabled(section):
     return bool(config.get(section, {}).get("enabled", False))
 

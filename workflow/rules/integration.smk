@@ -231,8 +231,11 @@ else:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
+            reasons=na_reason_args(
+                "integration",
+                "integration-site analysis switched off in the configuration (integration.enabled: false)",
+                "配置中已关闭整合位点分析（integration.enabled: false）",
+            ),
         shell:
-            "{params.cmd} report not-applicable --analysis integration"
-            " --reason-en 'integration-site analysis switched off in the configuration (integration.enabled: false)'"
-            " --reason-zh '配置中已关闭整合位点分析（integration.enabled: false）'"
+            "{params.cmd} report not-applicable --analysis integration {params.reasons}"
             " --out {output} > {log} 2>&1"

@@ -187,8 +187,11 @@ else:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
+            reasons=na_reason_args(
+                "offtarget",
+                "off-target prediction switched off in the configuration (offtarget.enabled: false)",
+                "配置中已关闭脱靶预测分析（offtarget.enabled: false）",
+            ),
         shell:
-            "{params.cmd} report not-applicable --analysis offtarget"
-            " --reason-en 'off-target prediction switched off in the configuration (offtarget.enabled: false)'"
-            " --reason-zh '配置中已关闭脱靶预测分析（offtarget.enabled: false）'"
+            "{params.cmd} report not-applicable --analysis offtarget {params.reasons}"
             " --out {output} > {log} 2>&1"

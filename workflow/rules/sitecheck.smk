@@ -116,10 +116,13 @@ else:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
+            reasons=na_reason_args(
+                "sitecheck",
+                "Edited-vs-control sequencing check switched off in the configuration (sitecheck.enabled: false)",
+                "配置中已关闭编辑与对照样本的测序比较（sitecheck.enabled: false）",
+            ),
         shell:
-            "{params.cmd} report not-applicable --analysis sitecheck"
-            " --reason-en 'Edited-vs-control sequencing check switched off in the configuration (sitecheck.enabled: false)'"
-            " --reason-zh '配置中已关闭编辑与对照样本的测序比较（sitecheck.enabled: false）'"
+            "{params.cmd} report not-applicable --analysis sitecheck {params.reasons}"
             " --out {output} > {log} 2>&1"
 
 

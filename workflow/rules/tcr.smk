@@ -76,8 +76,11 @@ else:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
+            reasons=na_reason_args(
+                "tcr",
+                "TCR cross-reactivity analysis switched off in the configuration (tcr.enabled: false)",
+                "配置中已关闭 TCR 交叉反应性分析（tcr.enabled: false）",
+            ),
         shell:
-            "{params.cmd} report not-applicable --analysis tcr"
-            " --reason-en 'TCR cross-reactivity analysis switched off in the configuration (tcr.enabled: false)'"
-            " --reason-zh '配置中已关闭 TCR 交叉反应性分析（tcr.enabled: false）'"
+            "{params.cmd} report not-applicable --analysis tcr {params.reasons}"
             " --out {output} > {log} 2>&1"
