@@ -17,6 +17,7 @@ import pytest
 
 from cgtsafe.offtarget.nuclease import get_nuclease
 from cgtsafe.offtarget.search import Guide, read_guides, search_genome
+from cgtsafe.validation_reference import _alignment_limits  # fewest-edit limits of a published site
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -65,35 +66,6 @@ def test_equals_casoffinder(fname, pam, max_mm):
     ref_sites = dict(zip(zip(ref.guide, ref.start, ref.strand), ref.site.str.upper()))
     for g, s, t, site in zip(df.guide, df.start, df.strand, df.site):
         assert ref_sites[(g, s, t)] == site
-
-
-def _alignment_limits(guide: str, site: str) -> tuple[int, int, int, int]:
-    """Fewest edits alignment of a 20-nt guide with a published protospacer (no PAM, gaps removed):
-    returns (edits, mismatches, dna_bulges, rna_bulges) by a plain edit-distance DP that keeps, per cell,
-    the lexicographically smallest (edits, bulges) and the counts. Bulges never in the first/last column."""
-    n, m = len(guide), len(site)
-    INF = (99, 99, 99, 99)
-    # cell: (edits, bulges, mm, d, r)
-    D = [[None] * (m + 1) for _ in range(n + 1)]
-    D[0][0] = (0, 0, 0, 0, 0)
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            cands = []
-            if i and j and D[i - 1][j - 1] is not None:
-                e, b, mm, d, r = D[i - 1][j - 1]
-                x = int(guide[i - 1] != site[j - 1])
-                cands.append((e + x, b, mm + x, d, r))
-            if j and D[i][j - 1] is not None and 0 < i < n:
-                e, b, mm, d, r = D[i][j - 1]
-                cands.append((e + 1, b + 1, mm, d + 1, r))
-            if i and D[i - 1][j] is not None and 1 < i < n and j > 0:
-                e, b, mm, d, r = D[i - 1][j]
-                cands.append((e + 1, b + 1, mm, d, r + 1))
-            D[i][j] = min(cands) if cands else None
-    e, b, mm, d, r = D[n][m] or INF + (99,)
-    return e, mm, d, r
 
 
 def _validated_rows():
