@@ -47,7 +47,8 @@ def _write_guides(path: Path, rows, header="name\tspacer"):
         ([("g1", G1[:-1] + "N")], "name\tspacer", "A/C/G/T only"),
         ([("g1", G1[:18])], "name\tspacer", "expects 20 nt"),
         ([("g1", G1 + "TGG")], "name\tspacer", r"looks like spacer\+PAM"),
-        ([("g1", G1)], "name\tsequence", r"lacks column\(s\) spacer"),
+        ([("g1", G1)], "name\tbases", r"no spacer column .*spacer_20nt.*rename the column"),
+        ([("g1", G1)], "label\tspacer", r"no name column .*guide_name.*rename the column"),
     ],
 )
 def test_bad_guides(tmp_path, rows, header, message):
@@ -55,6 +56,25 @@ def test_bad_guides(tmp_path, rows, header, message):
     with pytest.raises(InputError, match=message) as exc:
         read_guides(path, get_nuclease("SpCas9"))
     assert "\n" not in str(exc.value) and str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("header,value,suffix", [
+    ("name\tspacer_20nt\tsource", G1, ".tsv"),          # ../shared/data/offtarget/casoffinder/guides.tsv
+    ("guide_name\tguide_seq20", G1, ".tsv"),             # ../shared/data/offtarget/validated/*.tsv
+    ("id\tquery", G1 + "NNN", ".tsv"),                   # Cas-OFFinder query: spacer + NNN
+    ("Name\tSpacer", G1.lower() + "nnn", ".tsv"),
+    ("name\tspacer_20nt", G1, ".tsv.gz"),                # the pandas reader path
+])
+def test_guide_columns_users_bring(tmp_path, header, value, suffix):
+    """Column names of the guide tables users bring are accepted; a Cas-OFFinder query's NNN is the PAM."""
+    ncol = header.count("\t") + 1
+    text = header + "\n" + "\t".join(["g1", value] + ["x"] * (ncol - 2)) + "\n"
+    path = tmp_path / f"g{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    assert read_guides(path, get_nuclease("SpCas9")) == [Guide("g1", G1)]
 
 
 @pytest.mark.parametrize("kw", [{"max_mismatches": 7}, {"max_mismatches": 2, "max_dna_bulge": 3},

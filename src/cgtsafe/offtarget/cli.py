@@ -295,13 +295,13 @@ def _b_limits(args) -> dict:
 
 def _b_merge(args) -> int:
     from cgtsafe.io.fasta import contig_lengths
-    from cgtsafe.io.tables import read_table, write_table
+    from cgtsafe.io.tables import write_table
     from cgtsafe.offtarget.merge import merge_hits
 
     contigs = list(contig_lengths(args.genome)) if args.genome else None
-    guides = None
-    if args.guides:
-        guides = list(read_table(args.guides, required=("name", "spacer"), what="guide table")["name"])
+    from cgtsafe.offtarget.search import read_guide_names
+
+    guides = read_guide_names(args.guides) if args.guides else None
     write_table(merge_hits(args.inputs, contig_order=contigs, guide_order=guides), args.out)
     return 0
 

@@ -133,17 +133,59 @@ def validate_guides(guides: Sequence[Guide], nuclease: Nuclease, *, path: str | 
     return out
 
 
+#: column names accepted for the guide name and the spacer, first match wins (case-insensitive)
+NAME_COLUMNS = ("name", "guide", "guide_name", "guide_id", "id")
+SPACER_COLUMNS = ("spacer", "spacer_20nt", "spacer_sequence", "guide_seq20", "protospacer", "sequence", "query",
+                  "guide_sequence", "sgrna", "seq")
+
+
+def _pick_columns(header: Sequence[str], path) -> tuple[int, int]:
+    """Indexes of the name and spacer columns of a guide table header (see NAME_/SPACER_COLUMNS)."""
+    low = [str(h).strip().lower() for h in header]
+    i_name = next((low.index(c) for c in NAME_COLUMNS if c in low), None)
+    i_spacer = next((low.index(c) for c in SPACER_COLUMNS if c in low), None)
+    if i_spacer is None or i_name is None or i_name == i_spacer:
+        what = "spacer" if i_spacer is None else "name"
+        allowed = SPACER_COLUMNS if i_spacer is None else NAME_COLUMNS
+        raise InputError(f"guide table has no {what} column (columns: {', '.join(map(str, header))}); expected a "
+                         f"tab-separated header with one of {', '.join(allowed)} (e.g. 'name<TAB>spacer'): rename the "
+                         "column", path=path, line=1)
+    return i_name, i_spacer
+
+
+def _strip_query_pam(spacer: str, nuclease: Nuclease) -> str:
+    """A Cas-OFFinder-style query (spacer + ``N`` x PAM length on the PAM side, e.g. ``...NNN``) -> spacer."""
+    s = str(spacer).strip()
+    P = nuclease.pam_length
+    if len(s) == nuclease.spacer_length + P:
+        tail = s[-P:] if nuclease.pam_side == "3prime" else s[:P]
+        if tail.upper() == "N" * P:
+            return s[:-P] if nuclease.pam_side == "3prime" else s[P:]
+    return s
+
+
 def read_guides(path: str | Path, nuclease: Nuclease) -> list[Guide]:
-    """Read a guide table (TSV with columns ``name`` and ``spacer``; other columns ignored)."""
+    """Read a guide table: TSV (or Parquet) with a name column and a spacer column; accepted names in
+    :data:`NAME_COLUMNS` / :data:`SPACER_COLUMNS` (e.g. ``name``/``spacer``, ``spacer_20nt``); a spacer
+    written as a Cas-OFFinder query (spacer + ``NNN``) is taken as the spacer. Other columns are ignored."""
     pairs = _read_guides_plain(path)
     if pairs is None:  # anything but a plain, simple TSV: the general (pandas) reader
         from cgtsafe.io.tables import read_table
 
-        df = read_table(path, required=("name", "spacer"), what="guide table")
-        pairs = list(zip(df["name"], df["spacer"]))
+        df = read_table(path, what="guide table")
+        i_name, i_spacer = _pick_columns(list(df.columns), path)
+        pairs = list(zip(df.iloc[:, i_name], df.iloc[:, i_spacer]))
     if not pairs:
         raise InputError("guide table has no rows", path=path)
-    return validate_guides([Guide(n, s) for n, s in pairs], nuclease, path=path)
+    return validate_guides([Guide(n, _strip_query_pam(s, nuclease)) for n, s in pairs], nuclease, path=path)
+
+
+def read_guide_names(path: str | Path) -> list[str]:
+    """Guide names of a guide table in table order (as :func:`read_guides` finds the name column)."""
+    from cgtsafe.io.tables import read_table
+
+    df = read_table(path, what="guide table")
+    return [str(x) for x in df.iloc[:, _pick_columns(list(df.columns), path)[0]]]
 
 
 def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
@@ -152,7 +194,7 @@ def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
     :func:`cgtsafe.io.tables.read_table`, which gives the same values for the simple files taken here)."""
     path = Path(path)
     name = path.name.lower()
-    if name.endswith((".parquet", ".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")) or not path.is_file():
+    if name.endswith((".parquet", ".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".csv")) or not path.is_file():
         return None
     try:
         raw = path.read_bytes()
@@ -165,12 +207,11 @@ def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
     if not lines:
         return None
     header = lines[0].split("\t")
-    if len(set(header)) != len(header) or "name" not in header or "spacer" not in header or "" in header:
+    if len(set(header)) != len(header) or "" in header:
         return None
     if any(h != h.strip() or h.startswith("Unnamed") for h in header):
         return None
-    i_name = header.index("name")
-    i_spacer = header.index("spacer")
+    i_name, i_spacer = _pick_columns(header, path)
     out = []
     for ln in lines[1:]:
         fields = ln.split("\t")
