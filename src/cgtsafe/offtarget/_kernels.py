@@ -168,14 +168,16 @@ def _tp(seq, lut, n, q, P, k, pam_right, s):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, out,
-                 cap):
+def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, max_b,
+                 ends, out, cap):
     """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
 
     State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
-    (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges. The first
-    and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
-    end of the protospacer. States with a bulge are limited to max_mmb mismatches, the bulge-free state
+    (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges, d + r <= max_b.
+    The first and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
+    end of the protospacer, unless ``ends``: then DNA bulges may precede the first base pair (next to the
+    PAM) and the PAM-distal guide base(s) may be RNA-bulged (Cas-OFFinder 3's rule); an RNA bulge next to
+    the PAM stays forbidden. States with a bulge are limited to max_mmb mismatches, the bulge-free state
     to max_mm. A locus stops as soon as every state exceeds its limit. The best final
     state is the one with the fewest edits (mm + d + r), then the fewest bulges, then the fewest
     DNA bulges.
@@ -266,7 +268,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                             out[cnt, 6] = k
                         cnt += 1
                     continue
-                # row 1: the first column must be a base pair
+                # row 1: the first column must be a base pair (or, with ends, DNA bulges then a base pair)
                 for d in range(D1):
                     for r in range(R1):
                         cur[d, r] = INF
@@ -275,12 +277,25 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     continue
                 cur[0, 0] = 0 if c0 == gprox[g, s, 0] else 1
                 if cur[0, 0] > max_mm:
+                    cur[0, 0] = INF
+                any0 = cur[0, 0] < INF
+                if ends:
+                    for d in range(1, D1):
+                        if d > max_b or tbuf[d] > 4:
+                            break
+                        v0 = 0 if tbuf[d] == gprox[g, s, 0] else 1
+                        if v0 <= max_mmb:
+                            cur[d, 0] = v0
+                            any0 = True
+                if not any0:
                     continue
                 alive = True
                 for i in range(1, L):
                     # DNA bulges inside row i (not allowed before row 1: first column rule)
                     for d in range(1, D1):
                         for r in range(R1):
+                            if d + r > max_b:
+                                continue
                             prev = cur[d - 1, r]
                             if prev <= max_mmb:
                                 j = i + (d - 1) - r
@@ -299,12 +314,12 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                                 tc = tbuf[j]
                                 if tc < 5:
                                     v = a + (0 if tc == gi else 1)
-                            if r > 0 and not last and i >= 1:
+                            if r > 0 and (ends or not last) and i >= 1:
                                 b = cur[d, r - 1]
                                 # RNA bulge column at guide base i (i >= 1: not the first column)
                                 if b < v:
                                     v = b
-                            if v > (max_mm if d + r == 0 else max_mmb):
+                            if v > (max_mm if d + r == 0 else max_mmb) or d + r > max_b:
                                 v = INF
                             nxt[d, r] = v
                             if v < best:
@@ -343,7 +358,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
 
 
 def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gprox, max_mm, max_d, max_r,
-         max_mmb=None, threads=1, block=1 << 20):
+         max_mmb=None, max_b=None, ends=False, threads=1, block=1 << 20):
     """Scan PAM positions [lo, hi) of one contig (``seq``: the contig's ASCII bytes as uint8).
 
     Blocks of ``block`` PAM positions run on ``threads`` Python threads (the kernels release the GIL);
@@ -357,6 +372,8 @@ def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gpr
     bulges = max_d > 0 or max_r > 0
     if max_mmb is None:
         max_mmb = max_mm
+    if max_b is None:
+        max_b = max_d + max_r
 
     def one(bound):
         b_lo, b_hi = bound
@@ -365,7 +382,7 @@ def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gpr
             out = np.empty((cap, NFIELDS), dtype=np.int64)
             if bulges:
                 cnt = _bulge_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm,
-                                   max_mmb, max_d, max_r, out, cap)
+                                   max_mmb, max_d, max_r, max_b, bool(ends), out, cap)
             else:
                 cnt = _mm_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap)
             if cnt <= cap:
@@ -519,10 +536,10 @@ def warm(bulges: bool) -> None:
         lanes = np.uint64(int("01" * 20, 2))
         out = np.empty((4, NFIELDS), dtype=np.int64)
         if bulges:
-            _bulge_block(seq, LUT, 0, 0, 20, 3, pr, pm, gprox, gcodes, lanes, 0, 0, 1, 1, out, 4)
+            _bulge_block(seq, LUT, 0, 0, 20, 3, pr, pm, gprox, gcodes, lanes, 0, 0, 1, 1, 2, False, out, 4)
         else:
             _mm_block(seq, LUT, 0, 0, 20, 3, pr, tab, gcodes, lanes, 0, out, 4)
-        traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0)
+        traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0, False)
         _pack(seq, 0, 0, seq, np.zeros(1, dtype=np.uint8))
         _count_breaks(seq, 0, 0)
     finally:
@@ -540,7 +557,7 @@ def warm(bulges: bool) -> None:
 
 
 @njit(cache=_CACHE)
-def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
+def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r, ends):
     """Alignment columns of each reported locus (rule (4) of cgtsafe.offtarget.search: traceback from the
     PAM-distal end preferring DNA bulge, then RNA bulge, then base pair among optimal moves).
 
@@ -565,23 +582,25 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
         for t in range(W + 1):
             tb[t] = _tp(seq, lut, n, q, P, t, pr, s)
         V[:, :, :] = BIG
-        if tb[0] < 5:
-            V[1, 0, 0] = 0 if tb[0] == gprox[g, s, 0] else 1
-        for i in range(1, L + 1):
+        V[0, 0, 0] = 0
+        # V[i, dd, rr]: fewest mismatches placing i guide bases with dd DNA and rr RNA bulges. Columns: a base
+        # pair (diagonal), an RNA bulge of guide base i-1 (not the first column; not the last unless ends), a DNA
+        # bulge after i guide bases (i >= 1 unless ends; never after the last guide base)
+        for i in range(0, L + 1):
             for dd in range(d + 1):
                 for rr in range(r + 1):
-                    if i == 1 and dd == 0 and rr == 0:
+                    if i == 0 and dd == 0:
                         continue
                     best = BIG
-                    if i >= 2 and V[i - 1, dd, rr] < BIG:
+                    if i >= 1 and V[i - 1, dd, rr] < BIG:
                         j = i - 1 + dd - rr
-                        if tb[j] < 5:
+                        if j >= 0 and tb[j] < 5:
                             c = V[i - 1, dd, rr] + (0 if tb[j] == gprox[g, s, i - 1] else 1)
                             if c < best:
                                 best = c
-                    if rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] < best:
+                    if rr > 0 and i >= 2 and (i < L or ends) and V[i - 1, dd, rr - 1] < best:
                         best = V[i - 1, dd, rr - 1]
-                    if dd > 0 and i < L and V[i, dd - 1, rr] < best and tb[i + dd - 1 - rr] < 5:
+                    if dd > 0 and (i >= 1 or ends) and i < L and V[i, dd - 1, rr] < best and tb[i + dd - 1 - rr] < 5:
                         best = V[i, dd - 1, rr]
                     V[i, dd, rr] = best
         mms[h] = V[L, d, r]
@@ -593,12 +612,12 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
         i = L
         dd = d
         rr = r
-        while not (i == 1 and dd == 0 and rr == 0):
+        while i > 0 or dd > 0:
             v = V[i, dd, rr]
-            if dd > 0 and i < L and V[i, dd - 1, rr] == v and tb[i + dd - 1 - rr] < 5:
+            if dd > 0 and (i >= 1 or ends) and i < L and V[i, dd - 1, rr] == v and tb[i + dd - 1 - rr] < 5:
                 tmp[nc] = 1
                 dd -= 1
-            elif rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] == v:
+            elif rr > 0 and i >= 2 and (i < L or ends) and V[i - 1, dd, rr - 1] == v:
                 tmp[nc] = 2
                 i -= 1
                 rr -= 1
@@ -606,8 +625,6 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
                 tmp[nc] = 0
                 i -= 1
             nc += 1
-        tmp[nc] = 0
-        nc += 1
         for c in range(nc):
             ops[h, c] = tmp[nc - 1 - c]
     return ops, mms

@@ -16,6 +16,37 @@ def _nonneg_int(text: str) -> int:
     return val
 
 
+_BULGE_HELP = {
+    "max_dna_bulge": "0..2 (default 0; with --max-bulges N: min(N, 2))",
+    "max_rna_bulge": "0..2 (default 0; with --max-bulges N: min(N, 2))",
+    "max_bulges": "0..4: at most this many bulges of either kind in one alignment (DNA + RNA; default: the sum of "
+                  "the per-kind limits). --max-bulges 1 is Cas-OFFinder 3 / CRISPRitz / CRISPRme's 'one bulge'",
+    "end_bulges": "also allow a DNA bulge next to the PAM and an RNA bulge at the PAM-distal guide base "
+                  "(Cas-OFFinder 3's rule; default: bulges are internal)",
+}
+
+
+def add_bulge_args(p: argparse.ArgumentParser) -> None:
+    """Bulge limits shared by every step that searches (search, species, variants, summarize)."""
+    p.add_argument("--max-dna-bulge", type=_nonneg_int, default=None, help=_BULGE_HELP["max_dna_bulge"])
+    p.add_argument("--max-rna-bulge", type=_nonneg_int, default=None, help=_BULGE_HELP["max_rna_bulge"])
+    p.add_argument("--max-bulges", type=_nonneg_int, default=None, help=_BULGE_HELP["max_bulges"])
+    p.add_argument("--end-bulges", action="store_true", help=_BULGE_HELP["end_bulges"])
+
+
+def bulge_limits(args) -> dict:
+    """``max_dna_bulge``, ``max_rna_bulge``, ``max_bulges``, ``end_bulges`` of parsed arguments (checked)."""
+    from cgtsafe.offtarget.search import check_limits
+
+    total = args.max_bulges
+    per_kind = 0 if total is None else min(total, 2)
+    d = per_kind if args.max_dna_bulge is None else args.max_dna_bulge
+    r = per_kind if args.max_rna_bulge is None else args.max_rna_bulge
+    check_limits(0, d, r, total)
+    return {"max_dna_bulge": d, "max_rna_bulge": r, "max_bulges": total, "end_bulges": bool(args.end_bulges)}
+
+
+
 def add_search_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``search`` to the ``offtarget`` sub-parsers."""
     p = subparsers.add_parser(
@@ -39,8 +70,7 @@ def add_search_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-alternative-pams", action="store_true",
                    help="search the canonical PAM only (SpCas9 otherwise also reports NAG and NGA sites)")
     p.add_argument("--max-mismatches", type=_nonneg_int, required=True, help="0..6")
-    p.add_argument("--max-dna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
-    p.add_argument("--max-rna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
+    add_bulge_args(p)
     p.add_argument("--max-bulge-mismatches", type=_nonneg_int, default=None,
                    help="at most this many mismatches in alignments with a bulge (default: --max-mismatches)")
     grp = p.add_mutually_exclusive_group()
@@ -141,7 +171,8 @@ def _run_search(args, t0) -> int:
         raise InputError(f"--out {out}: expected a .tsv, .tsv.gz or .parquet file name")
     if args.bed is not None and not str(args.bed).lower().endswith(".bed"):
         raise InputError(f"--bed {args.bed}: expected a .bed file name")
-    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    bulges = bulge_limits(args)
+    check_limits(args.max_mismatches, bulges["max_dna_bulge"], bulges["max_rna_bulge"], bulges["max_bulges"])
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
     nuclease = get_nuclease(args.nuclease)
@@ -157,7 +188,7 @@ def _run_search(args, t0) -> int:
     contigs = [c.strip() for c in args.contigs.split(",") if c.strip()] if args.contigs else None
     guides = read_guides(args.guides, nuclease)
     try:
-        rows = _search(search_rows, genome, guides, nuclease, args, pam, contigs, chunk)
+        rows = _search(search_rows, genome, guides, nuclease, args, pam, contigs, chunk, bulges)
     except InputError as exc:
         if str(exc).endswith("not in the genome genome"):
             raise InputError(str(exc).replace("genome genome", f"genome {args.genome}")) from None
@@ -169,11 +200,9 @@ def _run_search(args, t0) -> int:
     return 0
 
 
-def _search(search_genome, genome, guides, nuclease, args, pam, contigs, chunk):
+def _search(search_genome, genome, guides, nuclease, args, pam, contigs, chunk, bulges):
     return search_genome(
-        genome, guides, nuclease,
-        max_mismatches=args.max_mismatches, max_dna_bulge=args.max_dna_bulge, max_rna_bulge=args.max_rna_bulge,
-        pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
+        genome, guides, nuclease, max_mismatches=args.max_mismatches, **bulges, pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
         alternative_pams=not args.no_alternative_pams, max_bulge_mismatches=args.max_bulge_mismatches,
     )  # fmt: skip
 
@@ -197,8 +226,7 @@ def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
     p.add_argument("--pam", default=None, help="PAM pattern overriding the preset (IUPAC; no alternative PAMs)")
     p.add_argument("--no-alternative-pams", action="store_true", help="canonical PAM only (as in `search`)")
     p.add_argument("--max-mismatches", type=int, default=6)
-    p.add_argument("--max-dna-bulge", type=int, default=0)
-    p.add_argument("--max-rna-bulge", type=int, default=0)
+    add_bulge_args(p)
     p.add_argument("--threads", type=int, default=1)
     _b_bulge_filter_arg(p)
 
@@ -284,13 +312,13 @@ def _b_limits(args) -> dict:
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.search import check_limits
 
-    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    bulges = bulge_limits(args)
+    check_limits(args.max_mismatches, bulges["max_dna_bulge"], bulges["max_rna_bulge"], bulges["max_bulges"])
     if args.max_bulge_mismatches is not None and args.max_bulge_mismatches < 0:
         raise InputError(f"--max-bulge-mismatches must be >= 0, got {args.max_bulge_mismatches}")
     if args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
-    return {"max_mismatches": args.max_mismatches, "max_dna_bulge": args.max_dna_bulge,
-            "max_rna_bulge": args.max_rna_bulge}
+    return {"max_mismatches": args.max_mismatches, **bulges}
 
 
 def _b_merge(args) -> int:

@@ -13,8 +13,20 @@ Sequence rules
     protospacer it counts as a mismatch, in the PAM it fails the PAM. An ``N`` in a PAM *pattern*
     matches A, C, G or T.
   * Bulges: a DNA bulge is an extra genomic base (``-`` in ``guide_aln``), an RNA bulge an extra
-    guide base (``-`` in ``site_aln``). Bulges are internal: the first and the last column of the
-    protospacer alignment (next to the PAM and at the PAM-distal end) are always base pairs.
+    guide base (``-`` in ``site_aln``). Limits: ``max_dna_bulge`` and ``max_rna_bulge`` cap each kind,
+    ``max_bulges`` (default: their sum) caps DNA + RNA bulges together. ``max_bulges=N`` with both
+    per-kind limits >= N is "at most N bulges of either kind" as Cas-OFFinder 3, CRISPRitz and CRISPRme
+    mean it (for N = 1 exactly their alignment set: one bulge, DNA or RNA); ``max_dna_bulge=1,
+    max_rna_bulge=1`` alone also allows one of each in one alignment, which those tools cannot express.
+  * Bulges are internal by default: the first and the last column of the protospacer alignment (next to
+    the PAM and at the PAM-distal end) are base pairs. ``end_bulges=True`` also allows DNA bulges before
+    the first base pair (extra genomic bases between PAM and protospacer) and RNA-bulged PAM-distal guide
+    bases, as Cas-OFFinder 3 does (58 such loci in a paired run on GRCh37 chrX 1-70 Mb, issue #18).
+    Why not by default: an unpaired PAM-distal guide base is a truncated-guide match, already reported
+    as the bulge-free alignment with a mismatch at position 1 when within the limits; a base between the
+    PAM and the protospacer displaces the PAM from the R-loop start, which Cas9 reads at a fixed
+    distance (PAM-adjacent seed pairing initiates the R-loop: Sternberg et al. 2014 Nature 507:62), and
+    alignments that end in a gap are not unique (the end base can be written as gap or as mismatch).
 
 Locus and the one-hit-per-locus rule
   A *locus* is (guide, contig, strand, PAM position): the PAM bases are fixed, the protospacer is read
@@ -78,7 +90,7 @@ COLUMNS = (
     "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit",
 )  # fmt: skip
 
-LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2)}
+LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2), "max_bulges": (0, 4)}
 
 _COMP = str.maketrans("ACGTRYKMBDHVNacgtrykmbdhvn", "TGCAYRMKVHDBNtgcayrmkvhdbn")
 _BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
@@ -221,9 +233,11 @@ def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
     return out
 
 
-def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int) -> None:
+def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int, max_bulges: int | None = None) -> None:
     for key, val in (("max_mismatches", max_mismatches), ("max_dna_bulge", max_dna_bulge),
-                     ("max_rna_bulge", max_rna_bulge)):
+                     ("max_rna_bulge", max_rna_bulge), ("max_bulges", max_bulges)):
+        if val is None and key == "max_bulges":
+            continue
         lo, hi = LIMITS[key]
         if not isinstance(val, (int, np.integer)) or isinstance(val, bool) or not lo <= int(val) <= hi:
             raise InputError(f"{key} must be an integer {lo}..{hi}, got {val!r}")
@@ -392,6 +406,8 @@ def search_genome(
     chunk: tuple[int, int] | None = None,
     alternative_pams: bool = True,
     max_bulge_mismatches: int | None = None,
+    max_bulges: int | None = None,
+    end_bulges: bool = False,
 ) -> pd.DataFrame:
     """Search ``genome`` for sites of ``guides`` (see the module docstring for rules and columns).
 
@@ -403,7 +419,8 @@ def search_genome(
     """
     rows = search_rows(genome, guides, nuclease, max_mismatches=max_mismatches, max_dna_bulge=max_dna_bulge,
                        max_rna_bulge=max_rna_bulge, pam=pam, contigs=contigs, threads=threads, chunk=chunk,
-                       alternative_pams=alternative_pams, max_bulge_mismatches=max_bulge_mismatches)
+                       alternative_pams=alternative_pams, max_bulge_mismatches=max_bulge_mismatches,
+                       max_bulges=max_bulges, end_bulges=end_bulges)
     return rows_frame(rows)
 
 
@@ -436,6 +453,8 @@ def search_rows(
     chunk: tuple[int, int] | None = None,
     alternative_pams: bool = True,
     max_bulge_mismatches: int | None = None,
+    max_bulges: int | None = None,
+    end_bulges: bool = False,
 ) -> list[tuple]:
     """The rows of :func:`search_genome` as tuples in :data:`COLUMNS` order, sorted (no pandas).
 
@@ -449,7 +468,11 @@ def search_rows(
     from cgtsafe.offtarget import _kernels
     from cgtsafe.offtarget.scoring import score_values
 
-    check_limits(max_mismatches, max_dna_bulge, max_rna_bulge)
+    check_limits(max_mismatches, max_dna_bulge, max_rna_bulge, max_bulges)
+    if max_bulges is not None:  # the total caps each kind too
+        max_dna_bulge, max_rna_bulge = min(max_dna_bulge, max_bulges), min(max_rna_bulge, max_bulges)
+    else:
+        max_bulges = max_dna_bulge + max_rna_bulge
     if max_bulge_mismatches is None:
         max_bulge_mismatches = max_mismatches
     elif not isinstance(max_bulge_mismatches, (int, np.integer)) or not 0 <= max_bulge_mismatches <= max_mismatches:
@@ -503,10 +526,11 @@ def search_rows(
         hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, pam_tab=pam_tab,
                              gcodes=gcodes,
                              lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
-                             max_r=int(max_rna_bulge), max_mmb=int(max_bulge_mismatches), threads=nthreads)
+                             max_r=int(max_rna_bulge), max_mmb=int(max_bulge_mismatches), max_b=int(max_bulges),
+                             ends=bool(end_bulges), threads=nthreads)
         if len(hits):
             ops, mms = _kernels.traceback_batch(codes, _kernels.LUT, hits, L, P, pam_right, gprox, int(max_dna_bulge),
-                                                int(max_rna_bulge))
+                                                int(max_rna_bulge), bool(end_bulges))
             if not np.array_equal(mms, hits[:, 3]):
                 raise AssertionError(f"internal: scan and traceback disagree on {name}")
             rows.extend(_build_rows(name, codes, hits, ops, guides, nuclease, patterns, n_canonical, P))

@@ -190,10 +190,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
     attention = bool(high or no_on or multi_on or var_strong)
     level = "attention" if attention else "info"
     wmax = windows[-1] if windows else 0
-    lim_en = (f"<= {limits['max_mismatches']} mismatches, <= {limits['max_dna_bulge']} DNA and "
-              f"<= {limits['max_rna_bulge']} RNA bulges")
-    lim_zh = (f"错配≤{limits['max_mismatches']}个、DNA凸起≤{limits['max_dna_bulge']}个、"
-              f"RNA凸起≤{limits['max_rna_bulge']}个")
+    lim_en, lim_zh = limits_text(limits)
     unknown = int((off["feature"] == NOT_ANNOTATED).sum())
     if unknown and unknown == n_off:
         ann_en = ("exons and genes of concern: not annotated (" +
@@ -501,6 +498,21 @@ def validated_class_table(validated_dir: str | Path) -> pd.DataFrame:
     return out.sort_values(["study", "mismatches", "bulges"], kind="mergesort").reset_index(drop=True)
 
 
+def limits_text(limits: dict) -> tuple[str, str]:
+    """The search limits in words (en, zh), including the total-bulge limit and the end-bulge rule."""
+    en = (f"<= {limits['max_mismatches']} mismatches, <= {limits['max_dna_bulge']} DNA and "
+          f"<= {limits['max_rna_bulge']} RNA bulges")
+    zh = (f"错配≤{limits['max_mismatches']}个、DNA凸起≤{limits['max_dna_bulge']}个、"
+          f"RNA凸起≤{limits['max_rna_bulge']}个")
+    if limits.get("max_bulges") is not None:
+        en += f", <= {limits['max_bulges']} bulge(s) of either kind in all"
+        zh += f"、凸起合计≤{limits['max_bulges']}个"
+    if limits.get("end_bulges"):
+        en += ", bulges allowed at the protospacer ends (Cas-OFFinder 3 rule)"
+        zh += "、允许原间隔序列末端凸起（Cas-OFFinder 3规则）"
+    return en, zh
+
+
 def limits_sensitivity(limits: dict, max_bulge_mismatches=None, table: pd.DataFrame | None = None) -> list[dict]:
     """Per study: share of validated sites (and reads) inside the configured limits (performance entries).
 
@@ -514,6 +526,8 @@ def limits_sensitivity(limits: dict, max_bulge_mismatches=None, table: pd.DataFr
             table = pd.read_csv(fh, sep="\t")
     mm = table["mismatches"] <= limits["max_mismatches"]
     bmax = min(limits["max_dna_bulge"], limits["max_rna_bulge"])
+    if limits.get("max_bulges") is not None:
+        bmax = min(bmax, limits["max_bulges"])
     bmm = limits["max_mismatches"] if max_bulge_mismatches is None else max_bulge_mismatches
     inside = mm & ((table["bulges"] == 0) | ((table["bulges"] <= bmax) & (table["mismatches"] <= bmm)))
     out = []
