@@ -167,6 +167,26 @@ def _tp(seq, lut, n, q, P, k, pam_right, s):
     return c
 
 
+@njit(cache=_CACHE, inline="always")
+def _min_run(alt, m0, L):
+    """Minimum over contiguous runs of lanes of sum(alt lane - m0 lane) (0 for the empty run): lanes are
+    the low bits of the 2-bit lanes of ``alt``/``m0`` (mismatch flags at another shift / at shift 0)."""
+    best = 0
+    cur = 0
+    if (m0 & ~alt) == np.uint64(0):  # nothing to gain anywhere
+        return 0
+    for i in range(L):
+        sh = np.uint64(2 * i)
+        v = np.int64((alt >> sh) & np.uint64(1)) - np.int64((m0 >> sh) & np.uint64(1))
+        if cur > 0:
+            cur = v
+        else:
+            cur += v
+        if cur < best:
+            best = cur
+    return best
+
+
 @njit(cache=_CACHE, nogil=True)
 def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, max_b,
                  ends, out, cap):
@@ -230,8 +250,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
             if k < 0:
                 continue
             pr = pam_right[s]
-            for t in range(L + max_d):
-                tbuf[t] = _tp(seq, lut, n, q, P, t, pr, s)
+            filled = False  # tbuf (the genomic bases from the PAM) is filled when a DP first needs it
             for g in range(ng):
                 # filter: a guide base mismatched at every shift -max_r..max_d is a mismatch in any
                 # alignment unless it is RNA-bulged, so popcount(AND of mismatch lanes) - max_r
@@ -241,6 +260,9 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                 allmm = lanes
                 gc = gcodes[g, s]
                 mm0 = 99
+                m0 = np.uint64(0)
+                mplus = np.uint64(0)
+                mminus = np.uint64(0)
                 for dl in range(-max_r, max_d + 1):
                     if pr:
                         e = q - 1 - dl
@@ -255,7 +277,58 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     mmv = ((x | (x >> np.uint64(1))) | nwins[e - elo]) & lanes
                     if dl == 0:
                         mm0 = _popcount64(mmv)
+                        m0 = mmv
+                    elif dl == 1:
+                        mplus = mmv
+                    elif dl == -1:
+                        mminus = mmv
                     allmm &= mmv
+                if mm0 < 99 and max_d <= 1 and max_r <= 1:
+                    # cheap form first: a run gains at most the lanes mismatched at 0 and matched at +-1
+                    gmax = _popcount64(m0 & ~mplus) if max_d == 1 else 0
+                    if max_r == 1:
+                        gm = _popcount64(m0 & ~mminus)
+                        if gm > gmax:
+                            gmax = gm
+                    if mm0 - gmax - max_r > max_mmb:
+                        if mm0 <= max_mm:
+                            if cnt < cap:
+                                out[cnt, 0] = g
+                                out[cnt, 1] = s
+                                out[cnt, 2] = q
+                                out[cnt, 3] = mm0
+                                out[cnt, 4] = 0
+                                out[cnt, 5] = 0
+                                out[cnt, 6] = k
+                            cnt += 1
+                        continue
+                    # segment bound (one bulge of each kind at most): in any alignment the guide bases are
+                    # paired at shift 0 except one contiguous run at shift +1 (after a DNA bulge) or -1
+                    # (after an RNA bulge), and each RNA bulge frees one base, so
+                    #   mismatches >= mm0 + min over runs of (mismatches at shift +-1 - at shift 0) - max_r
+                    # (column rules and limits relaxed: a lower bound). Bulged alignments have at least
+                    # one more edit than that, so when it is >= mm0 the bulge-free alignment wins the
+                    # one-hit-per-locus rule (fewest edits, then fewest bulges) and the DP is not needed.
+                    gain = 0
+                    if max_d == 1:
+                        gain = _min_run(mplus, m0, L)
+                    if max_r == 1:
+                        gr = _min_run(mminus, m0, L)
+                        if gr < gain:
+                            gain = gr
+                    bmm = mm0 + gain - max_r
+                    if bmm > max_mmb or (mm0 <= max_mm and bmm + 1 >= mm0):
+                        if mm0 <= max_mm:
+                            if cnt < cap:
+                                out[cnt, 0] = g
+                                out[cnt, 1] = s
+                                out[cnt, 2] = q
+                                out[cnt, 3] = mm0
+                                out[cnt, 4] = 0
+                                out[cnt, 5] = 0
+                                out[cnt, 6] = k
+                            cnt += 1
+                        continue
                 if _popcount64(allmm) > max_mmb + max_r:
                     if mm0 <= max_mm:
                         if cnt < cap:
@@ -268,6 +341,10 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                             out[cnt, 6] = k
                         cnt += 1
                     continue
+                if not filled:
+                    for t in range(L + max_d):
+                        tbuf[t] = _tp(seq, lut, n, q, P, t, pr, s)
+                    filled = True
                 # row 1: the first column must be a base pair (or, with ends, DNA bulges then a base pair)
                 for d in range(D1):
                     for r in range(R1):
