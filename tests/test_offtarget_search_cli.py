@@ -134,7 +134,7 @@ def test_chunks_partition_exactly(n, bulges):
     parts = [search_genome(genome, guides, get_nuclease("SpCas9"), chunk=(i, n), **kw) for i in range(1, n + 1)]
     merged = pd.concat(parts, ignore_index=True)
     assert len(merged) == len(whole)
-    from cgtsafe.offtarget.search import sort_hits
+    from cgtsafe.offtarget.merge import sort_hits
 
     merged = sort_hits(merged, list(genome), [g.name for g in guides])
     pd.testing.assert_frame_equal(merged, whole)

@@ -22,8 +22,10 @@ Columns of ``sites.tsv`` (coordinates 0-based unless stated):
 ``cut_start``, ``cut_end``  0-based + strand coordinate of the base right of the double-strand break
                             (equal for blunt cutters; staggered cutters give both ends)
 ``guide_aln``, ``site_aln`` guide / site alignment strings ('-' = bulge gap)
-``cfd``                     CFD score (Doench 2016), 0..1; empty when undefined (bulged sites)
-``mit``                     MIT/Hsu 2013 hit score, 0..100; empty when undefined
+``cfd``                     CFD score (Doench 2016), 0..1; empty when unscored (see ``score_basis``)
+``mit``                     MIT/Hsu 2013 hit score, 0..100; empty when unscored
+``score_basis``             ``alignment`` / ``bulge_free_alignment`` (a bulged site scored on the bulge-free
+                            alignment at the same PAM, within the mismatch limit) / ``unscored``
 ``edits``                   mismatches + dna_bulge + rna_bulge
 ``category``                ``on_target`` (no mismatch, no bulge, canonical PAM) or ``off_target``
 ``priority``                ``on_target`` / ``high`` / ``medium`` / ``low`` (rule below)
@@ -82,7 +84,7 @@ PRIORITIES = ("on_target", "high", "medium", "low")
 #: column order of sites.tsv (the contract with sitecheck)
 SITE_COLUMNS = (
     "site_id", "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
-    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "edits", "category", "priority",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "score_basis", "edits", "category", "priority",
     "rank", "loci", "alt_alignments", "gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance", "gene_of_concern",
     "gene_of_concern_name", "gene_of_concern_distance", "gene_of_concern_window",
 )
@@ -295,9 +297,12 @@ def rank_sites(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def sites_bed(sites: pd.DataFrame) -> pd.DataFrame:
-    """BED6 (0-based half-open): chrom, start, end, name = site_id, score = round(1000 * CFD), strand."""
+    """BED6 (0-based half-open): chrom, start, end, name = site_id, score = round(1000 * CFD) or ``.`` when
+    unscored (an unscored site is not a CFD of 0), strand."""
+    cfd = sites["cfd"].astype(float)
+    score = [("." if c != c else str(int(round(c * 1000)))) for c in cfd]
     bed = pd.DataFrame({
         "#chrom": sites["chrom"], "start": sites["start"], "end": sites["end"], "name": sites["site_id"],
-        "score": (sites["cfd"].fillna(0.0) * 1000).round().astype(np.int64), "strand": sites["strand"],
+        "score": score, "strand": sites["strand"],
     })
     return bed.sort_values(["#chrom", "start", "end", "strand", "name"], kind="mergesort").reset_index(drop=True)

@@ -164,7 +164,7 @@ def _run_search(args, t0) -> int:
     # no pandas on this path (about 0.4 s of start-up): rows are written directly (same bytes)
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease
-    from cgtsafe.offtarget.search import check_limits, parse_chunk, read_guides, search_rows, write_rows, write_rows_bed
+    from cgtsafe.offtarget.search import check_limits, parse_chunk, read_guides, search_batches, write_search
 
     out = str(args.out)
     if not out.lower().endswith((".tsv", ".tsv.gz", ".parquet")):
@@ -187,24 +187,18 @@ def _run_search(args, t0) -> int:
     chunk = parse_chunk(args.chunk) if args.chunk else None
     contigs = [c.strip() for c in args.contigs.split(",") if c.strip()] if args.contigs else None
     guides = read_guides(args.guides, nuclease)
+    batches = search_batches(
+        genome, guides, nuclease, max_mismatches=args.max_mismatches, **bulges, pam=pam, contigs=contigs,
+        threads=args.threads, chunk=chunk, alternative_pams=not args.no_alternative_pams,
+        max_bulge_mismatches=args.max_bulge_mismatches)
     try:
-        rows = _search(search_rows, genome, guides, nuclease, args, pam, contigs, chunk, bulges)
+        n = write_search(batches, guides, out, bed=args.bed)  # streamed: nothing is written before the end
     except InputError as exc:
         if str(exc).endswith("not in the genome genome"):
             raise InputError(str(exc).replace("genome genome", f"genome {args.genome}")) from None
         raise
-    if args.bed is not None:
-        write_rows_bed(rows, args.bed)
-    write_rows(rows, out)
-    print(f"offtarget search: {len(rows)} sites for {len(guides)} guide(s) in {time.perf_counter() - t0:.1f} s -> {out}")
+    print(f"offtarget search: {n} sites for {len(guides)} guide(s) in {time.perf_counter() - t0:.1f} s -> {out}")
     return 0
-
-
-def _search(search_genome, genome, guides, nuclease, args, pam, contigs, chunk, bulges):
-    return search_genome(
-        genome, guides, nuclease, max_mismatches=args.max_mismatches, **bulges, pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
-        alternative_pams=not args.no_alternative_pams, max_bulge_mismatches=args.max_bulge_mismatches,
-    )  # fmt: skip
 
 
 # ==================================================================================================
