@@ -91,12 +91,7 @@ def register(sub) -> None:
     offsub = parser.add_subparsers(dest="offtarget_command", metavar="STEP")
     offsub.required = True
     add_search_parser(offsub)
-    _register_others(offsub)
-
-
-def _register_others(offsub) -> None:
-    """Hook for further `offtarget` sub-commands (annotation, summary, ...), added by their modules."""
-    register_downstream(offsub)  # offtarget-B: merge, annotate, species, variants, summarize (end of file)
+    register_downstream(offsub)
 
 
 def _prefetch_genome(path):
@@ -202,7 +197,7 @@ def _run_search(args, t0) -> int:
 
 
 # ==================================================================================================
-# offtarget-B: merge, annotate, species, variants, summarize (edit only below this line)
+# merge, annotate, species, variants, summarize
 #   merge      merge chunk tables (one hit per locus, total order)
 #   annotate   bulge filter, overlapping loci collapsed, gene/feature/gene-of-concern annotation,
 #              priority and rank -> sites.tsv + sites.bed (the candidate-site table of sitecheck)
@@ -212,7 +207,7 @@ def _run_search(args, t0) -> int:
 # ==================================================================================================
 
 
-def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
+def _search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
     """Options shared with the genome search (nuclease, PAM, limits)."""
     if guides:
         p.add_argument("--guides", required=True, help="guides table (name, spacer)")
@@ -222,10 +217,10 @@ def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
     p.add_argument("--max-mismatches", type=int, default=6)
     add_bulge_args(p)
     p.add_argument("--threads", type=int, default=1)
-    _b_bulge_filter_arg(p)
+    _bulge_filter_arg(p)
 
 
-def _b_bulge_filter_arg(p: argparse.ArgumentParser) -> None:
+def _bulge_filter_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bulge-mismatches", type=int, default=None,
                    help="keep bulged sites only with at most this many mismatches (default: all within the limits)")
 
@@ -236,7 +231,7 @@ def register_downstream(s) -> None:
     m.add_argument("--genome", default=None, help="reference FASTA (contig order of the sort; default: by name)")
     m.add_argument("--guides", default=None, help="guides table (guide order of the sort; default: by name)")
     m.add_argument("--out", required=True, help="merged hit table (TSV)")
-    m.set_defaults(func=_b_merge)
+    m.set_defaults(func=_merge)
 
     a = s.add_parser("annotate", help="annotate and rank sites -> candidate-site table (sites.tsv, sites.bed)")
     a.add_argument("--hits", required=True, help="merged hit table")
@@ -245,10 +240,10 @@ def register_downstream(s) -> None:
     a.add_argument("--windows", type=int, nargs="+", default=[50000, 100000],
                    help="gene-of-concern windows in bp (default 50000 100000)")
     a.add_argument("--promoter-upstream", type=int, default=2000, help="promoter = this many bp upstream of a TSS")
-    _b_bulge_filter_arg(a)
+    _bulge_filter_arg(a)
     a.add_argument("--out", required=True, help="sites.tsv")
     a.add_argument("--bed", default=None, help="sites.bed (BED6)")
-    a.set_defaults(func=_b_annotate)
+    a.set_defaults(func=_annotate)
 
     sp = s.add_parser("species", help="orthologous off-target sites in an animal genome")
     sp.add_argument("--sites", required=True, help="sites.tsv (human candidate sites)")
@@ -257,9 +252,9 @@ def register_downstream(s) -> None:
                     help="animal genome FASTA (plain/gzip/bgzip; a minimap2 index <genome>.mmi next to it is used)")
     sp.add_argument("--label", required=True, help="species label, e.g. 'Macaca fascicularis'")
     sp.add_argument("--flank", type=int, default=100, help="flank length mapped on each side (bp, default 100)")
-    _b_search_args(sp)
+    _search_args(sp)
     sp.add_argument("--out", required=True, help="species_<label>.tsv (also writes .guides.tsv, .animal_hits.tsv)")
-    sp.set_defaults(func=_b_species)
+    sp.set_defaults(func=_species)
 
     v = s.add_parser("variants", help="sites created or strengthened by VCF variants")
     v.add_argument("--vcf", required=True, help="VCF (plain or bgzip)")
@@ -268,14 +263,14 @@ def register_downstream(s) -> None:
     v.add_argument("--genes", default=None, help="gene annotation for the site annotation")
     v.add_argument("--genes-of-concern", default=None)
     v.add_argument("--windows", type=int, nargs="+", default=[50000, 100000])
-    _b_search_args(v)
+    _search_args(v)
     v.add_argument("--out", required=True, help="variants_<label>.tsv")
-    v.set_defaults(func=_b_variants)
+    v.set_defaults(func=_variants)
 
     su = s.add_parser("summarize", help="summary.json, guide table and figures for the evidence report")
     su.add_argument("--sites", required=True, help="sites.tsv")
     su.add_argument("--hits", default=None, help="merged hit table (counts loci removed by the bulge filter)")
-    _b_search_args(su)
+    _search_args(su)
     su.add_argument("--genome", required=True, help="reference FASTA (for the methods text)")
     su.add_argument("--build", default="unspecified", help="genome build name")
     su.add_argument("--genes", default=None)
@@ -287,10 +282,10 @@ def register_downstream(s) -> None:
     su.add_argument("--vcfs", nargs="*", default=[], help="the VCFs (exclusion counts), same order as --variants")
     su.add_argument("--chunks", type=int, default=1, help="number of search chunks (methods text)")
     su.add_argument("--out", required=True, help="summary.json")
-    su.set_defaults(func=_b_summarize)
+    su.set_defaults(func=_summarize)
 
 
-def _b_nuclease(args):
+def _nuclease(args):
     from cgtsafe.offtarget.nuclease import get_nuclease, validate_pam
 
     nuc = get_nuclease(args.nuclease)
@@ -302,7 +297,7 @@ def _b_nuclease(args):
     return nuc, pam
 
 
-def _b_limits(args) -> dict:
+def _limits(args) -> dict:
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.search import check_limits
 
@@ -315,7 +310,7 @@ def _b_limits(args) -> dict:
     return {"max_mismatches": args.max_mismatches, **bulges}
 
 
-def _b_merge(args) -> int:
+def _merge(args) -> int:
     from cgtsafe.io.fasta import contig_lengths
     from cgtsafe.io.tables import write_table
     from cgtsafe.offtarget.merge import merge_hits
@@ -328,7 +323,7 @@ def _b_merge(args) -> int:
     return 0
 
 
-def _b_annotate(args) -> int:
+def _annotate(args) -> int:
     from cgtsafe.io.tables import read_table, write_table
     from cgtsafe.offtarget.annotate import annotate_sites, sites_bed
     from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
@@ -344,33 +339,33 @@ def _b_annotate(args) -> int:
     return 0
 
 
-def _b_species(args) -> int:
+def _species(args) -> int:
     from cgtsafe.offtarget.species import run_species
 
-    nuc, pam = _b_nuclease(args)
+    nuc, pam = _nuclease(args)
     run_species(sites_path=args.sites, genome=args.genome, animal_genome=args.animal_genome, label=args.label,
-                guides_path=args.guides, nuclease=nuc, pam=pam, limits=_b_limits(args), flank=args.flank,
+                guides_path=args.guides, nuclease=nuc, pam=pam, limits=_limits(args), flank=args.flank,
                 threads=args.threads, out=args.out, max_bulge_mismatches=args.max_bulge_mismatches)
     return 0
 
 
-def _b_variants(args) -> int:
+def _variants(args) -> int:
     from cgtsafe.offtarget.variants import run_variants
 
-    nuc, pam = _b_nuclease(args)
+    nuc, pam = _nuclease(args)
     run_variants(vcf=args.vcf, label=args.label, genome=args.genome, guides_path=args.guides, nuclease=nuc, pam=pam,
-                 limits=_b_limits(args), genes=args.genes, genes_of_concern=args.genes_of_concern,
+                 limits=_limits(args), genes=args.genes, genes_of_concern=args.genes_of_concern,
                  windows=args.windows, threads=args.threads, out=args.out,
                  max_bulge_mismatches=args.max_bulge_mismatches)
     return 0
 
 
-def _b_summarize(args) -> int:
+def _summarize(args) -> int:
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.summarize import run_summarize
 
     if args.species_labels and len(args.species_labels) != len(args.species):
         raise InputError("--species-labels must give one label per --species table")
-    nuc, pam = _b_nuclease(args)
-    run_summarize(args=args, nuclease=nuc, pam=pam, limits=_b_limits(args))
+    nuc, pam = _nuclease(args)
+    run_summarize(args=args, nuclease=nuc, pam=pam, limits=_limits(args))
     return 0
