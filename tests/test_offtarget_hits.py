@@ -12,11 +12,11 @@
 from __future__ import annotations
 
 import gzip
-import random
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import guide_site_genome
 
 from cgtsafe.cli import main
 from cgtsafe.io.fasta import write_fasta
@@ -29,26 +29,10 @@ G1 = "GAGTCCGAGCAGAAGAAGAA"
 G2 = "GGAATCCCTTCTGCAGCACC"
 
 
-def _genome(seed=5, n=3):
-    """Random contigs with guide-like sites: mismatches, single-base insertions and deletions, NGG/NAG/NGA."""
-    rnd = random.Random(seed)
-    out = {}
-    for i in range(n):
-        parts = []
-        for _ in range(60):
-            parts.append("".join(rnd.choice("ACGT") for _ in range(rnd.randint(20, 150))))
-            g = list(rnd.choice([G1, G2]))
-            for _ in range(rnd.randint(0, 4)):
-                g[rnd.randrange(20)] = rnd.choice("ACGT")
-            kind = rnd.random()
-            if kind < 0.3:
-                g.insert(rnd.randrange(3, 18), rnd.choice("ACGT"))
-            elif kind < 0.6:
-                del g[rnd.randrange(3, 18)]
-            site = "".join(g) + rnd.choice(["AGG", "TGG", "CAG", "GGA", "TNG"])
-            parts.append(site if rnd.random() < 0.5 else revcomp(site))
-        out[f"c{i + 1}"] = "".join(parts)
-    return out
+def _genome(seed=5):
+    """Guide-like sites with substitutions, single-base insertions/deletions, NGG/NAG/NGA and an N in a PAM."""
+    return guide_site_genome((G1, G2), seed=seed, sites=60, filler=(20, 150), indels=True,
+                             pams=("AGG", "TGG", "CAG", "GGA", "TNG"))
 
 
 def _bulge_free_23mer(genome, row, L=20, P=3):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import random
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import guide_site_genome
 
 from cgtsafe.cli import main
 from cgtsafe.errors import InputError
@@ -20,19 +20,7 @@ G2 = "GGAATCCCTTCTGCAGCACC"
 
 
 def _genome(seed=3, n=3):
-    rnd = random.Random(seed)
-    out = {}
-    for i in range(n):
-        parts = []
-        for _ in range(40):
-            parts.append("".join(rnd.choice("ACGT") for _ in range(rnd.randint(30, 200))))
-            g = list(rnd.choice([G1, G2]))
-            for _ in range(rnd.randint(0, 4)):
-                g[rnd.randrange(20)] = rnd.choice("ACGT")
-            site = "".join(g) + rnd.choice(["AGG", "TGG", "CAG", "GGA"])
-            parts.append(site if rnd.random() < 0.5 else site[::-1].translate(str.maketrans("ACGT", "TGCA")))
-        out[f"c{i + 1}"] = "".join(parts)
-    return out
+    return guide_site_genome((G1, G2), seed=seed, contigs=n)
 
 
 def _write_guides(path: Path, rows, header="name\tspacer"):

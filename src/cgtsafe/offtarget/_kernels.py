@@ -44,6 +44,20 @@ def _popcount64(typingctx, x):
 
 
 @njit(cache=_CACHE, inline="always")
+def _emit(out, cnt, cap, g, s, q, mm, d, r, k):
+    """Store hit record ``cnt`` (when it fits in ``cap`` rows) and return the new count."""
+    if cnt < cap:
+        out[cnt, 0] = g
+        out[cnt, 1] = s
+        out[cnt, 2] = q
+        out[cnt, 3] = mm
+        out[cnt, 4] = d
+        out[cnt, 5] = r
+        out[cnt, 6] = k
+    return cnt + 1
+
+
+@njit(cache=_CACHE, inline="always")
 def _pam_index(seq, lut, q, pam_masks, strand):
     """Index of the first PAM pattern matching at genomic [q, q+P) on ``strand``, or -1."""
     npat = pam_masks.shape[1]
@@ -121,15 +135,7 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
                     x = proto ^ g_r[g]
                     mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
                     if mm <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = sr
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, sr, q, mm, 0, 0, k)
         k = tab_l[win >> sh_l]
         if k >= 0 and not (nwin >> sh_l):
             q = e - W + 1
@@ -140,15 +146,7 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
                     x = proto ^ g_l[g]
                     mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
                     if mm <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = sl
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, sl, q, mm, 0, 0, k)
     return cnt
 
 
@@ -292,15 +290,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                             gmax = gm
                     if mm0 - gmax - max_r > max_mmb:
                         if mm0 <= max_mm:
-                            if cnt < cap:
-                                out[cnt, 0] = g
-                                out[cnt, 1] = s
-                                out[cnt, 2] = q
-                                out[cnt, 3] = mm0
-                                out[cnt, 4] = 0
-                                out[cnt, 5] = 0
-                                out[cnt, 6] = k
-                            cnt += 1
+                            cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
                         continue
                     # segment bound (one bulge of each kind at most): in any alignment the guide bases are
                     # paired at shift 0 except one contiguous run at shift +1 (after a DNA bulge) or -1
@@ -319,27 +309,11 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     bmm = mm0 + gain - max_r
                     if bmm > max_mmb or (mm0 <= max_mm and bmm + 1 >= mm0):
                         if mm0 <= max_mm:
-                            if cnt < cap:
-                                out[cnt, 0] = g
-                                out[cnt, 1] = s
-                                out[cnt, 2] = q
-                                out[cnt, 3] = mm0
-                                out[cnt, 4] = 0
-                                out[cnt, 5] = 0
-                                out[cnt, 6] = k
-                            cnt += 1
+                            cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
                         continue
                 if _popcount64(allmm) > max_mmb + max_r:
                     if mm0 <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = s
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm0
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
                     continue
                 if not filled:
                     for t in range(L + max_d):
@@ -422,15 +396,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                                 bd = d
                                 br = r
                 if bd >= 0:
-                    if cnt < cap:
-                        out[cnt, 0] = g
-                        out[cnt, 1] = s
-                        out[cnt, 2] = q
-                        out[cnt, 3] = cur[bd, br]
-                        out[cnt, 4] = bd
-                        out[cnt, 5] = br
-                        out[cnt, 6] = k
-                    cnt += 1
+                    cnt = _emit(out, cnt, cap, g, s, q, cur[bd, br], bd, br, k)
     return cnt
 
 
