@@ -17,6 +17,14 @@ _CACHE = True
 _DASH = 45  # '-'
 
 
+@njit(cache=_CACHE, inline="always")
+def _span(q, glen, P, pam_right):
+    """[start, end) on the + axis of a site with ``glen`` genomic protospacer bases and its PAM at ``q``."""
+    if pam_right:
+        return q - glen, q + P
+    return q, q + P + glen
+
+
 @njit(cache=_CACHE, nogil=True)
 def render(seq, hits, ops, L, P, three, pam_right, guides, pats, comp, upper, lower):
     """Site, PAM, alignment strings and the bulge-free 23-mer (the locus' site without bulges) of each hit.
@@ -52,12 +60,7 @@ def render(seq, hits, ops, L, P, three, pam_right, guides, pats, comp, upper, lo
         glen = L + d - r
         plus = s == 0
         pr = pam_right[s]
-        if pr:
-            st = q - glen
-            en = q + P
-        else:
-            st = q
-            en = q + P + glen
+        st, en = _span(q, glen, P, pr)
         m = en - st
         start[h] = st
         end[h] = en
@@ -113,12 +116,7 @@ def render(seq, hits, ops, L, P, three, pam_right, guides, pats, comp, upper, lo
                 saln[h, P + x] = sa[x]
         aln_len[h] = c + P
         # the bulge-free site at the same PAM (hit strand), for scores
-        if pr:
-            b_lo = q - L
-            b_hi = q + P
-        else:
-            b_lo = q
-            b_hi = q + P + L
+        b_lo, b_hi = _span(q, L, P, pr)
         if b_lo >= 0 and b_hi <= slen:
             bf_ok[h] = 1
             for x in range(L + P):
