@@ -72,9 +72,10 @@ protospacer + PAM, a PAM lookup table and popcount per PAM position; bulged sear
 with a lower-bound filter and early termination. Both are numba kernels that release the GIL and run
 over 1 Mb blocks on Python threads (results concatenated in block order: deterministic).
 numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``;
-:func:`search_rows` loads them (``_kernels.warm``) before it waits for the first contig. This module and
-:func:`search_rows` do not import pandas (start-up time of the CLI); :func:`search_genome` wraps the
-rows in a DataFrame and :func:`write_rows` writes them as ``write_table`` would (same bytes).
+:func:`search_batches` loads them (``_kernels.warm``) before it waits for the first contig. It yields
+one contig's hits at a time as numpy columns (:class:`cgtsafe.offtarget.hits.HitBatch`, rendered and
+scored by numba kernels) and imports no pandas (start-up time of the CLI); :func:`write_search` streams
+them to the hit table (same bytes as ``write_table``), :func:`search_genome` builds a DataFrame.
 """
 
 from __future__ import annotations
