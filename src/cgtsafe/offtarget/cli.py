@@ -257,7 +257,7 @@ def register_downstream(s) -> None:
     sp.set_defaults(func=_species)
 
     v = s.add_parser("variants", help="sites created or strengthened by VCF variants")
-    v.add_argument("--vcf", required=True, help="VCF (plain or bgzip)")
+    v.add_argument("--vcf", required=True, help="VCF (plain, gzip or bgzip) or BCF")
     v.add_argument("--label", required=True, help="name of the variant set (donor, cell line, population)")
     v.add_argument("--genome", required=True, help="reference FASTA")
     v.add_argument("--genes", default=None, help="gene annotation for the site annotation")
