@@ -542,6 +542,14 @@ def pack_record(rec, threads: int = 1) -> np.ndarray:
 _WARM: set = set()
 
 
+def _cached(fn) -> bool:
+    """Whether numba's cache holds compiled code for ``fn``'s current source (False = it will compile)."""
+    try:
+        return bool(fn._cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - numba internals changed: assume cached (no message)
+        return True
+
+
 class _NoScipy:
     """Meta-path finder that hides scipy while numba loads its registries (see :func:`warm`)."""
 
@@ -564,6 +572,11 @@ def warm(bulges: bool) -> None:
     if key in _WARM:
         return
     import sys
+
+    if not all(_cached(f) for f in ((_bulge_block if bulges else _mm_block), traceback_batch)):
+        print("cgtsafe: first off-target search with this installation: compiling its numba kernels into the cache "
+              "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-60 s once on an idle machine, later runs load them",
+              file=sys.stderr, flush=True)
 
     hide = "scipy.linalg" not in sys.modules and "numba.np.arraymath" not in sys.modules
     finder = _NoScipy()
