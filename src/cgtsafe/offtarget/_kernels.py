@@ -575,8 +575,8 @@ def warm(bulges: bool) -> None:
 
     if not all(_cached(f) for f in ((_bulge_block if bulges else _mm_block), traceback_batch)):
         print("cgtsafe: first off-target search with this installation: compiling its numba kernels into the cache "
-              "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-60 s once on an idle machine, later runs load them",
-              file=sys.stderr, flush=True)
+              "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-60 s once on an idle "
+              "machine, later runs load them", file=sys.stderr, flush=True)
 
     hide = "scipy.linalg" not in sys.modules and "numba.np.arraymath" not in sys.modules
     finder = _NoScipy()
