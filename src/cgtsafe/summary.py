@@ -6,7 +6,7 @@ a summary are relative to the summary file's directory.
 
 Fields (all strings bilingual where a reader sees them):
 
-``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``
+``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``, ``antigen``, ``vector``
 ``status``            ``computed`` | ``not_applicable`` | ``failed`` | ``missing_input``
 ``reason``            why it is not computed (for the three other statuses)
 ``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
@@ -31,7 +31,7 @@ from typing import Any
 
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
-ANALYSES = ("offtarget", "sitecheck", "integration", "tcr")
+ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector")
 
 
 def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:

@@ -1,0 +1,3 @@
+"""x"""
+def register(sub):
+    pass
