@@ -70,7 +70,7 @@ def summary_path(analysis):
     return f"results/{analysis}/summary.json"
 
 
-ANALYSES = ["offtarget", "sitecheck", "integration", "tcr"]
+ANALYSES = ["offtarget", "sitecheck", "integration", "tcr", "antigen", "vector"]
 
 
 def provenance_inputs():
