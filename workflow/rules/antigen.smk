@@ -53,7 +53,7 @@ if enabled("antigen"):
         params:
             cmd=CGTSAFE,
             args=_antigen_args,
-            outdir=ANTIGEN_DIR,
+            outdir=lambda wildcards, output: os.path.dirname(output.summary),
         shell:
             "{params.cmd} antigen profile {params.args} --outdir {params.outdir:q} --out {output.summary:q}"
             " > {log:q} 2>&1"

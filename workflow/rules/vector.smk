@@ -52,7 +52,7 @@ if enabled("vector"):
         params:
             cmd=CGTSAFE,
             args=_vector_args,
-            outdir=VECTOR_DIR,
+            outdir=lambda wildcards, output: os.path.dirname(output.summary),
         shell:
             "{params.cmd} vector features --sequence {input.sequence:q} {params.args} --outdir {params.outdir:q}"
             " --out {output.summary:q} > {log:q} 2>&1"

@@ -181,10 +181,10 @@ def run_profile(params: AntigenParams, outdir: str | Path, summary_out: str | Pa
             en = f"{t.name}: {t.symbol or t.query} is not in the expression table; expression unknown, not absent"
             zh = f"{t.name}：{t.symbol or t.query} 不在表达表中；表达未知，不等于不表达"
         else:
-            det = ", ".join(f"{tt} {fmt_ntpm(v)}" for tt, v in p.vital_detected) or "none"
+            det = ", ".join(f"{tt} {fmt_ntpm(v)}" for tt, v in p.vital_detected)
             en = (f"{t.name} ({t.symbol}): tier {p.tier} {TIER_NAMES[p.tier]}; vital tissues with detected "
-                  f"expression (nTPM): {det}; highest tissue {p.max_tissue} {fmt_ntpm(p.max_ntpm or 0)} nTPM")
-            zh = (f"{t.name}（{t.symbol}）：等级 {p.tier}（{TIER_ZH[p.tier]}）；检出表达的重要组织（nTPM）：{det}；"
+                  f"expression (nTPM): {det or 'none'}; highest tissue {p.max_tissue} {fmt_ntpm(p.max_ntpm or 0)} nTPM")
+            zh = (f"{t.name}（{t.symbol}）：等级 {p.tier}（{TIER_ZH[p.tier]}）；检出表达的重要组织（nTPM）：{det or '无'}；"
                   f"最高组织 {p.max_tissue} {fmt_ntpm(p.max_ntpm or 0)} nTPM")
         if p.sponsor_positive_vital:
             en += f"; sponsor study positive in vital tissue(s): {', '.join(p.sponsor_positive_vital)}"
