@@ -1,44 +1,18 @@
 # Transfer-vector design features (004 八（三）(2),(3), ER-06/ER-07): one step, outputs under results/vector/
 # (docs/outputs/vector.md).
-import shlex
+import cgtsafe.vector.smk as vector_smk
 
 VECTOR_DIR = "results/vector"
-_VECTOR = config.get("vector", {})
-
-
-def _vector_inputs(wildcards):
-    files = {"sequence": _VECTOR["sequence"]}
-    if (_VECTOR.get("vcn") or {}).get("file"):
-        files["vcn"] = _VECTOR["vcn"]["file"]
-    return files
-
-
-def _vector_args(wildcards, input):
-    q = shlex.quote
-    args = [f"--min-orf-aa {_VECTOR['min_orf_aa']} --ltr-distance {_VECTOR['ltr_distance']}"]
-    for key in ("donor_min", "acceptor_min"):
-        if _VECTOR.get(key) is not None:
-            args.append(f"--{key.replace('_', '-')} {_VECTOR[key]}")
-    if "vcn" in input.keys():
-        v = _VECTOR["vcn"]
-        args.append(f"--vcn {q(input.vcn)} --vcn-column {q(v['column'])} --vcn-id-column {q(v['id_column'])}")
-        if v.get("limit") is not None:
-            args.append(f"--vcn-limit {v['limit']}")
-    return " ".join(args)
-
 
 if enabled("vector"):
     try:
-        if not _VECTOR.get("sequence"):
-            raise InputError("key 'vector.sequence': the transfer-vector sequence (FASTA or GenBank) is required when "
-                             "vector.enabled is true", path=CONFIG_FILE)
-        check_files(config, ["vector.sequence", "vector.vcn.file"], path=CONFIG_FILE)
+        vector_smk.check(config, CONFIG_FILE)
     except InputError as exc:
         _fail(exc)
 
     rule vector_features:
         input:
-            unpack(_vector_inputs),
+            unpack(lambda wildcards: vector_smk.inputs(config["vector"])),
         output:
             summary=f"{VECTOR_DIR}/summary.json",
             features=f"{VECTOR_DIR}/features.tsv",
@@ -51,7 +25,7 @@ if enabled("vector"):
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
-            args=_vector_args,
+            args=lambda wildcards, input: vector_smk.args(config["vector"], input),
             outdir=lambda wildcards, output: os.path.dirname(output.summary),
         shell:
             "{params.cmd} vector features --sequence {input.sequence:q} {params.args} --outdir {params.outdir:q}"
