@@ -172,3 +172,31 @@ def test_bad_study_table_one_line(tmp_path, content, needle):
     assert p.returncode == 2, p.stderr
     assert p.stderr.count("\n") == 1 and needle in p.stderr and "Traceback" not in p.stderr
     assert not out.exists()
+
+
+@pytest.mark.realdata
+def test_shipped_table_is_the_complete_real_table():
+    import gzip
+    import hashlib
+
+    from cgtsafe.tcr.expression import shipped_table_path
+
+    real = shared_file("tcr", "hpa_consensus_tissue_ntpm.tsv")
+    with gzip.open(shipped_table_path(), "rb") as fh:
+        shipped = hashlib.sha256(fh.read()).hexdigest()
+    assert shipped == hashlib.sha256(real.read_bytes()).hexdigest()
+
+
+def test_rule_helpers_check_config(tmp_path):
+    from cgtsafe.antigen import smk
+    from cgtsafe.errors import InputError
+
+    base = {"targets": [{"name": "A", "id": "CD19"}], "detected_ntpm": 1.0, "high_ntpm": 10.0,
+            "vital_tissues": ["Lung"], "expression": None, "proteome": None, "studies": None}
+    smk.check({"antigen": base}, "c.yaml")
+    for bad, msg in (({"targets": []}, "at least one target"),
+                     ({"targets": [{"name": "A", "id": "X"}, {"name": "A", "id": "Y"}]}, "duplicate target names"),
+                     ({"high_ntpm": 0.5}, "must be >= antigen.detected_ntpm"),
+                     ({"studies": str(tmp_path / "missing.tsv")}, "does not exist")):
+        with pytest.raises(InputError, match=msg):
+            smk.check({"antigen": {**base, **bad}}, "c.yaml")

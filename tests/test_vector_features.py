@@ -176,3 +176,48 @@ def test_bad_vcn_one_line(tmp_path, test_data):
                         "--outdir", str(out), "--out", str(out / "summary.json")], capture_output=True, text=True)
     assert p.returncode == 2 and "line 2" in p.stderr and "expected a number" in p.stderr
     assert not out.exists()
+
+
+def test_rule_helpers_check_config(tmp_path, test_data):
+    from cgtsafe.errors import InputError
+    from cgtsafe.vector import smk
+
+    seq = str(test_data / "vector" / "sin_lv.gb")
+    smk.check({"vector": {"sequence": seq, "vcn": {"file": None}}}, "c.yaml")
+    with pytest.raises(InputError, match="vector.sequence"):
+        smk.check({"vector": {"sequence": "", "vcn": {}}}, "c.yaml")
+    with pytest.raises(InputError, match="vector.vcn.file"):
+        smk.check({"vector": {"sequence": seq, "vcn": {"file": str(tmp_path / "no.tsv")}}}, "c.yaml")
+
+
+def test_schema_rejects_bad_vector_config(repo):
+    from cgtsafe.config import load_yaml, validate_config
+    from cgtsafe.errors import InputError
+
+    cfg = load_yaml(repo / "config" / "config.yaml")
+    cfg["vector"]["min_orf_aa"] = 0
+    with pytest.raises(InputError, match="vector.min_orf_aa"):
+        validate_config(cfg, schema_dir=repo / "workflow" / "schemas")
+    cfg = load_yaml(repo / "config" / "config.yaml")
+    cfg["antigen"]["targets"] = [{"name": "CD19"}]
+    with pytest.raises(InputError, match="antigen.targets.0.id"):
+        validate_config(cfg, schema_dir=repo / "workflow" / "schemas")
+
+
+def test_genbank_ltr_features_fallback(tmp_path, test_data):
+    """A non-HIV vector whose LTRs are only annotated: provirus from the features, SIN only 'according to the label'."""
+    from Bio import SeqIO
+    from Bio.SeqFeature import FeatureLocation, SeqFeature
+
+    rec = SeqIO.read(test_data / "vector" / "sin_lv.gb", "genbank")
+    seq = str(rec.seq).replace("GGGTCTCTCTGGTTAGACCAG", "CCCACACACAGGAAGTCCTG")  # break the HIV-1 R signature
+    rec.seq = type(rec.seq)(seq)
+    rec.features = [SeqFeature(FeatureLocation(100, 400, 1), type="LTR", qualifiers={"label": ["5' LTR"]}),
+                    SeqFeature(FeatureLocation(3200, 3400, 1), type="LTR", qualifiers={"label": ["3' SIN LTR"]})]
+    gb = tmp_path / "g.gb"
+    SeqIO.write(rec, gb, "genbank")
+    summary, read = _run(tmp_path, gb)
+    kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
+    assert kf["Provirus (LTR to LTR, 1-based)"] == "101-3400"
+    assert kf["Provirus defined by"].startswith("GenBank LTR features")
+    assert "according to the GenBank label" in kf["3' LTR self-inactivating (SIN) status"]

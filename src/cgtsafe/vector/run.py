@@ -82,6 +82,12 @@ def analyse(c: Construct, params: VectorParams) -> dict:
     ltrs = find_ltrs(lib_hits)
     ltrs.sort(key=lambda x: x.r_start)
     provirus = (ltrs[0].r_start, ltrs[-1].end) if len(ltrs) >= 2 else None
+    # fallback: LTRs annotated in the GenBank file (any retrovirus; U3 status from the label only)
+    gb_ltrs = sorted((f for f in c.features if f.type in ("LTR", "repeat_region", "misc_feature")
+                      and "LTR" in f.label.upper()), key=lambda f: f.start)
+    provirus_source = "HIV-1 LTR signatures" if provirus else ""
+    if provirus is None and len(gb_ltrs) >= 2:
+        provirus, provirus_source = (gb_ltrs[0].start, gb_ltrs[-1].end), "GenBank LTR features (5' U3 included)"
     donor_min = params.donor_min if params.donor_min is not None else model_percentile("donor", 0.05)
     acceptor_min = params.acceptor_min if params.acceptor_min is not None else model_percentile("acceptor", 0.05)
     splice = splice_sites(c.seq, donor_min=donor_min, acceptor_min=acceptor_min)
@@ -115,7 +121,15 @@ def analyse(c: Construct, params: VectorParams) -> dict:
                          "polya_signals": "; ".join(f"{p['hexamer']}@{p['start']}({p['strength']})" for p in pa)})
     three = ltrs[-1] if len(ltrs) >= 2 else None
     if three is None:
-        sin = "inconclusive: fewer than two HIV-1 LTRs found (LTR structure is analysed for HIV-1-derived vectors only)"
+        label = gb_ltrs[-1].label if len(gb_ltrs) >= 2 else ""
+        if label and any(k in label.upper() for k in ("SIN", "ΔU3", "DU3", "DELTA U3", "DELTAU3")):
+            sin = f"SIN according to the GenBank label '{label}' (not verified from the sequence)"
+        elif label:
+            sin = (f"inconclusive: 3' LTR annotated ('{label}') but not an HIV-1 LTR signature; U3 status not "
+                   "determined from the sequence")
+        else:
+            sin = ("inconclusive: fewer than two HIV-1 LTRs found (LTR structure is analysed for HIV-1-derived "
+                   "vectors only)")
         readthrough = "not assessed (no 3' LTR found)"
     else:
         sin = three.status()
@@ -184,7 +198,7 @@ def analyse(c: Construct, params: VectorParams) -> dict:
     rows.sort(key=lambda r: (int(r["start"]), order[r["category"]], str(r["name"]), r["strand"]))
     return {"lib_hits": lib_hits, "ltrs": ltrs, "ltr_rows": ltr_rows, "provirus": provirus, "splice": splice,
             "polya": polya, "orfs": orf_rows, "x_status": x_status, "sin": sin, "readthrough": readthrough,
-            "flags": flags, "rows": rows, "donor_min": donor_min, "acceptor_min": acceptor_min, "strong": strong}
+            "flags": flags, "rows": rows, "provirus_source": provirus_source, "donor_min": donor_min, "acceptor_min": acceptor_min, "strong": strong}
 
 
 def _figure(c: Construct, a: dict) -> dict:
@@ -295,6 +309,7 @@ def run_features(params: VectorParams, outdir: str | Path, summary_out: str | Pa
         {"label_en": "Sequence length (bp)", "label_zh": "序列长度（bp）", "value": len(c)},
         {"label_en": "Provirus (LTR to LTR, 1-based)", "label_zh": "前病毒范围（1 起始）",
          "value": f"{prov[0] + 1}-{prov[1]}" if prov else "not determined"},
+        {"label_en": "Provirus defined by", "label_zh": "前病毒范围依据", "value": a["provirus_source"] or "—"},
         {"label_en": "3' LTR self-inactivating (SIN) status", "label_zh": "3' LTR 自失活状态", "value": a["sin"]},
         {"label_en": "Splice donors / acceptors >= threshold (both strands)",
          "label_zh": "超过阈值的剪接供体/受体（双链）",
