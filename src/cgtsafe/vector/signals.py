@@ -103,20 +103,21 @@ def model_percentile(kind: str, q: float) -> float:
     freq = DONOR_FREQ if kind == "donor" else ACCEPTOR_FREQ
     w = _weights(freq)[:4]
     p = freq / freq.sum(axis=0, keepdims=True)
-    dist = {0: 1.0}
+    ints = np.rint(w * 100).astype(np.int64)  # 0.01-bit grid
+    lo = int(ints.min(axis=0).sum())
+    span = int(ints.max(axis=0).sum()) - lo + 1
+    dist = np.zeros(span)
+    dist[0] = 1.0  # index = score - running minimum
+    run_min = 0
     for j in range(freq.shape[1]):
-        new: dict[int, float] = {}
-        for s, pr in dist.items():
-            for b in range(4):
-                k = s + int(round(w[b, j] * 100))
-                new[k] = new.get(k, 0.0) + pr * p[b, j]
-        dist = new
-    acc = 0.0
-    for k in sorted(dist):
-        acc += dist[k]
-        if acc >= q:
-            return k / 100
-    return max(dist) / 100
+        mj = int(ints[:, j].min())
+        new = np.zeros(span)
+        for b in range(4):
+            k = int(ints[b, j]) - mj
+            new[k:] += p[b, j] * dist[:span - k]
+        dist, run_min = new, run_min + mj
+    cum = np.cumsum(dist)
+    return (int(np.searchsorted(cum, q - 1e-12)) + run_min) / 100
 
 
 def model_mean(kind: str) -> float:
