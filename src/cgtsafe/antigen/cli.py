@@ -6,11 +6,8 @@
 from __future__ import annotations
 
 
-def _str_list(text: str) -> list[str]:
-    return [x.strip() for x in (text or "").split(",") if x.strip()]
-
-
 def register(sub) -> None:
+    from cgtsafe.tcr.cli import _str_list
     from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES
 
     p = sub.add_parser("antigen", help="CAR/TCR target antigen expression across normal tissues")

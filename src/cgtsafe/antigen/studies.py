@@ -1,6 +1,6 @@
 """The sponsor's own target-expression studies (IHC, tissue cross-reactivity, ISH ...), imported.
 
-TSV (tab-separated, header line, ``#`` lines ignored), one row per target x tissue x method:
+TSV (tab-separated, header line), one row per target x tissue x method:
 
 ``target``     name of a target in ``antigen.targets`` (its ``name``), required
 ``tissue``     tissue as named in the study (e.g. ``lung``, ``cerebellum``), required
@@ -42,13 +42,10 @@ def is_vital(tissue: str, vital_flag: str, vital_tissues: list[str]) -> bool:
 
 def read_studies(path: str | Path, target_names: list[str], vital_tissues: list[str]) -> pd.DataFrame:
     """Validated study table with a derived ``vital_tissue`` column (yes/no); one-line errors."""
+    from cgtsafe.io.tables import read_table
+
     path = Path(path)
-    if not path.exists():
-        raise InputError("sponsor target-expression study table (antigen.studies) not found", path=path)
-    try:
-        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except Exception as exc:
-        raise InputError(f"cannot read study table as TSV ({str(exc).splitlines()[0]})", path=path) from None
+    df = read_table(path, what="sponsor target-expression study table (antigen.studies)")
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
@@ -61,7 +58,7 @@ def read_studies(path: str | Path, target_names: list[str], vital_tissues: list[
     for c in OPTIONAL:
         if c not in df.columns:
             df[c] = ""
-    # line numbers: header is line 1; comment lines are rare in such tables, so count data rows only
+    # line numbers: the header is line 1
     for i, row in enumerate(df.itertuples(index=False), start=2):
         r = row._asdict()
         for c in REQUIRED:

@@ -46,17 +46,10 @@ class VectorParams:
 
 
 def read_vcn(path: str, id_col: str, col: str, limit: float | None) -> pd.DataFrame:
+    from cgtsafe.io.tables import read_table
+
     p = Path(path)
-    if not p.exists():
-        raise InputError("VCN table (vector.vcn.file) not found", path=p)
-    try:
-        df = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except Exception as exc:
-        raise InputError(f"cannot read VCN table as TSV ({str(exc).splitlines()[0]})", path=p) from None
-    for c in (id_col, col):
-        if c not in df.columns:
-            raise InputError(f"VCN table lacks column {c!r} (vector.vcn id_column/column); found "
-                             f"{', '.join(df.columns)}", path=p, line=1)
+    df = read_table(p, required=(id_col, col), what="VCN table (vector.vcn.file)")
     vals = []
     for i, v in enumerate(df[col], start=2):
         try:
