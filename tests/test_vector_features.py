@@ -7,6 +7,9 @@
   Stewart et al. 2003 RNA 9:493). Published facts used: the R region carries the HIV-1 polyA signal
   AATAAA followed by the GU-rich U5 element; the major splice donor D1 (CTG|GTGAGT) lies 46 nt upstream of
   the gag AUG (HXB2 744 / 790).
+* The 3' region of third-generation lentiviral transfer plasmids (WPRE 3' part with the WHV X start codon
+  mutated ATG->TTG, 3' PPT, SIN 3' LTR with the U3 deletion of Zufferey et al. 1998 J Virol 72:9873), as in
+  lentiCRISPR v2 / lentiGuide-Puro (Addgene 52961 / 52963; Sanjana, Shalem & Zhang 2014 Nat Methods 11:783).
 * p746 (../shared/data/integration/intsitecaller_validation, Bushman lab HIV vector): two full-length LTRs.
 """
 
@@ -28,6 +31,14 @@ HIV1_LTR_LEADER = (
     "TGTGTGCCCGTCTGTTGTGTGACTCTGGTAACTAGAGATCCCTCAGACCCTTTTAGTCAGTGTGGAAAATCTCTAGCAGTGGCGCCCGAACAGGGACCTGAAAG"
     "CGAAAGGGAAACCAGAGGAGCTCTCTCGACGCAGGACTCGGCTTGCTGAAGCGCGCACGGCAAGAGGCGAGGGGCGGCGACTGGTGAGTACGCCAAAAATTTT"
     "GACTAGCGGAGGCTAGAAGGAGAGAGATGGGTGCGAGAGCGTCAGTATTAAGCGGGGGAGAATTAGATCGATGGGAAAAAATTCGGTTA")
+
+LV_3PRIME_SIN = (
+    "TTGGGCACTGACAATTCCGTGGTGTTGTCGGGGAAATCATCGTCCTTTCCTTGGCTGCTCGCCTGTGTTGCCACCTGGATTCTGCGCGGGACGTCCTTCTGCT"
+    "ACGTCCCTTCGGCCCTCAATCCAGCGGACCTTCCTTCCCGCGGCCTGCTGCCGGCTCTGCGGCCTCTTCCGCGTCTTCGCCTTCGCCCTCAGACGAGTCGGATC"
+    "TCCCTTTGGGCCGCCTCCCCGCGTCGACTTTAAGACCAATGACTTACAAGGCAGCTGTAGATCTTAGCCACTTTTTAAAAGAAAAGGGGGGACTGGAAGGGCT"
+    "AATTCACTCCCAACGAAGACAAGATCTGCTTTTTGCTTGTACTGGGTCTCTCTGGTTAGACCAGATCTGAGCCTGGGAGCTCTCTGGCTAACTAGGGAACCCAC"
+    "TGCTTAAGCCTCAATAAAGCTTGCCTTGAGTGCTTCAAGTAGTGTGTGCCCGTCTGTTGTGTGACTCTGGTAACTAGAGATCCCTCAGACCCTTTTAGTCAGTG"
+    "TGGAAAATCTCTAGCA")
 
 
 def _run(tmp_path, seq_path, **kw):
@@ -221,3 +232,18 @@ def test_genbank_ltr_features_fallback(tmp_path, test_data):
     assert kf["Provirus (LTR to LTR, 1-based)"] == "101-3400"
     assert kf["Provirus defined by"].startswith("GenBank LTR features")
     assert "according to the GenBank label" in kf["3' LTR self-inactivating (SIN) status"]
+
+
+def test_published_lentiviral_sin_3prime_region(tmp_path):
+    fa = tmp_path / "lv3.fa"
+    fa.write_text(">LV_3prime_WPRE_PPT_SIN_LTR\n" + LV_3PRIME_SIN + "\n")
+    summary, read = _run(tmp_path, fa)
+    kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
+    assert kf["WPRE X ORF"] == "mutated (TTG)"
+    ltrs = read("ltrs.tsv")
+    assert len(ltrs) == 1 and ltrs[0]["status"] == "SIN (U3 enhancer deleted)"
+    u3 = LV_3PRIME_SIN[LV_3PRIME_SIN.index("TGGAAGGGCTAATTC"):LV_3PRIME_SIN.index("GGGTCTCTCTGG")]
+    assert int(ltrs[0]["u3_length"]) == len(u3) < 60 and ltrs[0]["u3_nfkb_enhancer"] == "no"
+    names = {x["name"] for x in read("features.tsv") if x["category"] == "element"}
+    assert {"WPRE_3prime", "HIV1_PPT", "HIV1_U3_5prime", "HIV1_R", "HIV1_U5"} <= names
+    assert "HIV1_U3_NFkB" not in names

@@ -17,7 +17,7 @@ signature; ``intact U3 (not SIN)`` when the enhancer is present; ``U3 not found`
 the last LTR's U5 end; elements outside it are plasmid backbone (not integrated).
 
 **WPRE X**: the woodchuck hepatitis virus X open reading frame starts near the 3' end of the full
-WPRE (context ``CCTTTCC [ATG] GCTGCTCGCC`` = M-A-A-R..., the HBx-like N-terminus). ``intact``: ATG
+WPRE (searched from the first WPRE signature, ``WPRE`` or ``WPRE_3prime``, to 800 nt past the last) (context ``CCTTTCC [ATG] GCTGCTCGCC`` = M-A-A-R..., the HBx-like N-terminus). ``intact``: ATG
 present; ``mutated``: a different codon there (e.g. ATG->TTG, as in X-deleted/mutated WPRE variants,
 Zanta-Boussif et al. 2009 Gene Ther 16:605); ``absent``: WPRE found but no X start context (truncated
 WPRE); ``not determined`` when no WPRE is found.
@@ -155,22 +155,22 @@ _X_CONTEXT = re.compile(r"CCTTTCC([ACGT]{3})GCTGCTCGCC")
 
 def wpre_x_status(c: Construct, lib_hits: list[dict]) -> tuple[str, str, int | None]:
     """(status, codon, 0-based start of the X start codon on the forward strand or None)."""
-    wpres = [h for h in lib_hits if h["element"] == "WPRE"]
+    wpres = [h for h in lib_hits if h["kind"] == "wpre"]
     if not wpres:
         return "not determined (no WPRE found)", "", None
     n = len(c.seq)
-    for h in wpres:
-        if h["strand"] == "+":
-            lo, hi = h["start"], min(n, h["start"] + 800)
-            m = _X_CONTEXT.search(c.seq, lo, hi)
-            if m:
-                codon, pos = m.group(1), m.start(1)
-                return ("intact (ATG)" if codon == "ATG" else f"mutated ({codon})"), codon, pos
+    for strand, s in (("+", c.seq), ("-", revcomp(c.seq))):
+        hs = [h for h in wpres if h["strand"] == strand]
+        if not hs:
+            continue
+        # window from the first WPRE signature to 800 nt past the last (strand's own coordinates)
+        if strand == "+":
+            lo, hi = min(h["start"] for h in hs), max(h["end"] for h in hs)
         else:
-            rc = revcomp(c.seq)
-            s0 = n - h["end"]
-            m = _X_CONTEXT.search(rc, s0, min(n, s0 + 800))
-            if m:
-                codon = m.group(1)
-                return ("intact (ATG)" if codon == "ATG" else f"mutated ({codon})"), codon, n - m.end(1)
+            lo, hi = n - max(h["end"] for h in hs), n - min(h["start"] for h in hs)
+        m = _X_CONTEXT.search(s, max(0, lo - 50), min(n, hi + 800))
+        if m:
+            codon = m.group(1)
+            pos = m.start(1) if strand == "+" else n - m.end(1)
+            return ("intact (ATG)" if codon == "ATG" else f"mutated ({codon})"), codon, pos
     return "absent (truncated WPRE: no X start region)", "", None
