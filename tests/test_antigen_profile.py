@@ -187,16 +187,24 @@ def test_shipped_table_is_the_complete_real_table():
     assert shipped == hashlib.sha256(real.read_bytes()).hexdigest()
 
 
-def test_rule_helpers_check_config(tmp_path):
-    from cgtsafe.antigen import smk
+def test_plan_checks_config(tmp_path):
     from cgtsafe.errors import InputError
+    from cgtsafe.plan.antigen import AntigenPlan
+    from cgtsafe.plan.common import Layout
 
     base = {"targets": [{"name": "A", "id": "CD19"}], "detected_ntpm": 1.0, "high_ntpm": 10.0,
-            "vital_tissues": ["Lung"], "expression": None, "proteome": None, "studies": None}
-    smk.check({"antigen": base}, "c.yaml")
+            "vital_tissues": ["Lung", "Heart Muscle"], "expression": None, "proteome": None, "studies": None}
+    plan = AntigenPlan({"antigen": base}, Layout("out"), "c.yaml")
+    assert plan.path("summary.json") == "out/antigen/summary.json" and plan.inputs() == {}
+
+    class Inp(dict):
+        def keys(self):
+            return super().keys()
+    assert plan.args(None, Inp()) == ("--target A=CD19 --vital-tissues 'Lung,Heart Muscle' --detected-ntpm 1.0 "
+                                      "--high-ntpm 10.0")
     for bad, msg in (({"targets": []}, "at least one target"),
                      ({"targets": [{"name": "A", "id": "X"}, {"name": "A", "id": "Y"}]}, "duplicate target names"),
                      ({"high_ntpm": 0.5}, "must be >= antigen.detected_ntpm"),
                      ({"studies": str(tmp_path / "missing.tsv")}, "does not exist")):
         with pytest.raises(InputError, match=msg):
-            smk.check({"antigen": {**base, **bad}}, "c.yaml")
+            AntigenPlan({"antigen": {**base, **bad}}, Layout("out"), "c.yaml")

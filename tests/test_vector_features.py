@@ -189,16 +189,20 @@ def test_bad_vcn_one_line(tmp_path, test_data):
     assert not out.exists()
 
 
-def test_rule_helpers_check_config(tmp_path, test_data):
+def test_plan_checks_config(tmp_path, test_data):
     from cgtsafe.errors import InputError
-    from cgtsafe.vector import smk
+    from cgtsafe.plan.common import Layout
+    from cgtsafe.plan.vector import VectorPlan
 
     seq = str(test_data / "vector" / "sin_lv.gb")
-    smk.check({"vector": {"sequence": seq, "vcn": {"file": None}}}, "c.yaml")
+    cfg = {"sequence": seq, "vcn": {"file": None}, "min_orf_aa": 100, "ltr_distance": 1000, "donor_min": None,
+           "acceptor_min": None}
+    plan = VectorPlan({"vector": cfg}, Layout("out"), "c.yaml")
+    assert plan.inputs() == {"sequence": seq} and plan.path("features.tsv") == "out/vector/features.tsv"
     with pytest.raises(InputError, match="vector.sequence"):
-        smk.check({"vector": {"sequence": "", "vcn": {}}}, "c.yaml")
+        VectorPlan({"vector": {**cfg, "sequence": ""}}, Layout("out"), "c.yaml")
     with pytest.raises(InputError, match="vector.vcn.file"):
-        smk.check({"vector": {"sequence": seq, "vcn": {"file": str(tmp_path / "no.tsv")}}}, "c.yaml")
+        VectorPlan({"vector": {**cfg, "vcn": {"file": str(tmp_path / "no.tsv")}}}, Layout("out"), "c.yaml")
 
 
 def test_schema_rejects_bad_vector_config(repo):

@@ -1,32 +1,30 @@
 # Transfer-vector design features (004 八（三）(2),(3), ER-06/ER-07): one step, outputs under results/vector/
-# (docs/outputs/vector.md).
-import cgtsafe.vector.smk as vector_smk
+# (docs/outputs/vector.md). Plan: src/cgtsafe/plan/vector.py.
 
-VECTOR_DIR = "results/vector"
+VECTOR = plan_of("vector")
 
-if enabled("vector"):
-    try:
-        vector_smk.check(config, CONFIG_FILE)
-    except InputError as exc:
-        _fail(exc)
+if VECTOR:
 
     rule vector_features:
         input:
-            unpack(lambda wildcards: vector_smk.inputs(config["vector"])),
+            unpack(VECTOR.inputs),
         output:
-            summary=f"{VECTOR_DIR}/summary.json",
-            features=f"{VECTOR_DIR}/features.tsv",
-            figure=f"{VECTOR_DIR}/figures/vector_map.json",
+            summary=VECTOR.path("summary.json"),
+            features=VECTOR.path("features.tsv"),
+            figure=VECTOR.path("figures/vector_map.json"),
         log:
             "logs/vector/features.log",
         benchmark:
-            "results/benchmarks/vector_features.tsv"
+            PLAN.layout.benchmark("vector_features")
         conda:
             "../../envs/cgtsafe.yaml"
+        resources:
+            mem_mb=mem_mb(1000),
+            runtime=runtime(10),
         params:
             cmd=CGTSAFE,
-            args=lambda wildcards, input: vector_smk.args(config["vector"], input),
-            outdir=lambda wildcards, output: os.path.dirname(output.summary),
+            args=VECTOR.args,
+            outdir=output_dir("summary"),
         shell:
             "{params.cmd} vector features --sequence {input.sequence:q} {params.args} --outdir {params.outdir:q}"
             " --out {output.summary:q} > {log:q} 2>&1"
@@ -35,17 +33,13 @@ else:
 
     rule vector_not_applicable:
         output:
-            f"{VECTOR_DIR}/summary.json",
+            PLAN.layout.summary("vector"),
         log:
             "logs/vector/not_applicable.log",
         conda:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
-            reasons=na_reason_args(
-                "vector",
-                "vector-design analysis switched off in the configuration (vector.enabled: false)",
-                "配置中已关闭载体设计分析（vector.enabled: false）",
-            ),
+            args=not_applicable_args(config, "vector"),
         shell:
-            "{params.cmd} report not-applicable --analysis vector {params.reasons} --out {output:q} > {log:q} 2>&1"
+            "{params.cmd} report not-applicable {params.args} --out {output:q} > {log:q} 2>&1"
