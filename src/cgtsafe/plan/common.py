@@ -6,7 +6,7 @@ import os
 import shlex
 from collections.abc import Iterable
 
-from cgtsafe.summary import ANALYSES  # noqa: E402  (one list of analyses: the summary contract)
+from cgtsafe.summary import ANALYSES  # one list of analyses: the summary contract
 
 
 class Layout:
