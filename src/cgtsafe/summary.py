@@ -32,6 +32,9 @@ from typing import Any
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
 ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector")
+#: report section (ER-xx of the evidence-report outline, cgtsafe/data/report_outline.tsv) each analysis fills
+ANALYSIS_SECTION = {"offtarget": "ER-03", "sitecheck": "ER-04", "integration": "ER-06", "tcr": "ER-09",
+                    "antigen": "ER-10", "vector": "ER-06"}
 
 
 def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:
