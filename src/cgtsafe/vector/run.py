@@ -66,6 +66,27 @@ def read_vcn(path: str, id_col: str, col: str, limit: float | None) -> pd.DataFr
     return out
 
 
+_ZH = (("SIN according to the GenBank label", "据 GenBank 注释为自失活（未经序列验证）"),
+       ("SIN (U3 enhancer deleted)", "自失活（U3 增强子已删除）"),
+       ("intact U3 (not SIN)", "U3 完整（非自失活）"),
+       ("U3 not found", "未找到 U3"),
+       ("U3 present, enhancer signature not found", "U3 存在但未找到增强子特征"),
+       ("inconclusive", "无法判断（未找到两个 HIV-1 LTR 或 3' LTR 非 HIV-1 来源）"),
+       ("intact (ATG)", "完整（ATG）"),
+       ("mutated", "已突变"),
+       ("absent", "缺失（截短的 WPRE，无 X 起始区）"),
+       ("not determined", "未确定（未发现 WPRE）"),
+       ("possible", "可能"), ("high", "高"), ("not assessed", "未评估"))
+
+
+def zh(text: str) -> str:
+    """Chinese for the fixed status strings of this module (prefix match; codons kept)."""
+    for en, z in _ZH:
+        if text.startswith(en):
+            return z + (text[len("mutated"):] if en == "mutated" else "")
+    return text
+
+
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
@@ -279,10 +300,10 @@ def run_features(params: VectorParams, outdir: str | Path, summary_out: str | Pa
                   f"{sum(s['kind'] == 'donor' for s in sd)} donor and {sum(s['kind'] == 'acceptor' for s in sd)} "
                   f"acceptor splice sites of typical-or-stronger score and {len(pa_strong)} strong polyA signal(s) "
                   f"{where}; WPRE X {a['x_status']}; read-through {a['readthrough'].split(':')[0]}")
-    verdict_zh = (f"{c.name}（{len(c)} bp）：3' LTR {a['sin']}；{'前病毒内' if prov else '序列内（前病毒范围未知）'}"
+    verdict_zh = (f"{c.name}（{len(c)} bp）：3' LTR {zh(a['sin'])}；{'前病毒内' if prov else '序列内（前病毒范围未知）'}"
                   f"评分达到或超过典型水平的剪接供体 {sum(s['kind'] == 'donor' for s in sd)} 个、受体 "
-                  f"{sum(s['kind'] == 'acceptor' for s in sd)} 个，强 polyA 信号 {len(pa_strong)} 个；WPRE X：{a['x_status']}；"
-                  f"通读：{a['readthrough'].split(':')[0]}")
+                  f"{sum(s['kind'] == 'acceptor' for s in sd)} 个，强 polyA 信号 {len(pa_strong)} 个；WPRE X：{zh(a['x_status'])}；"
+                  f"通读：{zh(a['readthrough'].split(':')[0])}")
     if concerns_en:
         verdict_en += ". Attention: " + "; ".join(concerns_en)
         verdict_zh += "。需关注：" + "；".join(concerns_zh)
