@@ -128,7 +128,8 @@ def run_profile(params: AntigenParams, outdir: str | Path, summary_out: str | Pa
         case = cases[cases["gene"] == t.symbol] if t.symbol else cases.iloc[0:0]
         rows.append({
             "target": t.name, "query": t.query, "symbol": t.symbol, "resolved_by": t.how, "status": t.status,
-            "tier": p.tier, "tier_name": TIER_NAMES[p.tier],
+            "tier": p.tier, "tier_name": TIER_NAMES[p.tier], "tier_meaning_en": TIER_EN[p.tier],
+            "tier_meaning_zh": TIER_ZH[p.tier],
             "max_vital_ntpm": "" if p.max_vital_ntpm is None else fmt_ntpm(p.max_vital_ntpm),
             "max_vital_tissue": p.max_vital_tissue,
             "max_ntpm": "" if p.max_ntpm is None else fmt_ntpm(p.max_ntpm), "max_tissue": p.max_tissue,
