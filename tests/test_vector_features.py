@@ -251,3 +251,20 @@ def test_published_lentiviral_sin_3prime_region(tmp_path):
     names = {x["name"] for x in read("features.tsv") if x["category"] == "element"}
     assert {"WPRE_3prime", "HIV1_PPT", "HIV1_U3_5prime", "HIV1_R", "HIV1_U5"} <= names
     assert "HIV1_U3_NFkB" not in names
+
+
+def test_declared_orfs_make_fasta_orfs_expected(tmp_path, test_data):
+    """FASTA + a declared CAR ORF: the declared one is expected, the planted unannotated one is unexpected."""
+    from Bio import SeqIO
+
+    rec = SeqIO.read(test_data / "vector" / "sin_lv.gb", "genbank")
+    fa = tmp_path / "sin.fa"
+    fa.write_text(f">sin\n{rec.seq}\n")
+    truth = {t["name"]: t for t in _truth(test_data, "sin_lv.gb") if t["category"] == "orf"}
+    car = truth["CAR_CDS"]
+    summary, read = _run(tmp_path, fa, expected_orfs=[f"{int(car['start']) + 1}-{car['end']}:+"])
+    got = {(int(o["start"]), o["strand"]): o["annotated"] for o in read("orfs.tsv")}
+    assert got[(int(car["start"]), "+")] == "yes (declared)"
+    assert got[(int(truth["ORF_unannotated"]["start"]), "+")] == "no (unexpected)"
+    with pytest.raises(Exception, match="START-END"):
+        _run(tmp_path / "bad", fa, expected_orfs=["0-10"])

@@ -33,6 +33,8 @@ class VectorPlan:
         for key in ("donor_min", "acceptor_min"):
             if v.get(key) is not None:
                 out.append(f"--{key.replace('_', '-')} {float(v[key])}")
+        for orf in v.get("expected_orfs") or []:
+            out.append(f"--expected-orf {q(orf)}")
         if "vcn" in input.keys():
             c = v["vcn"]
             out.append(f"--vcn {q(input.vcn)} --vcn-column {q(c['column'])} --vcn-id-column {q(c['id_column'])}")

@@ -23,6 +23,8 @@ def register(sub) -> None:
     f.add_argument("--min-orf-aa", type=int, default=100, help="minimum ORF length in codons (default 100)")
     f.add_argument("--ltr-distance", type=int, default=1000,
                    help="flag viral enhancers within this many nt of an LTR (default 1000)")
+    f.add_argument("--expected-orf", action="append", default=[], metavar="START-END[:+|-]",
+                   help="declared coding sequence (1-based, inclusive; repeatable): ORFs overlapping it are expected")
     f.add_argument("--vcn", default=None, help="imported VCN table (TSV)")
     f.add_argument("--vcn-column", default="vcn_per_transduced_cell", help="VCN column (copies per cell)")
     f.add_argument("--vcn-id-column", default="lot", help="lot/sample column of the VCN table")
@@ -38,5 +40,6 @@ def _features(args) -> int:
     run_features(VectorParams(sequence=args.sequence, donor_min=args.donor_min, acceptor_min=args.acceptor_min,
                               min_orf_aa=args.min_orf_aa, ltr_distance=args.ltr_distance, vcn=args.vcn,
                               vcn_column=args.vcn_column, vcn_id_column=args.vcn_id_column,
-                              vcn_limit=args.vcn_limit), args.outdir, args.out)
+                              vcn_limit=args.vcn_limit, expected_orfs=args.expected_orf), args.outdir,
+                 args.out)
     return 0

@@ -7,7 +7,9 @@ Outputs (in ``--outdir``; coordinates ``start`` 0-based inclusive, ``end`` exclu
                        ``in_provirus`` and the detail/flag columns
 ``splice_sites.tsv``   all candidate splice donors/acceptors (both strands) with Ri (bits) and strength
 ``polya_signals.tsv``  all polyA hexamers (both strands) with DSE and strength
-``orfs.tsv``           ORFs >= min_aa codons with ``annotated`` (overlaps a GenBank CDS) or not
+``orfs.tsv``           ORFs >= min_aa codons with ``annotated``: ``yes`` (overlaps a GenBank CDS on its strand),
+                       ``yes (declared)`` (overlaps an ``expected_orfs`` entry), ``no (unexpected)``, or ``unknown``
+                       (FASTA without declared ORFs)
 ``ltrs.tsv``           LTRs found (HIV-1-derived): U3 length, enhancer signatures, SIN status
 ``vcn.tsv``            the imported VCN per lot/sample with the declared limit (when given)
 ``figures/vector_map.json``  plotly map of the construct
@@ -43,6 +45,20 @@ class VectorParams:
     vcn_column: str = "vcn_per_transduced_cell"
     vcn_id_column: str = "lot"
     vcn_limit: float | None = None
+    expected_orfs: list[str] | None = None  # "START-END[:+|-]", 1-based inclusive, declared coding sequences
+
+
+def parse_expected_orfs(items: list[str] | None, n: int) -> list[tuple[int, int, str]]:
+    """``START-END[:STRAND]`` (1-based, inclusive) -> (0-based start, end exclusive, strand or '')."""
+    import re
+
+    out = []
+    for it in items or []:
+        m = re.fullmatch(r"\s*([0-9]+)-([0-9]+)(?::([+-]))?\s*", str(it))
+        if not m or int(m.group(1)) < 1 or int(m.group(2)) < int(m.group(1)) or int(m.group(2)) > n:
+            raise InputError(f"expected ORF {it!r}: expected START-END[:+|-], 1-based inclusive, within 1..{n}")
+        out.append((int(m.group(1)) - 1, int(m.group(2)), m.group(3) or ""))
+    return out
 
 
 def read_vcn(path: str, id_col: str, col: str, limit: float | None) -> pd.DataFrame:
@@ -110,13 +126,17 @@ def analyse(c: Construct, params: VectorParams) -> dict:
         s["strength"] = "typical_or_stronger" if s["ri_bits"] >= strong[s["kind"]] else "weak_candidate"
     polya = polya_signals(c.seq)
     orf_rows = orfs(c.seq, min_aa=params.min_orf_aa)
-    cds = [f for f in c.features if f.type == "CDS"]
+    cds = [(f.start, f.end, f.strand) for f in c.features if f.type == "CDS"]
+    declared = parse_expected_orfs(params.expected_orfs, len(c))
     for o in orf_rows:
-        if c.fmt != "genbank":
+        if any(_overlaps(o["start"], o["end"], s0, e0) and st == o["strand"] for s0, e0, st in cds):
+            o["annotated"] = "yes"
+        elif any(_overlaps(o["start"], o["end"], s0, e0) and st in ("", o["strand"]) for s0, e0, st in declared):
+            o["annotated"] = "yes (declared)"
+        elif c.fmt != "genbank" and not declared:
             o["annotated"] = "unknown (FASTA: no CDS annotation)"
         else:
-            o["annotated"] = "yes" if any(_overlaps(o["start"], o["end"], f.start, f.end) and f.strand == o["strand"]
-                                          for f in cds) else "no (unexpected)"
+            o["annotated"] = "no (unexpected)"
     x_status, x_codon, x_pos = wpre_x_status(c, lib_hits)
 
     def in_prov(s: int, e: int) -> str:
@@ -390,7 +410,7 @@ def run_features(params: VectorParams, outdir: str | Path, summary_out: str | Pa
          "path": rel(paths["polya_signals"]), "description_en": "hexamer, downstream GU-rich element, strength.",
          "description_zh": "六聚体、下游 GU 富集元件、强度。"},
         {"id": "vector_orfs", "title_en": f"Open reading frames >= {params.min_orf_aa} aa", "title_zh": f">= {params.min_orf_aa} aa 的开放阅读框",
-         "path": rel(paths["orfs"]), "description_en": "annotated = overlaps a GenBank CDS on the same strand.",
+         "path": rel(paths["orfs"]), "description_en": "annotated = overlaps a GenBank CDS on the same strand or a declared expected ORF.",
          "description_zh": "annotated 表示与同链 GenBank CDS 重叠。"},
     ]
     inputs = [c.path]
