@@ -20,6 +20,8 @@ Fields (all strings bilingual where a reader sees them):
 ``performance``       list of ``{"metric", "value", "source"}`` (method performance evidence)
 ``exclusions``        list of ``{"what", "count", "reason"}`` (what was excluded and why: the audit)
 ``inputs``            list of input file paths (for provenance checksums)
+
+:data:`ANALYSIS_SECTION` names the report section (ER-xx) each analysis fills.
 """
 
 from __future__ import annotations
