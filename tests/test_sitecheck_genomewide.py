@@ -265,7 +265,7 @@ def test_cli_one_line_error_for_missing_alignment(toy, tmp_path, capsys):
     bad = tmp_path / "bad.bam"
     bad.write_text("not a bam\n")
     (tmp_path / "bad.bam.bai").write_text("")
-    with pytest.raises(InputError, match="cannot open as BAM/CRAM"):
+    with pytest.raises(InputError, match="cannot open as BAM/CRAM|not a BAM"):
         gw.open_alignments(bad, None)
 
 
@@ -317,5 +317,5 @@ def test_truncated_alignment_is_a_one_line_error(toy, tmp_path):
     cut = tmp_path / "cut.bam"
     cut.write_bytes(data[: len(data) // 2])
     (tmp_path / "cut.bam.bai").write_bytes((d / "ed.bam.bai").read_bytes())
-    with pytest.raises(InputError, match=r"cut.bam: cannot (read alignments|open)"):
+    with pytest.raises(InputError, match=r"cut.bam: (cannot (read alignments|open)|BAM is truncated)"):
         gw.scan(cut, d / "ct.bam", d / "ref.fa", params=gw.Params(chunk_size=1000))

@@ -55,7 +55,9 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.sitecheck.genomewide import Reference, bh, open_alignments
+from cgtsafe.io.alignment import open_checked, read_error
+from cgtsafe.io.reference import ReferenceGenome
+from cgtsafe.sitecheck.stats import bh
 
 _CIG = re.compile(r"(\d+)([MIDNSHP=X])")
 
@@ -294,17 +296,22 @@ def _clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]
 
 def detect(edited, control, reference, sites_path, *, params: SVParams | None = None) -> tuple[pd.DataFrame, dict]:
     """Structural events near the cut sites, edited vs control (see the module docstring)."""
-    from cgtsafe.sitecheck.genomewide import _fisher_greater
+    from cgtsafe.sitecheck.genomewide_call import _fisher_greater
 
     params = params or SVParams()
     params.check()
-    ref = Reference(reference)
+    ref = ReferenceGenome(reference)
     sites = read_cut_sites(sites_path)
     sites = sites[sites["chrom"].isin(list(ref.lengths))].reset_index(drop=True)
     if sites.empty:
         raise InputError("no candidate site lies on a contig of the reference", path=sites_path)
-    af_e = open_alignments(edited, reference)
-    af_c = open_alignments(control, reference)
+    contigs = sorted(set(sites["chrom"]))
+    af_e, info_e = open_checked(edited, ref, contigs=contigs, check_duplicates=True)
+    try:
+        af_c, info_c = open_checked(control, ref, contigs=contigs, check_duplicates=True)
+    except BaseException:
+        af_e.close()
+        raise
     try:
         win = _windows(sites, ref.lengths, params.max_distance + params.max_insert)
         evs = []
@@ -312,8 +319,7 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
             try:
                 evs.append(collect_evidence(af, win, params))
             except (OSError, ValueError) as exc:
-                raise InputError(f"cannot read alignments ({str(exc).splitlines()[0]}); is the file complete and "
-                                 f"--reference the FASTA it was aligned to?", path=path) from None
+                raise read_error(exc, path) from None
         ev_e, ev_c = evs
         juncs = junction_events(ev_e, params)
         order = {c: i for i, c in enumerate(ref.lengths)}
@@ -437,7 +443,8 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
               if len(df) else [])
     stats = {"sites": int(len(sites)), "windows": len(win), "edited_split_reads": len(ev_e.split),
              "edited_discordant_pairs": len(ev_e.discordant), "control_split_reads": len(ev_c.split),
-             "control_discordant_pairs": len(ev_c.discordant), "junctions_far_from_cuts": len(juncs) - len(kept)}
+             "control_discordant_pairs": len(ev_c.discordant), "junctions_far_from_cuts": len(juncs) - len(kept),
+             "duplicates_marked": {str(edited): info_e.duplicates_marked, str(control): info_c.duplicates_marked}}
     return df[COLUMNS], stats
 
 
