@@ -54,7 +54,7 @@ from cgtsafe.io.alignment import open_alignment as open_alignments  # noqa: F401
 from cgtsafe.io.reference import ReferenceGenome as Reference  # noqa: F401
 from cgtsafe.sitecheck.genomewide_call import (COLUMNS, RAW_COLUMNS, _fisher_greater, annotate, bh,  # noqa: F401
                                                call_region, complete_pair, expected_sensitivity, finalize,
-                                               guide_similarity, median_from_hist, merge_stats, new_stats,
+                                               guide_similarity, job_key, median_from_hist, merge_stats, new_stats,
                                                parse_chunk, plan_tasks, run_pair, scan, scan_raw)
 from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, SKIP_FLAGS, Params,  # noqa: F401
                                                 RegionCounts, count_region, normalize_indel, read_regions)

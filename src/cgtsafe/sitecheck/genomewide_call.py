@@ -354,11 +354,18 @@ def scan_raw(edited, control, reference, *, regions=None, params: Params | None 
     rows = [r for rws, _ in results for r in rws]
     stats = merge_stats([st for _, st in results])
     stats["duplicates_marked"] = dup
+    stats["parameters_counting"] = job_key(edited, control, regions, params)
     stats["contigs_not_in_alignments"] = [c for c in ref.lengths if c not in present]
     stats["tasks"] = len(tasks)
     stats["chunk"] = f"{chunk[0]}/{chunk[1]}" if chunk else "1/1"
     df = pd.DataFrame(rows, columns=RAW_COLUMNS)
     return df, stats
+
+
+def job_key(edited, control, regions, params: Params) -> dict:
+    """What region jobs of one run must share (checked by the merge)."""
+    return {"inputs": [str(edited), str(control)], "regions": str(regions) if regions else "whole genome",
+            "parameters": {k: v for k, v in asdict(params).items() if not k.startswith("guide_")}}
 
 
 def finalize(parts: list[pd.DataFrame], part_stats: list[dict], lengths: dict[str, int], params: Params
@@ -374,7 +381,13 @@ def finalize(parts: list[pd.DataFrame], part_stats: list[dict], lengths: dict[st
     stats["median_edited_depth"] = median_from_hist(stats.pop("depth_hist_e"))
     stats["median_control_depth"] = median_from_hist(stats.pop("depth_hist_c"))
     order = {c: i for i, c in enumerate(lengths)}
-    if not df.empty:
+    if not df.empty:  # tests from the integer counts (region-job tables hold rounded floats)
+        a, ne, c, nc = (df[k].astype(np.int64).to_numpy() for k in ("edited_alt", "edited_depth", "control_alt",
+                                                                     "control_depth"))
+        p = fisher_greater(a, np.maximum(ne, a), c, np.maximum(nc, c))
+        df["p_value"] = np.where(np.isnan(p), 1.0, p)
+        df["edited_vaf"] = np.where(ne > 0, a / np.maximum(ne, 1), 0.0)
+        df["control_vaf"] = np.where(nc > 0, c / np.maximum(nc, 1), 0.0)
         df["_o"] = df["chrom"].map(order)
         df = df.sort_values(["_o", "start", "end", "type", "alt"], kind="mergesort").drop(columns="_o")
         df = df.reset_index(drop=True)
