@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.alignment import read_error
@@ -147,6 +148,22 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
     return ("I", p, ins)
 
 
+@njit(cache=True, nogil=True)
+def _accumulate(seq, qual, pos, lens, start, L, min_qchar, code, bases):  # pragma: no cover - numba
+    """Add the aligned bases of segments (``pos[i]`` reference start, ``lens[i]`` bases, concatenated in
+    ``seq``/``qual``) with quality >= ``min_qchar`` (Phred+33 character) to ``bases[(pos - start) * 4 + base]``."""
+    k = 0
+    for i in range(len(pos)):
+        p = pos[i] - start
+        for j in range(lens[i]):
+            x = p + j
+            if 0 <= x < L:
+                c = code[seq[k]]
+                if c < 4 and qual[k] >= min_qchar:
+                    bases[x * 4 + c] += 1
+            k += 1
+
+
 def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "") -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
@@ -173,21 +190,19 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
     depth = np.zeros(L + 1, dtype=np.int64)
 
     def flush():
-        nonlocal bases
         if not q_pos:
             return
-        codes = CODE[np.frombuffer("".join(q_seqs).encode(), dtype=np.uint8)]
-        quals = np.frombuffer("".join(q_quals).encode(), dtype=np.uint8)
-        lens = np.asarray(q_len, dtype=np.int64)
-        pos = np.repeat(np.asarray(q_pos, dtype=np.int64) - start - np.cumsum(lens) + lens,
-                        lens) + np.arange(len(codes), dtype=np.int64)
-        keep = (pos >= 0) & (pos < L) & (codes < 4) & (quals >= params.min_baseq + 33)
-        bases += np.bincount(pos[keep] * 4 + codes[keep], minlength=L * 4)[: L * 4]
+        _accumulate(np.frombuffer("".join(q_seqs).encode(), dtype=np.uint8),
+                    np.frombuffer("".join(q_quals).encode(), dtype=np.uint8), np.asarray(q_pos, dtype=np.int64),
+                    np.asarray(q_len, dtype=np.int64), start, L, params.min_baseq + 33, CODE, bases)
         q_seqs.clear()
         q_quals.clear()
         q_pos.clear()
         q_len.clear()
 
+    add_seq, add_qual, add_pos, add_len = q_seqs.append, q_quals.append, q_pos.append, q_len.append
+    tid = af.get_tid(contig)
+    max_span = 0  # longest aligned span of a first mate in ``pending``
     try:
         for r in af.fetch(contig, start, end):
             rs = r.reference_start
@@ -209,16 +224,21 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
             # overlapping mates: the later mate skips what the first one covered
             frag = n
             clip = -1
-            if flag & 0x1 and not flag & 0x8 and r.next_reference_id == r.reference_id:
-                first = pending.pop(r.query_name, None)
-                if first is not None:
-                    frag, clip = first
+            mate = -1
+            if flag & 0x9 == 0x1:  # paired, mate mapped
+                mate = r.next_reference_start
+                if r.next_reference_id != tid:
+                    mate = -1
+                elif mate <= rs < mate + max_span and pending:
+                    first = pending.pop(r.query_name, None)
+                    if first is not None:
+                        frag, clip = first
             if clip < 0 and len(cig) == 1 and cig[0][0] == 0:
                 ln = cig[0][1]
-                q_seqs.append(seq)
-                q_quals.append(qual)
-                q_pos.append(rs)
-                q_len.append(ln)
+                add_seq(seq)
+                add_qual(qual)
+                add_pos(rs)
+                add_len(ln)
                 rp = rs + ln
             else:
                 qp, rp = 0, rs
@@ -249,9 +269,10 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
                     elif op == 4:
                         qp += ln
             if frag == n:
-                if flag & 0x1 and not flag & 0x8 and r.next_reference_id == r.reference_id \
-                        and rs <= r.next_reference_start < rp:
+                if rs <= mate < rp:
                     pending[r.query_name] = (n, rp)
+                    if rp - rs > max_span:
+                        max_span = rp - rs
                 spans_s.append(rs)
                 spans_e.append(rp)
                 n += 1
