@@ -14,9 +14,20 @@ Coordinates (all 0-based, half-open like BED):
                              ``flank = 1`` this is CRISPResso2's default window (``-w 1``: the two bases
                              flanking the cut).
 
-Nominated sites without a cut position (BED intervals) use the whole interval as the cut interval.
-Nominated sites whose window overlaps the window of a predicted site are merged into that site
-(``source`` becomes e.g. ``predicted;GUIDE-seq``); the others are added with ``source`` = their method.
+Nominated sites without a cut position (BED intervals, e.g. a 200 bp GUIDE-seq window) are located first:
+
+1. a predicted site (the off-target search of the guides, with its mismatch/bulge limits) whose
+   protospacer lies inside the interval: the nominated site is that site (``source`` becomes e.g.
+   ``predicted;GUIDE-seq``); with several, the fewest mismatches + bulges, then the cut closest to the
+   interval's centre, then the site order;
+2. otherwise, an interval longer than ``2 * CENTRE_TOLERANCE`` is quantified around its centre:
+   ``cut_start = centre - CENTRE_TOLERANCE``, ``cut_end = centre + CENTRE_TOLERANCE`` (centre =
+   ``(start + end) // 2``), so the window is ``2 * (CENTRE_TOLERANCE + flank)`` bp and reads span it; the
+   site's ``cut_located_by`` says so. A shorter interval is its own cut interval.
+
+Nominated sites with a cut position (TSV ``cut_start``/``cut_end``) whose window overlaps the window of a
+predicted site are merged into that site; the others are added with ``source`` = their method.
+Sites created by the donor's own alleles (:func:`donor_sites`) join the candidates with the allele named.
 """
 
 from __future__ import annotations
@@ -29,7 +40,10 @@ from cgtsafe.io.tables import read_table
 
 REQUIRED = ("site_id", "chrom", "start", "end", "strand", "cut_start", "cut_end")
 #: optional annotation columns carried through to the verdict table when present
-CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern")
+CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern",
+         "donor_allele")
+#: half-width (bp) of the cut interval put at the centre of a nominated interval without a predicted site
+CENTRE_TOLERANCE = 25
 
 
 @dataclass
@@ -114,7 +128,8 @@ def read_nominated(path: str | Path, method: str | None = None) -> list[Site]:
             ce = _int(row["cut_end"], path=path, line=i, column="cut_end") if row.get("cut_end") else e
             sid = row.get("site_id") or row.get("name") or f"{method}_{row['chrom']}_{s}"
             out.append(Site(sid, row["chrom"], s, e, row.get("strand") or "+", cs, ce,
-                            source=row.get("source") or method))
+                            source=row.get("source") or method,
+                            extra={} if row.get("cut_start") and row.get("cut_end") else {"interval": "1"}))
     else:
         for i, ln in lines:
             f = ln.split("\t")
@@ -126,7 +141,7 @@ def read_nominated(path: str | Path, method: str | None = None) -> list[Site]:
                 raise InputError(f"BED line: expected start < end, got {s} {e}", path=path, line=i)
             name = f[3] if len(f) > 3 and f[3] not in ("", ".") else f"{method}_{f[0]}_{s}"
             strand = f[5] if len(f) > 5 and f[5] in ("+", "-") else "+"
-            out.append(Site(name, f[0], s, e, strand, s, e, source=method))
+            out.append(Site(name, f[0], s, e, strand, s, e, source=method, extra={"interval": "1"}))
     return out
 
 
@@ -137,15 +152,24 @@ def merge_nominated(predicted: list[Site], nominated: list[Site], flank: int) ->
     for s in predicted:
         by_chrom.setdefault(s.chrom, []).append(s)
     ids = {s.site_id for s in predicted}
+    rank = {id(s): i for i, s in enumerate(predicted)}
     added: list[Site] = []
     for n in nominated:
-        nlo, nhi = n.window(flank)
         hit = None
-        for s in by_chrom.get(n.chrom, []):
-            lo, hi = s.window(flank)
-            if lo < nhi and nlo < hi:
-                hit = s
-                break
+        if n.extra.pop("interval", None):
+            hit = _locate_in_interval(n, by_chrom.get(n.chrom, []), rank)
+            if hit is None and n.end - n.start > 2 * CENTRE_TOLERANCE:
+                c = (n.start + n.end) // 2
+                n.cut_start, n.cut_end = c - CENTRE_TOLERANCE, c + CENTRE_TOLERANCE
+                n.extra["cut_located_by"] = (f"interval centre +-{CENTRE_TOLERANCE} bp (no predicted site in "
+                                             f"{n.chrom}:{n.start}-{n.end})")
+        if hit is None:
+            nlo, nhi = n.window(flank)
+            for s in by_chrom.get(n.chrom, []):
+                lo, hi = s.window(flank)
+                if lo < nhi and nlo < hi:
+                    hit = s
+                    break
         if hit is not None:
             sources = hit.source.split(";")
             if n.source not in sources:
@@ -161,6 +185,23 @@ def merge_nominated(predicted: list[Site], nominated: list[Site], flank: int) ->
         added.append(n)
         by_chrom.setdefault(n.chrom, []).append(n)
     return [*predicted, *added]
+
+
+def _edits(s: Site) -> int:
+    try:
+        return sum(int(s.extra.get(k) or 0) for k in ("mismatches", "dna_bulge", "rna_bulge"))
+    except ValueError:
+        return 99
+
+
+def _locate_in_interval(n: Site, predicted: list[Site], rank: dict) -> Site | None:
+    """The predicted site whose protospacer lies inside the nominated interval (best by edits, distance
+    of its cut to the interval centre, site order), or None."""
+    centre = (n.start + n.end) / 2
+    inside = [s for s in predicted if s.source.split(";")[0] != "donor" and n.start <= s.start and s.end <= n.end]
+    if not inside:
+        return None
+    return min(inside, key=lambda s: (_edits(s), abs((s.cut_start + s.cut_end) / 2 - centre), rank.get(id(s), 0)))
 
 
 def load_sites(path: str | Path, nominated: list[str] | None = None, flank: int = 5) -> list[Site]:
