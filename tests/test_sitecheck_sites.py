@@ -65,3 +65,36 @@ def test_bed_interval_takes_the_best_predicted_site_inside(tmp_path):
     out = st.load_sites(sites, [f"CHANGE-seq={bed}"], flank=5)
     assert [(s.site_id, s.source) for s in out] == [("far", "predicted"), ("A", "predicted"),
                                                     ("B", "predicted;CHANGE-seq"), ("C", "predicted")]
+
+
+def test_donor_allele_sites_join_the_candidates(tmp_path):
+    """The donor VCF of test-data creates a site (chr2, PAM restored) and lowers one (chr3); the
+    prediction on the reference does not list them (here: dropped from the planted table). Through the
+    off-target step's variant table they join the quantified candidates, the allele named."""
+    from cgtsafe.cli import main
+
+    vt = tmp_path / "variants_donor.tsv"
+    assert main(["offtarget", "variants", "--vcf", str(TD / "offtarget" / "donor.vcf"), "--label", "donor",
+                 "--genome", str(TD / "genome" / "ref.fa"), "--guides", str(TD / "offtarget" / "guides.tsv"),
+                 "--max-mismatches", "4", "--out", str(vt)]) == 0
+    planted = pd.read_csv(TD / "offtarget" / "planted_sites.tsv", sep="\t", dtype=str, keep_default_na=False)
+    truth = planted[planted["category"].str.startswith("variant_")].set_index("chrom")
+    pred = tmp_path / "sites.tsv"
+    planted[~planted["category"].str.startswith("variant_")].to_csv(pred, sep="\t", index=False)
+    sites = st.load_sites(pred, [], flank=5, variants=[str(vt)])
+    donor = {s.chrom: s for s in sites if s.source == "donor"}
+    # with at most 4 mismatches the chr3 reference site (5 mismatches) is outside the limits: "created"
+    assert set(donor) == {"chr2", "chr3"}
+    for chrom, allele in (("chr2", "chr2:250023:C:G (created, donor)"), ("chr3", "chr3:370014:T:C (created, donor)")):
+        s = donor[chrom]
+        assert s.extra["donor_allele"] == allele
+        assert (s.start, s.strand, s.cut_start) == (int(truth.loc[chrom, "start"]), truth.loc[chrom, "strand"],
+                                                    int(truth.loc[chrom, "cut_start"]))
+    # a donor site already in the list is named on it, not added twice
+    again = st.load_sites(TD / "offtarget" / "planted_sites.tsv", [], flank=5, variants=[str(vt)])
+    assert len(again) == len(planted)
+    on2 = [s for s in again if s.chrom == "chr2" and s.start == 250000][0]
+    assert on2.source == "predicted;donor" and "chr2:250023:C:G" in on2.extra["donor_allele"]
+    if (SEQ / "wgs_edited.cram").exists():
+        df = quantify_bam(SEQ / "wgs_edited.cram", TD / "genome" / "ref.fa", [donor["chr2"]], sample="E")
+        assert int(df["reads"].iloc[0]) > 0

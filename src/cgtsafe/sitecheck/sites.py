@@ -204,13 +204,76 @@ def _locate_in_interval(n: Site, predicted: list[Site], rank: dict) -> Site | No
     return min(inside, key=lambda s: (_edits(s), abs((s.cut_start + s.cut_end) / 2 - centre), rank.get(id(s), 0)))
 
 
-def load_sites(path: str | Path, nominated: list[str] | None = None, flank: int = 5) -> list[Site]:
+VARIANT_REQUIRED = ("variant_set", "variant_id", "effect", "site_id", "guide", "chrom", "start", "end", "strand",
+                    "cut_start", "cut_end", "mismatches", "dna_bulge", "rna_bulge")
+
+
+def read_variant_sites(path: str | Path) -> list[Site]:
+    """Sites created or strengthened by the donor's alleles (``offtarget variants`` table,
+    ``variants_<label>.tsv``); one site per ALT-haplotype site, every allele that makes it named in
+    ``donor_allele`` as ``variant_id (effect, variant_set)``. Coordinates as in ``sites.tsv``
+    (reference coordinates, 0-based)."""
+    df = read_table(path, required=VARIANT_REQUIRED, what="off-target variant table")
+    by_id: dict[str, Site] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        allele = f"{row['variant_id']} ({row['effect']}, {row['variant_set']})"
+        sid = row["site_id"].strip()
+        if sid in by_id:
+            names = by_id[sid].extra["donor_allele"].split("; ")
+            if allele not in names:
+                by_id[sid].extra["donor_allele"] = "; ".join([*names, allele])
+            continue
+        vals = {k: _int(row[k], path=path, line=i, column=k) for k in ("start", "end", "cut_start", "cut_end")}
+        if row["strand"] not in ("+", "-"):
+            raise InputError(f"column strand: expected '+' or '-', got {row['strand']!r}", path=path, line=i)
+        extra = {k: row[k] for k in CARRY if k in row}
+        extra["category"] = extra.get("category") or f"donor_variant_{row['effect']}"
+        extra["donor_allele"] = allele
+        by_id[sid] = Site(sid, row["chrom"], vals["start"], vals["end"], row["strand"], vals["cut_start"],
+                          vals["cut_end"], source="donor", extra=extra)
+    return sorted(by_id.values(), key=lambda s: (s.chrom, s.start, s.site_id))
+
+
+def merge_variant_sites(sites: list[Site], variant_sites: list[Site], flank: int) -> list[Site]:
+    """Add donor-allele sites; one whose window overlaps a site of the list (same guide when both name
+    one) names its allele on that site instead (``source`` gets ``donor``)."""
+    out = list(sites)
+    ids = {s.site_id for s in out}
+    for v in variant_sites:
+        vlo, vhi = v.window(flank)
+        hit = None
+        for s in out:
+            lo, hi = s.window(flank)
+            if s.chrom == v.chrom and lo < vhi and vlo < hi and \
+                    (not s.extra.get("guide") or not v.extra.get("guide") or s.extra["guide"] == v.extra["guide"]):
+                hit = s
+                break
+        if hit is not None:
+            if "donor" not in hit.source.split(";"):
+                hit.source = f"{hit.source};donor"
+            hit.extra["donor_allele"] = "; ".join(x for x in (hit.extra.get("donor_allele"), v.extra["donor_allele"])
+                                                  if x)
+            continue
+        sid, k = v.site_id, 2
+        while sid in ids:
+            sid, k = f"{v.site_id}_donor{k}", k + 1
+        v.site_id = sid
+        ids.add(sid)
+        out.append(v)
+    return out
+
+
+def load_sites(path: str | Path, nominated: list[str] | None = None, flank: int = 5,
+               variants: list[str] | None = None) -> list[Site]:
     """Predicted sites plus nominated ones (``PATH`` or ``METHOD=PATH`` entries), sorted by site order in
-    the predicted table, then nominated sites by (chrom, start, site_id)."""
+    the predicted table, then nominated sites by (chrom, start, site_id), then the sites of the donor's
+    alleles (``variants``: ``offtarget variants`` tables) not already in the list."""
     sites = read_sites(path)
     extra: list[Site] = []
     for entry in nominated or []:
         method, _, p = entry.rpartition("=") if "=" in entry else (None, "", entry)
         extra.extend(read_nominated(p, method or None))
     extra.sort(key=lambda s: (s.chrom, s.start, s.site_id))
-    return merge_nominated(sites, extra, flank)
+    merged = merge_nominated(sites, extra, flank)
+    vsites = [v for p in variants or [] for v in read_variant_sites(p)]
+    return merge_variant_sites(merged, vsites, flank) if vsites else merged
