@@ -179,8 +179,13 @@ def test_duplicate_marking_warns(genome, capsys):
         assert info.duplicates_marked is marked
         err = capsys.readouterr().err
         assert ("no duplicate marking found" in err) is (not marked)
-    _, stats = gw.scan(plain, flagged, ref, params=gw.Params(chunk_size=1000))
+    df, stats = gw.run_pair(plain, flagged, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))
     assert stats["duplicates_marked"] == {str(plain): False, str(flagged): True}
+    _, _, summary = gw.build_summary([df], [stats], table_name="t.tsv", sens_name="s.tsv")
+    dup = [e for e in summary["exclusions"] if "duplicate marking" in e["what"]]
+    assert len(dup) == 1 and dup[0]["count"] == 1 and "plain.bam" in dup[0]["reason"]
+    assert "flag.bam" not in dup[0]["reason"]
+    assert "plain.bam had no duplicate marking" in summary["methods_en"] and "未标记重复" in summary["methods_zh"]
 
 
 def test_good_inputs_pass_everywhere(genome):

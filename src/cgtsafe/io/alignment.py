@@ -250,3 +250,20 @@ class SortCheck:
                              "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
                              "'samtools index'", path=self.path)
         self.last = pos
+
+
+def duplicate_marking_notes(marked: dict[str, bool | None]) -> tuple[list[dict], str, str]:
+    """Summary pieces for alignment files without duplicate marking: the exclusions entry (empty list
+    when every file is marked) and a methods sentence in English and Chinese ('' when none)."""
+    unmarked = sorted(p for p, m in marked.items() if m is False)
+    if not unmarked:
+        return [], "", ""
+    names = ", ".join(Path(p).name for p in unmarked)
+    entry = {"what": "alignment files without duplicate marking (PCR duplicates were counted as independent reads)",
+             "count": len(unmarked),
+             "reason": f"{names}: no @PG line of a duplicate marker and no duplicate flag (0x400); read counts and "
+                       "frequencies may be inflated; mark duplicates (e.g. samtools markdup) for WGS data"}
+    en = (f" Warning: {names} had no duplicate marking; PCR duplicates were counted as independent reads, which can "
+          "inflate frequencies and understate uncertainty.")
+    zh = f" 警告：{names} 未标记重复读段；PCR 重复被当作独立读段计数，可能高估频率并低估不确定性。"
+    return [entry], en, zh

@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
+from cgtsafe.io.alignment import duplicate_marking_notes
 from cgtsafe.sitecheck.genomewide_call import COLUMNS
 from cgtsafe.sitecheck.genomewide_count import Params
 
@@ -78,6 +79,8 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
         f"{p['guide_max_mismatches']} 个错配，≤ {p['guide_max_bulges']} 个 DNA/RNA 凸起），并注释基因及关注基因。"
         f"预期灵敏度为中位深度下的二项分布检验效能（表 {sens_name}）。"
     )
+    dup_excl, dup_en, dup_zh = duplicate_marking_notes(
+        {f: m for s in stats for f, m in s.get("duplicates_marked", {}).items()})
     summary = {
         "key_figures": key,
         "tables": [
@@ -91,9 +94,9 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
              "description_zh": "在中位深度下检出给定 VAF 的仅编辑样本位点的检验效能。"},
         ],
         "figures": [],
-        "methods_en": methods_en,
-        "methods_zh": methods_zh,
-        "exclusions": [
+        "methods_en": methods_en + dup_en,
+        "methods_zh": methods_zh + dup_zh,
+        "exclusions": [*dup_excl,
             {"what": "genome-wide candidates shared with the matched control (germline or pre-existing)",
              "count": shared, "reason": f"more than {p['max_control_alt']} alt reads in the control"},
             {"what": "genome-wide candidates with low control depth",

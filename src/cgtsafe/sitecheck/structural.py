@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import open_checked, read_error
+from cgtsafe.io.alignment import duplicate_marking_notes, open_checked, read_error
 from cgtsafe.io.reference import ReferenceGenome
 from cgtsafe.sitecheck.stats import bh
 
@@ -495,6 +495,8 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
         f"支持片段 ≥ {p['min_support']} 且对照中无支持时判为“检出”，同时 q ≤ {p['alpha']} 时判为“显著”。约 30x 深度下"
         f"5 % 频率的事件仅有约两个支持片段：未检出不能证明频率低于约 10-20 %，更低的检测限需采用靶向长片段方法。"
     )
+    dup_excl, dup_en, dup_zh = duplicate_marking_notes(
+        {f: m for s in stats for f, m in s.get("duplicates_marked", {}).items()})
     summary = {
         "key_figures": key,
         "tables": [{"id": "sitecheck_structural_events", "title_en": "Structural events at the cut sites",
@@ -502,8 +504,9 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
                     "description_en": "Large deletions and translocations, edited vs control; positions 0-based.",
                     "description_zh": "大片段缺失与易位（编辑 vs 对照）；坐标为 0 起始。"}],
         "figures": [],
-        "methods_en": methods_en,
-        "methods_zh": methods_zh,
+        "methods_en": methods_en + dup_en,
+        "methods_zh": methods_zh + dup_zh,
+        "exclusions": dup_excl,
         "inputs": sorted({x for s in stats for x in s.get("inputs", [])}),
         "parameters": {"structural": p, "pairs": stats},
     }
