@@ -11,8 +11,15 @@ are not counted as alleles (they still count for depth).
 
 Counting (per position, both samples, same filters): A/C/G/T counts from aligned (M/=/X) bases;
 indels from the CIGAR (I/D), left-normalised against the reference (VCF-style, so that the same
-indel placed differently by an aligner is one allele); depth = reads whose aligned span covers the
-position (deletions included).
+indel placed differently by an aligner is one allele); depth = fragments whose aligned span covers the
+position (deletions included). Overlapping mates of a pair count once (the later mate adds nothing
+where the first one already covers the reference), so "reads" below means fragments.
+
+Modules: :mod:`.genomewide_count` (parameters, regions, counting of one sample),
+:mod:`.genomewide_call` (candidates and tests, the scan driver, region jobs ``--chunk i/n`` and their
+merge: one Benjamini-Hochberg over the union, so n merged jobs equal one unsplit run byte for byte),
+:mod:`.genomewide_summary` (summary fragment, figure). Inputs are opened and checked by
+:mod:`cgtsafe.io.alignment` against :class:`cgtsafe.io.reference.ReferenceGenome`.
 
 Candidates and tests
 * **SNV**: the most frequent non-reference base of the edited sample at a position with
