@@ -82,19 +82,20 @@ def test_donor_allele_sites_join_the_candidates(tmp_path):
     pred = tmp_path / "sites.tsv"
     planted[~planted["category"].str.startswith("variant_")].to_csv(pred, sep="\t", index=False)
     sites = st.load_sites(pred, [], flank=5, variants=[str(vt)])
-    donor = {s.chrom: s for s in sites if s.source == "donor"}
+    donor = {s.chrom: s for s in sites if s.source.startswith("donor:")}
     # with at most 4 mismatches the chr3 reference site (5 mismatches) is outside the limits: "created"
     assert set(donor) == {"chr2", "chr3"}
     for chrom, allele in (("chr2", "chr2:250023:C:G (created, donor)"), ("chr3", "chr3:370014:T:C (created, donor)")):
         s = donor[chrom]
         assert s.extra["donor_allele"] == allele
+        assert s.source == "donor:" + allele.split(" ")[0]
         assert (s.start, s.strand, s.cut_start) == (int(truth.loc[chrom, "start"]), truth.loc[chrom, "strand"],
                                                     int(truth.loc[chrom, "cut_start"]))
     # a donor site already in the list is named on it, not added twice
     again = st.load_sites(TD / "offtarget" / "planted_sites.tsv", [], flank=5, variants=[str(vt)])
     assert len(again) == len(planted)
     on2 = [s for s in again if s.chrom == "chr2" and s.start == 250000][0]
-    assert on2.source == "predicted;donor" and "chr2:250023:C:G" in on2.extra["donor_allele"]
+    assert on2.source == "predicted;donor:chr2:250023:C:G" and "chr2:250023:C:G" in on2.extra["donor_allele"]
     if (SEQ / "wgs_edited.cram").exists():
         df = quantify_bam(SEQ / "wgs_edited.cram", TD / "genome" / "ref.fa", [donor["chr2"]], sample="E")
         assert int(df["reads"].iloc[0]) > 0

@@ -34,6 +34,9 @@ def _add_site_args(p) -> None:
     p.add_argument("--sites", required=True, help="candidate sites TSV (off-target step output)")
     p.add_argument("--nominated", nargs="*", default=[],
                    help="empirically nominated sites, BED or TSV, as PATH or METHOD=PATH (e.g. GUIDE-seq=x.bed)")
+    p.add_argument("--variant-sites", nargs="*", default=[],
+                   help="`offtarget variants` tables: sites created or strengthened by the donor's alleles join the "
+                        "candidates, the allele named")
 
 
 def register(sub) -> None:
@@ -103,7 +106,7 @@ def register(sub) -> None:
 def _sites(args):
     from cgtsafe.sitecheck.sites import load_sites
 
-    return load_sites(args.sites, args.nominated, flank=args.window)
+    return load_sites(args.sites, args.nominated, flank=args.window, variants=args.variant_sites)
 
 
 def _check(args) -> int:

@@ -27,7 +27,9 @@ Nominated sites without a cut position (BED intervals, e.g. a 200 bp GUIDE-seq w
 
 Nominated sites with a cut position (TSV ``cut_start``/``cut_end``) whose window overlaps the window of a
 predicted site are merged into that site; the others are added with ``source`` = their method.
-Sites created by the donor's own alleles (:func:`donor_sites`) join the candidates with the allele named.
+Sites created or strengthened by the donor's own alleles (the off-target step's variant tables,
+:func:`read_variant_sites`) join the candidates; ``source`` names the allele (``donor:chr2:250023:C:G``,
+VCF-style, 1-based) and ``extra["donor_allele"]`` adds the effect and variant set.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ def _locate_in_interval(n: Site, predicted: list[Site], rank: dict) -> Site | No
     """The predicted site whose protospacer lies inside the nominated interval (best by edits, distance
     of its cut to the interval centre, site order), or None."""
     centre = (n.start + n.end) / 2
-    inside = [s for s in predicted if s.source.split(";")[0] != "donor" and n.start <= s.start and s.end <= n.end]
+    inside = [s for s in predicted if not s.source.startswith("donor") and n.start <= s.start and s.end <= n.end]
     if not inside:
         return None
     return min(inside, key=lambda s: (_edits(s), abs((s.cut_start + s.cut_end) / 2 - centre), rank.get(id(s), 0)))
@@ -222,6 +224,7 @@ def read_variant_sites(path: str | Path) -> list[Site]:
             names = by_id[sid].extra["donor_allele"].split("; ")
             if allele not in names:
                 by_id[sid].extra["donor_allele"] = "; ".join([*names, allele])
+                by_id[sid].source += f";donor:{row['variant_id']}"
             continue
         vals = {k: _int(row[k], path=path, line=i, column=k) for k in ("start", "end", "cut_start", "cut_end")}
         if row["strand"] not in ("+", "-"):
@@ -230,13 +233,14 @@ def read_variant_sites(path: str | Path) -> list[Site]:
         extra["category"] = extra.get("category") or f"donor_variant_{row['effect']}"
         extra["donor_allele"] = allele
         by_id[sid] = Site(sid, row["chrom"], vals["start"], vals["end"], row["strand"], vals["cut_start"],
-                          vals["cut_end"], source="donor", extra=extra)
+                          vals["cut_end"], source=f"donor:{row['variant_id']}", extra=extra)
     return sorted(by_id.values(), key=lambda s: (s.chrom, s.start, s.site_id))
 
 
 def merge_variant_sites(sites: list[Site], variant_sites: list[Site], flank: int) -> list[Site]:
-    """Add donor-allele sites; one whose window overlaps a site of the list (same guide when both name
-    one) names its allele on that site instead (``source`` gets ``donor``)."""
+    """Add donor-allele sites (``source`` ``donor:<variant_id>``, the allele named, VCF 1-based); one whose
+    window overlaps a site of the list (same guide when both name one) names its allele on that site
+    instead (``source`` gets ``;donor:<variant_id>``)."""
     out = list(sites)
     ids = {s.site_id for s in out}
     for v in variant_sites:
@@ -249,8 +253,8 @@ def merge_variant_sites(sites: list[Site], variant_sites: list[Site], flank: int
                 hit = s
                 break
         if hit is not None:
-            if "donor" not in hit.source.split(";"):
-                hit.source = f"{hit.source};donor"
+            tokens = hit.source.split(";")
+            hit.source = ";".join([*tokens, *(t for t in v.source.split(";") if t not in tokens)])
             hit.extra["donor_allele"] = "; ".join(x for x in (hit.extra.get("donor_allele"), v.extra["donor_allele"])
                                                   if x)
             continue
