@@ -142,45 +142,112 @@ if enabled("sitecheck") and SC.wgs is not None:
 
     if _GW["enabled"] and _EDITED:
 
-        rule sitecheck_genomewide:
-            input:
-                unpack(_PAIRS.pair_files),
-                reference=config["reference"]["genome"],
-                genes=config["reference"]["genes"],
-                regions=_GW["regions"] or [],
-            output:
-                table=f"{SC_DIR}/genomewide/{{sample}}.variants.tsv",
-                stats=f"{SC_DIR}/genomewide/{{sample}}.stats.json",
-            log:
-                "logs/sitecheck/genomewide_{sample}.log",
-            benchmark:
-                "results/benchmarks/sitecheck_genomewide_{sample}.tsv"
-            threads: _GW["threads"]
-            conda:
-                "../../envs/cgtsafe.yaml"
-            params:
-                cmd=CGTSAFE,
-                control=_PAIRS.control_name,
-                regions=_sc_opt("--regions", _GW["regions"]),
-                guides=_sc_opt("--guides", config.get("offtarget", {}).get("guides")),
-                nuclease=config.get("offtarget", {}).get("nuclease", "SpCas9"),
-                concern=_sc_opt("--genes-of-concern", config["reference"]["genes_of_concern"]),
-                windows=" ".join(str(w) for w in config["reference"]["genes_of_concern_windows"]),
-                thresholds=(
-                    f"--min-mapq {_GW['min_mapq']} --min-baseq {_GW['min_baseq']} --min-depth {_GW['min_depth']}"
-                    f" --min-control-depth {_GW['min_control_depth']} --min-alt-reads {_GW['min_alt_reads']}"
-                    f" --min-indel-reads {_GW['min_indel_reads']} --min-vaf {_GW['min_vaf']}"
-                    f" --max-control-alt {_GW['max_control_alt']} --cluster-distance {_GW['cluster_distance']}"
-                    f" --alpha {_GW['alpha']} --guide-window {_GW['guide_window']}"
-                    f" --guide-max-mismatches {_GW['guide_max_mismatches']}"
-                    f" --guide-max-bulges {_GW['guide_max_bulges']}"
-                ),
-            shell:
-                "{params.cmd} sitecheck genomewide --edited {input.edited} --control {input.control}"
-                " --sample {wildcards.sample} --control-name {params.control} --reference {input.reference}"
-                " {params.regions} {params.guides} --nuclease {params.nuclease} --genes {input.genes}"
-                " {params.concern} --windows {params.windows} {params.thresholds} --threads {threads}"
-                " --out {output.table} --stats {output.stats} > {log} 2>&1"
+        _GW_PARAMS = dict(
+            cmd=CGTSAFE,
+            control=_PAIRS.control_name,
+            regions=_sc_opt("--regions", _GW["regions"]),
+            thresholds=(
+                f"--min-mapq {_GW['min_mapq']} --min-baseq {_GW['min_baseq']} --min-depth {_GW['min_depth']}"
+                f" --min-control-depth {_GW['min_control_depth']} --min-alt-reads {_GW['min_alt_reads']}"
+                f" --min-indel-reads {_GW['min_indel_reads']} --min-vaf {_GW['min_vaf']}"
+                f" --max-control-alt {_GW['max_control_alt']} --cluster-distance {_GW['cluster_distance']}"
+                f" --alpha {_GW['alpha']} --guide-window {_GW['guide_window']}"
+                f" --guide-max-mismatches {_GW['guide_max_mismatches']}"
+                f" --guide-max-bulges {_GW['guide_max_bulges']}"
+            ),
+        )
+        _GW_ANNOT = dict(
+            guides=_sc_opt("--guides", config.get("offtarget", {}).get("guides")),
+            nuclease=config.get("offtarget", {}).get("nuclease", "SpCas9"),
+            concern=_sc_opt("--genes-of-concern", config["reference"]["genes_of_concern"]),
+            windows=" ".join(str(w) for w in config["reference"]["genes_of_concern_windows"]),
+        )
+        _GW_JOBS = int(_GW["region_jobs"])
+
+        if _GW_JOBS == 1:
+
+            rule sitecheck_genomewide:
+                input:
+                    unpack(_PAIRS.pair_files),
+                    reference=config["reference"]["genome"],
+                    genes=config["reference"]["genes"],
+                    regions=_GW["regions"] or [],
+                output:
+                    table=f"{SC_DIR}/genomewide/{{sample}}.variants.tsv",
+                    stats=f"{SC_DIR}/genomewide/{{sample}}.stats.json",
+                log:
+                    "logs/sitecheck/genomewide_{sample}.log",
+                benchmark:
+                    "results/benchmarks/sitecheck_genomewide_{sample}.tsv"
+                threads: _GW["threads"]
+                conda:
+                    "../../envs/cgtsafe.yaml"
+                params:
+                    **_GW_PARAMS,
+                    **_GW_ANNOT,
+                shell:
+                    "{params.cmd} sitecheck genomewide --edited {input.edited:q} --control {input.control:q}"
+                    " --sample {wildcards.sample:q} --control-name {params.control:q} --reference {input.reference:q}"
+                    " {params.regions} {params.guides} --nuclease {params.nuclease} --genes {input.genes:q}"
+                    " {params.concern} --windows {params.windows} {params.thresholds} --threads {threads}"
+                    " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+        else:
+
+            rule sitecheck_genomewide_region:
+                input:
+                    unpack(_PAIRS.pair_files),
+                    reference=config["reference"]["genome"],
+                    regions=_GW["regions"] or [],
+                output:
+                    table=f"{SC_DIR}/genomewide/{{sample}}.part{{part}}.tsv",
+                    stats=f"{SC_DIR}/genomewide/{{sample}}.part{{part}}.json",
+                log:
+                    "logs/sitecheck/genomewide_{sample}.part{part}.log",
+                benchmark:
+                    "results/benchmarks/sitecheck_genomewide_{sample}.part{part}.tsv"
+                wildcard_constraints:
+                    part=r"\d+",
+                threads: _GW["threads"]
+                conda:
+                    "../../envs/cgtsafe.yaml"
+                params:
+                    **_GW_PARAMS,
+                    n=_GW_JOBS,
+                shell:
+                    "{params.cmd} sitecheck genomewide --edited {input.edited:q} --control {input.control:q}"
+                    " --sample {wildcards.sample:q} --control-name {params.control:q} --reference {input.reference:q}"
+                    " {params.regions} {params.thresholds} --threads {threads} --chunk {wildcards.part}/{params.n}"
+                    " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+            rule sitecheck_genomewide:
+                input:
+                    unpack(_PAIRS.pair_files),
+                    parts=expand(f"{SC_DIR}/genomewide/{{{{sample}}}}.part{{part}}.tsv", part=range(1, _GW_JOBS + 1)),
+                    part_stats=expand(f"{SC_DIR}/genomewide/{{{{sample}}}}.part{{part}}.json",
+                                      part=range(1, _GW_JOBS + 1)),
+                    reference=config["reference"]["genome"],
+                    genes=config["reference"]["genes"],
+                    regions=_GW["regions"] or [],
+                output:
+                    table=f"{SC_DIR}/genomewide/{{sample}}.variants.tsv",
+                    stats=f"{SC_DIR}/genomewide/{{sample}}.stats.json",
+                log:
+                    "logs/sitecheck/genomewide_{sample}.log",
+                benchmark:
+                    "results/benchmarks/sitecheck_genomewide_{sample}.tsv"
+                conda:
+                    "../../envs/cgtsafe.yaml"
+                params:
+                    **_GW_PARAMS,
+                    **_GW_ANNOT,
+                shell:
+                    "{params.cmd} sitecheck genomewide-merge --edited {input.edited:q} --control {input.control:q}"
+                    " --sample {wildcards.sample:q} --control-name {params.control:q} --reference {input.reference:q}"
+                    " {params.regions} {params.guides} --nuclease {params.nuclease} --genes {input.genes:q}"
+                    " {params.concern} --windows {params.windows} {params.thresholds}"
+                    " --parts {input.parts:q} --part-stats {input.part_stats:q}"
+                    " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
 
         rule sitecheck_genomewide_summary:
             input:

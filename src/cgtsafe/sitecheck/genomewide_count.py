@@ -149,19 +149,108 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(seq, qual, pos, lens, start, L, min_qchar, code, bases):  # pragma: no cover - numba
-    """Add the aligned bases of segments (``pos[i]`` reference start, ``lens[i]`` bases, concatenated in
-    ``seq``/``qual``) with quality >= ``min_qchar`` (Phred+33 character) to ``bases[(pos - start) * 4 + base]``."""
-    k = 0
-    for i in range(len(pos)):
-        p = pos[i] - start
-        for j in range(lens[i]):
-            x = p + j
-            if 0 <= x < L:
-                c = code[seq[k]]
-                if c < 4 and qual[k] >= min_qchar:
-                    bases[x * 4 + c] += 1
-            k += 1
+def _count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end, min_qchar, code, bases, depth,
+                  frag_s, frag_e, ev):  # pragma: no cover - numba
+    """Count the reads of one region (arrays in file order; ``*_end`` cumulative ends into the joined
+    ``cig``/``seq``/``qual`` bytes). Fills ``bases`` (L*4), ``depth`` (difference array, L+1), the
+    fragment spans and the indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, query
+    offset into ``seq``). Returns (fragments, events, index of a record out of order or -1)."""
+    L = end - start
+    n = len(pos)
+    head = dict()  # (later mate start << 32 | first mate start) -> last first mate waiting (a stack per key)
+    head[np.int64(-1)] = np.int64(-1)
+    nxt = np.full(n, -1, dtype=np.int64)
+    nf = 0
+    ne = 0
+    max_span = 0
+    c0 = 0
+    q0 = 0
+    for i in range(n):
+        rs = pos[i]
+        if i > 0 and rs < pos[i - 1]:
+            return nf, ne, i
+        f = flag[i]
+        m = mpos[i] if (f & 0x9) == 0x1 else -1
+        frag = nf
+        clip = -1
+        if 0 <= m <= rs < m + max_span:
+            key = (np.int64(rs) << 32) | np.int64(m)
+            if key in head:
+                frag = head[key]
+                clip = frag_e[frag]
+                if nxt[frag] >= 0:
+                    head[key] = nxt[frag]
+                else:
+                    del head[key]
+        # walk the CIGAR
+        rp = rs
+        qp = q0
+        num = 0
+        for k in range(c0, cig_end[i]):
+            ch = cig[k]
+            if 48 <= ch <= 57:
+                num = num * 10 + (ch - 48)
+                continue
+            ln = num
+            num = 0
+            if ch == 77 or ch == 61 or ch == 88:  # M = X
+                a = rp if rp >= clip else clip
+                if a > rp + ln:
+                    a = rp + ln
+                for x in range(a, rp + ln):
+                    j = x - start
+                    if 0 <= j < L:
+                        qi = qp + (x - rp)
+                        c = code[seq[qi]]
+                        if c < 4 and qual[qi] >= min_qchar:
+                            bases[j * 4 + c] += 1
+                rp += ln
+                qp += ln
+            elif ch == 73:  # I
+                if start <= rp < end and rp >= clip and ne < ev.shape[0]:
+                    ev[ne, 0] = frag
+                    ev[ne, 1] = 0
+                    ev[ne, 2] = rp
+                    ev[ne, 3] = ln
+                    ev[ne, 4] = qp
+                    ne += 1
+                qp += ln
+            elif ch == 68:  # D
+                if start <= rp < end and rp >= clip and ne < ev.shape[0]:
+                    ev[ne, 0] = frag
+                    ev[ne, 1] = 1
+                    ev[ne, 2] = rp
+                    ev[ne, 3] = ln
+                    ev[ne, 4] = qp
+                    ne += 1
+                rp += ln
+            elif ch == 78:  # N
+                rp += ln
+            elif ch == 83:  # S
+                qp += ln
+        c0 = cig_end[i]
+        q0 = seq_end[i]
+        if frag == nf:
+            if rs <= m < rp:
+                key = (np.int64(m) << 32) | np.int64(rs)
+                if key in head:
+                    nxt[nf] = head[key]
+                head[key] = np.int64(nf)
+                if rp - rs > max_span:
+                    max_span = rp - rs
+            frag_s[nf] = rs
+            frag_e[nf] = rp
+            nf += 1
+        elif rp > frag_e[frag]:
+            frag_e[frag] = rp
+    for k in range(nf):
+        a = frag_s[k] - start
+        b = frag_e[k] - start
+        a = 0 if a < 0 else (L if a > L else a)
+        b = 0 if b < 0 else (L if b > L else b)
+        depth[a] += 1
+        depth[b] -= 1
+    return nf, ne, -1
 
 
 def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
@@ -169,127 +258,66 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
 
     Each fragment counts once (see the module docstring); a record out of coordinate order is an error.
+    Python collects the fields of each read; :func:`_count_kernel` (numba) does the counting.
     """
     L = end - start
     pad = 1000
     rseq = ref.fetch_bytes(contig, start - pad, end + pad)
     roff = max(0, start - pad)
-    q_seqs: list[str] = []
-    q_quals: list[str] = []
-    q_pos: list[int] = []
-    q_len: list[int] = []
-    spans_s: list[int] = []
-    spans_e: list[int] = []
-    indels: dict = defaultdict(int)
-    obs: list = []
-    pending: dict[str, tuple[int, int]] = {}  # first mate of an overlapping pair: name -> (fragment, end)
-    n = 0
-    last = -1
-    min_mapq = params.min_mapq
-    bases = np.zeros(L * 4, dtype=np.int64)
-    depth = np.zeros(L + 1, dtype=np.int64)
-
-    def flush():
-        if not q_pos:
-            return
-        _accumulate(np.frombuffer("".join(q_seqs).encode(), dtype=np.uint8),
-                    np.frombuffer("".join(q_quals).encode(), dtype=np.uint8), np.asarray(q_pos, dtype=np.int64),
-                    np.asarray(q_len, dtype=np.int64), start, L, params.min_baseq + 33, CODE, bases)
-        q_seqs.clear()
-        q_quals.clear()
-        q_pos.clear()
-        q_len.clear()
-
-    add_seq, add_qual, add_pos, add_len = q_seqs.append, q_quals.append, q_pos.append, q_len.append
+    P: list[int] = []
+    F: list[int] = []
+    M: list[int] = []
+    C: list[str] = []
+    S: list[str] = []
+    Q: list[str] = []
     tid = af.get_tid(contig)
-    max_span = 0  # longest aligned span of a first mate in ``pending``
+    min_mapq = params.min_mapq
     try:
         for r in af.fetch(contig, start, end):
-            rs = r.reference_start
-            if rs < last:
-                raise InputError(f"record at {contig}:{rs + 1} follows one at {last + 1}: the file is not "
-                                 "coordinate-sorted (or its index belongs to another file); run 'samtools sort' "
-                                 "and 'samtools index'", path=path)
-            last = rs
             flag = r.flag
             if flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
                 continue
-            cig = r.cigartuples
-            if not cig:
-                continue
+            cig = r.cigarstring
             seq = r.query_sequence
             qual = r.query_qualities_str
-            if seq is None or qual is None:
+            if not cig or seq is None or qual is None:
                 continue
-            # overlapping mates: the later mate skips what the first one covered
-            frag = n
-            clip = -1
-            mate = -1
-            if flag & 0x9 == 0x1:  # paired, mate mapped
-                mate = r.next_reference_start
-                if r.next_reference_id != tid:
-                    mate = -1
-                elif mate <= rs < mate + max_span and pending:
-                    first = pending.pop(r.query_name, None)
-                    if first is not None:
-                        frag, clip = first
-            if clip < 0 and len(cig) == 1 and cig[0][0] == 0:
-                ln = cig[0][1]
-                add_seq(seq)
-                add_qual(qual)
-                add_pos(rs)
-                add_len(ln)
-                rp = rs + ln
-            else:
-                qp, rp = 0, rs
-                for op, ln in cig:
-                    if op in (0, 7, 8):
-                        if rp + ln > clip:
-                            k = max(0, clip - rp)
-                            q_seqs.append(seq[qp + k:qp + ln])
-                            q_quals.append(qual[qp + k:qp + ln])
-                            q_pos.append(rp + k)
-                            q_len.append(ln - k)
-                        qp += ln
-                        rp += ln
-                    elif op == 1:
-                        if start <= rp < end and rp >= clip:
-                            key = normalize_indel(rseq, roff, "I", rp, seq[qp:qp + ln].upper())
-                            indels[key] += 1
-                            obs.append((frag, key[1], key[1] + 1, key))
-                        qp += ln
-                    elif op == 2:
-                        if start <= rp < end and rp >= clip:
-                            key = normalize_indel(rseq, roff, "D", rp, ln)
-                            indels[key] += 1
-                            obs.append((frag, key[1], key[1] + ln, key))
-                        rp += ln
-                    elif op == 3:
-                        rp += ln
-                    elif op == 4:
-                        qp += ln
-            if frag == n:
-                if rs <= mate < rp:
-                    pending[r.query_name] = (n, rp)
-                    if rp - rs > max_span:
-                        max_span = rp - rs
-                spans_s.append(rs)
-                spans_e.append(rp)
-                n += 1
-            elif rp > spans_e[frag]:
-                spans_e[frag] = rp
-            if len(q_pos) >= 50000:
-                flush()
+            P.append(r.reference_start)
+            F.append(flag)
+            M.append(r.next_reference_start if r.next_reference_id == tid else -1)
+            C.append(cig)
+            S.append(seq)
+            Q.append(qual)
     except (OSError, ValueError) as exc:  # truncated file, CRAM decoded against another reference, ...
         raise read_error(exc, path, f"{contig}:{start}-{end}") from None
-    flush()
-    ss = np.asarray(spans_s, dtype=np.int64)
-    se = np.asarray(spans_e, dtype=np.int64)
-    if len(ss):
-        a = np.clip(ss - start, 0, L)
-        b = np.clip(se - start, 0, L)
-        np.add.at(depth, a, 1)
-        np.add.at(depth, b, -1)
+    n = len(P)
+    bases = np.zeros(L * 4, dtype=np.int64)
+    depth = np.zeros(L + 1, dtype=np.int64)
+    frag_s = np.zeros(n, dtype=np.int64)
+    frag_e = np.zeros(n, dtype=np.int64)
+    seq_b = "".join(S).encode()
+    cig_b = "".join(C).encode()
+    ev = np.zeros((max(16, cig_b.count(b"I") + cig_b.count(b"D")), 5), dtype=np.int64)
+    nf, ne, bad = _count_kernel(
+        np.asarray(P, dtype=np.int64), np.asarray(F, dtype=np.int64), np.asarray(M, dtype=np.int64),
+        np.frombuffer(cig_b, dtype=np.uint8), np.cumsum(np.fromiter(map(len, C), dtype=np.int64, count=n)),
+        np.frombuffer(seq_b, dtype=np.uint8), np.frombuffer("".join(Q).encode(), dtype=np.uint8),
+        np.cumsum(np.fromiter(map(len, S), dtype=np.int64, count=n)), start, end, params.min_baseq + 33, CODE,
+        bases, depth, frag_s, frag_e, ev)
+    if bad >= 0:
+        raise InputError(f"record at {contig}:{P[bad] + 1} follows one at {P[bad - 1] + 1}: the file is not "
+                         "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
+                         "'samtools index'", path=path)
+    indels: dict = defaultdict(int)
+    obs: list = []
+    for frag, kind, rp, ln, qp in ev[:ne].tolist():
+        if kind == 0:
+            key = normalize_indel(rseq, roff, "I", rp, seq_b[qp:qp + ln].decode().upper())
+            obs.append((frag, key[1], key[1] + 1, key))
+        else:
+            key = normalize_indel(rseq, roff, "D", rp, ln)
+            obs.append((frag, key[1], key[1] + ln, key))
+        indels[key] += 1
     depth = np.cumsum(depth)[:L].astype(np.int32)
-    bases = bases.reshape(L, 4).astype(np.int32)
-    return RegionCounts(start, end, bases, depth, dict(indels), obs, ss, se, n)
+    return RegionCounts(start, end, bases.reshape(L, 4).astype(np.int32), depth, dict(indels), obs, frag_s[:nf].copy(),
+                        frag_e[:nf].copy(), nf)

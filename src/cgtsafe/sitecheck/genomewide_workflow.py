@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pandas as pd
 
 
@@ -23,4 +25,4 @@ class PairPlan:
 
 def opt(flag: str, value) -> str:
     """``flag value`` for an optional command-line argument, '' when the value is unset."""
-    return f"{flag} {value}" if value not in (None, "") else ""
+    return f"{flag} {shlex.quote(str(value))}" if value not in (None, "") else ""
