@@ -8,7 +8,8 @@ _SC = config["sitecheck"]
 
 if enabled("sitecheck"):
     try:
-        SC = SitecheckPlan(_SC, CONFIG_FILE)
+        SC = SitecheckPlan(_SC, CONFIG_FILE, variant_tables=[f"{OT_DIR}/variants_{v}.tsv" for v in OT_VARIANTS]
+                           if enabled("offtarget") else [])
     except InputError as exc:
         _fail(exc)
 
@@ -18,6 +19,7 @@ if enabled("sitecheck"):
             sites=_SC["sites"],
             reference=config["reference"]["genome"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
             sheet=_SC["wgs_samples"],
         output:
             f"{SC_DIR}/counts/wgs/{{sample}}.tsv",
@@ -43,6 +45,7 @@ if enabled("sitecheck"):
             sites=_SC["sites"],
             amplicons=_SC["amplicons"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
             sheet=_SC["amplicon_samples"],
         output:
             f"{SC_DIR}/counts/amplicon/{{sample}}.tsv",
@@ -67,6 +70,7 @@ if enabled("sitecheck"):
             counts=SC.counts(),
             sites=_SC["sites"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
         output:
             f"{SC_DIR}/site_verdicts.tsv",
         log:

@@ -14,11 +14,13 @@ FRAGMENTS = (f"{SC_DIR}/genomewide_summary.json", f"{SC_DIR}/structural_summary.
 class SitecheckPlan:
     """Sample sheets read and checked at parse time; argument strings for the rules."""
 
-    def __init__(self, sc: dict, config_file: str):
+    def __init__(self, sc: dict, config_file: str, variant_tables=()):
         from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
         from cgtsafe.sitecheck.quantify import read_wgs_sheet
 
         self.sc = sc
+        #: ``offtarget variants`` tables whose sites (the donor's alleles) join the candidates
+        self.variant_tables = list(variant_tables) if sc.get("variant_sites", True) else []
         self.wgs = read_wgs_sheet(sc["wgs_samples"]) if sc.get("wgs_samples") else None
         self.amp = None
         if sc.get("amplicon_samples"):
@@ -51,7 +53,9 @@ class SitecheckPlan:
 
     def common_args(self) -> str:
         nom = " ".join(shlex.quote(n) for n in self.sc.get("nominated", []))
-        return f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
+        var = " ".join(shlex.quote(v) for v in self.variant_tables)
+        return (f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
+                + (f" --variant-sites {var}" if var else ""))
 
     def stat_args(self) -> str:
         sc = self.sc
