@@ -252,10 +252,11 @@ class SortCheck:
         self.last = pos
 
 
-def duplicate_marking_notes(marked: dict[str, bool | None]) -> tuple[list[dict], str, str]:
-    """Summary pieces for alignment files without duplicate marking: the exclusions entry (empty list
-    when every file is marked) and a methods sentence in English and Chinese ('' when none)."""
-    unmarked = sorted(p for p, m in marked.items() if m is False)
+def duplicate_marking_notes(stats: list[dict]) -> tuple[list[dict], str, str]:
+    """Summary pieces for alignment files without duplicate marking (``duplicates_marked`` of per-pair
+    stats: file -> bool): the exclusions entry (empty list when every file is marked) and a methods
+    sentence in English and Chinese ('' when none)."""
+    unmarked = sorted({p for s in stats for p, m in s.get("duplicates_marked", {}).items() if m is False})
     if not unmarked:
         return [], "", ""
     names = ", ".join(Path(p).name for p in unmarked)

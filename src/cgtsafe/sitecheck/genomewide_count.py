@@ -37,14 +37,6 @@ SKIP_FLAGS = 0x4 | 0x100 | 0x200 | 0x400 | 0x800
 #: (it belongs to the chunk holding its first base)
 CHUNK_OVERLAP = 500
 
-COLUMNS = [
-    "variant_id", "chrom", "start", "end", "pos", "ref", "alt", "type", "n_alleles", "alleles",
-    "edited_alt", "edited_depth", "edited_vaf", "control_alt", "control_depth", "control_vaf",
-    "p_value", "q_value", "call", "guide_like", "guide", "guide_mismatches", "guide_dna_bulge", "guide_rna_bulge",
-    "guide_site_start", "guide_strand", "guide_cut", "guide_cut_distance", "gene", "feature", "nearest_gene",
-    "gene_of_concern", "gene_of_concern_name", "gene_of_concern_distance",
-]
-
 
 @dataclass
 class Params:
@@ -206,24 +198,18 @@ def _count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end,
                             bases[j * 4 + c] += 1
                 rp += ln
                 qp += ln
-            elif ch == 73:  # I
+            elif ch == 73 or ch == 68:  # I, D
                 if start <= rp < end and rp >= clip and ne < ev.shape[0]:
                     ev[ne, 0] = frag
-                    ev[ne, 1] = 0
+                    ev[ne, 1] = 0 if ch == 73 else 1
                     ev[ne, 2] = rp
                     ev[ne, 3] = ln
                     ev[ne, 4] = qp
                     ne += 1
-                qp += ln
-            elif ch == 68:  # D
-                if start <= rp < end and rp >= clip and ne < ev.shape[0]:
-                    ev[ne, 0] = frag
-                    ev[ne, 1] = 1
-                    ev[ne, 2] = rp
-                    ev[ne, 3] = ln
-                    ev[ne, 4] = qp
-                    ne += 1
-                rp += ln
+                if ch == 73:
+                    qp += ln
+                else:
+                    rp += ln
             elif ch == 78:  # N
                 rp += ln
             elif ch == 83:  # S

@@ -79,8 +79,7 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
         f"{p['guide_max_mismatches']} 个错配，≤ {p['guide_max_bulges']} 个 DNA/RNA 凸起），并注释基因及关注基因。"
         f"预期灵敏度为中位深度下的二项分布检验效能（表 {sens_name}）。"
     )
-    dup_excl, dup_en, dup_zh = duplicate_marking_notes(
-        {f: m for s in stats for f, m in s.get("duplicates_marked", {}).items()})
+    dup_excl, dup_en, dup_zh = duplicate_marking_notes(stats)
     summary = {
         "key_figures": key,
         "tables": [

@@ -495,8 +495,7 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
         f"支持片段 ≥ {p['min_support']} 且对照中无支持时判为“检出”，同时 q ≤ {p['alpha']} 时判为“显著”。约 30x 深度下"
         f"5 % 频率的事件仅有约两个支持片段：未检出不能证明频率低于约 10-20 %，更低的检测限需采用靶向长片段方法。"
     )
-    dup_excl, dup_en, dup_zh = duplicate_marking_notes(
-        {f: m for s in stats for f, m in s.get("duplicates_marked", {}).items()})
+    dup_excl, dup_en, dup_zh = duplicate_marking_notes(stats)
     summary = {
         "key_figures": key,
         "tables": [{"id": "sitecheck_structural_events", "title_en": "Structural events at the cut sites",
