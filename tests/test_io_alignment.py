@@ -159,6 +159,18 @@ def test_stale_index_is_one_line(genome):
     assert all("older than the alignment file" in m for m in msgs)
 
 
+def test_foreign_index_is_one_line(genome):
+    """An index of another sorted file with the same header: the whole-genome scan reads other records than
+    the index counts (before: a silent, wrong result)."""
+    d, seqs, ref, _ = genome
+    a = _aln(d / "a.bam", seqs)
+    b = _aln(d / "b.bam", seqs, starts=list(range(0, L - 100, 3)), index=False)
+    shutil.copy(str(a) + ".bai", str(b) + ".bai")
+    with pytest.raises(InputError, match="index belongs to another file"):
+        gw.run_pair(b, a, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))
+    gw.run_pair(a, a, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))  # the right index
+
+
 def test_reference_missing_an_alignment_contig(genome):
     d, seqs, ref, _ = genome
     only1 = _ref(d / "only1.fa", {"c1": seqs["c1"]})

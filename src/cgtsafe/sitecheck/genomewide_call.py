@@ -241,7 +241,7 @@ def median_from_hist(hist: list[int]) -> float:
 
 def new_stats() -> dict:
     return {"callable_bp": 0, "scanned_bp": 0, "low_control_depth": 0, "shared_snv": 0, "shared_indel_alleles": 0,
-            "shared_indel_loci": 0, "depth_hist_e": [], "depth_hist_c": []}
+            "shared_indel_loci": 0, "depth_hist_e": [], "depth_hist_c": [], "records_e": {}, "records_c": {}}
 
 
 def merge_stats(parts: list[dict]) -> dict:
@@ -253,6 +253,9 @@ def merge_stats(parts: list[dict]) -> dict:
                 if st.get(k):
                     a, b = out[k], st[k]
                     out[k] = [x + y for x, y in zip(a, b)] if a else list(b)
+            elif k.startswith("records_"):
+                for c, v in st.get(k, {}).items():
+                    out[k][c] = out[k].get(c, 0) + int(v)
             else:
                 out[k] += int(st.get(k, 0))
     return out
@@ -310,8 +313,10 @@ def _scan_tasks(args):
     try:
         for contig, s, e in tasks:
             lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[contig], e + CHUNK_OVERLAP)
-            ed = count_region(af_e, ref, contig, lo, hi, params, path=edited)
-            ct = count_region(af_c, ref, contig, lo, hi, params, path=control)
+            ed = count_region(af_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
+            ct = count_region(af_c, ref, contig, lo, hi, params, path=control, core=(s, e))
+            for key, rc in (("records_e", ed), ("records_c", ct)):
+                stats[key][contig] = stats[key].get(contig, 0) + rc.records_in_core
             rows += call_region(ed, ct, ref, contig, params, stats, core=(s, e))
     finally:
         af_e.close()
@@ -454,6 +459,24 @@ def expected_sensitivity(depth_e: float, depth_c: float, params: Params,
     return pd.DataFrame(rows)
 
 
+def check_index_counts(path, reference, counted: dict[str, int]) -> None:
+    """Whole-genome scans read every record once: per contig, the mapped records read must equal the
+    index's count (BAM/CSI index statistics; CRAM indexes have none and are not checked). A difference
+    means an index made from another file or an earlier version of it."""
+    af = open_alignment(path, reference)
+    try:
+        idx = {s.contig: s.mapped for s in af.get_index_statistics()}
+    finally:
+        af.close()
+    if not any(idx.values()):
+        return
+    for contig, n in counted.items():
+        if abs(idx.get(contig, 0) - n) > max(10, idx.get(contig, 0) // 1000):  # records without a reference span
+            raise InputError(f"contig {contig}: {n} mapped records read through the index, the index says "
+                             f"{idx.get(contig, 0)}: the index belongs to another file or an earlier version of "
+                             f"it; re-run 'samtools index {path}'", path=path)
+
+
 def complete_pair(parts: list[pd.DataFrame], part_stats: list[dict], edited, control, reference, *, sample: str,
                   control_name: str, regions=None, guides=None, nuclease: str = "SpCas9", genes=None,
                   genes_of_concern=None, windows=(50000, 100000), params: Params | None = None
@@ -461,6 +484,11 @@ def complete_pair(parts: list[pd.DataFrame], part_stats: list[dict], edited, con
     """Finalize region jobs of one pair: BH, guide similarity, genes, sensitivity (same as an unsplit run)."""
     params = params or Params()
     df, stats = finalize(parts, part_stats, ReferenceGenome(reference).lengths, params)
+    if regions is None:
+        check_index_counts(edited, reference, stats.pop("records_e"))
+        check_index_counts(control, reference, stats.pop("records_c"))
+    else:
+        stats.pop("records_e"), stats.pop("records_c")
     df = annotate(df, reference, guides=guides, nuclease=nuclease, genes=genes, genes_of_concern=genes_of_concern,
                   windows=windows, params=params)
     df.insert(0, "control", control_name)

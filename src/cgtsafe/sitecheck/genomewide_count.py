@@ -123,6 +123,7 @@ class RegionCounts:
     read_start: np.ndarray = None  # aligned spans of counted reads
     read_end: np.ndarray = None
     n_reads: int = 0
+    records_in_core: int = 0  # mapped records (any flag but 0x4) starting in the core (index check)
 
 
 def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
@@ -240,7 +241,7 @@ def _count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end,
 
 
 def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
-                 path: str | Path = "") -> RegionCounts:
+                 path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
 
     Each fragment counts once (see the module docstring); a record out of coordinate order is an error.
@@ -258,9 +259,13 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
     Q: list[str] = []
     tid = af.get_tid(contig)
     min_mapq = params.min_mapq
+    c0, c1 = core if core is not None else (start, end)
+    n_core = 0
     try:
         for r in af.fetch(contig, start, end):
             flag = r.flag
+            if c0 <= r.reference_start < c1 and not flag & 0x4:
+                n_core += 1
             if flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
                 continue
             cig = r.cigarstring
@@ -306,4 +311,4 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
         indels[key] += 1
     depth = np.cumsum(depth)[:L].astype(np.int32)
     return RegionCounts(start, end, bases.reshape(L, 4).astype(np.int32), depth, dict(indels), obs, frag_s[:nf].copy(),
-                        frag_e[:nf].copy(), nf)
+                        frag_e[:nf].copy(), nf, n_core)
