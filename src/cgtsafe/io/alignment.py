@@ -14,9 +14,11 @@ Every mistake is one line (:class:`cgtsafe.errors.InputError`) naming the file:
   header has them (a CRAM always does); otherwise the bases of up to :data:`SAMPLE_READS` reads against the
   FASTA (more than :data:`MAX_SAMPLE_MISMATCH` mismatching aligned bases = another sequence). A CRAM decoded
   with the wrong reference is caught by the same check before any decoding;
-* while reading, :func:`read_error` turns an htslib failure into one line naming the likely cause, and
-  :class:`SortCheck` stops at the first record out of coordinate order (an unsorted file with a forced
-  or foreign index).
+* while reading, :func:`read_error` turns an htslib failure into one line naming the likely cause; the
+  genome-wide counter stops at the first record out of coordinate order (an unsorted file with a forced
+  or foreign index) and, for whole-genome BAM scans, compares the records read per contig with the
+  index statistics (:func:`cgtsafe.sitecheck.genomewide_call.check_index_counts`: an index of another
+  file).
 
 Duplicate marking (:func:`duplicates_marked`): a ``@PG`` line of a known duplicate marker, or a
 duplicate flag (0x400) among the first :data:`DUP_SCAN_READS` mapped records. An unmarked file is not
@@ -233,23 +235,6 @@ def read_error(exc: Exception, path: str | Path, where: str = "") -> InputError:
     hint = ("is --reference the FASTA the CRAM was written with, and the file complete?" if _is_cram(Path(path))
             else "is the file complete and its index made from this file (samtools index)?")
     return InputError(f"cannot read alignments{' in ' + where if where else ''} ({msg}); {hint}", path=path)
-
-
-class SortCheck:
-    """Raise at the first record whose start is before the previous one (file not coordinate-sorted)."""
-
-    __slots__ = ("last", "path")
-
-    def __init__(self, path):
-        self.path = path
-        self.last = -1
-
-    def __call__(self, pos: int) -> None:
-        if pos < self.last:
-            raise InputError(f"record at position {pos + 1} follows one at {self.last + 1}: the file is not "
-                             "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
-                             "'samtools index'", path=self.path)
-        self.last = pos
 
 
 def duplicate_marking_notes(stats: list[dict]) -> tuple[list[dict], str, str]:

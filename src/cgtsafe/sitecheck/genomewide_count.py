@@ -9,7 +9,15 @@ reference (VCF-style); depth = fragments whose aligned span covers the position 
 **A fragment counts once.** When the two mates of a pair overlap (insert shorter than two reads), the
 mate that starts later (for equal starts: the one later in the file) contributes no base, indel or depth
 in the part the first mate already covers; the fragment's span is the union of both mates. This is the
-rule of :mod:`cgtsafe.sitecheck.quantify` (one count per fragment) at base resolution.
+rule of :mod:`cgtsafe.sitecheck.quantify` (one count per fragment) at base resolution. Mates are paired by
+their positions (a record whose mate starts where it starts, or earlier, is matched with a waiting first
+mate that starts at the mate's position and points back at this record's start), not by name; among
+pairs with identical start and mate start the file order decides, which changes neither counts nor
+depths unless their CIGARs differ.
+
+Speed: Python only collects each kept record's fields (start, flag, mate start, CIGAR string, bases,
+qualities); :func:`_count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close
+to pysam's own decoding (``benchmarks/bench_genomewide.py`` prints both).
 
 Coordinates: 0-based, end exclusive.
 """
