@@ -438,3 +438,16 @@ def test_region_jobs_merge_equals_unsplit(n, tmp_path):
     assert a == b
     df = pd.read_csv(tmp_path / "merged.tsv", sep="\t")
     assert (df["call"] == 1).sum() >= 1
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 13])
+def test_region_jobs_partition_the_chunks(n):
+    lengths = {"a": 2_345_678, "b": 1_000, "c": 987_654}
+    p = gw.Params(chunk_size=100_000)
+    whole = gw.plan_tasks(lengths, None, p)
+    parts = [gw.plan_tasks(lengths, None, p, (i, n)) for i in range(1, n + 1)]
+    assert [t for part in parts for t in part] == whole  # every chunk once, in order
+    sizes = [sum(e - s for _, s, e in part) for part in parts]
+    assert max(sizes) - min(sizes) <= 2 * p.chunk_size  # near-equal shares
+    with pytest.raises(InputError, match="i/n"):
+        gw.parse_chunk(f"{n + 1}/{n}")

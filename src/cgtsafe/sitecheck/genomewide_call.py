@@ -307,7 +307,12 @@ def _open_pair(edited, control, ref: ReferenceGenome, contigs, check_duplicates=
 def _scan_tasks(args):
     edited, control, reference, tasks, params = args
     ref = ReferenceGenome(reference)
-    (af_e, _), (af_c, _) = _open_pair(edited, control, ref, sorted({t[0] for t in tasks}))
+    af_e = open_alignment(edited, ref)  # checked against the reference by scan_raw already
+    try:
+        af_c = open_alignment(control, ref)
+    except BaseException:
+        af_e.close()
+        raise
     stats = new_stats()
     rows: list[dict] = []
     try:
