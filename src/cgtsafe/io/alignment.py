@@ -118,16 +118,16 @@ def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, b
         raise InputError(f"no contig in common with reference {Path(reference).name} "
                          f"(alignment has e.g. {sorted(bam_lengths)[:3]}, reference {sorted(ref_lengths)[:3]})",
                          path=bam)
-    missing = [n for n in bam_lengths if n not in ref_lengths]
-    if missing:
-        raise InputError(f"contig {missing[0]!r} of the alignment header is not in reference "
-                         f"{Path(reference).name} ({len(missing)} contig(s) missing): not the FASTA the reads "
-                         "were aligned to", path=bam)
     for name in sorted(common):
         if bam_lengths[name] != ref_lengths[name]:
             raise InputError(f"contig {name!r} is {bam_lengths[name]} bp in the alignment header but "
                              f"{ref_lengths[name]} bp in reference {Path(reference).name} (different genome "
                              "build, e.g. hg19 vs hg38?)", path=bam)
+    missing = [n for n in bam_lengths if n not in ref_lengths]
+    if missing:
+        raise InputError(f"contig {missing[0]!r} of the alignment header is not in reference "
+                         f"{Path(reference).name} ({len(missing)} contig(s) missing): not the FASTA the reads "
+                         "were aligned to", path=bam)
 
 
 def check_identity(af, ref: ReferenceGenome, *, bam: str | Path, contigs=None) -> str:

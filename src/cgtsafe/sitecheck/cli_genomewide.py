@@ -50,7 +50,7 @@ def _pair_args(p) -> None:
 
 
 def add_genomewide_parsers(sub) -> None:
-    from cgtsafe.sitecheck.genomewide import Params
+    from cgtsafe.sitecheck.genomewide_count import Params
     from cgtsafe.sitecheck.structural import SVParams
 
     d = Params()

@@ -16,7 +16,7 @@ pairs with identical start and mate start the file order decides, which changes 
 depths unless their CIGARs differ.
 
 Speed: Python only collects each kept record's fields (start, flag, mate start, CIGAR string, bases,
-qualities); :func:`_count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close
+qualities); :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close
 to pysam's own decoding (``benchmarks/bench_genomewide.py`` prints both).
 
 Coordinates: 0-based, end exclusive.
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numba import njit
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.alignment import read_error
@@ -149,111 +148,12 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
     return ("I", p, ins)
 
 
-@njit(cache=True, nogil=True)
-def _count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end, min_qchar, code, bases, depth,
-                  frag_s, frag_e, ev):  # pragma: no cover - numba
-    """Count the reads of one region (arrays in file order; ``*_end`` cumulative ends into the joined
-    ``cig``/``seq``/``qual`` bytes). Fills ``bases`` (L*4), ``depth`` (difference array, L+1), the
-    fragment spans and the indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, query
-    offset into ``seq``). Returns (fragments, events, index of a record out of order or -1)."""
-    L = end - start
-    n = len(pos)
-    head = dict()  # (later mate start << 32 | first mate start) -> last first mate waiting (a stack per key)
-    head[np.int64(-1)] = np.int64(-1)
-    nxt = np.full(n, -1, dtype=np.int64)
-    nf = 0
-    ne = 0
-    max_span = 0
-    c0 = 0
-    q0 = 0
-    for i in range(n):
-        rs = pos[i]
-        if i > 0 and rs < pos[i - 1]:
-            return nf, ne, i
-        f = flag[i]
-        m = mpos[i] if (f & 0x9) == 0x1 else -1
-        frag = nf
-        clip = -1
-        if 0 <= m <= rs < m + max_span:
-            key = (np.int64(rs) << 32) | np.int64(m)
-            if key in head:
-                frag = head[key]
-                clip = frag_e[frag]
-                if nxt[frag] >= 0:
-                    head[key] = nxt[frag]
-                else:
-                    del head[key]
-        # walk the CIGAR
-        rp = rs
-        qp = q0
-        num = 0
-        for k in range(c0, cig_end[i]):
-            ch = cig[k]
-            if 48 <= ch <= 57:
-                num = num * 10 + (ch - 48)
-                continue
-            ln = num
-            num = 0
-            if ch == 77 or ch == 61 or ch == 88:  # M = X
-                a = rp if rp >= clip else clip
-                if a > rp + ln:
-                    a = rp + ln
-                for x in range(a, rp + ln):
-                    j = x - start
-                    if 0 <= j < L:
-                        qi = qp + (x - rp)
-                        c = code[seq[qi]]
-                        if c < 4 and qual[qi] >= min_qchar:
-                            bases[j * 4 + c] += 1
-                rp += ln
-                qp += ln
-            elif ch == 73 or ch == 68:  # I, D
-                if start <= rp < end and rp >= clip and ne < ev.shape[0]:
-                    ev[ne, 0] = frag
-                    ev[ne, 1] = 0 if ch == 73 else 1
-                    ev[ne, 2] = rp
-                    ev[ne, 3] = ln
-                    ev[ne, 4] = qp
-                    ne += 1
-                if ch == 73:
-                    qp += ln
-                else:
-                    rp += ln
-            elif ch == 78:  # N
-                rp += ln
-            elif ch == 83:  # S
-                qp += ln
-        c0 = cig_end[i]
-        q0 = seq_end[i]
-        if frag == nf:
-            if rs <= m < rp:
-                key = (np.int64(m) << 32) | np.int64(rs)
-                if key in head:
-                    nxt[nf] = head[key]
-                head[key] = np.int64(nf)
-                if rp - rs > max_span:
-                    max_span = rp - rs
-            frag_s[nf] = rs
-            frag_e[nf] = rp
-            nf += 1
-        elif rp > frag_e[frag]:
-            frag_e[frag] = rp
-    for k in range(nf):
-        a = frag_s[k] - start
-        b = frag_e[k] - start
-        a = 0 if a < 0 else (L if a > L else a)
-        b = 0 if b < 0 else (L if b > L else b)
-        depth[a] += 1
-        depth[b] -= 1
-    return nf, ne, -1
-
-
 def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
 
     Each fragment counts once (see the module docstring); a record out of coordinate order is an error.
-    Python collects the fields of each read; :func:`_count_kernel` (numba) does the counting.
+    Python collects the fields of each read; :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) does the counting.
     """
     L = end - start
     pad = 1000
@@ -297,7 +197,9 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
     seq_b = "".join(S).encode()
     cig_b = "".join(C).encode()
     ev = np.zeros((max(16, cig_b.count(b"I") + cig_b.count(b"D")), 5), dtype=np.int64)
-    nf, ne, bad = _count_kernel(
+    from cgtsafe.sitecheck.genomewide_kernel import count_kernel  # numba: imported when counting starts
+
+    nf, ne, bad = count_kernel(
         np.asarray(P, dtype=np.int64), np.asarray(F, dtype=np.int64), np.asarray(M, dtype=np.int64),
         np.frombuffer(cig_b, dtype=np.uint8), np.cumsum(np.fromiter(map(len, C), dtype=np.int64, count=n)),
         np.frombuffer(seq_b, dtype=np.uint8), np.frombuffer("".join(Q).encode(), dtype=np.uint8),

@@ -57,7 +57,6 @@ import pandas as pd
 from cgtsafe.errors import InputError
 from cgtsafe.io.alignment import duplicate_marking_notes, open_checked, read_error
 from cgtsafe.io.reference import ReferenceGenome
-from cgtsafe.sitecheck.stats import bh
 
 _CIG = re.compile(r"(\d+)([MIDNSHP=X])")
 
@@ -434,6 +433,8 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
         df["_o2"] = df["chrom2"].map(order)
         df = df.sort_values(["_o1", "pos1", "_o2", "pos2", "type"], kind="mergesort").drop(columns=["_o1", "_o2"])
         df = df.reset_index(drop=True)
+    from cgtsafe.sitecheck.stats import bh
+
     df["q_value"] = bh(df["p_value"].to_numpy()) if len(df) else []
     df["detected"] = ((df["edited_support"] >= params.min_support) & (df["control_support"] == 0)).astype(int) \
         if len(df) else []
