@@ -61,8 +61,17 @@ def _is_cram(path: Path) -> bool:
     return path.name.lower().endswith(".cram")
 
 
-def open_alignment(path: str | Path, reference: str | Path | ReferenceGenome | None = None):
-    """Open a BAM/CRAM and check file, EOF marker, sort order and index; one-line errors."""
+#: CRAM fields the genome-wide counter needs (htslib ``required_fields``: FLAG RNAME POS MAPQ CIGAR RNEXT PNEXT
+#: SEQ QUAL; no read names, tags or MD/NM regeneration): decoding is about 20 % cheaper
+COUNTING_FIELDS = ("required_fields=0x6fe", "decode_md=0")
+
+
+def open_alignment(path: str | Path, reference: str | Path | ReferenceGenome | None = None, *,
+                   cram_fields: tuple[str, ...] = ()):
+    """Open a BAM/CRAM and check file, EOF marker, sort order and index; one-line errors.
+
+    ``cram_fields``: htslib CRAM format options (e.g. :data:`COUNTING_FIELDS`) for a reader that needs
+    only some fields; ignored for BAM."""
     import pysam
 
     path = Path(path)
@@ -84,6 +93,8 @@ def open_alignment(path: str | Path, reference: str | Path | ReferenceGenome | N
         raise InputError("a CRAM file needs the reference FASTA (--reference)", path=path)
     try:
         kwargs = {"reference_filename": str(ref_path)} if name.endswith(".cram") else {}
+        if name.endswith(".cram") and cram_fields:
+            kwargs["format_options"] = [o.encode() for o in cram_fields]
         af = pysam.AlignmentFile(str(path), "rc" if name.endswith(".cram") else "rb", **kwargs)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot open as BAM/CRAM ({str(exc).splitlines()[0]})", path=path) from None

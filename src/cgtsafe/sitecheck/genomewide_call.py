@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import open_alignment, open_checked
+from cgtsafe.io.alignment import COUNTING_FIELDS, open_alignment, open_checked
 from cgtsafe.io.reference import ReferenceGenome
 from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, count_region,
                                                 read_regions)
@@ -307,9 +307,9 @@ def _open_pair(edited, control, ref: ReferenceGenome, contigs, check_duplicates=
 def _scan_tasks(args):
     edited, control, reference, tasks, params = args
     ref = ReferenceGenome(reference)
-    af_e = open_alignment(edited, ref)  # checked against the reference by scan_raw already
+    af_e = open_alignment(edited, ref, cram_fields=COUNTING_FIELDS)  # checked against the reference by scan_raw
     try:
-        af_c = open_alignment(control, ref)
+        af_c = open_alignment(control, ref, cram_fields=COUNTING_FIELDS)
     except BaseException:
         af_e.close()
         raise
