@@ -451,3 +451,33 @@ def test_region_jobs_partition_the_chunks(n):
     assert max(sizes) - min(sizes) <= 2 * p.chunk_size  # near-equal shares
     with pytest.raises(InputError, match="i/n"):
         gw.parse_chunk(f"{n + 1}/{n}")
+
+
+def test_mates_at_the_same_start_pair_by_read_number(tmp_path):
+    """Inserts as long as the reads put both mates at one start; samtools orders such records forward strand
+    first (A1 B1 ... A2 B2 ...). 4 of 10 fragments carry an SNV in both mates: 4 alt of 10, not 8 or 0."""
+    rng = np.random.default_rng(5)
+    ref = "".join(rng.choice(list("ACGT"), size=1000))
+    _write_ref(tmp_path / "ref.fa", ref)
+    alt = "A" if ref[450] != "A" else "C"
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": len(ref)}]}
+    recs = []
+    for i in range(10):
+        seq = list(ref[400:500])
+        if i in (0, 2, 4, 6):
+            seq[50] = alt
+        for flag in (0x1 | 0x2 | 0x20 | 0x40, 0x1 | 0x2 | 0x10 | 0x80):
+            recs.append((flag & 0x10, f"f{i}", flag, "".join(seq)))
+    with pysam.AlignmentFile(str(tmp_path / "s.bam"), "wb", header=header) as out:
+        for _, name, flag, seq in sorted(recs):
+            a = pysam.AlignedSegment(out.header)
+            a.query_name, a.flag, a.reference_id, a.reference_start = name, flag, 0, 400
+            a.mapping_quality, a.cigarstring, a.query_sequence = 60, "100M", seq
+            a.next_reference_id, a.next_reference_start = 0, 400
+            a.query_qualities = pysam.qualitystring_to_array("F" * 100)
+            out.write(a)
+    pysam.index(str(tmp_path / "s.bam"))
+    counts = gw.count_region(pysam.AlignmentFile(str(tmp_path / "s.bam")), gw.Reference(tmp_path / "ref.fa"), "c1",
+                             0, 1000, gw.Params())
+    assert counts.depth[450] == 10 and counts.n_reads == 10
+    assert counts.bases[450, "ACGT".index(alt)] == 4

@@ -11,9 +11,9 @@ mate that starts later (for equal starts: the one later in the file) contributes
 in the part the first mate already covers; the fragment's span is the union of both mates. This is the
 rule of :mod:`cgtsafe.sitecheck.quantify` (one count per fragment) at base resolution. Mates are paired by
 their positions (a record whose mate starts where it starts, or earlier, is matched with a waiting first
-mate that starts at the mate's position and points back at this record's start), not by name; among
-pairs with identical start and mate start the file order decides, which changes neither counts nor
-depths unless their CIGARs differ.
+mate of the other read number (0x40/0x80) that starts at the mate's position and points back at this
+record's start), not by name; among pairs with identical start and mate start the file order decides,
+which changes neither counts nor depths unless their CIGARs differ.
 
 Speed: Python only collects each kept record's fields (start, flag, mate start, CIGAR string, bases,
 qualities); :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close

@@ -19,8 +19,10 @@ def count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end, 
     offset into ``seq``). Returns (fragments, events, index of a record out of order or -1)."""
     L = end - start
     n = len(pos)
-    head = dict()  # (later mate start << 32 | first mate start) -> last first mate waiting (a stack per key)
-    head[np.int64(-1)] = np.int64(-1)
+    # (later mate start, first mate start, first mate is read 1) -> last first mate waiting (a stack per key);
+    # a later mate matches only a first mate of the other read number (mates at one start: 0x40 / 0x80)
+    head = dict()
+    head[(np.int64(-1), np.int64(-1), np.int64(-1))] = np.int64(-1)
     nxt = np.full(n, -1, dtype=np.int64)
     nf = 0
     ne = 0
@@ -36,7 +38,7 @@ def count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end, 
         frag = nf
         clip = -1
         if 0 <= m <= rs < m + max_span:
-            key = (np.int64(rs) << 32) | np.int64(m)
+            key = (np.int64(rs), np.int64(m), np.int64(0 if f & 0x40 else 1))
             if key in head:
                 frag = head[key]
                 clip = frag_e[frag]
@@ -88,7 +90,7 @@ def count_kernel(pos, flag, mpos, cig, cig_end, seq, qual, seq_end, start, end, 
         q0 = seq_end[i]
         if frag == nf:
             if rs <= m < rp:
-                key = (np.int64(m) << 32) | np.int64(rs)
+                key = (np.int64(m), np.int64(rs), np.int64(1 if f & 0x40 else 0))
                 if key in head:
                     nxt[nf] = head[key]
                 head[key] = np.int64(nf)
