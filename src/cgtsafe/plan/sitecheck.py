@@ -1,0 +1,104 @@
+"""Plan of ``workflow/rules/sitecheck.smk`` (per-site counts, edited-vs-control verdicts, summary).
+Sample sheets are read and checked when the plan is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cgtsafe.errors import InputError
+from cgtsafe.plan.common import Layout, enabled, flags, q, qjoin
+
+
+def variant_tables(config: dict, layout: Layout) -> list[str]:
+    """The off-target step's variant tables (one per ``offtarget.variants`` entry) when it runs."""
+    if not enabled(config, "offtarget"):
+        return []
+    from cgtsafe.offtarget.species import slug
+
+    return [layout.path("offtarget", f"variants_{slug(v['label'])}.tsv")
+            for v in config["offtarget"].get("variants") or []]
+
+
+class SitecheckPlan:
+    """Sample sheets read and checked at parse time; paths and argument strings for the rules."""
+
+    def __init__(self, config: dict, layout: Layout, config_file: str = "config"):
+        from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
+        from cgtsafe.sitecheck.quantify import read_wgs_sheet
+
+        sc = config["sitecheck"]
+        self.sc = sc
+        self.dir = layout.dir("sitecheck")
+        self.wgs = read_wgs_sheet(sc["wgs_samples"]) if sc.get("wgs_samples") else None
+        self.amp = None
+        if sc.get("amplicon_samples"):
+            read_amplicons(sc["amplicons"])
+            self.amp = read_amplicon_sheet(sc["amplicon_samples"])
+        if self.wgs is None and self.amp is None:
+            raise InputError("key 'sitecheck': set wgs_samples and/or amplicon_samples when sitecheck.enabled is true",
+                             path=config_file)
+        for n in self.nominated_files():
+            if not Path(n).exists():
+                raise InputError(f"key 'sitecheck.nominated': file {n!r} does not exist", path=config_file)
+        self.fragments: list[str] = []  # genome-wide/structural summary fragments (set by Plan)
+        #: ``offtarget variants`` tables whose sites (the donor's own alleles) join the candidates
+        self.variant_tables = variant_tables(config, layout) if sc.get("variant_sites", True) else []
+
+    def path(self, name: str) -> str:
+        return f"{self.dir}/{name}"
+
+    def nominated_files(self) -> list[str]:
+        return [n.rpartition("=")[2] for n in self.sc.get("nominated", [])]
+
+    def wgs_file(self, wildcards) -> str:
+        return self.wgs.set_index("sample").loc[wildcards.sample, "file"]
+
+    def amplicon_fastqs(self, wildcards) -> list[str]:
+        rows = self.amp[self.amp["sample"] == wildcards.sample]
+        return [f for c in ("fastq", "fastq2") for f in rows[c] if f]
+
+    def counts(self) -> list[str]:
+        out = []
+        if self.wgs is not None:
+            out += [self.path(f"counts/wgs/{s}.tsv") for s in sorted(self.wgs["sample"])]
+        if self.amp is not None:
+            out += [self.path(f"counts/amplicon/{s}.tsv") for s in sorted(set(self.amp["sample"]))]
+        return out
+
+    def common_args(self) -> str:
+        nom = qjoin(self.sc.get("nominated", []))
+        var = qjoin(self.variant_tables)
+        return (f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
+                + (f" --variant-sites {var}" if var else ""))
+
+    def wgs_filters(self) -> str:
+        return flags(self.sc, "min_mapq", "min_baseq")
+
+    def amplicon_filters(self) -> str:
+        return flags(self.sc, "min_baseq", "min_identity", "min_overlap")
+
+    def stat_args(self) -> str:
+        return flags(self.sc, "threshold", "alpha", "power", "min_depth")
+
+    def sheet_args(self) -> str:
+        out = []
+        if self.wgs is not None:
+            out.append(f"--wgs-sheet {q(self.sc['wgs_samples'])}")
+        if self.amp is not None:
+            out.append(f"--amplicon-sheet {q(self.sc['amplicon_samples'])}")
+        return " ".join(out)
+
+    def summary_filters(self) -> str:
+        return flags(self.sc, "window", "min_mapq", "min_baseq", "min_identity")
+
+    def justification(self) -> str:
+        return q(self.sc["threshold_justification"])
+
+    def input_files(self) -> str:
+        files = [self.sc["sites"], *self.nominated_files()]
+        if self.wgs is not None:
+            files += [self.sc["wgs_samples"], *self.wgs["file"]]
+        if self.amp is not None:
+            files += [self.sc["amplicon_samples"], self.sc["amplicons"],
+                      *[f for c in ("fastq", "fastq2") for f in self.amp[c] if f]]
+        return qjoin(files)
