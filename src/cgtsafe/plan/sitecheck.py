@@ -68,8 +68,8 @@ class SitecheckPlan:
     def common_args(self) -> str:
         nom = qjoin(self.sc.get("nominated", []))
         var = qjoin(self.variant_tables)
-        return (f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
-                + (f" --variant-sites {var}" if var else ""))
+        return (f"--window {self.sc['window']}" + (f" --variant-sites {var}" if var else "")
+                + (f" --nominated {nom}" if nom else ""))
 
     def wgs_filters(self) -> str:
         return flags(self.sc, "min_mapq", "min_baseq")
