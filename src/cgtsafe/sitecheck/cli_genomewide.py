@@ -1,6 +1,8 @@
 """Sub-commands of ``cgtsafe sitecheck`` for the genome-wide and structural comparisons (thin layer).
 
 ``genomewide``          edited-only small variants of one edited/control pair -> TSV + stats JSON
+                        (``--chunk i/n``: one region job -> tested candidates before BH + stats JSON)
+``genomewide-merge``    the region jobs of one pair -> the same TSV + stats JSON as an unsplit run
 ``genomewide-summary``  merge pairs -> genomewide_variants.tsv, genomewide_sensitivity.tsv,
                         fig_genomewide_sensitivity.json, genomewide_summary.json
 ``structural``          large deletions / translocations at the cut sites of one pair -> TSV + stats JSON
@@ -49,12 +51,8 @@ def _pair_args(p) -> None:
     p.add_argument("--stats", required=True, help="per-pair stats JSON (input of the *-summary step)")
 
 
-def add_genomewide_parsers(sub) -> None:
-    from cgtsafe.sitecheck.genomewide_count import Params
-    from cgtsafe.sitecheck.structural import SVParams
-
-    d = Params()
-    g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
+def _scan_args(g, d) -> None:
+    """Options shared by ``genomewide`` and ``genomewide-merge`` (``d``: the default Params)."""
     _pair_args(g)
     g.add_argument("--regions", default=None, help="BED of regions to scan (0-based); default: whole genome")
     g.add_argument("--guides", default=None, help="guide table (name spacer) for the guide-similarity check")
@@ -79,6 +77,15 @@ def add_genomewide_parsers(sub) -> None:
     ):
         g.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(d, name),
                        help=f"{help_} (default {getattr(d, name)})")
+
+
+def add_genomewide_parsers(sub) -> None:
+    from cgtsafe.sitecheck.genomewide_count import Params
+    from cgtsafe.sitecheck.structural import SVParams
+
+    d = Params()
+    g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
+    _scan_args(g, d)
     g.add_argument("--threads", type=_nonneg, default=1)
     g.add_argument("--chunk", default=None,
                    help="i/n: run the i-th of n region jobs (contiguous near-equal shares of the chunks); writes the "
@@ -86,12 +93,9 @@ def add_genomewide_parsers(sub) -> None:
     g.set_defaults(func=_genomewide)
 
     m = sub.add_parser("genomewide-merge", help="merge the region jobs of one pair (= the unsplit `genomewide`)")
-    _pair_args(m)
+    _scan_args(m, d)
     m.add_argument("--parts", nargs="+", required=True, help="region-job tables (`genomewide --chunk i/n --out`)")
     m.add_argument("--part-stats", nargs="+", required=True, help="region-job stats JSONs, same order")
-    for a in g._actions:
-        if a.dest not in {x.dest for x in m._actions} and a.dest not in ("threads", "chunk", "help"):
-            m._add_action(a)
     m.set_defaults(func=_genomewide_merge)
 
     gs = sub.add_parser("genomewide-summary", help="merge genome-wide results of all pairs + summary fragment")
