@@ -168,25 +168,26 @@ def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, pa
     tid = af.get_tid(contig)
     min_mapq = params.min_mapq
     c0, c1 = core if core is not None else (start, end)
+    add_p, add_f, add_m, add_c, add_s, add_q = P.append, F.append, M.append, C.append, S.append, Q.append
     n_core = 0
     try:
         for r in af.fetch(contig, start, end):
             flag = r.flag
-            if c0 <= r.reference_start < c1 and not flag & 0x4:
+            rs = r.reference_start
+            if c0 <= rs < c1 and not flag & 0x4:
                 n_core += 1
             if flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
                 continue
-            cig = r.cigarstring
             seq = r.query_sequence
             qual = r.query_qualities_str
-            if not cig or seq is None or qual is None:
+            if seq is None or qual is None:
                 continue
-            P.append(r.reference_start)
-            F.append(flag)
-            M.append(r.next_reference_start if r.next_reference_id == tid else -1)
-            C.append(cig)
-            S.append(seq)
-            Q.append(qual)
+            add_p(rs)
+            add_f(flag)
+            add_m(r.next_reference_start if r.next_reference_id == tid else -1)
+            add_c(r.cigarstring or "")
+            add_s(seq)
+            add_q(qual)
     except (OSError, ValueError) as exc:  # truncated file, CRAM decoded against another reference, ...
         raise read_error(exc, path, f"{contig}:{start}-{end}") from None
     n = len(P)
