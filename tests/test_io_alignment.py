@@ -109,23 +109,17 @@ def test_reference_reader_agrees_with_pysam_and_memory(genome):
     assert not Path(str(plain) + ".fai").exists()  # never writes an index next to the user's file
 
 
-def test_same_names_other_sequence_md5(genome):
+@pytest.mark.parametrize("m5,message,identity", [
+    (True, "same name, different sequence", "md5"),          # header M5 tags vs the FASTA's MD5
+    (False, "differ from reference other.fa", "sampled_bases"),  # no M5: sampled reads vs the FASTA
+])
+def test_same_names_other_sequence(genome, m5, message, identity):
     d, seqs, ref, other = genome
-    bam = _aln(d / "a.bam", seqs)
+    bam = _aln(d / "a.bam", seqs, m5=m5)
     msgs = _all_three(bam, other, d)
-    assert all("M5" in m and "same name, different sequence" in m for m in msgs)
+    assert all(message in m for m in msgs)
     af, info = al.open_checked(bam, ReferenceGenome(ref))
-    assert info.identity == "md5"
-    af.close()
-
-
-def test_same_names_other_sequence_sampled_bases(genome):
-    d, seqs, ref, other = genome
-    bam = _aln(d / "a.bam", seqs, m5=False)
-    msgs = _all_three(bam, other, d)
-    assert all("differ from reference other.fa" in m for m in msgs)
-    af, info = al.open_checked(bam, ReferenceGenome(ref))
-    assert info.identity == "sampled_bases"
+    assert info.identity == identity
     af.close()
 
 
