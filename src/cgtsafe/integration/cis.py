@@ -28,8 +28,6 @@ maximum) get ``p = 0``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -162,10 +160,11 @@ def grubbs_cis(sites: pd.DataFrame, gene_length: dict[str, float], *, flank: int
 
 def gene_lengths(path) -> dict[str, float]:
     """ISAnalytics refGenes (``name2``/``average_TxLen``) or any GTF/genePred (gene span)."""
-    from cgtsafe.io.annotation import _open, read_transcripts
+    from cgtsafe.io.annotation import read_transcripts
+    from cgtsafe.io.compressed import open_input
     from cgtsafe.io.tables import read_table
 
-    with _open(Path(path)) as fh:
+    with open_input(path, "rt", what="gene annotation") as fh:
         header = fh.readline().rstrip("\n").split("\t")
     if "average_TxLen" in header and "name2" in header:
         df = read_table(path, required=("name2", "average_TxLen"), what="ISAnalytics refGenes table")
