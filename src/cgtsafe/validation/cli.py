@@ -15,7 +15,7 @@ from cgtsafe.io.tables import write_json
 
 def register(sub) -> None:
     p = sub.add_parser("validate-demo", help="compare a demo run with the synthetic truth tables (method performance)")
-    p.add_argument("--results", default="results", help="results folder of the run")
+    p.add_argument("--results", required=True, help="results folder of the run (the workflow's output root)")
     p.add_argument("--truth", default="test-data", help="test-data folder with the truth tables")
     p.add_argument("--out", required=True, help="method_performance.json")
     p.add_argument("--reference-data", default=None, metavar="DIR",
