@@ -109,3 +109,27 @@ def test_real_run_with_hostile_paths(tmp_path):
     assert (work / target).read_text().startswith("sample\tcontrol\tevent_id\t")
     assert (work / "results" / "offtarget" / "sites.tsv").stat().st_size > 0
     assert not list(tmp_path.rglob("PWNED"))
+
+
+def _rule_blocks():
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        text = smk.read_text()
+        parts = re.split(r"^\s*rule (\w+):\s*$", text, flags=re.M)
+        for name, body in zip(parts[1::2], parts[2::2]):
+            yield smk.name, name, body
+
+
+def test_every_rule_quotes_paths_logs_and_declares_resources():
+    """Static companion of the injection test: no unquoted {input}/{output}/{log} in any shell command; every
+    rule has a log and the conda env; every rule with a benchmark (the heavy ones) declares mem_mb/runtime and
+    retries."""
+    unquoted = re.compile(r"\{(input|output|log)(\.\w+|\[\w+\])?\}")
+    blocks = list(_rule_blocks())
+    assert len(blocks) >= 25
+    for smk, name, body in blocks:
+        assert "log:" in body and 'conda:\n' in body and "envs/cgtsafe.yaml" in body, (smk, name)
+        assert not unquoted.search(body), (smk, name, unquoted.search(body).group(0))
+        if "shell:" in body:
+            assert "> {log:q} 2>&1" in body, (smk, name)
+        if "benchmark:" in body:
+            assert "mem_mb=" in body and "runtime=" in body and "retries:" in body, (smk, name)
