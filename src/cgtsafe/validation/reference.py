@@ -359,7 +359,7 @@ def _expected_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def _wgs_region_reads(bam: Path, chrom: str, start1: int, end1: int) -> list[tuple[bytes, bytes]]:
+def wgs_region_reads(bam: Path, chrom: str, start1: int, end1: int) -> list[tuple[bytes, bytes]]:
     """CRISPRessoWGS read extraction (documented behaviour): reads whose aligned positions include both
     1-based region ends, trimmed to the region."""
     import pysam
@@ -395,7 +395,7 @@ def check_crispresso(shared: Path) -> list[dict]:
         exp = {r["Name"]: r for r in _expected_rows(d / WGS_EXPECTED)}["FANCF"]
         with pysam.FastaFile(str(d / fa)) as f:
             region = f.fetch("chr11", 1023, 1273)
-        items = _wgs_region_reads(d / bam, "chr11", 1024, 1274)
+        items = wgs_region_reads(d / bam, "chr11", 1024, 1274)
         # no guide in the region file: CRISPResso2 quantifies the whole region minus 15 bp at each end
         r = quantify_amplicon(region, 15, items, flank=0, cut_end_offset=len(region) - 15, min_baseq=0)
         ours = 100 * (r["indel"] + r["substitution_only"]) / r["reads"] if r["reads"] else 0.0
@@ -455,24 +455,33 @@ def check_inspiired(shared: Path) -> list[dict]:
                                    f"{INSPIIRED}/intSiteValidation.attr; intSiteCaller (BushmanLab, INSPIIRED)")
 
 
-def check_hiv_mlv(shared: Path) -> list[dict]:
-    d = shared / HIA
-    files = ("sites_hiv_mlv_wu2003_hg18.tsv", "sites_ctrl_matched_random_hg18.tsv", "refGene_hg18.tsv.gz")
-    if not _have(d, *files):
-        return []
+HIA_FILES = ("sites_hiv_mlv_wu2003_hg18.tsv", "sites_ctrl_matched_random_hg18.tsv", "refGene_hg18.tsv.gz")
+
+
+def hiv_mlv_enrichment(d: Path) -> pd.DataFrame:
+    """``enrichment_table`` of the Wu et al. 2003 HIV/MLV sites vs hiAnnotator's matched random controls in
+    ``d`` (hg18 refGene), indexed by (virus, feature)."""
     from cgtsafe.integration.annotate import SiteAnnotator, load_gene_annotator
     from cgtsafe.integration.enrichment import enrichment_table
     from cgtsafe.io.annotation import load_genes_of_concern
 
-    sa = SiteAnnotator(load_gene_annotator(d / files[2]), load_genes_of_concern())
-    s = pd.read_csv(d / files[0], sep="\t")
-    c = pd.read_csv(d / files[1], sep="\t")
+    sa = SiteAnnotator(load_gene_annotator(d / HIA_FILES[2]), load_genes_of_concern())
+    s = pd.read_csv(d / HIA_FILES[0], sep="\t")
+    c = pd.read_csv(d / HIA_FILES[1], sep="\t")
     s["position"] = s["Position"].astype(int)
     c["position"] = c["Position"].astype(int)
     s["site_id"], c["match_id"] = s["Sequence"], c["Sequence"]
     s = sa.annotate_table(s, chrom="Chr", strand="Ort")
     c = sa.annotate_table(c, chrom="Chr", strand="Ort")
-    t = enrichment_table(s, c, group_col="virus", tss_window=5000).set_index(["group", "feature"])
+    return enrichment_table(s, c, group_col="virus", tss_window=5000).set_index(["group", "feature"])
+
+
+def check_hiv_mlv(shared: Path) -> list[dict]:
+    d = shared / HIA
+    files = HIA_FILES
+    if not _have(d, *files):
+        return []
+    t = hiv_mlv_enrichment(d)
     hiv, mlv, hiv_tss = t.loc[("HIV", "in_gene")], t.loc[("MLV", "near_tss")], t.loc[("HIV", "near_tss")]
     src = f"{HIA}/{files[0]} + {files[1]}; Wu et al. 2003 Science (hiAnnotator data)"
     return [
