@@ -43,9 +43,9 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
     hits = [tuple(r) in found for r in ref_rows[key].astype(str).values.tolist()]
     limits = f"<= {max_mm} mm, <= {max_dna} DNA / {max_rna} RNA bulges"
     out = [record("offtarget", f"recall of planted off-target sites within the limits ({limits}; exact position, "
-                "strand, mismatches, bulges)",
-                sum(hits) / len(hits), "1.0 (every planted site within the search limits)", len(hits),
-                "test-data/offtarget/planted_sites.tsv", all(hits))]
+                  "strand, mismatches, bulges)",
+                  sum(hits) / len(hits), "1.0 (every planted site within the search limits)", len(hits),
+                  "test-data/offtarget/planted_sites.tsv", all(hits))]
     var_paths = sorted((results / "offtarget").glob("variants_*.tsv"))
     var_rows = planted[planted["category"].str.startswith("variant")]
     if var_paths and len(var_rows):
@@ -54,7 +54,7 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
         got = set(map(tuple, var[cols].values.tolist())) if cols else set()
         ok = [tuple(r) in got for r in var_rows[cols].values.tolist()] if cols else []
         out.append(record("offtarget", "variant-dependent sites found (created or lowered by a donor allele)",
-                        sum(ok) / max(len(ok), 1), "1.0", len(ok), "test-data/offtarget/donor.vcf", ok and all(ok)))
+                          sum(ok) / max(len(ok), 1), "1.0", len(ok), "test-data/offtarget/donor.vcf", ok and all(ok)))
     return out
 
 
@@ -83,18 +83,18 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
                 false_edit.append(r["site_id"])
         if n:
             out.append(record("sitecheck", f"{assay}: simulated editing frequency inside the 95 % Wilson interval",
-                            inside / n, ">= 0.9 of sites (95 % intervals)", n,
-                            "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
+                              inside / n, ">= 0.9 of sites (95 % intervals)", n,
+                              "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
             out.append(record("sitecheck", f"{assay}: unedited sites called edited (false positives)",
-                            len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
+                              len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
     amp = v[v["assay"] == "amplicon"]
     planted = _tsv(truth / "offtarget" / "planted_sites.tsv").set_index("site_id")
     edited = [sid for sid in amp["site_id"] if sid in planted.index and float(planted.loc[sid, "wgs_edit_freq"]) > 0]
     called = [sid for sid in edited if (amp.loc[amp["site_id"] == sid, "verdict"] == "edited").all()]
     if edited:
         out.append(record("sitecheck", "amplicon: planted edited sites (0.60, 0.20, 0.03) called edited",
-                        len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
-                        len(called) == len(edited)))
+                          len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
+                          len(called) == len(edited)))
     gw_path = results / "sitecheck" / "genomewide_variants.tsv"
     germ_path = truth / "sequencing" / "truth_germline.tsv"
     if gw_path.exists() and germ_path.exists():
@@ -105,7 +105,7 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
             gw = gw[gw["call"].str.len() > 0]
         hits = [k for k in zip(gw.get("chrom", []), gw.get("pos", [])) if k in germ_keys]
         out.append(record("sitecheck", "genome-wide: germline variants called as edited-only", len(hits), "0",
-                        len(germ), "test-data/sequencing/truth_germline.tsv", not hits))
+                          len(germ), "test-data/sequencing/truth_germline.tsv", not hits))
     return out
 
 
@@ -126,15 +126,15 @@ def check_integration(results: Path, truth: Path) -> list[dict]:
             present.append((smp, r["chrom"], r["position"], r["strand"]))
     found = sum(k in called for k in present)
     out.append(record("integration", "recall of simulated clones with >= 1 fragment (exact junction and strand)",
-                    found / max(len(present), 1), ">= 0.95 (clones < 5 bp apart merge)", len(present),
-                    "test-data/integration/truth_clones.tsv", found / max(len(present), 1) >= 0.95))
+                      found / max(len(present), 1), ">= 0.95 (clones < 5 bp apart merge)", len(present),
+                      "test-data/integration/truth_clones.tsv", found / max(len(present), 1) >= 0.95))
     exp_path = results / "integration" / "expansion.tsv"
     if exp_path.exists():
         exp = _tsv(exp_path)
         flagged = exp[exp["expanding"] == "1"]
         near_lmo2 = flagged["gene_of_concern"].str.contains("LMO2").sum()
         out.append(record("integration", "expanding clone near LMO2 flagged (planted 1 % -> 5 % -> 20 %)",
-                        int(near_lmo2), ">= 1", len(exp), "test-data/integration/truth_clones.tsv", near_lmo2 >= 1))
+                          int(near_lmo2), ">= 1", len(exp), "test-data/integration/truth_clones.tsv", near_lmo2 >= 1))
     att_path = results / "integration" / "attrition.tsv"
     tatt_path = truth / "integration" / "truth_attrition.tsv"
     if att_path.exists() and tatt_path.exists():
@@ -144,8 +144,8 @@ def check_integration(results: Path, truth: Path) -> list[dict]:
                 if c in att.columns and c in tatt.columns]
         cells = [(s, c) for s in tatt.index if s in att.index for c in cols]
         equal = sum(att.loc[s, c] == tatt.loc[s, c] for s, c in cells)
-        out.append(record("integration", "attrition counts equal to the simulated read classes", equal / max(len(cells), 1),
-                        "1.0", len(cells), "test-data/integration/truth_attrition.tsv", equal == len(cells)))
+        out.append(record("integration", "attrition counts equal to the simulated read classes",
+                          equal / max(len(cells), 1), "1.0", len(cells), "test-data/integration/truth_attrition.tsv", equal == len(cells)))
     return out
 
 
@@ -162,8 +162,8 @@ def check_tcr(results: Path, truth: Path) -> list[dict]:
     found = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in real.iterrows())
     false = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in decoys.iterrows())
     return [
-        record("tcr", "planted cross-reactivity hits found (exact, motif, X-scan, similarity)", found / max(len(real), 1),
-             "1.0", len(real), "test-data/tcr/truth_hits.tsv", found == len(real)),
+        record("tcr", "planted cross-reactivity hits found (exact, motif, X-scan, similarity)",
+               found / max(len(real), 1), "1.0", len(real), "test-data/tcr/truth_hits.tsv", found == len(real)),
         record("tcr", "decoys reported as hits", false, "0", len(decoys), "test-data/tcr/truth_hits.tsv", false == 0),
     ]
 

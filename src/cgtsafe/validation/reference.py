@@ -105,10 +105,10 @@ def site_set_records(peer: set, ours: set, label: str, source: str) -> list[dict
     jac = found / union if union else 1.0
     return [
         record("offtarget", f"{label}: fraction of Cas-OFFinder 2.4.1 sites found (guide, chrom, start, strand, "
-             f"mismatches; Jaccard {jac:.4g})", found / len(peer) if peer else 0.0,
-             "1.0 (identical site set)", len(peer), source, bool(peer) and found == len(peer)),
+               f"mismatches; Jaccard {jac:.4g})", found / len(peer) if peer else 0.0,
+               "1.0 (identical site set)", len(peer), source, bool(peer) and found == len(peer)),
         record("offtarget", f"{label}: sites reported by cgtsafe but not by Cas-OFFinder 2.4.1", extra, "0",
-             len(ours), source, extra == 0),
+               len(ours), source, extra == 0),
     ]
 
 
@@ -126,7 +126,7 @@ def deviation_record(analysis: str, metric: str, ours: float, expected: float, t
     """|ours - expected| as the value, passed when <= tol."""
     d = round(abs(float(ours) - float(expected)), 6)
     return record(analysis, f"{metric} (|difference|, {unit}; ours {ours:.4g} vs {expected:.4g})", d,
-                f"<= {tol:g} {unit} (peer value {expected:.4g})", n, source, d <= tol)
+                  f"<= {tol:g} {unit} (peer value {expected:.4g})", n, source, d <= tol)
 
 
 def stage_deviation_records(attr_rows: list[dict], stages: pd.DataFrame, source: str,
@@ -145,8 +145,8 @@ def stage_deviation_records(attr_rows: list[dict], stages: pd.DataFrame, source:
             if dev > worst or not worst_sample:
                 worst, worst_sample = dev, row["sample"]
         out.append(record("integration", f"read stage {ours} vs intSiteCaller {theirs}: max relative deviation over "
-                        f"samples (%; worst {worst_sample})", 100 * worst, f"<= {100 * tol:g} % per sample",
-                        len(attr_rows), source, worst <= tol + 1e-12))
+                          f"samples (%; worst {worst_sample})", 100 * worst, f"<= {100 * tol:g} % per sample",
+                          len(attr_rows), source, worst <= tol + 1e-12))
     return out
 
 
@@ -216,11 +216,11 @@ def score_records(cfd_vectors, mit_cases, cfd_source: str, mit_source: str) -> l
     if cfd_vectors:
         dev = max(abs(cfd_score(g, o) - e) for g, o, e in cfd_vectors)
         out.append(record("offtarget", "CFD score vs the published CRISPOR calcCfdScore test vectors: max |deviation|",
-                        dev, "<= 5e-9 (vectors printed to 9-16 digits)", len(cfd_vectors), cfd_source, dev <= 5e-9))
+                          dev, "<= 5e-9 (vectors printed to 9-16 digits)", len(cfd_vectors), cfd_source, dev <= 5e-9))
     if mit_cases:
         dev = max(abs(mit_score(g, o) - e) / max(abs(e), 1e-12) for g, o, e in mit_cases)
         out.append(record("offtarget", "MIT hit score vs the published formula and Hsu 2013 weights: max relative "
-                        "deviation", dev, "<= 1e-9", len(mit_cases), mit_source, dev <= 1e-9))
+                          "deviation", dev, "<= 1e-9", len(mit_cases), mit_source, dev <= 1e-9))
     return out
 
 
@@ -486,14 +486,14 @@ def check_hiv_mlv(shared: Path) -> list[dict]:
     src = f"{HIA}/{files[0]} + {files[1]}; Wu et al. 2003 Science (hiAnnotator data)"
     return [
         record("integration", f"HIV sites inside transcription units vs matched random controls: ROC area "
-             f"(in gene {hiv['real_fraction']:.3g} vs {hiv['control_fraction']:.3g}, Fisher p {hiv['fisher_p']:.2g})",
-             float(hiv["roc_auc"]), "> 0.6 and Fisher p < 1e-10 (HIV favours genes; Schroder 2002, Wu 2003)",
-             int(hiv["real_n"]), src, hiv["roc_auc"] > 0.6 and hiv["fisher_p"] < 1e-10),
+               f"(in gene {hiv['real_fraction']:.3g} vs {hiv['control_fraction']:.3g}, Fisher p {hiv['fisher_p']:.2g})",
+               float(hiv["roc_auc"]), "> 0.6 and Fisher p < 1e-10 (HIV favours genes; Schroder 2002, Wu 2003)",
+               int(hiv["real_n"]), src, hiv["roc_auc"] > 0.6 and hiv["fisher_p"] < 1e-10),
         record("integration", f"MLV near-TSS (+-5 kb) odds ratio vs matched random controls (Fisher p "
-             f"{mlv['fisher_p']:.2g})", float(mlv["odds_ratio"]),
-             f"> 3 and > 2 x HIV's near-TSS odds ratio ({hiv_tss['odds_ratio']:.3g}) (MLV favours TSS; Wu 2003)",
-             int(mlv["real_n"]), src,
-             mlv["odds_ratio"] > 3 and mlv["odds_ratio"] > 2 * hiv_tss["odds_ratio"] and mlv["fisher_p"] < 1e-20),
+               f"{mlv['fisher_p']:.2g})", float(mlv["odds_ratio"]),
+               f"> 3 and > 2 x HIV's near-TSS odds ratio ({hiv_tss['odds_ratio']:.3g}) (MLV favours TSS; Wu 2003)",
+               int(mlv["real_n"]), src,
+               mlv["odds_ratio"] > 3 and mlv["odds_ratio"] > 2 * hiv_tss["odds_ratio"] and mlv["fisher_p"] < 1e-20),
     ]
 
 
@@ -512,16 +512,16 @@ def check_hpa(shared: Path) -> list[dict]:
         top2 = [hpa.tissues[i] for i in np.argsort(np.nan_to_num(ttn, nan=-1.0))[-2:]]
         hits = len({"Heart Muscle", "Skeletal Muscle"} & set(top2))
         out.append(record("tcr", f"HPA expression loader: TTN's two highest tissues are heart and skeletal muscle "
-                        f"(found: {', '.join(reversed(top2))})", hits, "2 (striated muscle; HPA / Uhlen 2015)",
-                        len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM", hits == 2))
+                          f"(found: {', '.join(reversed(top2))})", hits, "2 (striated muscle; HPA / Uhlen 2015)",
+                          len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM", hits == 2))
     mage = hpa.profile("MAGEA3")
     if mage is not None:
         top = hpa.tissues[int(np.nanargmax(mage))]
         others = max((v for t, v in zip(hpa.tissues, mage) if t != "Testis" and not math.isnan(v)), default=0.0)
         out.append(record("tcr", f"HPA expression loader: MAGEA3 testis-restricted, highest nTPM outside testis "
-                        f"(top tissue: {top})", float(others), "< 1 nTPM, testis top (cancer-testis antigen; HPA)",
-                        len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM",
-                        top == "Testis" and others < 1.0))
+                          f"(top tissue: {top})", float(others), "< 1 nTPM, testis top (cancer-testis antigen; HPA)",
+                          len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM",
+                          top == "Testis" and others < 1.0))
     return out
 
 
@@ -534,8 +534,8 @@ def check_blosum(shared: Path) -> list[dict]:
     wrong = sum(int(m[aa.index(a), aa.index(b)] != v) + int(m[aa.index(b), aa.index(a)] != v)
                 for a, b, v in BLOSUM62_PUBLISHED)
     return [record("tcr", "BLOSUM62 matrix used for similarity: entries differing from the published values (both "
-                 "orientations)", wrong, "0", 2 * len(BLOSUM62_PUBLISHED),
-                 "Henikoff & Henikoff 1992 PNAS 89:10915, Fig. 2 (spot values)", wrong == 0)]
+                   "orientations)", wrong, "0", 2 * len(BLOSUM62_PUBLISHED),
+                   "Henikoff & Henikoff 1992 PNAS 89:10915, Fig. 2 (spot values)", wrong == 0)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -568,7 +568,7 @@ def validate_reference(shared: Path, *, timings: dict | None = None) -> list[dic
         except Exception as exc:  # shown as a failed record in the report, not a stopped workflow
             msg = str(exc).splitlines()[0] if str(exc) else ""
             records.append(record(analysis, f"reference check '{name}' could not run: {type(exc).__name__}: {msg}",
-                                0, "check runs", 0, str(shared), False))
+                                  0, "check runs", 0, str(shared), False))
         if timings is not None:
             timings[name] = time.perf_counter() - t0
     return records
