@@ -16,7 +16,7 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import guide_site_genome
+from helpers import guide_site_genome
 
 from cgtsafe.cli import main
 from cgtsafe.io.fasta import write_fasta

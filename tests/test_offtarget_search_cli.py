@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import guide_site_genome
+from helpers import guide_site_genome
 
 from cgtsafe.cli import main
 from cgtsafe.errors import InputError
