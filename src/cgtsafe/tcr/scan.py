@@ -6,7 +6,18 @@ standard residues is tested, in chunks, with four methods:
 ``exact``       the window equals the target peptide (Hamming distance 0);
 ``motif``       the window satisfies the recognition motif (:mod:`cgtsafe.tcr.motif`);
 ``xscan``       the window's X-scan score is >= the threshold (:mod:`cgtsafe.tcr.xscan`);
-``similarity``  the window differs from the target at 1..``max_hamming`` positions.
+``similarity``  the window differs from the target at 1..``max_hamming`` positions;
+``ranked``      the window is among the ``top_n`` most similar distinct k-mers of the whole proteome by the
+                contact-weighted BLOSUM62 score (:mod:`cgtsafe.tcr.similarity`), whatever its Hamming
+                distance (every k-mer tied with the ``top_n``-th best score is kept too; the target
+                itself and its exact copies count among the ``top_n``).
+
+The ``ranked`` scan scores every window of the proteome (numpy, one table look-up per peptide
+position over the encoded proteome, in chunks of :data:`CHUNK` windows); windows with a non-standard
+residue or spanning two proteins score ``-inf``. It replaces a Hamming radius as the similarity search:
+cross-reactive peptides of the two MAGE-A3 cases differ from their targets at 1 (MAGE-A12
+KMAELVHFL) and 4 (titin ESDPIVAQY) positions, and a peptide-level peer (CrossDome, Fonseca &
+Antunes 2023) scores biochemical similarity over every 9-mer for that reason.
 
 The result holds, for every window found by at least one method, its 0-based offset in the encoded
 proteome and which methods found it; :func:`hit_records` turns that into one record per
@@ -24,7 +35,7 @@ from cgtsafe.tcr.peptide import encode
 from cgtsafe.tcr.proteome import Proteome
 from cgtsafe.tcr.xscan import XScan
 
-METHODS = ("exact", "motif", "xscan", "similarity")
+METHODS = ("exact", "motif", "xscan", "similarity", "ranked")
 CHUNK = 1 << 22
 
 
@@ -36,6 +47,7 @@ class ScanResult:
     n_windows: int  # windows inside proteins
     n_windows_scanned: int  # of those, windows with standard residues only
     counts: dict[str, int] = field(default_factory=dict)
+    ranked_cutoff: float | None = None  # weighted BLOSUM62 score of the last kept ``ranked`` k-mer
 
 
 def _padded_bool(allowed: np.ndarray) -> np.ndarray:
@@ -44,8 +56,56 @@ def _padded_bool(allowed: np.ndarray) -> np.ndarray:
     return out
 
 
+def _top_distinct(codes: np.ndarray, offsets: np.ndarray, scores: np.ndarray, k: int, top_n: int):
+    """Offsets of the windows whose k-mer is among the ``top_n`` best distinct k-mers (ties kept)."""
+    order = np.lexsort((offsets, -scores))
+    offsets, scores = offsets[order], scores[order]
+    mat = codes[offsets[:, None] + np.arange(k)[None, :]]
+    keys = np.ascontiguousarray(mat).view(f"V{k}").ravel()
+    _, first = np.unique(keys, return_index=True)
+    first.sort()  # first occurrence of each distinct k-mer, in score order
+    if first.size <= top_n:
+        return offsets, (float(scores[-1]) if scores.size else None)
+    cutoff = scores[first[top_n - 1]]
+    keep = scores >= cutoff
+    return offsets[keep], float(cutoff)
+
+
+def ranked_scan(proteome: Proteome, peptide: str, weights: np.ndarray, top_n: int):
+    """``(offsets, cutoff)`` of the windows of the ``top_n`` most similar distinct k-mers (see module doc)."""
+    from cgtsafe.tcr.similarity import blosum62
+
+    codes = proteome.codes
+    k = len(peptide)
+    n = codes.shape[0] - k + 1
+    if top_n <= 0 or n <= 0:
+        return np.zeros(0, dtype=np.int64), None
+    target = encode(peptide).astype(np.intp)
+    table = np.full((k, 22), -1e6, dtype=np.float32)  # non-standard / separator: never selected
+    table[:, :20] = (blosum62()[target, :] * np.asarray(weights, dtype=float)[:, None]).astype(np.float32)
+    keep_off, keep_sc = [], []
+    # candidates per chunk: enough windows to hold top_n distinct k-mers plus ties and repeats
+    per_chunk = max(8 * top_n, 4096)
+    for a in range(0, n, CHUNK):
+        b = min(a + CHUNK, n)
+        s = table[0][codes[a:b]].copy()
+        for p in range(1, k):
+            s += table[p][codes[a + p:b + p]]
+        m = min(per_chunk, s.size)
+        idx = np.argpartition(-s, m - 1)[:m] if m < s.size else np.arange(s.size)
+        # ties with the chunk's m-th best are all kept so the global cut never splits a tie
+        cut = s[idx].min()
+        idx = np.flatnonzero(s >= cut)
+        idx = idx[s[idx] > -1e5]
+        keep_off.append(idx + a)
+        keep_sc.append(s[idx])
+    offsets = np.concatenate(keep_off).astype(np.int64)
+    scores = np.concatenate(keep_sc).astype(np.float64)
+    return _top_distinct(codes, offsets, scores, k, top_n)
+
+
 def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan: XScan | None = None,
-         max_hamming: int = 3) -> ScanResult:
+         max_hamming: int = 3, top_n: int = 0, weights: np.ndarray | None = None) -> ScanResult:
     codes = proteome.codes
     k = len(peptide)
     target = encode(peptide)
@@ -99,8 +159,25 @@ def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan:
         found_flags["motif"].append(motif_ok[idx] if motif_ok is not None else np.zeros(idx.size, dtype=bool))
         found_flags["xscan"].append(x_ok[idx] if x_ok is not None else np.zeros(idx.size, dtype=bool))
     offsets = np.concatenate(found_off) if found_off else np.zeros(0, dtype=np.int64)
-    flags = {m: (np.concatenate(v) if v else np.zeros(0, dtype=bool)) for m, v in found_flags.items()}
+    flags = {m: (np.concatenate(v) if v else np.zeros(0, dtype=bool)) for m, v in found_flags.items() if v}
+    for m in METHODS:
+        flags.setdefault(m, np.zeros(offsets.size, dtype=bool))
+    cutoff = None
+    if top_n > 0:
+        w = np.ones(k) if weights is None else np.asarray(weights, dtype=float)
+        r_off, cutoff = ranked_scan(proteome, peptide, w, top_n)
+        allo = np.union1d(offsets, r_off)
+        pos_old = np.searchsorted(allo, offsets)
+        new_flags = {}
+        for m in METHODS:
+            f = np.zeros(allo.size, dtype=bool)
+            if m == "ranked":
+                f[np.searchsorted(allo, r_off)] = True
+            else:
+                f[pos_old] = flags[m]
+            new_flags[m] = f
+        offsets, flags = allo, new_flags
     n_windows = int(np.clip(proteome.lengths - k + 1, 0, None).sum())
     counts = {m: int(flags[m].sum()) for m in METHODS}
     return ScanResult(peptide=peptide, offsets=offsets.astype(np.int64), flags=flags, n_windows=n_windows,
-                      n_windows_scanned=n_valid, counts=counts)
+                      n_windows_scanned=n_valid, counts=counts, ranked_cutoff=cutoff)
