@@ -33,7 +33,7 @@ def _params(d, **kw):
     base = dict(proteome=str(d / "proteome.fasta"), peptide="EVDPIGHLY", hla="HLA-A*01:01", name="MAGEA3",
                 source="MAGEA3", motif="x-x-D-P-I-x-x-x-Y", xscan=str(d / "xscan.tsv"), xscan_threshold=0.1,
                 max_hamming=3, expression=str(d / "expression.tsv"), hla_predictions=str(d / "hla_predictions.tsv"),
-                hla_panel=["HLA-A*02:01", "HLA-B*08:01"])
+                hla_panel=["HLA-A*02:01", "HLA-B*08:01"], top_n=0, hla_predictor="none")
     base.update(kw)
     return ScanParams(**base)
 

@@ -44,6 +44,7 @@ class Proteome:
     starts: np.ndarray  # int64, 0-based offset of each protein in ``codes``
     lengths: np.ndarray  # int64
     n_nonstandard: int = 0
+    n_non_uniprot: int = 0  # records whose header is not ``sp|ACC|ENTRY`` / ``tr|ACC|ENTRY``
     sequences: list[bytes] = field(default_factory=list, repr=False)
 
     @property
@@ -142,6 +143,12 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
         raise InputError(f"cannot read protein FASTA ({exc})", path=path) from None
     if not accs:
         raise InputError("empty protein FASTA: no '>' record found", path=path)
+    total = sum(len(x) for x in seqs)
+    nuc = sum(x.count(b) for x in seqs for b in (b"A", b"C", b"G", b"T", b"N"))
+    if total >= 50 and nuc / total >= 0.9:
+        # a protein proteome has ~25% A/C/G/T/N; a nucleotide FASTA ~100% (it would scan to 0 hits)
+        raise InputError(f"this looks like a nucleotide FASTA ({100 * nuc / total:.0f}% of letters are A/C/G/T/N); "
+                         "expected protein sequences (e.g. the UniProt reference proteome)", path=path)
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     starts = np.zeros(len(seqs), dtype=np.int64)
     if len(seqs) > 1:
@@ -158,5 +165,5 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
     return Proteome(
         path=str(path), accessions=accs, entries=entries, genes=genes, canonical=canonical, descriptions=descs,
         codes=codes, starts=starts, lengths=lengths, n_nonstandard=int((codes == 20).sum()),
-        sequences=seqs if keep_sequences else [],
+        sequences=seqs if keep_sequences else [], n_non_uniprot=sum(1 for e in entries if not e),
     )
