@@ -31,7 +31,8 @@ Ranking rule of the candidate list (``candidates.tsv``): a documented, monotone 
 
 Three pieces of evidence decide whether a k-mer could reproduce the two fatal MAGE-A3 cases:
 
-``R`` recognition   fits the recognition motif, passes the X-scan threshold, or differs from the target at
+``R`` recognition   fits the recognition motif, passes the X-scan threshold, is identical to the target at
+                    every TCR contact position (when contact positions are known), or differs from the target at
                     one position (MAGE-A12 ``KMAELVHFL`` vs MAGE-A3 ``KVAELVHFL``: brain toxicity, Morgan
                     et al. 2013 J Immunother 36:133);
 ``B`` presentation  predicted to bind the restricting allele (strong or weak), or no prediction available
@@ -46,9 +47,11 @@ ranks above one lacking any of them (monotone: gaining evidence never lowers a r
 
 1. a vital-tissue nTPM ``>= min_ntpm`` (or unavailable) before detection below the cut-off (the cut-off
    lowers priority, it never removes the tissue from ``reasons``);
-2. predicted binding: strong < weak < score_only < unavailable/not predicted/no model < non-binder;
-3. X-scan score, descending (k-mers without one last);
-4. similarity score ``blosum_norm`` (contact-weighted BLOSUM62 / target self-score), descending;
+2. X-scan score, descending (k-mers without one last);
+3. similarity score ``blosum_norm`` (contact-weighted BLOSUM62 / target self-score), descending;
+4. predicted binding: strong < weak < score_only < unavailable/not predicted/no model < non-binder
+   (binding already counts in the tier; beyond the binder cut-off a lower IC50 is not evidence of TCR
+   recognition -- titin's ESDPIVAQY is a weaker A*01:01 binder than the target, yet was lethal);
 5. highest vital-tissue nTPM, descending (unavailable first, conservatively);
 6. the k-mer, alphabetically (total order).
 """
@@ -190,7 +193,7 @@ def _fmt(x) -> str:
 
 
 def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None, motif: Motif | None,
-                    predictions: Predictions, hla_panel: list[str]) -> pd.DataFrame:
+                    predictions: Predictions, hla_panel: list[str], n_contacts: int = 0) -> pd.DataFrame:
     """Rank distinct k-mers for in vitro testing (rule in the module docstring)."""
     if hits.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
@@ -235,7 +238,8 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
         xs = float(col["xscan_score"][a]) if xscan is not None else None
         hb, hc = col["hla_binding"][a], col["hla_binder"][a]
         ham, bn = int(col["hamming"][a]), float(col["blosum_norm"][a])
-        r_ev = has_motif or has_x or ham <= 1
+        contact_ok = n_contacts > 0 and int(col["contact_mismatches"][a]) == 0
+        r_ev = has_motif or has_x or ham <= 1 or contact_ok
         b_ev = hc in ("strong", "weak") or hc in _UNKNOWN_BINDING
         v_ev = detected or unavail
         tier = 0 if is_target else 4 - (int(r_ev) + int(b_ev) + int(v_ev))
@@ -251,6 +255,8 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
                            "identical to the target; source protein not declared")
         elif ham <= 1:
             reasons.append("one substitution from the target")
+        if contact_ok and not is_target:
+            reasons.append(f"identical to the target at all {n_contacts} TCR contact positions")
         if has_motif:
             reasons.append(f"fits motif {motif_text}")
         if xscan is not None and (has_x or not is_target):
@@ -292,8 +298,8 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
     def key(r):
         x = r["xscan_score"]
         v = r["max_vital_tissue_ntpm"]
-        return (r["tier"], r["_cut"], CLASS_ORDER.get(r["hla_binder"], 3), 0 if x is not None else 1, -(x or 0.0),
-                -r["blosum_norm"], 0 if v is None else 1, -(v or 0.0), r["kmer"])
+        return (r["tier"], r["_cut"], 0 if x is not None else 1, -(x or 0.0), -r["blosum_norm"],
+                CLASS_ORDER.get(r["hla_binder"], 3), 0 if v is None else 1, -(v or 0.0), r["kmer"])
 
     rows.sort(key=key)
     for i, r in enumerate(rows, start=1):

@@ -53,6 +53,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
@@ -112,6 +113,26 @@ class BuiltinPredictor:
         self.alleles = {str(a) for a in self._pred.supportedAlleles}
         self.lengths = set(self._pred.supportedLength)
         self._cache: dict[tuple[str, str], Prediction | None] = {}
+
+    def matrix(self, allele: str, length: int) -> tuple[np.ndarray, float] | None:
+        """``(values (length, 20) in AMINO_ACIDS order, constant)``: log10 IC50 = constant + sum of values.
+
+        Read from the matrix module epytope ships for the allele (tests check the result equals epytope's
+        own prediction); ``None`` without a matrix.
+        """
+        import importlib
+
+        if not self.supports(allele) or length not in self.lengths:
+            return None
+        gene, rest = allele.removeprefix("HLA-").split("*")
+        name = f"{gene}_{rest.replace(':', '_')}_{length}"
+        try:
+            mod = importlib.import_module(f"epytope.Data.pssms.smmpmbec.mat.{name}")
+        except ImportError:
+            return None
+        d = getattr(mod, name)
+        mat = np.array([[float(d[i][aa]) for aa in AMINO_ACIDS] for i in range(length)])
+        return mat, float(d[-1]["con"]) if -1 in d else 0.0
 
     def supports(self, allele: str) -> bool:
         return allele in self.alleles

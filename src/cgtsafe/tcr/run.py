@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from cgtsafe.errors import InputError
 from cgtsafe.tcr.candidates import candidate_table, hit_table, panel_table
 from cgtsafe.tcr.expression import DEFAULT_VITAL_TISSUES, gene_expression, read_expression, shipped_table_path
@@ -95,8 +97,13 @@ def run_scan(p: ScanParams):
         contacts, contact_origin = motif.constrained_positions, "motif"
     w = sim_weights(k, contacts, p.contact_weight)
 
+    binding = None
+    if predictions.builtin is not None:
+        mc = predictions.builtin.matrix(hla, k)
+        if mc is not None:
+            binding = (mc[0], mc[1], float(np.log10(500.0)))
     result = scan(proteome, peptide, motif=motif, xscan=xscan, max_hamming=int(p.max_hamming), top_n=int(p.top_n),
-                  weights=w)
+                  weights=w, binding=binding)
     name = p.name or peptide
     source = ",".join(x for x in [p.source, *p.source_accession] if x) or None
     hits = hit_table(result, proteome, target=name, hla=hla, source=source, motif=motif, xscan=xscan,
@@ -107,7 +114,7 @@ def run_scan(p: ScanParams):
         warnings.append(f"source {source!r} matches no protein of the proteome (GN=, accession or entry name): "
                         "the target's own protein may be listed as a candidate; name it with --source-accession")
     cands = candidate_table(hits, min_ntpm=p.min_ntpm, xscan=xscan, motif=motif, predictions=predictions,
-                            hla_panel=panel)
+                            hla_panel=panel, n_contacts=len(contacts))
     panel_df = panel_table(cands, predictions, panel)
     source_found = bool(p.source) and bool((hits["is_source"] == "yes").any()) if len(hits) else False
     n_iso = sum(1 for i in range(proteome.n_proteins) if proteome.is_isoform(i))

@@ -10,7 +10,10 @@ standard residues is tested, in chunks, with four methods:
 ``ranked``      the window is among the ``top_n`` most similar distinct k-mers of the whole proteome by the
                 contact-weighted BLOSUM62 score (:mod:`cgtsafe.tcr.similarity`), whatever its Hamming
                 distance (every k-mer tied with the ``top_n``-th best score is kept too; the target
-                itself and its exact copies count among the ``top_n``).
+                itself and its exact copies count among the ``top_n``); with a built-in binding matrix
+                for the restricting allele, the ``top_n`` most similar among the k-mers predicted to bind
+                it (IC50 <= 500 nM) are kept as well -- the analogue of CrossDome's background of
+                HLA-presented peptides, which reaches titin's ESDPIVAQY without any TCR information.
 
 The ``ranked`` scan scores every window of the proteome (numpy, one table look-up per peptide
 position over the encoded proteome, in chunks of :data:`CHUNK` windows); windows with a non-standard
@@ -71,8 +74,14 @@ def _top_distinct(codes: np.ndarray, offsets: np.ndarray, scores: np.ndarray, k:
     return offsets[keep], float(cutoff)
 
 
-def ranked_scan(proteome: Proteome, peptide: str, weights: np.ndarray, top_n: int):
-    """``(offsets, cutoff)`` of the windows of the ``top_n`` most similar distinct k-mers (see module doc)."""
+def ranked_scan(proteome: Proteome, peptide: str, weights: np.ndarray, top_n: int,
+                binding: tuple[np.ndarray, float, float] | None = None):
+    """``(offsets, cutoff)`` of the windows of the ``top_n`` most similar distinct k-mers (see module doc).
+
+    ``binding`` = ``(matrix (k, 20), constant, log10 IC50 cut-off)`` of a position-specific scoring matrix
+    (log10 IC50 = constant + sum of the per-position values): the ``top_n`` most similar distinct k-mers
+    among the predicted binders are kept too.
+    """
     from cgtsafe.tcr.similarity import blosum62
 
     codes = proteome.codes
@@ -83,29 +92,50 @@ def ranked_scan(proteome: Proteome, peptide: str, weights: np.ndarray, top_n: in
     target = encode(peptide).astype(np.intp)
     table = np.full((k, 22), -1e6, dtype=np.float32)  # non-standard / separator: never selected
     table[:, :20] = (blosum62()[target, :] * np.asarray(weights, dtype=float)[:, None]).astype(np.float32)
-    keep_off, keep_sc = [], []
+    btable = None
+    if binding is not None:
+        btable = np.full((k, 22), 1e6, dtype=np.float32)
+        btable[:, :20] = binding[0].astype(np.float32)
+    keep = {"all": ([], []), "binders": ([], [])}
     # candidates per chunk: enough windows to hold top_n distinct k-mers plus ties and repeats
     per_chunk = max(8 * top_n, 4096)
+
+    def take(sc, a, store):
+        m = min(per_chunk, sc.size)
+        idx = np.argpartition(-sc, m - 1)[:m] if m < sc.size else np.arange(sc.size)
+        # ties with the chunk's m-th best are all kept so the global cut never splits a tie
+        cut = sc[idx].min()
+        idx = np.flatnonzero(sc >= cut)
+        idx = idx[sc[idx] > -1e5]
+        store[0].append(idx + a)
+        store[1].append(sc[idx])
+
     for a in range(0, n, CHUNK):
         b = min(a + CHUNK, n)
         s = table[0][codes[a:b]].copy()
         for p in range(1, k):
             s += table[p][codes[a + p:b + p]]
-        m = min(per_chunk, s.size)
-        idx = np.argpartition(-s, m - 1)[:m] if m < s.size else np.arange(s.size)
-        # ties with the chunk's m-th best are all kept so the global cut never splits a tie
-        cut = s[idx].min()
-        idx = np.flatnonzero(s >= cut)
-        idx = idx[s[idx] > -1e5]
-        keep_off.append(idx + a)
-        keep_sc.append(s[idx])
-    offsets = np.concatenate(keep_off).astype(np.int64)
-    scores = np.concatenate(keep_sc).astype(np.float64)
-    return _top_distinct(codes, offsets, scores, k, top_n)
+        take(s, a, keep["all"])
+        if btable is not None:
+            lg = btable[0][codes[a:b]].copy()
+            for p in range(1, k):
+                lg += btable[p][codes[a + p:b + p]]
+            take(np.where(lg + binding[1] <= binding[2], s, np.float32(-1e6)), a, keep["binders"])
+    out_off, cutoff = [], None
+    for key, (offs, scs) in keep.items():
+        if not offs:
+            continue
+        o, c = _top_distinct(codes, np.concatenate(offs).astype(np.int64), np.concatenate(scs).astype(np.float64),
+                             k, top_n)
+        out_off.append(o)
+        if key == "all":
+            cutoff = c
+    return (np.unique(np.concatenate(out_off)) if out_off else np.zeros(0, dtype=np.int64)), cutoff
 
 
 def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan: XScan | None = None,
-         max_hamming: int = 3, top_n: int = 0, weights: np.ndarray | None = None) -> ScanResult:
+         max_hamming: int = 3, top_n: int = 0, weights: np.ndarray | None = None,
+         binding: tuple[np.ndarray, float, float] | None = None) -> ScanResult:
     codes = proteome.codes
     k = len(peptide)
     target = encode(peptide)
@@ -165,7 +195,7 @@ def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan:
     cutoff = None
     if top_n > 0:
         w = np.ones(k) if weights is None else np.asarray(weights, dtype=float)
-        r_off, cutoff = ranked_scan(proteome, peptide, w, top_n)
+        r_off, cutoff = ranked_scan(proteome, peptide, w, top_n, binding)
         allo = np.union1d(offsets, r_off)
         pos_old = np.searchsorted(allo, offsets)
         new_flags = {}
