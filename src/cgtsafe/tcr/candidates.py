@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.tcr import similarity as sim
-from cgtsafe.tcr.expression import ExpressionTable, gene_expression, split_genes
+from cgtsafe.tcr.expression import ExpressionTable, detection_text, gene_expression, split_genes
 from cgtsafe.tcr.hla import CLASS_ORDER, Predictions
 from cgtsafe.tcr.motif import Motif
 from cgtsafe.tcr.peptide import AMINO_ACIDS, encode
@@ -264,15 +264,10 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
         if not is_target:
             reasons.append(f"{ham} mismatch(es) to the target (BLOSUM62 {bn:.2f} of self)")
         if n_found:
-            if detected:
-                det = [d.rsplit(":", 1) for d in det_txt.split(";") if d]
-                vals = [float(v) for _, v in det]
-                rng = f"{min(vals):g}-{max(vals):g}" if min(vals) != max(vals) else f"{vals[0]:g}"
-                reasons.append(f"{mvg}: detected in {len(det)} vital tissue(s) at {rng} nTPM (highest {mvt} "
-                               f"{_fmt(mvv)})" + ("" if vital_cut else f", below the {min_ntpm:g} nTPM cut-off"))
-            else:
-                reasons.append(f"not detected in any vital tissue (0 nTPM; highest anywhere: "
-                               f"{mtt or 'none'} {_fmt(mtv)} nTPM)")
+            det = [(t, float(v)) for t, v in (d.rsplit(":", 1) for d in det_txt.split(";") if d)]
+            reasons.append(detection_text(mvg, det, min_ntpm) if detected else
+                           f"{mvg}: not detected in any vital tissue (0 nTPM; highest anywhere: "
+                           f"{mtt or 'none'} {_fmt(mtv)} nTPM)")
         if unavail:
             reasons.append("expression unavailable for " + ", ".join(sorted(
                 {(col["gene"][i] or col["protein"][i]) for i in range(a, b) if not found[i]})))

@@ -137,15 +137,20 @@ class GeneExpression:
     vital_tissues_detected: tuple[tuple[str, float], ...] = ()
 
     def detected_text(self, gene: str, min_ntpm: float) -> str:
-        """Reason text that never hides a vital tissue (e.g. 'MAGEA12: detected in 9 vital tissues ...')."""
-        det = self.vital_tissues_detected
-        if not det:
-            return f"{gene}: not detected in any vital tissue (0 nTPM in all)"
-        vals = [v for _, v in det]
-        rng = f"{min(vals):.2g}-{max(vals):.2g}" if min(vals) != max(vals) else f"{vals[0]:.2g}"
-        listed = ", ".join(f"{t} {v:.2g}" for t, v in det)
-        below = "" if max(vals) >= min_ntpm else f", all below the {min_ntpm:g} nTPM expression cut-off"
-        return f"{gene}: detected in {len(det)} vital tissue(s) at {rng} nTPM ({listed}){below}"
+        """Reason text that never hides a vital tissue (see :func:`detection_text`)."""
+        return detection_text(gene, self.vital_tissues_detected, min_ntpm)
+
+
+def detection_text(gene: str, detected, min_ntpm: float) -> str:
+    """'MAGEA12: detected in 10 vital tissue(s) at 0.1-0.5 nTPM (Amygdala 0.4, ...), below the 1 nTPM cut-off'."""
+    det = list(detected)
+    if not det:
+        return f"{gene}: not detected in any vital tissue (0 nTPM in all)"
+    vals = [v for _, v in det]
+    rng = f"{min(vals):g}-{max(vals):g}" if min(vals) != max(vals) else f"{vals[0]:g}"
+    listed = ", ".join(f"{t} {v:g}" for t, v in det)
+    below = "" if max(vals) >= min_ntpm else f", below the {min_ntpm:g} nTPM cut-off"
+    return f"{gene}: detected in {len(det)} vital tissue(s) at {rng} nTPM ({listed}){below}"
 
 
 def gene_expression(table: ExpressionTable, gene: str, vital: list[str], min_ntpm: float) -> GeneExpression:
