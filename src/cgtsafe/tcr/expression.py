@@ -102,10 +102,10 @@ def read_expression(path: str | Path | None, *, vital_tissues: list[str] | tuple
         raise InputError(f"expression table lacks the vital tissue column(s) {', '.join(map(repr, absent))}; "
                          f"tissues present: {', '.join(tissues)}", path=path, line=1)
     try:
-        values = df[tissues].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
+        values = df[tissues].replace("", "nan").to_numpy(dtype=float)
     except (ValueError, TypeError):
         for col in tissues:
-            bad = pd.to_numeric(df[col], errors="coerce").isna()
+            bad = pd.to_numeric(df[col], errors="coerce").isna() & (df[col].str.strip() != "")
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(f"column {col!r}: expected nTPM (a number), got {df[col].iloc[i]!r}",

@@ -143,18 +143,19 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
         raise InputError(f"cannot read protein FASTA ({exc})", path=path) from None
     if not accs:
         raise InputError("empty protein FASTA: no '>' record found", path=path)
-    total = sum(len(x) for x in seqs)
-    nuc = sum(x.count(b) for x in seqs for b in (b"A", b"C", b"G", b"T", b"N"))
-    if total >= 50 and nuc / total >= 0.9:
-        # a protein proteome has ~25% A/C/G/T/N; a nucleotide FASTA ~100% (it would scan to 0 hits)
-        raise InputError(f"this looks like a nucleotide FASTA ({100 * nuc / total:.0f}% of letters are A/C/G/T/N); "
-                         "expected protein sequences (e.g. the UniProt reference proteome)", path=path)
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     starts = np.zeros(len(seqs), dtype=np.int64)
     if len(seqs) > 1:
         starts[1:] = np.cumsum(lengths[:-1] + 1)
     joined = b"\n".join(seqs) + b"\n"
-    codes = LOOKUP[np.frombuffer(joined, dtype=np.uint8)]
+    raw = np.frombuffer(joined, dtype=np.uint8)
+    total = int(lengths.sum())
+    nuc = int(np.bincount(raw, minlength=256)[[ord(c) for c in "ACGTN"]].sum())
+    if total >= 50 and nuc / total >= 0.9:
+        # a protein proteome has ~25% A/C/G/T/N; a nucleotide FASTA ~100% (it would scan to 0 hits)
+        raise InputError(f"this looks like a nucleotide FASTA ({100 * nuc / total:.0f}% of letters are A/C/G/T/N); "
+                         "expected protein sequences (e.g. the UniProt reference proteome)", path=path)
+    codes = LOOKUP[raw]
     n_sep = int((codes == SEPARATOR).sum())
     if n_sep != len(seqs):  # pragma: no cover - guarded by the character check above
         raise InputError("internal: unexpected separator count in encoded proteome", path=path)

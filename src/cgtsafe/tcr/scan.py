@@ -140,8 +140,12 @@ def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan:
     k = len(peptide)
     target = encode(peptide)
     n = codes.shape[0] - k + 1
-    bad = np.zeros(codes.shape[0] + 1, dtype=np.int32)
-    np.cumsum(codes >= 20, out=bad[1:])
+    # window starting at o is invalid when one of codes[o:o+k] is non-standard or a separator
+    bad_pos = np.flatnonzero(codes >= 20)
+    invalid = np.zeros(max(n, 0), dtype=bool)
+    for j in range(k):
+        pos = bad_pos - j
+        invalid[pos[(pos >= 0) & (pos < n)]] = True
     allowed = _padded_bool(motif.allowed) if motif is not None else None
     if xscan is not None:
         raw = np.zeros((k, 22), dtype=float)
@@ -160,7 +164,7 @@ def scan(proteome: Proteome, peptide: str, *, motif: Motif | None = None, xscan:
     for a in range(0, max(n, 0), CHUNK):
         b = min(a + CHUNK, n)
         length = b - a
-        valid = (bad[a + k : b + k] - bad[a:b]) == 0
+        valid = ~invalid[a:b]
         n_valid += int(valid.sum())
         mism = np.zeros(length, dtype=np.int16)
         for p in range(k):
