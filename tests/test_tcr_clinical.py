@@ -81,3 +81,13 @@ def test_mage_a12_top10_and_brain_detection_shown(proteome):
     assert row["max_vital_tissue"] == "Putamen" and float(row["max_vital_tissue_ntpm"]) == pytest.approx(0.5)
     # the source protein itself is not a candidate
     assert not (cands["kmer"] == "KVAELVHFL").any()
+
+
+def test_rule_is_monotone_in_the_evidence(proteome):
+    """tier = 4 - (recognition + binding + vital tissue); every k-mer with all three outranks any lacking one."""
+    _, cands, _, _ = _a3a(proteome, motif="x-x-D-P-I-x-x-x-Y")
+    n_ev = cands["evidence"].map(lambda e: 0 if e == "none" else len(e.split(";")))
+    assert ((cands["tier"] == 4 - n_ev) | (cands["evidence"] == "target")).all()
+    full = cands[n_ev == 3]
+    assert len(full) and full["rank"].max() < cands.loc[n_ev < 3, "rank"].min()
+    assert cands["tier"].is_monotonic_increasing and cands["rank"].tolist() == list(range(1, len(cands) + 1))
