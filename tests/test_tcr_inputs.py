@@ -135,3 +135,34 @@ def test_gene_names_with_commas(td, tmp_path):
     ge = gene_expression(hpa, "CTAG1A,CTAG1B", list(DEFAULT_VITAL_TISSUES), 1.0)
     assert ge.status == "found" and ge.max_tissue == "Testis"
     assert ge.max_ntpm == max(hpa.profile("CTAG1A").max(), hpa.profile("CTAG1B").max())
+
+
+def test_plan_passes_ranking_predictor_and_source_accession(monkeypatch):
+    """The workflow passes the config's top_n, hla_predictor, hla_panel (even empty) and source_accession."""
+    import shlex
+    from types import SimpleNamespace
+
+    import yaml
+
+    from cgtsafe.config import validate_config
+    from cgtsafe.plan import Plan
+
+    from conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    cfg = validate_config(yaml.safe_load((REPO / "config" / "config.yaml").read_text()),
+                          schema_dir=REPO / "workflow" / "schemas")
+    cfg["tcr"].update(top_n=250, hla_predictor="none", hla_panel=[])
+    cfg["tcr"]["peptides"][0]["source_accession"] = ["P43357", "P43357-2"]
+    t = Plan(cfg, root="results").tcr
+    name = cfg["tcr"]["peptides"][0]["name"]
+    inputs = t.scan_inputs(SimpleNamespace(target=name))
+    w = shlex.split(t.scan_args(SimpleNamespace(target=name), SimpleNamespace(**inputs, keys=lambda: list(inputs))))
+    assert w[w.index("--top-n") + 1] == "250" and w[w.index("--hla-predictor") + 1] == "none"
+    assert w[w.index("--hla-panel") + 1] == "" and w[w.index("--source-accession") + 1] == "P43357,P43357-2"
+    # schema defaults for a user config: top 500, built-in predictor, the Chinese panel
+    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    raw["tcr"] = {"enabled": True, "proteome": "x.fa", "peptides": []}
+    user = validate_config(raw, schema_dir=REPO / "workflow" / "schemas")
+    assert user["tcr"]["top_n"] == 500 and user["tcr"]["hla_predictor"] == "smmpmbec"
+    assert "HLA-A*11:01" in user["tcr"]["hla_panel"]
