@@ -172,7 +172,7 @@ def run_scan(p: ScanParams):
         "hla_predictions": p.hla_predictions,
         "hla_predictions_available": predictions.available,
         "hla_panel": panel,
-        "hla_no_model": sorted({a for a in [hla, *panel] if predictions.builtin is not None and not predictions.path
+        "hla_no_model": sorted({a for a in [hla, *panel] if predictions.builtin is not None
                                 and predictions.builtin.matrix(a, k) is None}),
     }
     return hits, cands, panel_df, stats

@@ -374,8 +374,9 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
         if s.get("hla_no_model"):
             exclusions.append({"what": f"{s['target']}: HLA alleles without a built-in {len(s['peptide'])}-mer "
                                        f"model: {', '.join(s['hla_no_model'])}", "count": len(s["hla_no_model"]),
-                               "reason": "binding reported as no_model (unknown, not absent); supply a NetMHCpan or "
-                                         "MHCflurry table for these alleles"})
+                               "reason": "binding reported as no_model (unknown, not absent) unless the imported "
+                                         "table lists the pair; supply a NetMHCpan or MHCflurry table for these "
+                                         "alleles"})
         for w in s.get("warnings", []):
             exclusions.append({"what": f"{s['target']}: input warning", "count": 0, "reason": w})
         if not s.get("hla_predictions_available"):
