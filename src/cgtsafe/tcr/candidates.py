@@ -9,7 +9,8 @@ Hit table columns (``hits.tsv``):
 ``is_source``                           ``yes`` when the protein is the declared source of the target (any isoform),
                                         ``no``, or ``unknown`` when no source was declared
 ``position``, ``end``                   **1-based** first and last residue of the k-mer in the protein (inclusive)
-``method``                              methods that found it, ``;``-separated, in the order exact;motif;xscan;similarity
+``method``                              methods that found it, ``;``-separated, in the order
+                                        exact;motif;xscan;similarity;ranked
 ``score``, ``score_type``               X-scan score (``xscan_product``/``xscan_mean``) when a matrix was given, else
                                         the normalised BLOSUM62 similarity (``blosum_norm``)
 ``hamming``                             residues differing from the target

@@ -32,10 +32,11 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="tcr_command", metavar="STEP")
     s.required = True
 
-    sc = s.add_parser("scan", help="scan a proteome for one target peptide (exact, motif, X-scan, similarity)",
+    sc = s.add_parser("scan", help="scan a proteome for one target peptide (exact, motif, X-scan, similarity ranking)",
                       description="Scan a protein FASTA for the target peptide, its recognition motif, X-scan "
-                                  "predicted activity and Hamming neighbours; annotate HLA binding and tissue "
-                                  "expression; rank candidates for in vitro testing. Positions are 1-based.")
+                                  "predicted activity, Hamming neighbours and the most similar k-mers of the whole "
+                                  "proteome (BLOSUM62); annotate HLA binding (built-in SMMPMBEC or a table) and "
+                                  "tissue expression; rank candidates for in vitro testing. Positions are 1-based.")
     sc.add_argument("--proteome", required=True, help="protein FASTA (UniProt headers; plain or gzip)")
     sc.add_argument("--peptide", required=True, help="target peptide (8-11 standard amino acids)")
     sc.add_argument("--hla", required=True, help="restricting HLA allele, e.g. HLA-A*01:01")
@@ -51,7 +52,8 @@ def register(sub) -> None:
                     "(default 3)")
     sc.add_argument("--top-n", type=int, default=500, help="keep the N most similar distinct k-mers of the whole "
                     "proteome by contact-weighted BLOSUM62, whatever their Hamming distance (default 500; 0 = off)")
-    sc.add_argument("--contact-positions", type=_int_list, default=[], help="1-based TCR contact positions, e.g. 4,5,6,7,8")
+    sc.add_argument("--contact-positions", type=_int_list, default=[],
+                    help="1-based TCR contact positions, e.g. 4,5,6,7,8")
     sc.add_argument("--contact-weight", type=float, default=2.0, help="BLOSUM62 weight of contact positions")
     sc.add_argument("--expression", default=None, help="HPA-format expression TSV (default: shipped HPA copy)")
     sc.add_argument("--vital-tissues", type=_str_list, default=list(DEFAULT_VITAL_TISSUES),

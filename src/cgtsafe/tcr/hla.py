@@ -28,7 +28,8 @@ similarity) improves the matrices of alleles with few measured peptides. mhcnugg
 ships its network weights; under Keras 3 its ``predict`` fails (``Argument(s) not recognized: {'lr':
 0.001}``, measured 2026-11-21), and it runs once ``keras`` is pointed at ``tf-keras`` (Keras 2 API, as
 reported in issue #12; not re-measured here) -- but it needs TensorFlow (hundreds of MB), too heavy for
-a ranking annotation; MHCflurry downloads its models at run time and is excluded. The test ``tests/test_tcr_hla.py`` re-measures the table above.
+a ranking annotation; MHCflurry downloads its models at run time and is excluded. The test
+``tests/test_tcr_hla.py`` re-measures the table above.
 
 A user table takes precedence (a pair found there is taken from it; pairs absent from it fall back to
 the built-in predictor, and the text says which source was used). Accepted files:
