@@ -201,12 +201,10 @@ def _quantify_amplicon(args) -> int:
 
 
 def _compare(args) -> int:
-    import pandas as pd
-
     from cgtsafe.io.tables import read_table, write_table
     from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
     from cgtsafe.sitecheck.quantify import read_wgs_sheet
-    from cgtsafe.sitecheck.verdict import VERDICT_COLUMNS, compare
+    from cgtsafe.sitecheck.verdict import compare_pairs
 
     sites = _sites(args)
     tables = {}
@@ -214,30 +212,21 @@ def _compare(args) -> int:
         t = read_table(path, required=("sample", "assay", "site_id", "reads", "indel"), what="counts table")
         for (sample, assay), part in t.groupby(["sample", "assay"], sort=True):
             tables[(assay, sample)] = part
-    pairs = []
+    pairs, expected = [], {}
     if args.wgs_sheet:
         w = read_wgs_sheet(args.wgs_sheet, check_files=False)
         pairs += [("wgs", r["sample"], r["control"]) for r in w.to_dict("records") if r["role"] == "edited"]
+        all_ids = {s.site_id for s in sites}
+        expected.update({("wgs", r["sample"]): ("site_id", all_ids) for r in w.to_dict("records")})
     if args.amplicon_sheet:
         a = read_amplicon_sheet(args.amplicon_sheet, check_files=False)
-        pairs += sorted({("amplicon", r["sample"], r["control"]) for r in a.to_dict("records")
-                         if r["role"] == "edited"})
-    if not pairs:
-        raise InputError("no edited/control pair: give --wgs-sheet and/or --amplicon-sheet with edited samples")
-    parts = []
-    for assay, e, c in pairs:
-        for name in (e, c):
-            if (assay, name) not in tables:
-                raise InputError(f"no {assay} counts for sample {name!r} among --counts files")
-        ids = set(tables[(assay, e)]["site_id"])
-        sub = [s for s in sites if s.site_id in ids]
-        parts.append(compare(tables[(assay, e)], tables[(assay, c)], sub, assay=assay, threshold=args.threshold,
-                             alpha=args.alpha, target_power=args.power, min_depth=args.min_depth))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(VERDICT_COLUMNS))
-    order = {s.site_id: i for i, s in enumerate(sites)}
-    out["_o"] = out["site_id"].map(order)
-    out = out.sort_values(["assay", "edited_sample", "control_sample", "_o"], kind="mergesort").drop(columns="_o")
-    write_table(out.reset_index(drop=True), args.out)
+        recs = a.to_dict("records")
+        pairs += sorted({("amplicon", r["sample"], r["control"]) for r in recs if r["role"] == "edited"})
+        for r in recs:
+            expected.setdefault(("amplicon", r["sample"]), ("amplicon", set()))[1].add(r["amplicon"])
+    out = compare_pairs(tables, pairs, sites, expected, threshold=args.threshold, alpha=args.alpha,
+                        target_power=args.power, min_depth=args.min_depth)
+    write_table(out, args.out)
     return 0
 
 
