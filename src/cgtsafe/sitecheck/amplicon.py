@@ -472,7 +472,9 @@ def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min
         for p, ins in eev["insertions"]:
             lp, rp = insertion_span(exp, p, ins)
             if lp <= flap_end <= rp:
-                bases = ins if strand == "+" else ins.translate(_COMP)[::-1]
+                k = (flap_end - p) % len(ins)  # the same insertion placed at the flap end
+                bases = ins[k:] + ins[:k]
+                bases = bases if strand == "+" else bases.translate(_COMP)[::-1]
                 if bases.startswith(sc_rc[:min_match]):
                     outcomes["scaffold_incorporated"] += 1
                     return True
