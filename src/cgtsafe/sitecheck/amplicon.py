@@ -233,7 +233,8 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 
 
 def iter_fastq(path: str | Path):
-    """Yield ``(name, seq, qual)`` (bytes); one-line errors for malformed records."""
+    """Yield ``(name, seq, qual)`` (bytes); one-line errors (file and line) for malformed records, letters
+    other than A C G T N in a read, quality characters below '!' and Phred+64 qualities."""
     path = Path(path)
     if not path.exists():
         raise InputError("FASTQ file not found", path=path)
@@ -259,45 +260,63 @@ def iter_fastq(path: str | Path):
                 if len(s) != len(q):
                     raise InputError(f"sequence and quality lengths differ ({len(s)} vs {len(q)})",
                                      path=path, line=lineno)
+                bad = s.upper().translate(None, b"ACGTN")
+                if bad:
+                    raise InputError(f"read {h[1:].split()[0].decode(errors='replace')!r}: letter "
+                                     f"{chr(bad[0])!r} in the sequence; expected A, C, G, T or N",
+                                     path=path, line=lineno + 1)
+                if q:
+                    lo, hi = min(q), max(q)
+                    if lo < 33:
+                        raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
+                                         path=path, line=lineno + 3)
+                    if lo >= 64 and hi > 75:
+                        raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
+                                         "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=lineno + 3)
                 yield h[1:].split()[0], s, q
                 lineno += 3
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read FASTQ ({str(exc).splitlines()[0]}); truncated gzip?", path=path) from None
 
 
-def merge_pair(s1: bytes, q1: bytes, s2: bytes, q2: bytes, min_overlap: int = 10,
-               max_mismatch_frac: float = 0.1):
-    """Merge mates by their overlap (R2 reverse-complemented); the higher-quality base wins at
-    disagreements. Returns ``(seq, qual)`` or ``None`` when no acceptable overlap exists. The longest
-    overlap with <= ``max_mismatch_frac`` mismatches is chosen (then the fewest mismatches)."""
-    r2 = s2.translate(_COMP)[::-1]
-    rq2 = q2[::-1]
-    best = None
-    n1, n2 = len(s1), len(r2)
-    for ov in range(min(n1, n2), min_overlap - 1, -1):
-        a = s1[n1 - ov:]
-        b = r2[:ov]
-        mism = sum(1 for x, y in zip(a, b) if x != y)
-        if mism <= max_mismatch_frac * ov:
-            best = ov
-            break
-    if best is None:
-        return None
-    ov = best
-    seq = bytearray(s1[:n1 - ov])
-    qual = bytearray(q1[:n1 - ov])
-    for k in range(ov):
-        x, qx = s1[n1 - ov + k], q1[n1 - ov + k]
-        y, qy = r2[k], rq2[k]
+def _consensus(a: bytes, qa: bytes, b: bytes, qb: bytes) -> tuple[bytearray, bytearray]:
+    """Base-by-base merge of two aligned stretches: agreement keeps the base with the higher quality;
+    disagreement keeps the higher-quality base (ties: read 1)."""
+    seq, qual = bytearray(), bytearray()
+    for x, qx, y, qy in zip(a, qa, b, qb):
         if x == y or qx >= qy:
             seq.append(x)
             qual.append(max(qx, qy) if x == y else qx)
         else:
             seq.append(y)
             qual.append(qy)
-    seq += r2[ov:]
-    qual += rq2[ov:]
-    return bytes(seq), bytes(qual)
+    return seq, qual
+
+
+def merge_pair(s1: bytes, q1: bytes, s2: bytes, q2: bytes, min_overlap: int = 10,
+               max_mismatch_frac: float = 0.1):
+    """Merge mates by their overlap (R2 reverse-complemented); the higher-quality base wins at
+    disagreements. Returns ``(seq, qual)`` or ``None`` when no acceptable overlap exists.
+
+    First the usual overlap (R1's 3' end over R2's): the longest with <= ``max_mismatch_frac`` mismatches.
+    Failing that, adapter read-through (insert shorter than the reads): the fragment is R1's first ``L``
+    bases and reverse-complemented R2's last ``L`` bases; the longest ``L >= min_overlap`` that agrees
+    within ``max_mismatch_frac`` is the insert, and the adapter tails beyond it are dropped."""
+    r2 = s2.translate(_COMP)[::-1]
+    rq2 = q2[::-1]
+    n1, n2 = len(s1), len(r2)
+    for ov in range(min(n1, n2), min_overlap - 1, -1):
+        mism = sum(1 for x, y in zip(s1[n1 - ov:], r2[:ov]) if x != y)
+        if mism <= max_mismatch_frac * ov:
+            seq, qual = _consensus(s1[n1 - ov:], q1[n1 - ov:], r2[:ov], rq2[:ov])
+            return bytes(s1[:n1 - ov] + seq + r2[ov:]), bytes(q1[:n1 - ov] + qual + rq2[ov:])
+    for ins in range(min(n1, n2) - 1, min_overlap - 1, -1):
+        a, b = s1[:ins], r2[n2 - ins:]
+        mism = sum(1 for x, y in zip(a, b) if x != y)
+        if mism <= max_mismatch_frac * ins:
+            seq, qual = _consensus(a, q1[:ins], b, rq2[n2 - ins:])
+            return bytes(seq), bytes(qual)
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
