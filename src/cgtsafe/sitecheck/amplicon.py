@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from cgtsafe.errors import InputError
+from cgtsafe.sitecheck.editors import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 
 MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP, GAP_INCENTIVE = 5, -4, -20, -2, -2, 1
@@ -364,9 +365,9 @@ def prime_edited_amplicon(amplicon: str, cut_offset: int, strand: str, extension
     ext = extension.upper().replace("U", "T")
     if not ext or set(ext) - set("ACGT"):
         raise InputError(f"pegRNA extension {extension!r}: expected A, C, G, T/U")
-    proto = amp if strand == "+" else revcomp_str(amp)
+    proto = amp if strand == "+" else revcomp(amp)
     nick = cut_offset if strand == "+" else len(amp) - cut_offset
-    flap = revcomp_str(ext)
+    flap = revcomp(ext)
     k = next((k for k in range(min(len(flap) - 1, nick), 4, -1) if flap[:k] == proto[nick - k:nick]), 0)
     if not k:
         raise InputError("pegRNA extension: its primer-binding site (3' end) does not match the protospacer strand "
@@ -378,11 +379,7 @@ def prime_edited_amplicon(amplicon: str, cut_offset: int, strand: str, extension
     end = nick + len(rt)
     if strand == "+":
         return edited, end
-    return revcomp_str(edited), len(edited) - end
-
-
-def revcomp_str(s: str) -> str:
-    return s.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
+    return revcomp(edited), len(edited) - end
 
 
 def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int = 5, min_baseq: int = 20,
@@ -412,7 +409,7 @@ def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int =
         ewe = min(len(exp), max(ctx.we + delta if ctx.we >= len(amp) - suf else ctx.we, len(exp) - suf))
         sc_rc = b""
         if scaffold and flap_end is not None:
-            sc = revcomp_str(scaffold.upper().replace("U", "T"))
+            sc = revcomp(scaffold.upper().replace("U", "T"))
             sc_rc = sc.encode()
             proto_exp = exp if strand == "+" else exp.translate(_COMP)[::-1]
             fe = flap_end if strand == "+" else len(exp) - flap_end

@@ -162,12 +162,12 @@ def build_summary(args) -> dict:
         inconc = sorted(set(part.loc[part["verdict"] == "inconclusive_lod_above_threshold", "site_id"]) - set(edited))
         nocov = sorted(set(part.loc[part["verdict"] == "no_coverage", "site_id"]) - set(edited))
         a_en, a_zh = ASSAY_EN.get(assay, assay), ASSAY_ZH.get(assay, assay)
-        s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited above the declared "
-                f"{_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
+        s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited at or possibly above "
+                f"the declared {_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
                 + f"; {len(inconc)} site{'' if len(inconc) == 1 else 's'} inconclusive (editing at the threshold not excluded)"
-                + (f"; {len(below)} edited below the threshold" if below else "")
+                + (f"; {len(below)} edited, shown below the threshold" if below else "")
                 + (f"; {len(nocov)} without coverage" if nocov else ""))
-        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个编辑频率高于声明阈值 {_pct(args.threshold)}"
+        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个存在编辑且不能排除达到或高于声明阈值 {_pct(args.threshold)}"
                 + (f"（{', '.join(edited)}）" if edited else "")
                 + f"；{len(inconc)} 个位点不确定（无法排除阈值水平的编辑）"
                 + (f"；{len(below)} 个位点存在低于阈值的编辑" if below else "")
@@ -179,9 +179,11 @@ def build_summary(args) -> dict:
         elif (inconc or nocov) and level == "pass":
             level = "inconclusive"
         key += [
-            {"label_en": f"{a_en}: off-target sites edited above threshold", "label_zh": f"{a_zh}：高于阈值的脱靶编辑位点数",
+            {"label_en": f"{a_en}: off-target sites edited (not shown below threshold)",
+             "label_zh": f"{a_zh}：存在编辑且不能排除达到阈值的脱靶位点数",
              "value": f"{len(edited)} / {n_sites}"},
-            {"label_en": f"{a_en}: sites inconclusive (LOD > threshold)", "label_zh": f"{a_zh}：不确定位点数（检测限 > 阈值）",
+            {"label_en": f"{a_en}: sites inconclusive (editing at the threshold not excluded)",
+             "label_zh": f"{a_zh}：不确定位点数（无法排除阈值水平的编辑）",
              "value": len(inconc)},
             {"label_en": f"{a_en}: median per-site LOD", "label_zh": f"{a_zh}：位点检测限中位数",
              "value": _pct(float(np.nanmedian(part["lod"]))) if part["lod"].notna().any() else "n/a"},
