@@ -19,7 +19,6 @@ guide cut_offset`` with ``start`` 0-based, ``end`` exclusive (+ strand).
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -234,50 +233,48 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 
 
 def iter_fastq(path: str | Path):
-    """Yield ``(name, seq, qual)`` (bytes); one-line errors (file and line) for malformed records, letters
-    other than A C G T N in a read, quality characters below '!' and Phred+64 qualities."""
+    """Yield ``(name, seq, qual)`` (bytes) read with dnaio (plain or gzip); one-line errors naming the file
+    and line for malformed records, letters other than A C G T N in a read, quality characters below '!'
+    and Phred+64 qualities."""
+    import dnaio
+
     path = Path(path)
     if not path.exists():
         raise InputError("FASTQ file not found", path=path)
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else open
+    if path.stat().st_size == 0:
+        return
+    i = -1
     try:
-        with opener(path, "rb") as fh:
-            lineno = 0
-            while True:
-                h = fh.readline()
-                if not h:
-                    return
-                lineno += 1
-                if not h.strip():
-                    continue
-                s = fh.readline().rstrip(b"\r\n")
-                p = fh.readline()
-                q = fh.readline().rstrip(b"\r\n")
-                if not h.startswith(b"@") or not p.startswith(b"+"):
-                    raise InputError("not a FASTQ record: expected '@name', sequence, '+', qualities",
-                                     path=path, line=lineno)
-                if len(s) != len(q):
-                    raise InputError(f"sequence and quality lengths differ ({len(s)} vs {len(q)})",
-                                     path=path, line=lineno)
+        with dnaio.open(str(path), fileformat="fastq") as reader:
+            for i, rec in enumerate(reader):
+                line = 4 * i + 1  # dnaio reads four-line records
+                name = rec.name.split()[0]
+                s = rec.sequence.encode()
+                q = rec.qualities.encode()
                 bad = s.upper().translate(None, b"ACGTN")
                 if bad:
-                    raise InputError(f"read {h[1:].split()[0].decode(errors='replace')!r}: letter "
-                                     f"{chr(bad[0])!r} in the sequence; expected A, C, G, T or N",
-                                     path=path, line=lineno + 1)
+                    raise InputError(f"read {name!r}: letter {chr(bad[0])!r} in the sequence; expected A, C, G, "
+                                     "T or N", path=path, line=line + 1)
                 if q:
                     lo, hi = min(q), max(q)
                     if lo < 33:
                         raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
-                                         path=path, line=lineno + 3)
+                                         path=path, line=line + 3)
                     if lo >= 64 and hi > 75:
                         raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
-                                         "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=lineno + 3)
-                yield h[1:].split()[0], s, q
-                lineno += 3
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read FASTQ ({str(exc).splitlines()[0]}); truncated gzip?", path=path) from None
+                                         "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=line + 3)
+                yield name.encode(), s, q
+    except dnaio.exceptions.FastqFormatError as exc:
+        line = (exc.line + 1) if getattr(exc, "line", None) is not None else None
+        msg = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0]
+        if "length" in msg.lower() and "qualit" in msg.lower():
+            msg = f"sequence and quality lengths differ ({msg})"
+        raise InputError(f"not a FASTQ record: {msg}", path=path, line=line) from None
+    except dnaio.exceptions.UnknownFileFormat:
+        raise InputError("not a FASTQ file (expected records starting with '@')", path=path) from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read FASTQ after {i + 1} records ({str(exc).splitlines()[0]}); truncated gzip?",
+                         path=path) from None
 
 
 def _consensus(a: bytes, qa: bytes, b: bytes, qb: bytes) -> tuple[bytearray, bytearray]:
