@@ -6,16 +6,9 @@
 * :func:`fisher_greater` - one-sided Fisher exact test, H1: edited frequency > control frequency; the
   p-value is the upper tail of the hypergeometric distribution of the edited count given the margins.
 * :func:`bh` - Benjamini-Hochberg adjusted p-values (q-values) across the sites of one comparison.
-* :func:`limit_of_detection` - per-site limit of detection (LOD): the smallest true editing frequency
-  ``f`` for which the one-sided Fisher test at level ``alpha`` (per site, no multiplicity correction)
-  rejects with probability >= ``power``. Exact, conditional on the control as observed: the edited count
-  is Binomial(n_edited, b + f * (1 - b)) with ``b`` = observed control frequency (background); the
-  critical edited count ``k*`` is the smallest count whose Fisher p-value is < alpha (the p-value
-  decreases monotonically with the edited count), and power(f) = P(K >= k*). ``f`` is found by bisection
-  (power increases with f) to 1e-7. When even f = 1 cannot reach the power, LOD = 1 and
-  ``lod_reachable`` is False. (Conditional on the observed control: with the control resampled as well,
-  the power at this LOD is lower, e.g. 0.73 instead of 0.80; the verdicts therefore do not use it, see
-  :func:`clean_pvalue`.)
+* (no power-based LOD: a limit of detection computed conditionally on the observed control overstates the
+  power once the control is resampled, e.g. 0.72-0.79 instead of 0.80; the verdicts rest on
+  :func:`clean_pvalue` and :func:`exclusion_limit`, which account for the control's sampling.)
 * :func:`clopper_pearson_upper` / :func:`clopper_pearson_lower` - exact one-sided binomial bounds.
 * :func:`clean_pvalue` - exact (conservative) p-value of H0 "the site is edited at >= threshold" against H1
   "editing below threshold": the test behind ``not_detected``. See its docstring.
@@ -87,57 +80,6 @@ def bh(p):
     res[order] = np.clip(q, 0, 1)
     out[ok] = res
     return out
-
-
-def _critical_count(n1, k2, n2, alpha):
-    """Smallest edited count k (0..n1) with Fisher p < alpha; n1 + 1 when none (vectorised bisection)."""
-    lo = np.zeros_like(n1)
-    hi = n1 + 1  # sentinel: "no count is significant"
-    # invariant: p(hi) < alpha or hi == n1 + 1; p(lo - 1) >= alpha
-    for _ in range(64):
-        active = lo < hi
-        if not active.any():
-            break
-        mid = (lo + hi) // 2
-        p = _st.hypergeom.sf(mid - 1, n1 + n2, mid + k2, n1)
-        sig = (p < alpha) & active
-        hi = np.where(sig, mid, hi)
-        lo = np.where(active & ~sig, mid + 1, lo)
-    return hi
-
-
-def power(f, n1, k2, n2, alpha: float):
-    """Power of the one-sided Fisher test to detect true editing frequency ``f`` (vectorised)."""
-    n1, k2, n2 = (np.asarray(x, dtype=np.int64) for x in (n1, k2, n2))
-    kc = _critical_count(n1, k2, n2, alpha)
-    b = np.where(n2 > 0, k2 / np.maximum(n2, 1), 0.0)
-    pe = np.clip(b + np.asarray(f, dtype=float) * (1 - b), 0, 1)
-    return np.where(kc > n1, 0.0, _st.binom.sf(kc - 1, n1, pe))
-
-
-def limit_of_detection(n1, k2, n2, alpha: float = 0.05, target_power: float = 0.8, tol: float = 1e-7):
-    """Per-site LOD (see module docstring). Returns ``(lod, reachable)``; NaN where n1 or n2 is 0."""
-    n1, k2, n2 = (np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in (n1, k2, n2))
-    kc = _critical_count(n1, k2, n2, alpha)
-    b = np.where(n2 > 0, k2 / np.maximum(n2, 1), 0.0)
-
-    def pw(f):
-        pe = np.clip(b + f * (1 - b), 0, 1)
-        return np.where(kc > n1, 0.0, _st.binom.sf(kc - 1, n1, pe))
-
-    reachable = pw(np.ones_like(b)) >= target_power
-    lo = np.zeros_like(b)
-    hi = np.ones_like(b)
-    while True:
-        mid = (lo + hi) / 2
-        ok = pw(mid) >= target_power
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid)
-        if np.all(hi - lo <= tol):
-            break
-    lod = np.where(reachable, hi, 1.0)
-    valid = (n1 > 0) & (n2 > 0)
-    return np.where(valid, lod, np.nan), reachable & valid
 
 
 def clopper_pearson_upper(k, n, conf):
