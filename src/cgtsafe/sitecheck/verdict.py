@@ -69,8 +69,8 @@ def decide(ke, ne, kc, nc, *, threshold: float, alpha: float = 0.05, target_powe
     """Statistics and verdicts for arrays of counts (edited events/reads, control events/reads); see the
     module docstring. Returns a dict of arrays: p, q, clean_p, clean_q, lod, reachable, verdict."""
     ke, ne, kc, nc = (np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in (ke, ne, kc, nc))
-    if not 0 < threshold < 1:
-        raise InputError(f"threshold must be a fraction between 0 and 1, got {threshold}")
+    if not 0 < threshold <= 1:
+        raise InputError(f"threshold must be a fraction in (0, 1], got {threshold}")
     if not 0 < target_power < 1:
         raise InputError(f"power must be between 0 and 1, got {target_power}")
     beta = 1.0 - target_power
