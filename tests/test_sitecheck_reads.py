@@ -131,3 +131,18 @@ def test_pooled_crispresso2_fanc_hek3():
         assert abs(r["reads"] - int(exp[name]["Reads_aligned"])) <= 0.01 * int(exp[name]["Reads_aligned"]) + 1
         ours = 100 * (r["indel"] + r["substitution_only"]) / r["reads"]
         assert abs(ours - float(exp[name]["Modified%"])) <= 1.0, (name, ours, exp[name]["Modified%"])
+
+
+def test_single_end_readthrough_trimmed_and_counted():
+    from cgtsafe.sitecheck.amplicon import trim_adapter
+
+    frag = AMP[:CUT - 2] + AMP[CUT + 1:]
+    seq, qual = trim_adapter((frag + ADAPT1 + "A" * 40).encode(), b"I" * (len(frag) + len(ADAPT1) + 40))
+    assert seq.decode() == frag and len(qual) == len(frag)
+    part = (frag + ADAPT1[:8]).encode()
+    assert trim_adapter(part, b"I" * len(part))[0].decode() == frag
+    # a 120-bp amplicon read with 300-bp reads: untrimmed, the adapter tail drops identity below 0.6 (lost)
+    read = ((frag + ADAPT1 + "A" * 300)[:300]).encode()
+    assert quantify_amplicon(AMP, CUT, [(read, b"I" * 300)])["excluded_not_aligned"] == 1
+    res = quantify_amplicon(AMP, CUT, [trim_adapter(read, b"I" * 300)])
+    assert res["indel"] == 1 and res["reads"] == 1

@@ -497,11 +497,31 @@ def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min
     return True
 
 
+#: the 13 bases common to Illumina TruSeq read 1 and read 2 adapters
+ADAPTER = b"AGATCGGAAGAGC"
+
+
+def trim_adapter(seq: bytes, qual: bytes, adapter: bytes = ADAPTER, min_partial: int = 6):
+    """Cut a single-end read at the adapter (insert shorter than the read): at the first full occurrence,
+    else where a 3' suffix of >= ``min_partial`` bases equals the adapter's start (chance match of a
+    6-base prefix: 1 in 4,096 reads)."""
+    k = seq.upper().find(adapter)
+    if k >= 0:
+        return seq[:k], qual[:k]
+    up = seq.upper()
+    for n in range(min(len(adapter) - 1, len(seq)), min_partial - 1, -1):
+        if up.endswith(adapter[:n]):
+            return seq[:-n], qual[:-n]
+    return seq, qual
+
+
 def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap: int = 10):
-    """Reads of one sample/amplicon as ``(seq, qual)`` items (merged pairs; ``None`` = unmerged pair)."""
+    """Reads of one sample/amplicon as ``(seq, qual)`` items (merged pairs; ``None`` = unmerged pair).
+    Single-end reads are cut at the Illumina adapter (:func:`trim_adapter`); pairs are merged, which also
+    removes read-through adapters (:func:`merge_pair`)."""
     if not fastq2:
         for _, s, q in iter_fastq(fastq):
-            yield s, q
+            yield trim_adapter(s, q)
         return
     it2 = iter_fastq(fastq2)
     for name1, s1, q1 in iter_fastq(fastq):
