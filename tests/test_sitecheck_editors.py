@@ -173,3 +173,31 @@ def test_hdr_expected_amplicon_and_unknown_editor():
     with pytest.raises(InputError, match="base editors only"):
         get_editor("PE2", (4, 8))
     assert np.all(get_editor("CBE", [3, 9]).window == (3, 9))
+
+
+def test_config_editor_reaches_both_quantify_steps(monkeypatch):
+    """sitecheck.editor / editor_window become the quantify steps' --editor options (default nuclease)."""
+    import copy
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from cgtsafe.config import validate_config
+    from cgtsafe.plan import Plan
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / "test-data" / "genome" / "ref.fa").exists():
+        pytest.skip("test-data absent")
+    monkeypatch.chdir(repo)
+    cfg = validate_config(yaml.safe_load((repo / "config" / "config.yaml").read_text()),
+                          schema_dir=repo / "workflow" / "schemas")
+    sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
+    assert shlex.split(sc.wgs_filters())[-2:] == ["--editor", "nuclease"]
+    cfg["sitecheck"]["editor"], cfg["sitecheck"]["editor_window"] = "BE4max", [3, 9]
+    sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
+    for args in (sc.wgs_filters(), sc.amplicon_filters()):
+        assert shlex.split(args)[-5:] == ["--editor", "BE4max", "--editor-window", "3", "9"]
+    cfg["sitecheck"]["editor"] = "TALEN"
+    with pytest.raises(InputError, match="key 'sitecheck.editor': unknown editor 'TALEN'"):
+        Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck.wgs_filters()
