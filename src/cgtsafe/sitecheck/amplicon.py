@@ -543,21 +543,47 @@ def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap:
 STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads")
 
 
+#: k-mer length of the pooled-amplicon prefilter
+POOL_K = 12
+
+
+def _pool_candidates(seq: bytes, index: dict, names: list[str]) -> list[str]:
+    """Amplicons sharing the most k-mers with the read (either orientation): every amplicon with at least
+    half the best count; all amplicons when the read shares no k-mer (it is then aligned to each)."""
+    hits: dict[int, int] = {}
+    for j in range(len(seq) - POOL_K + 1):
+        for i in index.get(seq[j:j + POOL_K], ()):
+            hits[i] = hits.get(i, 0) + 1
+    if not hits:
+        return names
+    top = max(hits.values())
+    return [names[i] for i in sorted(hits) if 2 * hits[i] >= top]
+
+
 def assign_pooled(items: list, amplicons: dict[str, bytes], min_identity: float):
     """Pooled amplicon sequencing: each read (merged item) goes to the one amplicon it aligns to best
     (identity, either orientation); reads aligning to none are ``unassigned``, reads with equal best
-    identity to two amplicons ``ambiguous``: each read counts for one amplicon only.
+    identity to two amplicons ``ambiguous``: each read counts for one amplicon only. A 12-mer prefilter
+    chooses the amplicons to align to (those sharing at least half as many 12-mers with the read as the
+    best one; all of them when none is shared).
     Returns ``({amplicon: [items]}, n_unassigned, n_ambiguous)``."""
     out: dict[str, list] = {a: [] for a in amplicons}
     unassigned = ambiguous = 0
     memo: dict[bytes, str | None] = {}
+    names = list(amplicons)
+    index: dict[bytes, set[int]] = {}
+    for i, a in enumerate(names):
+        for s in (amplicons[a], amplicons[a].translate(_COMP)[::-1]):
+            for j in range(len(s) - POOL_K + 1):
+                index.setdefault(s[j:j + POOL_K], set()).add(i)
     for item in items:
         if item is None:
             continue
         seq = item[0]
         if seq not in memo:
             best, name, tie = -1.0, None, False
-            for a, amp in amplicons.items():
+            for a in _pool_candidates(seq.upper(), index, names):
+                amp = amplicons[a]
                 _, ev, _, _, _ = _orient(amp, seq, b"", -1, min_identity)
                 if ev["identity"] > best + 1e-12:
                     best, name, tie = ev["identity"], a, False
