@@ -111,6 +111,7 @@ def test_base_editor_site_25_vs_3_percent_is_edited_not_clean():
     e, c = (quantify_amplicon(AMP, CUT, x, editor=be, strand="+") for x in (ed, ct))
     v = compare(_counts("E", e), _counts("C", c), [site], assay="amplicon", threshold=0.10)
     assert v.loc[0, "verdict"] == "edited" and v.loc[0, "counted_event"].startswith("indel or C>T")
+    assert v.loc[0, "edited_conversions"] == f"C5:{e['events']}" and v.loc[0, "edited_events"] == e["events"]
     # the nuclease view of the same reads (the old behaviour) cannot see it, and is not made 'clean'
     e0, c0 = (quantify_amplicon(AMP, CUT, x, strand="+") for x in (ed, ct))
     assert e0["events"] == 0
@@ -201,3 +202,49 @@ def test_config_editor_reaches_both_quantify_steps(monkeypatch):
     cfg["sitecheck"]["editor"] = "TALEN"
     with pytest.raises(InputError, match="key 'sitecheck.editor': unknown editor 'TALEN'"):
         Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck.wgs_filters()
+
+
+def test_base_editor_end_to_end_cli(tmp_path):
+    """quantify-amplicon --editor CBE -> compare -> summarize: the on-target base edit and its bystander reach
+    the verdict table and the summary; a clean off-target amplicon is not made 'edited'."""
+    import json
+
+    from cgtsafe.cli import main
+
+    rng = random.Random(11)
+    other = "".join(rng.choice("ACGT") for _ in range(200))
+    (tmp_path / "sites.tsv").write_text(
+        "site_id\tchrom\tstart\tend\tstrand\tmismatches\tcut_start\tcut_end\n"
+        f"ON\tc\t80\t103\t+\t0\t{CUT}\t{CUT}\nOT\tc2\t80\t103\t+\t3\t{CUT}\t{CUT}\n")
+    (tmp_path / "amplicons.tsv").write_text(
+        "amplicon\tsite_id\tchrom\tstart\tend\tsequence\tguide\tcut_offset\n"
+        f"A_ON\tON\tc\t0\t{len(AMP)}\t{AMP}\tg\t{CUT}\nA_OT\tOT\tc2\t0\t200\t{other}\tg\t{CUT}\n")
+    rows = ["sample\trole\tamplicon\tfastq\tcontrol"]
+    for name, share in (("E", 0.4), ("C", 0.0)):
+        reads, _ = _base_editor_reads(AMP, {CUT + 5 - 18: ("C", "T"), CUT + 7 - 18: ("C", "T")}, 300, share, rng)
+        (tmp_path / f"{name}.fq").write_text("".join(f"@r{i}\n{s.decode()}\n+\n{q.decode()}\n"
+                                                     for i, (s, q) in enumerate(reads)))
+        (tmp_path / f"{name}_ot.fq").write_text("".join(f"@r{i}\n{other}\n+\n{'I' * 200}\n" for i in range(300)))
+        ctl = "C" if name == "E" else ""
+        role = "edited" if name == "E" else "control"
+        rows += [f"{name}\t{role}\tA_ON\t{tmp_path / f'{name}.fq'}\t{ctl}",
+                 f"{name}\t{role}\tA_OT\t{tmp_path / f'{name}_ot.fq'}\t{ctl}"]
+    (tmp_path / "sheet.tsv").write_text("\n".join(rows) + "\n")
+    common = ["--sites", str(tmp_path / "sites.tsv")]
+    for name in ("E", "C"):
+        assert main(["sitecheck", "quantify-amplicon", "--sheet", str(tmp_path / "sheet.tsv"), "--sample", name,
+                     "--amplicons", str(tmp_path / "amplicons.tsv"), *common, "--editor", "BE4max",
+                     "--out", str(tmp_path / f"{name}.tsv")]) == 0
+    counts = [str(tmp_path / "E.tsv"), str(tmp_path / "C.tsv")]
+    assert main(["sitecheck", "compare", *common, "--amplicon-sheet", str(tmp_path / "sheet.tsv"), "--counts",
+                 *counts, "--threshold", "0.05", "--out", str(tmp_path / "v.tsv")]) == 0
+    assert main(["sitecheck", "summarize", "--verdicts", str(tmp_path / "v.tsv"), "--counts", *counts,
+                 "--threshold", "0.05", "--justification", "5 % for the test", "--out",
+                 str(tmp_path / "summary.json")]) == 0
+    v = pd.read_csv(tmp_path / "v.tsv", sep="\t", keep_default_na=False).set_index("site_id")
+    assert v.loc["ON", "verdict"] == "edited" and v.loc["ON", "edited_conversions"].startswith("C5:")
+    assert "C7:" in v.loc["ON", "edited_conversions"]
+    assert v.loc["OT", "verdict"] == "not_detected" and v.loc["OT", "edited_events"] == 0
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert any("bystander" in k["label_en"] for k in s["key_figures"])
+    assert "indel or C>T at protospacer 4-8" in s["methods_en"]

@@ -193,6 +193,13 @@ def build_summary(args) -> dict:
                     "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：在靶编辑效率 {r.site_id}（{r.edited_sample}）",
                     "value": f"{_pct(r.edited_freq)} [{_pct(r.edited_ci_low)}, {_pct(r.edited_ci_high)}]"
                     if pd.notna(r.edited_freq) else "n/a"})
+        if isinstance(r.edited_conversions, str) and r.edited_conversions:
+            key.append({"label_en": f"{ASSAY_EN.get(r.assay, r.assay)}: base conversions per protospacer position, "
+                                    f"intended and bystander, reads ({r.site_id}, {r.edited_sample} / {r.control_sample})",
+                        "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：各原间隔序列位置的碱基转换读段数（目标及旁观者编辑；"
+                                    f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
+                        "value": f"{r.edited_conversions} / {r.control_conversions or '-'} of {r.edited_reads} / "
+                                 f"{r.control_reads}"})
     key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(args.threshold)})
     key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": args.justification})
     if not sent_en:

@@ -48,7 +48,7 @@ VERDICT_COLUMNS = (
     "control_reads", "control_events", "control_indel", "control_substitution_only", "control_unmodified",
     "control_freq", "control_ci_low", "control_ci_high",
     "excess_freq", "excess_ci_low", "excess_ci_high", "p_value", "q_value", "clean_p_value", "clean_q_value",
-    "lod", "lod_reachable", "threshold", "verdict",
+    "lod", "lod_reachable", "threshold", "verdict", "edited_conversions", "control_conversions",
 )
 
 
@@ -171,6 +171,9 @@ def compare(edited: pd.DataFrame, control: pd.DataFrame, sites: list[Site], *, a
     out["lod_reachable"] = np.where(res["covered"], np.where(res["reachable"], "yes", "no"), "")
     out["threshold"] = threshold
     out["verdict"] = res["verdict"]
+    for prefix, df in (("edited", e), ("control", c)):
+        out[f"{prefix}_conversions"] = (df["conversions"].fillna("").astype(str).to_numpy()
+                                        if "conversions" in df.columns else "")
     return out[list(VERDICT_COLUMNS)]
 
 
