@@ -17,9 +17,8 @@ from cgtsafe.sitecheck.verdict import decide
 def test_edited_at_threshold_not_called_clean_beyond_beta(depth, threshold, n_sites):
     runs = 150 if n_sites < 1000 else 40
     r = simulate(n_sites, depth, 1.0, threshold, runs=runs, seed=20261205, power=0.8)
-    # the guarantee is <= 0.2; allow Monte Carlo noise of the binomial share (one-sided 99 %)
-    slack = 2.33 * np.sqrt(0.2 * 0.8 / runs)
-    assert r["probe"]["not_detected"] <= 0.2 + slack
+    # the guarantee is <= 1 - power = 0.2 (fixed seed: measured 0.05-0.16 over these six cases)
+    assert r["probe"]["not_detected"] <= 0.2
     # and clean sites at adequate depth are still shown clean (the rule is not vacuous)
     if n_sites > 1:
         assert r["clean"]["not_detected"] > 0.95
