@@ -547,56 +547,58 @@ STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads"
 POOL_K = 12
 
 
-def _pool_candidates(seq: bytes, index: dict, names: list[str]) -> list[str]:
-    """Amplicons sharing the most k-mers with the read (either orientation): every amplicon with at least
-    half the best count; all amplicons when the read shares no k-mer (it is then aligned to each)."""
-    hits: dict[int, int] = {}
+def _pool_candidates(seq: bytes, index: dict, n: int) -> list[tuple[int, bool]]:
+    """``(amplicon index, reverse-complemented)`` pairs sharing the most k-mers with the read: every pair
+    with at least half the best count; every amplicon in both orientations when no k-mer is shared."""
+    hits: dict[tuple[int, bool], int] = {}
     for j in range(len(seq) - POOL_K + 1):
-        for i in index.get(seq[j:j + POOL_K], ()):
-            hits[i] = hits.get(i, 0) + 1
+        for key in index.get(seq[j:j + POOL_K], ()):
+            hits[key] = hits.get(key, 0) + 1
     if not hits:
-        return names
+        return [(i, f) for i in range(n) for f in (False, True)]
     top = max(hits.values())
-    return [names[i] for i in sorted(hits) if 2 * hits[i] >= top]
+    return sorted(k for k, v in hits.items() if 2 * v >= top)
 
 
 def assign_pooled(items: list, amplicons: dict[str, bytes], min_identity: float):
     """Pooled amplicon sequencing: each read (merged item) goes to the one amplicon it aligns to best
     (identity, either orientation); reads aligning to none are ``unassigned``, reads with equal best
     identity to two amplicons ``ambiguous``: each read counts for one amplicon only. A 12-mer prefilter
-    chooses the amplicons to align to (those sharing at least half as many 12-mers with the read as the
-    best one; all of them when none is shared).
+    chooses the amplicons and the orientation to align in (pairs sharing at least half as many 12-mers
+    with the read as the best one; all of them when none is shared). Assigned reads are returned in the
+    amplicon's orientation (sequence reverse-complemented, qualities reversed where needed).
     Returns ``({amplicon: [items]}, n_unassigned, n_ambiguous)``."""
     out: dict[str, list] = {a: [] for a in amplicons}
     unassigned = ambiguous = 0
-    memo: dict[bytes, str | None] = {}
+    memo: dict[bytes, tuple[str | None, bool]] = {}
     names = list(amplicons)
-    index: dict[bytes, set[int]] = {}
+    index: dict[bytes, set[tuple[int, bool]]] = {}
     for i, a in enumerate(names):
-        for s in (amplicons[a], amplicons[a].translate(_COMP)[::-1]):
+        # a k-mer of the amplicon matches forward reads; one of its reverse complement matches flipped reads
+        for flipped, s in ((False, amplicons[a]), (True, amplicons[a].translate(_COMP)[::-1])):
             for j in range(len(s) - POOL_K + 1):
-                index.setdefault(s[j:j + POOL_K], set()).add(i)
+                index.setdefault(s[j:j + POOL_K], set()).add((i, flipped))
     for item in items:
         if item is None:
             continue
         seq = item[0]
         if seq not in memo:
-            best, name, tie = -1.0, None, False
-            for a in _pool_candidates(seq.upper(), index, names):
-                amp = amplicons[a]
-                _, ev, _, _, _ = _orient(amp, seq, b"", -1, min_identity)
+            best, name, tie, flip = -1.0, None, False, False
+            for i, flipped in _pool_candidates(seq.upper(), index, len(names)):
+                read = seq.translate(_COMP)[::-1] if flipped else seq
+                _, ev = align_read(amplicons[names[i]], read)
                 if ev["identity"] > best + 1e-12:
-                    best, name, tie = ev["identity"], a, False
-                elif abs(ev["identity"] - best) <= 1e-12:
+                    best, name, tie, flip = ev["identity"], names[i], False, flipped
+                elif abs(ev["identity"] - best) <= 1e-12 and names[i] != name:
                     tie = True
-            memo[seq] = "" if tie and best >= min_identity else (name if best >= min_identity else None)
-        a = memo[seq]
+            memo[seq] = ("" if tie and best >= min_identity else (name if best >= min_identity else None), flip)
+        a, flip = memo[seq]
         if a is None:
             unassigned += 1
         elif a == "":
             ambiguous += 1
         else:
-            out[a].append(item)
+            out[a].append((seq.translate(_COMP)[::-1], item[1][::-1]) if flip else item)
     return out, unassigned, ambiguous
 
 
