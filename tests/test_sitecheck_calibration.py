@@ -24,6 +24,15 @@ def test_edited_at_threshold_not_called_clean_beyond_beta(depth, threshold, n_si
         assert r["clean"]["not_detected"] > 0.95
 
 
+@pytest.mark.parametrize("n_sites", [1, 100])
+def test_calibrated_with_a_high_background(n_sites):
+    # base-editor-like: 3 % substitution background in both samples, 10 % threshold, 1,000x
+    r = simulate(n_sites, 1000, 1.0, 0.10, runs=150, seed=7, power=0.8, background=0.03)
+    assert r["probe"]["not_detected"] <= 0.2
+    if n_sites > 1:
+        assert r["clean"]["not_detected"] > 0.95
+
+
 def test_many_clean_sites_do_not_make_an_edited_site_clean():
     # issue #11: 10/10,000 edited vs 0/10,000 control among 1,000 clean sites was not_detected at 0.1 %
     m = 1000
