@@ -233,48 +233,31 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 
 
 def iter_fastq(path: str | Path):
-    """Yield ``(name, seq, qual)`` (bytes) read with dnaio (plain or gzip); one-line errors naming the file
-    and line for malformed records, letters other than A C G T N in a read, quality characters below '!'
-    and Phred+64 qualities."""
-    import dnaio
+    """Yield ``(name, seq, qual)`` (bytes) read by :func:`cgtsafe.io.fastq.read_fastq` (dnaio; its one-line
+    errors for malformed or truncated records), plus one-line errors naming the file and line for letters
+    other than A C G T N in a read, quality characters below '!' and Phred+64 qualities."""
+    from cgtsafe.io.fastq import read_fastq
 
     path = Path(path)
     if not path.exists():
         raise InputError("FASTQ file not found", path=path)
-    if path.stat().st_size == 0:
-        return
-    i = -1
-    try:
-        with dnaio.open(str(path), fileformat="fastq") as reader:
-            for i, rec in enumerate(reader):
-                line = 4 * i + 1  # dnaio reads four-line records
-                name = rec.name.split()[0]
-                s = rec.sequence.encode()
-                q = rec.qualities.encode()
-                bad = s.upper().translate(None, b"ACGTN")
-                if bad:
-                    raise InputError(f"read {name!r}: letter {chr(bad[0])!r} in the sequence; expected A, C, G, "
-                                     "T or N", path=path, line=line + 1)
-                if q:
-                    lo, hi = min(q), max(q)
-                    if lo < 33:
-                        raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
-                                         path=path, line=line + 3)
-                    if lo >= 64 and hi > 75:
-                        raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
-                                         "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=line + 3)
-                yield name.encode(), s, q
-    except dnaio.exceptions.FastqFormatError as exc:
-        line = (exc.line + 1) if getattr(exc, "line", None) is not None else None
-        msg = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0]
-        if "length" in msg.lower() and "qualit" in msg.lower():
-            msg = f"sequence and quality lengths differ ({msg})"
-        raise InputError(f"not a FASTQ record: {msg}", path=path, line=line) from None
-    except dnaio.exceptions.UnknownFileFormat:
-        raise InputError("not a FASTQ file (expected records starting with '@')", path=path) from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read FASTQ after {i + 1} records ({str(exc).splitlines()[0]}); truncated gzip?",
-                         path=path) from None
+    for n, (name, seq, qual) in enumerate(read_fastq(path), start=1):
+        line = 4 * (n - 1) + 1  # four-line records
+        s = seq.encode()
+        q = qual.encode()
+        bad = s.translate(None, b"ACGTN")
+        if bad:
+            raise InputError(f"read {name!r}: letter {chr(bad[0])!r} in the sequence; expected A, C, G, T or N",
+                             path=path, line=line + 1)
+        if q:
+            lo, hi = min(q), max(q)
+            if lo < 33:
+                raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
+                                 path=path, line=line + 3)
+            if lo >= 64 and hi > 75:
+                raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
+                                 "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=line + 3)
+        yield name.encode(), s, q
 
 
 def _consensus(a: bytes, qa: bytes, b: bytes, qb: bytes) -> tuple[bytearray, bytearray]:
