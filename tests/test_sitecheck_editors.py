@@ -12,7 +12,8 @@ import pytest
 
 from cgtsafe.errors import InputError
 from cgtsafe.sitecheck.amplicon import prime_edited_amplicon, quantify_amplicon
-from cgtsafe.sitecheck.editors import get_editor, revcomp
+from cgtsafe.io.fasta import revcomp
+from cgtsafe.sitecheck.editors import get_editor
 from cgtsafe.sitecheck.sites import Site
 from cgtsafe.sitecheck.verdict import compare
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cgtsafe.errors import InputError
-from cgtsafe.sitecheck.editors import revcomp
+from cgtsafe.io.fasta import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 
 MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP, GAP_INCENTIVE = 5, -4, -20, -2, -2, 1

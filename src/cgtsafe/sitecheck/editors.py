@@ -41,13 +41,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import revcomp
 
 KINDS = ("nuclease", "base", "prime", "hdr")
-_COMP = str.maketrans("ACGTUNacgtun", "TGCAANtgcaan")
-
-
-def revcomp(seq: str) -> str:
-    return seq.translate(_COMP)[::-1]
 
 
 @dataclass(frozen=True)
