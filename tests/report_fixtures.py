@@ -58,7 +58,7 @@ def make_results(root: Path, *, statuses: dict[str, str] | None = None, big_rows
         rows = [[f"chr{1 + i % 4}", 1000 * i, 1000 * i + 23, i % 7, f"{(i * 37 % 101) / 100:.2f}",
                  EVIL if i == 3 else f"site_{i:04d}"] for i in range(big_rows)]
         _tsv(d / "sites.tsv", ["chrom", "start", "end", "mismatches", "score", "name"], rows)
-        (d / "fig_mm.json").write_text(json.dumps(_fig(f"Mismatch distribution {EVIL}", range(7),
+        (d / "fig_mm.json").write_text(json.dumps(_fig(f"Mismatch distribution / 错配分布 {EVIL}", range(7),
                                                         [sum(1 for r in rows if r[3] == k) for k in range(7)])),
                                        encoding="utf-8")
         tables = [{"id": "sites", "title_en": f"Candidate sites & {EVIL}", "title_zh": "候选位点",

@@ -68,10 +68,10 @@ def trajectory_figure(traj: pd.DataFrame, expansion: pd.DataFrame, *, top_n: int
                                              line={"width": 1, "color": OTHER_GREY}))
                     grey_legend = True
         for x, y, text, colour in labels:
-            fig.add_annotation(x=x, y=y, text=text, showarrow=True, arrowhead=0, ax=-40, ay=-25,
+            fig.add_annotation(x=x, y=y, text=text, showarrow=True, arrowhead=0, ax=-30, ay=20, xanchor="right",
                                font={"color": colour, "size": 12})
     fig.update_layout(title="Clone share over time", xaxis_title="time point", yaxis_title="share of clones (%)",
-                      template="plotly_white", legend={"orientation": "h", "y": -0.2, "yanchor": "top"})
+                      template="plotly_white")
     return _as_json(fig)
 
 

@@ -153,7 +153,7 @@ def figure_terms(spec: dict) -> dict[str, str]:
     """English figure string -> Chinese, for the strings the report knows (titles, axes, legend codes)."""
     terms = {}
     for text in _figure_strings(spec):
-        if " / " in text:  # already bilingual "English / 中文"
+        if re.search(r"[\u4e00-\u9fff]", text):  # already carries its Chinese form
             continue
         zh = i18n.term_zh(text)
         if zh != text:
@@ -166,9 +166,12 @@ def figure_terms(spec: dict) -> dict[str, str]:
 
 
 def _clone_label_zh(text: str) -> str:
-    out = re.sub(r" near ([A-Za-z0-9,._-]+)", r" 邻近 \1", text)
+    out = re.sub(r"\(near ([A-Za-z0-9,._-]+)\)", r"（邻近 \1）", text)
+    out = re.sub(r" near ([A-Za-z0-9,._-]+)", r" 邻近 \1", out)
     out = out.replace(" — expanding", " — 扩增").replace(" expanding", " 扩增")
     out = re.sub(r"^tier (\d)", r"\1 级", out)
+    out = out.replace("targeted deep sequencing", "靶向深度测序")
+    out = re.sub(r"^LOD ", "检测限 ", out)
     return out if out != text else ""
 
 
@@ -200,8 +203,7 @@ def flatten_params(params: dict, prefix: str = "") -> list[tuple[str, tuple[str,
         elif isinstance(v, bool):
             rows.append((key, i18n.UI["yes" if v else "no"]))
         elif isinstance(v, list):
-            text = ", ".join(value_text(x) for x in v)
-            rows.append((key, (text, text)))
+            rows.append((key, (", ".join(value_text(x) for x in v), "、".join(i18n.term_zh(value_text(x)) for x in v))))
         else:
             rows.append((key, pair(v)))
     return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cgtsafe.report import i18n
-from cgtsafe.report.clauses import search_key
+from cgtsafe.report.clauses import clause_number, clause_title, search_key
 from cgtsafe.report.display import uncertainty
 from cgtsafe.report.load import Table
 from cgtsafe.report.model import (
@@ -57,7 +57,7 @@ def summary(ctx) -> dict:
         kf = [k for k in s["key_figures"][:1] if isinstance(k, dict)]
         rows.append({"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
                      "verdict": (s.get("verdict_en") or s.get("reason") or "",
-                                 s.get("verdict_zh") or s.get("reason") or ""),
+                                 i18n.term_zh(s.get("verdict_zh") or s.get("reason") or "")),
                      "key": [((k.get("label_en", ""), k.get("label_zh", "")), pair(k.get("value"))) for k in kf]})
     return {"rows": rows, "tier": tier_text(ctx["tier"])}
 
@@ -91,11 +91,11 @@ def analysis(ctx, a: str) -> dict:
     if s["status"] != "computed":
         status = {"status": s["status"], "label": i18n.STATUS_LABELS[s["status"]], "reason": s.get("reason") or "—"}
     return {"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
-            "verdict": (s.get("verdict_en", ""), s.get("verdict_zh", "")),
+            "verdict": (s.get("verdict_en", ""), i18n.term_zh(s.get("verdict_zh", ""))),
             "uncertainty": uncertainty(a, s), "status": status,
             "cards": [(pair(k.get("value")), (k.get("label_en", ""), k.get("label_zh", "")))
                       for k in s["key_figures"] if isinstance(k, dict)],
-            "methods": (s.get("methods_en", ""), s.get("methods_zh", "")),
+            "methods": (s.get("methods_en", ""), i18n.term_zh(s.get("methods_zh", ""))),
             "params": flatten_params(s["parameters"]), "figures": figs, "tables": tabs,
             "requirements": list(s["requirements"])}
 
@@ -203,7 +203,10 @@ def traceability(ctx, search_text) -> dict:
     rows = []
     for r in trace:
         links = [(s, section_anchor(s, present)) for s in r.req.report_sections if s]
-        rows.append({"r": r, "links": links, "search": search_text(r.req, r)})
+        zh, en = clause_title(r.req.section)
+        num = clause_number(r.req.section)
+        rows.append({"r": r, "links": links, "search": search_text(r.req, r),
+                     "section": (f"{num} {en}".strip() if en else r.req.section, f"{num} {zh}".strip())})
     data = {"columns": ["id", "seed_file", "section", "quote_zh", "text_en", "report_sections", "status", "note_en",
                         "note_zh"],
             "rows": [[r.req.id, r.req.seed_file, r.req.section, r.req.quote_zh, r.req.text_en,

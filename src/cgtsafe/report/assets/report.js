@@ -12,6 +12,11 @@
     root.setAttribute("data-lang", lang);
     root.setAttribute("lang", lang === "en" ? "en" : "zh-CN");
     if (btn) { btn.querySelector(".cur").textContent = LABEL[lang]; }
+    var opts = document.querySelectorAll("option[data-en]");
+    for (var i = 0; i < opts.length; i++) {
+      var en = opts[i].getAttribute("data-en"), zh = opts[i].getAttribute("data-zh");
+      opts[i].textContent = lang === "en" ? en : (lang === "zh" ? zh : zh + " / " + en);
+    }
     drawFigures();
   }
   if (btn) {
@@ -29,12 +34,26 @@
     if (typeof v !== "string" || !zh[v] || lang === "en") { return v; }
     return lang === "zh" ? zh[v] : zh[v] + " / " + v;
   }
+  /* legend entries and annotations: one language (Chinese when both are shown) so the plot keeps its room */
+  function short(v, zh, lang) {
+    if (typeof v !== "string" || !zh[v] || lang === "en") { return v; }
+    return zh[v];
+  }
   function titled(t, zh, lang) {
     if (t === undefined || t === null) { return t; }
     if (typeof t === "string") { return { text: localise(t, zh, lang) }; }
     var o = JSON.parse(JSON.stringify(t));
     o.text = localise(o.text, zh, lang);
     return o;
+  }
+  function wrap(text, n) {   /* long axis titles break into lines instead of running off the plot */
+    if (typeof text !== "string" || text.length <= n || text.indexOf("<br") >= 0) { return text; }
+    var words = text.split(" "), lines = [""];
+    words.forEach(function (w) {
+      var cur = lines[lines.length - 1];
+      if (cur && (cur + " " + w).length > n) { lines.push(w); } else { lines[lines.length - 1] = cur ? cur + " " + w : w; }
+    });
+    return lines.join("<br>");
   }
   function drawFigures() {
     var lang = root.getAttribute("data-lang") || "both";
@@ -49,19 +68,32 @@
       ["xaxis", "yaxis"].forEach(function (ax) {
         layout[ax] = layout[ax] || {};
         layout[ax].automargin = true;
-        if (layout[ax].title) { layout[ax].title = titled(layout[ax].title, zh, lang); }
+        if (layout[ax].title) {
+          layout[ax].title = titled(layout[ax].title, zh, lang);
+          layout[ax].title.text = wrap(layout[ax].title.text, ax === "yaxis" ? 38 : 90);
+        }
       });
-      for (var i = 0; i < traces.length; i++) { traces[i].name = localise(traces[i].name, zh, lang); }
-      (layout.annotations || []).forEach(function (a) { a.text = localise(a.text, zh, lang); });
+      for (var i = 0; i < traces.length; i++) { traces[i].name = short(traces[i].name, zh, lang); }
+      (layout.annotations || []).forEach(function (a) { a.text = short(a.text, zh, lang); });
       var m = layout.margin || {};
       layout.margin = { l: Math.max(m.l || 0, 70), r: Math.max(m.r || 0, 30), t: Math.max(m.t || 0, 60),
                         b: Math.max(m.b || 0, 70) };
-      var named = traces.filter(function (t) { return t.showlegend !== false && t.name; }).length;
-      if (named > 1 && !(layout.legend && layout.legend.orientation === "v")) {
-        layout.legend = Object.assign({}, layout.legend || {}, { orientation: "h", x: 0, xanchor: "left",
-                                        y: -0.22, yanchor: "top" });
-        layout.height = Math.max(layout.height || 0, 460 + 22 * Math.ceil(named / 3));
-        layout.margin.b = Math.max(layout.margin.b, 90);
+      /* legend outside the plot: to the right when its entries are short, else at the bottom of the figure
+         below the x-axis title (container coordinates, bottom margin grown to hold it) */
+      var names = traces.filter(function (t) { return t.showlegend !== false && t.name; })
+                        .map(function (t) { return String(t.name); });
+      if (names.length > 1 || (names.length === 1 && layout.showlegend)) {
+        var longest = Math.max.apply(null, names.map(function (n) { return n.length; }));
+        if (longest <= 28) {
+          layout.legend = Object.assign({}, layout.legend || {}, { orientation: "v", x: 1.02, xanchor: "left",
+                                          y: 1, yanchor: "top", yref: "paper" });
+        } else {
+          layout.legend = Object.assign({}, layout.legend || {}, { orientation: "h", x: 0, xanchor: "left",
+                                          y: 0, yanchor: "bottom", yref: "container" });
+          var rows = names.length;
+          layout.margin.b = Math.max(layout.margin.b, 95 + 21 * rows);
+          layout.height = Math.max(layout.height || 0, 420 + 21 * rows);
+        }
       }
       layout.autosize = true;
       window.Plotly.react(div, traces, layout,
