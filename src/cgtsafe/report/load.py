@@ -22,7 +22,8 @@ from pathlib import Path
 from cgtsafe.errors import InputError
 from cgtsafe.report import i18n
 from cgtsafe.report.traceability import load_requirements
-from cgtsafe.summary import ANALYSES, LEVELS, STATUSES
+from cgtsafe import summary as contract
+from cgtsafe.summary import LEVELS, STATUSES
 
 IMPORT_KINDS = tuple(i18n.IMPORT_KINDS)
 REPORT_DEFAULTS = {"title": "Genomic safety evidence report", "max_table_rows": 200, "max_embedded_rows": 50000,
@@ -287,7 +288,7 @@ def load_inputs(config: str | Path, results: str | Path, provenance: str | Path 
         raise InputError("results directory not found", path=results)
     rep = cfg["report"]
     summaries, tables, figures = {}, {}, {}
-    for a in ANALYSES:
+    for a in contract.ANALYSES:
         s = load_summary(results, a)
         summaries[a] = s
         base = results / a

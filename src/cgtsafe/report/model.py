@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from cgtsafe.report import i18n
 from cgtsafe.report.clauses import clauses as make_clauses, search_text, section_clauses
-from cgtsafe.report.display import key_columns, uncertainty
+from cgtsafe.report.display import key_columns
 from cgtsafe.report.load import REPORT_DEFAULTS, Figure, ReportInputs, Table
 from cgtsafe.report.ltfu import ltfu_tier
 from cgtsafe.report.traceability import build_matrix, load_outline, load_requirements, mark_underpowered
-from cgtsafe.summary import ANALYSES, ANALYSIS_SECTION
+from cgtsafe import summary as contract
 
 SPECIES_PREFIXES = ("species", "variant")
 FIXED_SECTIONS = ("ER-00", "ER-02", "ER-05", "ER-07", "ER-08", "ER-11", "ER-15", "ER-16")
@@ -219,10 +219,19 @@ class Section:
     ctx: dict = field(default_factory=dict)
 
 
+def section_of(a: str) -> str:
+    """ER section of an analysis (:data:`cgtsafe.summary.ANALYSIS_SECTION`; unmapped: ER-12, other items)."""
+    return contract.ANALYSIS_SECTION.get(a, "ER-12")
+
+
+def analyses() -> tuple[str, ...]:
+    return tuple(contract.ANALYSES)
+
+
 def analysis_title(a: str, outline: dict) -> tuple[str, str, str]:
     if a in i18n.ANALYSIS_TITLES:
         return i18n.ANALYSIS_TITLES[a]
-    er = ANALYSIS_SECTION.get(a, "ER-12")
+    er = section_of(a)
     o = outline.get(er, {})
     return o.get("title_en", a), i18n.SECTION_TITLES_ZH.get(er, a), er
 
@@ -258,7 +267,7 @@ def applicable_guidance(product: dict) -> list[tuple[str, str, str]]:
 
 def analysis_sections() -> list[str]:
     """ER ids that hold analyses, in ER order."""
-    return sorted({ANALYSIS_SECTION.get(a, "ER-12") for a in ANALYSES})
+    return sorted({section_of(a) for a in analyses()})
 
 
 def anchor_of(er: str) -> str:
@@ -297,7 +306,7 @@ def build_view(inp: ReportInputs, generated: str) -> dict:
     add("summary", None, i18n.t("summary"), "summary", **vs.summary(ctx))
     add("clauses", None, i18n.t("clause_index"), "clauses", **vs.clause_index(ctx))
     for er in analysis_sections():
-        names = [a for a in ANALYSES if ANALYSIS_SECTION.get(a, "ER-12") == er]
+        names = [a for a in analyses() if section_of(a) == er]
         items = [vs.analysis(ctx, a) for a in names]
         title = (analysis_title(names[0], outline)[:2] if len(names) == 1
                  else (outline[er]["title_en"], i18n.SECTION_TITLES_ZH[er]))

@@ -68,7 +68,6 @@ def render_html(view: dict, *, pdf: bool = False, static_figure=None) -> str:
         plotly_js = get_plotlyjs()
         if "</script" in plotly_js.lower():  # pragma: no cover - guards against a future plotly build
             plotly_js = re.sub(r"</(script)", r"<\\/\1", plotly_js, flags=re.I)
-    lang = view["lang"]
     return env.get_template("report.html.j2").render(
         **view, pdf=pdf, css=css, js=js, plotly_js=plotly_js,
         static_figure=static_figure or (lambda f: ""))

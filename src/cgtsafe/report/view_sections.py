@@ -13,10 +13,9 @@ from cgtsafe.report.clauses import clause_number, clause_title, search_key
 from cgtsafe.report.display import uncertainty
 from cgtsafe.report.load import Table
 from cgtsafe.report.model import (
-    IMPORT_GROUPS, TRACE_COLORS, analysis_sections, analysis_title, anchor_of, applicable_guidance,
+    IMPORT_GROUPS, TRACE_COLORS, analyses, analysis_sections, section_of, analysis_title, anchor_of, applicable_guidance,
     figure_view, flatten_params, imported_anchor, is_species, level_of, pair, table_view, value_text,
 )
-from cgtsafe.summary import ANALYSES, ANALYSIS_SECTION
 
 
 def tier_text(tier) -> tuple[str, str]:
@@ -51,7 +50,7 @@ def cover(ctx, generated) -> dict:
 
 def summary(ctx) -> dict:
     rows = []
-    for a in ANALYSES:
+    for a in analyses():
         s = ctx["inp"].summaries[a]
         ten, tzh, er = analysis_title(a, ctx["outline"])
         kf = [k for k in s["key_figures"][:1] if isinstance(k, dict)]
@@ -103,8 +102,8 @@ def analysis(ctx, a: str) -> dict:
 def species(ctx) -> dict:
     inp, page = ctx["inp"], ctx["page"]
     parts = []
-    for a in ANALYSES:
-        er = ANALYSIS_SECTION.get(a, "ER-12")
+    for a in analyses():
+        er = section_of(a)
         src = (f"From the {a} analysis ({er})", f"来自 {a} 分析（{er}）")
         for f in inp.figures[a]:
             if is_species(a, f.id):
@@ -118,7 +117,7 @@ def species(ctx) -> dict:
 def performance(ctx) -> dict:
     inp, page = ctx["inp"], ctx["page"]
     rows = []
-    for a in ANALYSES:
+    for a in analyses():
         for p in inp.summaries[a]["performance"]:
             if isinstance(p, dict):
                 rows.append([a] + [value_text(p.get(k)) for k in ("metric", "value", "reference", "n", "source")]
@@ -154,8 +153,8 @@ def imported(ctx) -> dict:
             items.append({"imp": imp, "glp": glp, "kind": i18n.IMPORT_KINDS[imp.kind][:2], "table": tab})
         # tables an analysis imported itself (id contains "imported"), shown in that analysis's section
         by_analysis = []
-        for a in ANALYSES:
-            if ANALYSIS_SECTION.get(a) == er:
+        for a in analyses():
+            if section_of(a) == er:
                 for x in inp.tables[a]:
                     if "imported" in x.id.lower():
                         by_analysis.append((a, x.title_en, x.title_zh or x.title_en, x.path.name))
@@ -245,7 +244,7 @@ def provenance(ctx) -> dict:
 
 def audit(ctx) -> dict:
     rows = []
-    for a in ANALYSES:
+    for a in analyses():
         for e in ctx["inp"].summaries[a]["exclusions"]:
             if isinstance(e, dict):
                 rows.append([a, value_text(e.get("what")), value_text(e.get("count")), value_text(e.get("reason"))])
