@@ -15,7 +15,7 @@ SEEDS = {
                   "(CDE, 2023)"},
     "001": {"file": "001_dc9a5859bdfaf918.txt", "zh": "《免疫细胞治疗产品临床试验技术指导原则（试行）》",
             "en": "Technical Guideline for Clinical Trials of Immune Cell Therapy Products (Trial) (CDE, 2021)"},
-    "002": {"file": "002_f54b71d814a285cf.txt", "zh": "基因治疗新技术临床研究技术指引（原文件无标题）",
+    "002": {"file": "002_f54b71d814a285cf.txt", "zh": "基因治疗新技术临床研究技术指引（原文件无标题；非注册临床研究备案路径，2025年底）",
             "en": "Technical guide for clinical research on new gene-therapy technologies (untitled in the file; "
                   "non-registration research-filing track, late 2025)"},
     "003": {"file": "003_dde8682a6f3e818a.txt", "zh": "《国内外细胞与基因治疗产品监管科学的研究进展》",
@@ -228,7 +228,9 @@ def term_zh(text: str) -> str:
 
     if text in TERMS_ZH:
         return TERMS_ZH[text]
-    out = text
+    import re as _re
+
+    out = _re.sub(r"声明(的?[^，。；、\s]{0,8}阈值)", r"预设\1", text)  # 预设阈值, not 声明阈值
     m = re.fullmatch(r"perfect \((\d+) mm\)", out)
     if m:
         return f"完全匹配（{m.group(1)} 个错配）"
@@ -237,7 +239,7 @@ def term_zh(text: str) -> str:
         return f"{m.group(1)} / {m.group(2)}"
     out = re.sub(r"\band (\d+) more\b", r"及另外 \1 个", out)
     out = out.replace("vital tissues expressed: none", "在重要组织表达：无").replace("expression unavailable", "无表达数据")
-    out = re.sub(r"\(max ", "（最高 ", out)
+    out = re.sub(r"\(max ([^)]*)\)", r"（最高 \1）", out)
     for en in sorted((k for k in TERMS_ZH if k[:1].isupper()), key=len, reverse=True):
         out = re.sub(rf"\b{re.escape(en)}\b", TERMS_ZH[en], out)
     return out

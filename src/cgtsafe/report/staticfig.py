@@ -102,7 +102,9 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
                 if not x and y:
                     x = list(range(len(y)))
                 mode = t.get("mode") or "lines+markers"
-                style = ("-" if "lines" in mode else "") + ("o" if "markers" in mode else "")
+                sym = (t.get("marker") or {}).get("symbol")
+                sym = SYMBOLS.get(sym, "o") if isinstance(sym, str) else "o"
+                style = ("-" if "lines" in mode else "") + (sym if "markers" in mode else "")
                 err = (t.get("error_y") or {})
                 lw = (t.get("line") or {}).get("width", 1.5)
                 if err.get("array") and len(err["array"]) == len(y) and err.get("visible", True) is not False:
@@ -114,7 +116,7 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
                     ax.plot(range(len(x)) if _categorical(x) else x, [_num(v) for v in y], style or "-", color=colour, label=label,
                             lw=lw, ms=4)
                 if _categorical(x):
-                    ax.set_xticks(range(len(x)), [str(v) for v in x], rotation=30, ha="right")
+                    _ticks(ax, x, True)
             elif kind == "bar":
                 x, y = t.get("x") or [], t.get("y") or []
                 pos = [cats.index(v) for v in x]
@@ -126,8 +128,7 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
                 else:
                     j = bars.index(t)
                     ax.bar([p - 0.4 + width * (j + 0.5) for p in pos], yv, width, color=colour, label=label)
-                ax.set_xticks(range(len(cats)), [str(c) for c in cats], rotation=30 if len(cats) > 6 else 0,
-                              ha="right" if len(cats) > 6 else "center")
+                _ticks(ax, cats, len(cats) > 6)
             elif kind == "histogram":
                 ax.hist([v for v in t.get("x") or [] if v is not None], bins=20, alpha=.6, color=colour, label=label)
             elif kind == "box":
@@ -159,6 +160,18 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(fig)
     return buf.getvalue(), skipped
+
+
+SYMBOLS = {"circle": "o", "square": "s", "diamond": "D", "x": "x", "cross": "P", "triangle-up": "^",
+           "triangle-down": "v", "star": "*", "circle-open": "o", "square-open": "s", "diamond-open": "D"}
+
+
+def _ticks(ax, labels, rotate: bool) -> None:
+    """Categorical tick labels; beyond 30 categories every k-th label only, so labels never overprint."""
+    step = max(1, -(-len(labels) // 30))
+    pos = list(range(0, len(labels), step))
+    ax.set_xticks(pos, [str(labels[i]) for i in pos], rotation=30 if rotate else 0, ha="right" if rotate else "center",
+                  fontsize=7 if len(pos) > 12 else 8)
 
 
 def _categorical(x) -> bool:

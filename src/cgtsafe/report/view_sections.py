@@ -57,7 +57,8 @@ def summary(ctx) -> dict:
         rows.append({"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
                      "verdict": (s.get("verdict_en") or s.get("reason") or "",
                                  i18n.term_zh(s.get("verdict_zh") or s.get("reason") or "")),
-                     "key": [((k.get("label_en", ""), k.get("label_zh", "")), pair(k.get("value"))) for k in kf]})
+                     "key": [((k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))), pair(k.get("value")))
+                             for k in kf]})
     return {"rows": rows, "tier": tier_text(ctx["tier"])}
 
 
@@ -92,7 +93,7 @@ def analysis(ctx, a: str) -> dict:
     return {"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
             "verdict": (s.get("verdict_en", ""), i18n.term_zh(s.get("verdict_zh", ""))),
             "uncertainty": uncertainty(a, s), "status": status,
-            "cards": [(pair(k.get("value")), (k.get("label_en", ""), k.get("label_zh", "")))
+            "cards": [(pair(k.get("value")), (k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))))
                       for k in s["key_figures"] if isinstance(k, dict)],
             "methods": (s.get("methods_en", ""), i18n.term_zh(s.get("methods_zh", ""))),
             "params": flatten_params(s["parameters"]), "figures": figs, "tables": tabs,
