@@ -147,7 +147,7 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
                     uniq = list(dict.fromkeys(xs))
                     x = uniq.index(x) if x in uniq else None
                 if x is not None:
-                    ax.annotate(_loc(_text(an.get("text")), zh), (x, an["y"]), xytext=(-30, 12),
+                    ax.annotate(_loc(_text(an.get("text")), zh), (x, an["y"]), xytext=(-12, -14), ha="right",
                                 textcoords="offset points", fontsize=8,
                                 color=(an.get("font") or {}).get("color", "black"),
                                 arrowprops={"arrowstyle": "-", "lw": .6})
