@@ -34,8 +34,15 @@ def test_search_key_ignores_punctuation_width_and_spaces():
     assert search_key("R004-41") == "r00441"
 
 
-def _build(tmp_path, **kw):
+def _build(tmp_path, extra_requirements=(), **kw):
     p = make_results(tmp_path, **kw)
+    if extra_requirements:  # the offtarget summary also answers these rows
+        import json
+
+        f = p["results"] / "offtarget" / "summary.json"
+        s = json.loads(f.read_text(encoding="utf-8"))
+        s["requirements"] += list(extra_requirements)
+        f.write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "report.html"
     build_report_files(config=p["config"], results=p["results"], provenance=p["provenance"],
                        performance=p["performance"], out=out, generated="2026-11-21T22:00:00+00:00")
@@ -51,7 +58,7 @@ def _section(text: str, sid: str) -> str:
 def test_clause_index_links_every_answered_clause(tmp_path):
     text, _ = _build(tmp_path, statuses={"offtarget": "computed", "sitecheck": "computed",
                                          "integration": "computed", "tcr": "computed"},
-                     modality=("gene_edited_cells", "tcr_t"))
+                     modality=("gene_edited_cells", "tcr_t"), extra_requirements=("R002-30", "R002-32"))
     idx = _section(text, "clauses")
     ids = set(re.findall(r'id="([^"]+)"', text))
     answered = set(re.findall(r'<tr id="req-([^"]+)" class="req-target" data-status="(?:computed|computed_underpowered|imported)"',

@@ -103,8 +103,9 @@ def clauses(trace: list[TraceRow]) -> list[Clause]:
 
 
 def section_clauses(trace: list[TraceRow], section_id: str, seeds=("004", "002")) -> list[str]:
-    """Clause labels ("004 九（三）") of the answered rows that list ``section_id`` first among their report
-    sections, or of any row listing it when none does; governing seeds only (004, 002)."""
+    """Clause labels ("004 九（三）") a section heading carries, governing seeds only (004, 002): the clauses of
+    the rows this run answers that list the section; else of the applicable rows that list it first; else of
+    any row that lists it first."""
     def pick(rows):
         out: list[str] = []
         for r in rows:
@@ -115,7 +116,8 @@ def section_clauses(trace: list[TraceRow], section_id: str, seeds=("004", "002")
         return out
 
     first = [r for r in trace if r.req.report_sections and r.req.report_sections[0] == section_id]
-    labels = pick(first) or pick([r for r in trace if section_id in r.req.report_sections])
+    labels = (pick([r for r in trace if section_id in r.req.report_sections and r.status in ANSWERED])
+              or pick([r for r in first if r.status not in ("not_applicable", "context")]) or pick(first))
     return sorted(labels, key=lambda s: (seeds.index(s.split(" ")[0]), s))
 
 
