@@ -25,8 +25,8 @@ rule report:
     conda:
         "../../envs/cgtsafe.yaml"
     resources:
-        mem_mb=mem_mb(2000, 1000),
-        runtime=runtime(10, 10),
+        mem_mb=mem_mb(3000, 1000),
+        runtime=runtime(20, 10),
     params:
         cmd=CGTSAFE,
         results=results_dir(),
