@@ -35,7 +35,7 @@ def demo(monkeypatch):
 def plan(config, root="results") -> Plan:
     """A plan with every part built (each checks its inputs when first used)."""
     p = Plan(copy.deepcopy(config), config_file="cfg.yaml", root=root)
-    for part in ("offtarget", "sitecheck", "genomewide", "integration", "tcr"):
+    for part in ("offtarget", "sitecheck", "genomewide", "integration", "tcr", "antigen", "vector"):
         getattr(p, part)
     return p
 
@@ -55,7 +55,8 @@ def words(s: str) -> list[str]:
 def test_output_root_comes_from_the_plan(demo):
     p = plan(demo, root="out dir/")
     assert p.report.html == "out dir/report/evidence_report.html"
-    assert p.report.summaries == [f"out dir/{a}/summary.json" for a in ("offtarget", "sitecheck", "integration", "tcr")]
+    assert p.report.summaries == [f"out dir/{a}/summary.json" for a in ("offtarget", "sitecheck", "integration", "tcr",
+                                                                         "antigen", "vector")]
     assert p.offtarget.chunk_files()[0] == "out dir/offtarget/chunks/hits.1.tsv"
     assert all(c.startswith("out dir/sitecheck/counts/") for c in p.sitecheck.counts())
     assert p.integration.fragments == "out dir/integration/fragments.tsv"

@@ -125,7 +125,8 @@ def load_summary(results: Path, analysis: str) -> dict:
     if not path.exists():
         return {"analysis": analysis, "status": "missing_input", "verdict_level": "inconclusive",
                 "reason": f"{path} not found: the analysis did not produce its summary.",
-                "verdict_en": "", "verdict_zh": "", "key_figures": [], "methods_en": "", "methods_zh": "",
+                "verdict_en": f"Input missing: {path} not found (the analysis did not produce its summary).",
+                "verdict_zh": f"缺少输入：未找到 {path}（该分析未生成摘要）。", "key_figures": [], "methods_en": "", "methods_zh": "",
                 "parameters": {}, "tables": [], "figures": [], "requirements": [], "performance": [],
                 "exclusions": [], "inputs": []}
     s = _read_json(path, "summary")

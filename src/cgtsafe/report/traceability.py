@@ -178,8 +178,9 @@ def build_matrix(requirements: list[Requirement], summaries: dict[str, dict], im
             continue
         if psum and psum.get("status") in ("failed", "missing_input") and req.id not in NOT_COMPUTABLE:
             r = psum.get("reason") or psum.get("status")
+            zh_status = {"failed": "分析失败", "missing_input": "缺少输入"}[psum["status"]]
             rows.append(TraceRow(req, "not_computed", f"{primary} {psum['status']}: {r}",
-                                 f"{primary} {psum['status']}：{r}"))
+                                 f"{primary} {zh_status}：{psum.get('verdict_zh') or r}"))
             continue
         support = [CODE_TO_ANALYSIS[c] for c in req.analyses if c in CODE_TO_ANALYSIS
                    and summaries.get(CODE_TO_ANALYSIS[c], {}).get("status") == "computed"]
