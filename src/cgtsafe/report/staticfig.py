@@ -5,11 +5,12 @@ so the PDF draws each figure again from its JSON with matplotlib: scatter (lines
 bar (grouped, stacked), histogram, box traces; titles, axis titles (in the language pair the report shows),
 log axes, legend and annotations. A trace type not drawn here is listed under the figure as a data table, so
 no figure content is silently lost. Text is rendered as paths (``svg.fonttype = path``), so the SVG needs no
-font; Chinese text uses an installed CJK font (WenQuanYi Micro Hei / Noto CJK) when there is one.
+font (figures of many points are a 150-dpi PNG instead); Chinese text uses an installed CJK font (WenQuanYi Micro Hei / Noto CJK) when there is one.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 
 SUPPORTED = ("scatter", "scattergl", "bar", "histogram", "box")
@@ -67,8 +68,14 @@ def _fonts():
     return [f for f in CJK_FONTS if f in names] + ["DejaVu Sans"]
 
 
+#: above this many points a figure is drawn as PNG (150 dpi): a vector drawing of 200,000 points would take
+#: WeasyPrint minutes and gigabytes to lay out
+MAX_VECTOR_POINTS = 5000
+
+
 def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
-    """(SVG text, traces not drawn). The SVG is deterministic for the same figure (no date, fixed hash salt)."""
+    """(data URI of an SVG, or of a PNG for figures of more than :data:`MAX_VECTOR_POINTS` points; traces not
+    drawn). Deterministic for the same figure (no date, fixed hash salt, no software tag)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -156,10 +163,17 @@ def draw(spec: dict, zh: dict | None = None) -> tuple[str, list[dict]]:
             ncol = 1 if max(len(x) for x in labels) > 45 else 3
             ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=ncol, fontsize=7, frameon=False)
         ax.grid(alpha=.3)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        n_points = sum(len(t.get("x") or t.get("y") or []) for t in traces)
+        if n_points > MAX_VECTOR_POINTS:
+            raw = io.BytesIO()
+            fig.savefig(raw, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+            uri = "data:image/png;base64," + base64.b64encode(raw.getvalue()).decode("ascii")
+        else:
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+            uri = "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
         plt.close(fig)
-    return buf.getvalue(), skipped
+    return uri, skipped
 
 
 SYMBOLS = {"circle": "o", "square": "s", "diamond": "D", "x": "x", "cross": "P", "triangle-up": "^",
