@@ -39,6 +39,13 @@ KEY_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
     ("attrition", ("sample", "reads", "aligned", "unique_aligned", "multihit", "unique_sites")),
     ("tcr_candidates", ("rank", "peptide", "tier", "genes", "max_vital_tissue", "max_vital_tissue_ntpm",
                         "hla_binder", "expression_status", "recommendation")),
+    ("antigen_targets", ("target", "symbol", "status", "tier", "tier_name", "max_vital_ntpm", "max_vital_tissue",
+                         "n_vital_detected", "sponsor_positive_vital", "published_case")),
+    ("antigen_published_cases", ("target", "tissue_reported", "evidence", "visible_in_bulk_data", "finding_zh",
+                                 "finding_en", "citation")),
+    ("antigen_imported_studies", ("target", "tissue", "method", "result", "vital", "cell_type", "study_id")),
+    ("vector_features", ("category", "name", "kind", "strand", "start", "end", "score", "in_provirus", "flag")),
+    ("vector_ltrs", ("ltr", "start", "end", "u3_length", "u3_nfkb_enhancer", "u3_sp1_tata", "status")),
     ("tcr_hits_*", ("peptide", "gene", "method", "score", "hamming", "hla_binder", "max_vital_tissue",
                     "max_vital_tissue_ntpm", "expression_status")),
 ]
