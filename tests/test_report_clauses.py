@@ -118,6 +118,8 @@ def test_any_analysis_renders_generically_into_its_section(tmp_path, monkeypatch
         "antigen", verdict_level="attention", verdict_en="Target expressed in 1 vital tissue",
         verdict_zh="靶点在 1 个重要组织中表达", uncertainty_en="Database values, not measured in this product.",
         uncertainty_zh="数据库数值，非本产品实测。",
+        key_figures=[{"label_en": "read-through", "label_zh": "通读", "value": "possible: no heterologous polyA",
+                      "value_zh": "可能：无异源 polyA"}],
         tables=[{"id": "antigen_expression", "title_en": "Target expression", "title_zh": "靶点表达",
                  "path": "expr.tsv"}], requirements=["R004-23"]))
     # no vector/summary.json: reported as missing input, nothing crashes
@@ -127,6 +129,7 @@ def test_any_analysis_renders_generically_into_its_section(tmp_path, monkeypatch
     text = out.read_text(encoding="utf-8")
     er10 = _section(text, "er-10")
     assert "靶点在 1 个重要组织中表达" in er10 and "Heart Muscle" in er10 and "数据库数值" in er10
+    assert "可能：无异源 polyA" in er10  # a key figure's own Chinese value
     assert er10.index("Target expressed") < er10.index("Target expression")  # verdict before the tables
     er06 = _section(text, "er-06")
     assert 'id="analysis-vector"' in er06 and "lv-missing_input" in er06 and 'id="analysis-integration"' in er06

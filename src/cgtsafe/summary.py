@@ -13,7 +13,7 @@ Fields (all strings bilingual where a reader sees them):
 ``verdict_en/_zh``    one sentence with the key figure, e.g. "0 of 412 candidate sites edited ..."
 ``uncertainty_en/_zh`` optional: the interval / power that goes with the verdict (the report shows it right
                       after the verdict; when absent the report states what it can read from key figures)
-``key_figures``       list of ``{"label_en", "label_zh", "value"}``
+``key_figures``       list of ``{"label_en", "label_zh", "value"}``, optionally ``"value_zh"`` when the value is text
 ``methods_en/_zh``    methods text generated from the actual parameters
 ``parameters``        the parameters used (dict)
 ``tables``            list of ``{"id", "title_en", "title_zh", "path", "description_en", "description_zh"}``

@@ -201,6 +201,7 @@ TERMS_ZH = {
     "highest vital-tissue nTPM of source gene + 0.1 (0 = unavailable)":
         "来源基因在重要组织中的最高 nTPM + 0.1（0 = 无数据）",
     "TCR candidates: score vs expression": "TCR候选肽：评分与表达",
+    "tissue (* and red outline = vital tissue)": "组织（* 及红色边框 = 重要组织）",
     # species conservation codes (offtarget)
     "stronger": "更强", "conserved": "保守", "weaker": "更弱", "pam_lost": "PAM缺失", "absent": "缺失",
     "not_mapped": "未比对上", "bulged": "含凸起",

@@ -18,6 +18,12 @@ from cgtsafe.report.model import (
 )
 
 
+def kf_value(k: dict) -> tuple[str, str]:
+    """(en, zh) of a key figure's value: its ``value_zh`` when the summary gives one, else the report's terms."""
+    en, zh = pair(k.get("value"))
+    return en, (value_text(k["value_zh"]) if k.get("value_zh") not in (None, "") else zh)
+
+
 def tier_text(tier) -> tuple[str, str]:
     if tier.years is None:
         return i18n.t("unknown")
@@ -57,7 +63,7 @@ def summary(ctx) -> dict:
         rows.append({"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
                      "verdict": (s.get("verdict_en") or s.get("reason") or "",
                                  i18n.term_zh(s.get("verdict_zh") or s.get("reason") or "")),
-                     "key": [((k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))), pair(k.get("value")))
+                     "key": [((k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))), kf_value(k))
                              for k in kf]})
     return {"rows": rows, "tier": tier_text(ctx["tier"])}
 
@@ -93,7 +99,7 @@ def analysis(ctx, a: str) -> dict:
     return {"analysis": a, "er": er, "title": (ten, tzh), "level": level_of(s),
             "verdict": (s.get("verdict_en", ""), i18n.term_zh(s.get("verdict_zh", ""))),
             "uncertainty": uncertainty(a, s), "status": status,
-            "cards": [(pair(k.get("value")), (k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))))
+            "cards": [(kf_value(k), (k.get("label_en", ""), i18n.term_zh(k.get("label_zh", ""))))
                       for k in s["key_figures"] if isinstance(k, dict)],
             "methods": (s.get("methods_en", ""), i18n.term_zh(s.get("methods_zh", ""))),
             "params": flatten_params(s["parameters"]), "figures": figs, "tables": tabs,
