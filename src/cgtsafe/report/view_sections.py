@@ -145,7 +145,11 @@ def performance(ctx) -> dict:
 def imported(ctx) -> dict:
     inp, page = ctx["inp"], ctx["page"]
     groups = []
-    for er, kinds in IMPORT_GROUPS:
+    kinds_of = dict(IMPORT_GROUPS)
+    for a in analyses():  # sections whose analysis imported tables itself get a group too
+        if any("imported" in x.id.lower() for x in inp.tables[a]):
+            kinds_of.setdefault(section_of(a), ())
+    for er, kinds in sorted(kinds_of.items()):
         items = []
         for n, imp in enumerate([i for i in inp.imported if i.kind in kinds]):
             tab = None
