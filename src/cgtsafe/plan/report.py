@@ -64,6 +64,7 @@ class ReportPlan:
         self.resolved_config = f"{layout.root}/resolved_config.yaml"
         self.provenance = f"{layout.root}/provenance.json"
         self.html = f"{layout.root}/report/evidence_report.html"
+        self.pdf = f"{layout.root}/report/evidence_report.pdf"
         self.performance_out = f"{layout.root}/validation/method_performance.json"
         self.truth = r.get("truth") or ""
         self.imported = [item["file"] for item in r.get("imported") or []]
