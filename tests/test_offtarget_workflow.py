@@ -39,7 +39,7 @@ def make_workdir(tmp: Path, **offtarget) -> Path:
                          ("src", "src"), ("envs", "envs"), ("test-data", "test-data")):
         (tmp / name).symlink_to(REPO / target)
     (tmp / "workflow" / "Snakefile").write_text(SNAKEFILE)
-    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     cfg["offtarget"].update(offtarget)
     (tmp / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return tmp

@@ -58,7 +58,7 @@ def _not_fasta(repo, tmp_path, cfg):
 
 
 def _duplicate_wgs_sample(repo, tmp_path, cfg):
-    rows = (repo / "config" / "samples_wgs.tsv").read_text().splitlines()
+    rows = (repo / "test-data" / "demo" / "samples_wgs.tsv").read_text().splitlines()
     sheet = tmp_path / "wgs.tsv"
     sheet.write_text("\n".join([rows[0], rows[1], rows[1]]) + "\n")
     cfg["sitecheck"]["wgs_samples"] = str(sheet)
@@ -86,7 +86,7 @@ def _unsafe_integration_sample(repo, tmp_path, cfg):
 def test_bad_config_stops_before_anything_runs(repo, tmp_path, mutate, expected):
     if SNAKEMAKE is None:
         pytest.skip("snakemake executable not found")
-    cfg = _absolute(yaml.safe_load((repo / "config" / "config.yaml").read_text()), repo)
+    cfg = _absolute(yaml.safe_load((repo / "test-data" / "demo" / "config.yaml").read_text()), repo)
     _absolute_sheets(repo, tmp_path, cfg)
     mutate(repo, tmp_path, cfg)
     proc, cfg_path = _run(repo, tmp_path, cfg)
