@@ -52,7 +52,30 @@ def _module_for(argv: list[str]) -> str | None:
     return None
 
 
+class _Terminated(BaseException):
+    """SIGTERM (a cluster or Snakemake cancelling the job): unwinds the stack so that the atomic writers
+    remove their temporary files, as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by tests/test_bad_input.py in a subprocess
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker thread)
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser(_module_for(list(sys.argv[1:] if argv is None else argv)))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -67,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cgtsafe: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("cgtsafe: terminated (SIGTERM); no output written by the interrupted step", file=sys.stderr)
+        return 143
     return int(result or 0)
 
 
