@@ -47,6 +47,13 @@ NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=ci Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
   export SLURM_CONF="$dir/slurm.conf"
+  # Job steps (srun inside the sbatch script that the executor plugin writes) do not see SLURM_CONF: put the
+  # config where every SLURM client looks by default. An existing /etc/slurm/slurm.conf is kept aside.
+  mkdir -p /etc/slurm
+  if [ -e /etc/slurm/slurm.conf ] && [ ! -L /etc/slurm/slurm.conf ]; then
+    mv /etc/slurm/slurm.conf /etc/slurm/slurm.conf.before-cgtsafe-ci
+  fi
+  ln -sfn "$dir/slurm.conf" /etc/slurm/slurm.conf
   if [ ! -s /etc/munge/munge.key ]; then
     mkdir -p /etc/munge && dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
   fi
@@ -74,4 +81,10 @@ slurm_stop() {
   for f in slurmd slurmctld munged; do
     if [ -s "$dir/$f.pid" ]; then kill "$(cat "$dir/$f.pid")" 2>/dev/null || true; fi
   done
+  if [ -L /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" = "$dir/slurm.conf" ]; then
+    rm -f /etc/slurm/slurm.conf
+    if [ -e /etc/slurm/slurm.conf.before-cgtsafe-ci ]; then
+      mv /etc/slurm/slurm.conf.before-cgtsafe-ci /etc/slurm/slurm.conf
+    fi
+  fi
 }

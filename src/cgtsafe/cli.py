@@ -27,9 +27,17 @@ SUBCOMMAND_MODULES = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake (missing or unknown option, bad value) is one line on stderr and exit status 2,
+    like every other input error (argparse would print the whole usage block first)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(2, f"cgtsafe: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with ``only`` (a module of SUBCOMMAND_MODULES) just that module's commands."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="cgtsafe",
         description="Genomic safety evidence for cell and gene therapy products (each step of the workflow).",
     )
@@ -86,6 +94,12 @@ def _main(argv: list[str] | None) -> int:
         result = func(args)
     except InputError as exc:
         print(f"cgtsafe: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # a file the step could not open or write (not found, a directory, permission, disk full) that the
+        # step's own checks did not catch: still one line naming the file, never a traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"cgtsafe: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cgtsafe: interrupted", file=sys.stderr)

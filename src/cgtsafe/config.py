@@ -183,8 +183,14 @@ def config_problems(config: dict, *, path: str | Path = "config", schema_dir: st
                 "one; the demo runs with --configfile test-data/demo/config.yaml)"]
     problems = [f"{path}: {m}" for m in schema_problems(config, schema_dir=schema_dir)]
     if check_inputs:
-        problems += semantic_problems(config, path=path, schema_ok=not problems)
+        named = {m.group(1) for m in map(_KEY.search, problems) if m}
+        # a key the schema already reported is not reported again (e.g. required -> required when enabled)
+        problems += [p for p in semantic_problems(config, path=path, schema_ok=not problems)
+                     if not ((m := _KEY.search(p)) and m.group(1) in named)]
     return problems
+
+
+_KEY = re.compile(r"key '([^']+)'")
 
 
 def validate_config(config: dict, *, path: str | Path = "config", schema_dir: str | Path | None = None,
@@ -372,6 +378,15 @@ def _catch(problems: list[str], path, fn, *args, **kw):
         problems.append(f"{path}: {fn.__name__}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
 
+def _fragments_on_genome(fragments, genome) -> None:
+    from cgtsafe.integration.fragments import check_on_genome, read_fragments
+    from cgtsafe.io.fasta import contig_lengths
+
+    df = read_fragments(fragments)
+    if genome and Path(genome).is_file():
+        check_on_genome(df, contig_lengths(genome), path=fragments, genome=genome)
+
+
 def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: bool = True) -> list[str]:
     """Checks the schemas cannot express; run after :func:`schema_problems` (defaults filled)."""
     out: list[str] = []
@@ -410,17 +425,20 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
     # off-target prediction
     if on("offtarget"):
         ot = config["offtarget"]
+        from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease, validate_pam
+
         nuclease = None
         try:
-            from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease, validate_pam
-
             nuclease = get_nuclease(ot.get("nuclease", "SpCas9"))
-            if ot.get("pam"):
-                validate_pam(ot["pam"], what="offtarget.pam")
-                nuclease = custom_nuclease(ot["pam"], base=nuclease)
         except InputError as exc:
-            add(f"key 'offtarget.{'pam' if 'PAM' in str(exc) else 'nuclease'}': {exc}")
-            nuclease = None
+            add(f"key 'offtarget.nuclease': {exc}")
+        if ot.get("pam"):
+            try:
+                validate_pam(ot["pam"])
+                nuclease = custom_nuclease(ot["pam"], base=nuclease) if nuclease else None
+            except InputError as exc:
+                add(f"key 'offtarget.pam': {exc}")
+                nuclease = None
         if need("offtarget.guides", "when offtarget.enabled is true (TSV with columns name spacer)") and \
                 file("offtarget.guides", "tsv") and nuclease is not None:
             from cgtsafe.offtarget.search import read_guides
@@ -436,7 +454,7 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
         sc = config["sitecheck"]
         if need("sitecheck.threshold", "when sitecheck.enabled is true (declared off-target frequency, a fraction)"):
             t = sc["threshold"]
-            if isinstance(t, (int, float)) and not isinstance(t, bool) and t > MAX_PLAUSIBLE_THRESHOLD:
+            if isinstance(t, (int, float)) and not isinstance(t, bool) and MAX_PLAUSIBLE_THRESHOLD < t <= 1:
                 add(f"key 'sitecheck.threshold': {t!r} is a fraction of reads ({t * 100:g} %); a value above "
                     f"{MAX_PLAUSIBLE_THRESHOLD} looks like a percentage: write 0.001 for 0.1 %")
         need("sitecheck.threshold_justification", "when sitecheck.enabled is true (why the threshold is adequate)")
@@ -468,8 +486,8 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
     if on("integration"):
         it = config["integration"]
         reads = it.get("reads") or {}
-        if it.get("fragments"):
-            file("integration.fragments", "tsv")
+        if it.get("fragments") and file("integration.fragments", "tsv"):
+            _catch(out, path, _fragments_on_genome, it["fragments"], ref.get("genome"))
         elif need("integration.samples", "when integration.enabled is true and integration.fragments is empty "
                                          "(sample sheet with barcodes)"):
             pass
@@ -482,7 +500,7 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
 
                     layout = layout_from_mapping(reads.get("layout") or {}, path=f"{path}: integration.reads.layout")
                 except InputError as exc:
-                    add(str(exc))
+                    out.append(str(exc))
                 else:
                     _catch(out, path, read_samples, it["samples"], layout)
         if not it.get("fragments"):
@@ -531,8 +549,8 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
     for key, values in (("integration.dominance_thresholds", it.get("dominance_thresholds")),
                         ("integration.expansion.threshold", (it.get("expansion") or {}).get("threshold"))):
         for v in values if isinstance(values, list) else [values]:
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1:
-                add(f"key '{key}': {v!r} is a fraction (0..1); write 0.05 for 5 %")
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == 1:
+                add(f"key '{key}': 1 means 100 % (a fraction is expected); write 0.05 for 5 %")
     return out
 
 

@@ -217,6 +217,11 @@ def register(sub) -> None:
 def _run(args) -> int:
     import sys
 
+    from cgtsafe.errors import InputError
+
+    for what, d in (("--results", args.results), ("--truth", args.truth)):
+        if not Path(d).is_dir():
+            raise InputError(f"{what}: folder not found", path=d)
     records = validate(Path(args.results), Path(args.truth))
     if args.reference_data:
         ref = Path(args.reference_data)
