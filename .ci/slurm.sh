@@ -78,8 +78,13 @@ CONF
 
 slurm_stop() {
   local dir="${1:-$(dirname "${SLURM_CONF:-/nonexistent/x}")}" f
+  local pid i
   for f in slurmd slurmctld munged; do
-    if [ -s "$dir/$f.pid" ]; then kill "$(cat "$dir/$f.pid")" 2>/dev/null || true; fi
+    if [ -s "$dir/$f.pid" ]; then
+      pid=$(cat "$dir/$f.pid")
+      kill "$pid" 2>/dev/null || true
+      for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
   done
   if [ -L /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" = "$dir/slurm.conf" ]; then
     rm -f /etc/slurm/slurm.conf
