@@ -3,8 +3,8 @@
 Each case builds a broken input in a scratch folder and runs ``cgtsafe ...`` in-process. It must end with:
 exit status 2, exactly one line on stderr starting ``cgtsafe: error:`` that names the file (and line) or
 the key/option at fault, no traceback (an uncaught exception fails the test), and no output file left
-behind, not even a hidden temporary one. Cases owned by other parts are included where they already
-pass; see the module list ``OTHERS_KNOWN`` for the ones that do not yet.
+behind, not even a hidden temporary one. Cases of other parts' inputs are included where they already
+pass.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import gzip
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -344,6 +343,10 @@ SITECHECK_CASES = [
     Case("sc-amp-amplicons-cut-outside", lambda w: _qamp(w, AMP_ROWS, amplicons=w.text(
         "amplicons.tsv", "amplicon\tsite_id\tchrom\tstart\tend\tsequence\tguide\tcut_offset\n"
                          "AMP_DEMO_g1_chr1_102930\ts\tchr1\t1\t30\tACGTACGT\tg\t30\n")), "amplicons.tsv, line 2"),
+    Case("sc-amp-fastq-quality-length", lambda w: _qamp(
+        w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGT\n+\nII\n"))),
+        amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
+        "bad.fq.gz, line 1: sequence and quality lengths differ"),
     Case("sc-compare-counts-absent", lambda w: (
         ["sitecheck", "compare", "--sites", w.text("sites.tsv", SITES_OK), "--wgs-sheet", _wgs_sheet(w, WGS_OK_ROWS),
          "--counts", "/nonexistent/E1.tsv", "--threshold", "0.001", "--out", str(w.p("v.tsv"))], [w.p("v.tsv")]),
@@ -468,9 +471,6 @@ REPORT_CASES = [
          "/nonexistent/td"),
 ]
 
-#: cases owned by other parts that do not pass on this branch yet (listed in the final report of issue 13)
-OTHERS_KNOWN: dict[str, str] = {}
-
 ALL_CASES = CONFIG_CASES + OTHER_CASES + OFFTARGET_CASES + SITECHECK_CASES + INTEGRATION_CASES + TCR_CASES \
     + REPORT_CASES
 
@@ -482,8 +482,6 @@ def test_suite_size():
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_bad_input_one_line_exit_2_nothing_written(case, tmp_path, capsys):
-    if case.id in OTHERS_KNOWN:
-        pytest.xfail(OTHERS_KNOWN[case.id])
     w = W(tmp_path)
     argv, outputs = case.build(w)
     before = {p for p in tmp_path.rglob("*")}
@@ -610,5 +608,3 @@ def test_imported_non_utf8_fragments_in_gzip(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "key 'integration.samples'" in err[0] and "s.tsv' is gzip-compressed" in err[0], err
 
-
-del shutil  # imported for contributors adding file-copy cases
