@@ -468,7 +468,13 @@ REPORT_CASES = [
                                            []), "afile/p.json: cannot write output"),
     Case("validate-truth-absent", lambda w: (["validate-demo", "--results", str(w.root), "--truth",
                                               "/nonexistent/td", "--out", str(w.p("m.json"))], [w.p("m.json")]),
-         "/nonexistent/td"),
+         "/nonexistent/td: --truth"),
+    Case("validate-reference-absent", lambda w: (["validate-reference", "--reference-data", "/nonexistent/shared",
+                                                  "--out", str(w.p("r.json"))], [w.p("r.json")]),
+         "/nonexistent/shared: reference data folder not found"),
+    Case("validate-reference-empty", lambda w: (["validate-reference", "--reference-data", str(w.p("empty")) if
+                                                 w.p("empty").mkdir() is None else "", "--out", str(w.p("r.json"))],
+                                                [w.p("r.json")]), "empty: reference data folder is empty"),
 ]
 
 ALL_CASES = CONFIG_CASES + OTHER_CASES + OFFTARGET_CASES + SITECHECK_CASES + INTEGRATION_CASES + TCR_CASES \

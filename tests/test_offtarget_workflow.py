@@ -41,6 +41,8 @@ def make_workdir(tmp: Path, **offtarget) -> Path:
     (tmp / "workflow" / "Snakefile").write_text(SNAKEFILE)
     cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     cfg["offtarget"].update(offtarget)
+    if offtarget.get("enabled") is False:  # sitecheck needs the off-target sites.tsv (a config error without it)
+        cfg["sitecheck"]["enabled"] = False
     (tmp / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return tmp
 

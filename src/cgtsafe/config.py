@@ -474,8 +474,11 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
                 from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
 
                 _catch(out, path, read_amplicon_sheet, sc["amplicon_samples"])
-        produced = on("offtarget") and sc.get("sites") == "results/offtarget/sites.tsv"
-        if not produced:
+        default_sites = sc.get("sites") == "results/offtarget/sites.tsv"
+        if default_sites and not on("offtarget") and not Path(sc["sites"]).exists():
+            add("key 'sitecheck.sites': results/offtarget/sites.tsv is made by the off-target step, which is "
+                "switched off: enable offtarget or name your candidate-site table")
+        elif not (default_sites and on("offtarget")):
             file("sitecheck.sites", "tsv")
         for i, n in enumerate(sc.get("nominated") or []):
             file(f"sitecheck.nominated[{i}]", "tsv", value=str(n).rpartition("=")[2])

@@ -220,9 +220,8 @@ def _run(args) -> int:
 
     from cgtsafe.errors import InputError
 
-    for what, d in (("--results", args.results), ("--truth", args.truth)):
-        if not Path(d).is_dir():
-            raise InputError(f"{what}: folder not found", path=d)
+    if not Path(args.truth).is_dir():
+        raise InputError("--truth: folder with the truth tables not found", path=args.truth)
     records = validate(Path(args.results), Path(args.truth))
     if args.reference_data:
         ref = Path(args.reference_data)
@@ -278,6 +277,9 @@ def reference_record(reference_data: str | Path, *, command: str = "") -> dict:
     if not ref.is_dir():
         raise InputError("reference data folder not found", path=ref)
     files = sorted(p for p in ref.rglob("*") if p.is_file())
+    if not files:
+        raise InputError("reference data folder is empty; expected the layout of shared/data "
+                         "(see docs/config/report.md)", path=ref)
     checksums = [{"path": p.relative_to(ref).as_posix(), "bytes": p.stat().st_size, "sha256": sha256(p)}
                  for p in files]
     timings: dict[str, float] = {}
