@@ -1,9 +1,11 @@
-# Provenance of the run: resolved config, checksums of inputs and outputs, software versions.
+# Provenance of the run: resolved config, checksums of inputs and outputs, software versions, and the
+# demo validation against its truth tables. Plan: src/cgtsafe/plan/report.py.
+REP = PLAN.report
 
 
 rule resolved_config:
     output:
-        "results/resolved_config.yaml",
+        REP.resolved_config,
     log:
         "logs/provenance/resolved_config.log",
     conda:
@@ -12,57 +14,58 @@ rule resolved_config:
         config=config,
     run:
         import yaml
-
         from cgtsafe.io.tables import write_text
 
-        write_text(output[0], yaml.safe_dump(params.config, sort_keys=True, allow_unicode=True))
+        write_text(
+            output[0],
+            yaml.safe_dump(params.config, sort_keys=True, allow_unicode=True),
+        )
         Path(log[0]).write_text("resolved config written\n")
 
 
 rule provenance:
     input:
-        config="results/resolved_config.yaml",
-        summaries=expand("results/{analysis}/summary.json", analysis=ANALYSES),
+        config=REP.resolved_config,
+        summaries=REP.summaries,
     output:
-        "results/provenance.json",
+        REP.provenance,
     log:
         "logs/provenance/provenance.log",
     conda:
         "../../envs/cgtsafe.yaml"
+    resources:
+        mem_mb=mem_mb(1000),
+        runtime=runtime(10, 10),
     params:
         cmd=CGTSAFE,
-        inputs=provenance_inputs(),
-        outputs=[f"results/{a}" for a in ANALYSES],
+        inputs=REP.provenance_inputs(),
+        outputs=REP.outputs(),
         workflow_dir=str(Path(workflow.basedir).parent),
         started=RUN_STARTED,
-        command_line=COMMAND_LINE.replace("'", ""),
+        command_line=COMMAND_LINE,
     shell:
-        "{params.cmd} provenance --config {input.config} --inputs {params.inputs:q} --outputs {params.outputs:q} "
-        "--workflow-dir {params.workflow_dir:q} --started {params.started:q} "
-        "--command-line '{params.command_line}' --out {output} > {log} 2>&1"
+        "{params.cmd} provenance --config {input.config:q} --inputs {params.inputs:q}"
+        " --outputs {params.outputs:q} --workflow-dir {params.workflow_dir:q}"
+        " --started {params.started:q} --command-line {params.command_line:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
-if config["report"].get("truth"):
+if REP.truth:
 
     rule validate_demo:
         input:
-            summaries=expand("results/{analysis}/summary.json", analysis=ANALYSES),
-            truth=config["report"]["truth"],
+            summaries=REP.summaries,
+            truth=REP.truth,
         output:
-            "results/validation/method_performance.json",
+            REP.performance_out,
         log:
             "logs/provenance/validate_demo.log",
         conda:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
-            # real reference data (../shared/data): not an input, an absent folder is a note in the log
-            refdata=config["report"].get("reference_data") or "",
+            results=results_dir(),
+            refdata=REP.reference_data_opt(),
         shell:
-            "{params.cmd} validate-demo --results results --truth {input.truth} "
-            + (
-                "--reference-data {params.refdata:q} "
-                if config["report"].get("reference_data")
-                else ""
-            )
-            + "--out {output} --no-fail > {log} 2>&1"
+            "{params.cmd} validate-demo --results {params.results:q} --truth {input.truth:q}"
+            " {params.refdata} --out {output:q} --no-fail > {log:q} 2>&1"

@@ -4,14 +4,14 @@
 
 rule report:
     input:
-        summaries=expand("results/{analysis}/summary.json", analysis=ANALYSES),
-        provenance="results/provenance.json",
-        config="results/resolved_config.yaml",
-        imported=[item["file"] for item in config["report"]["imported"]],
-        performance=[config["report"]["performance"]] if config["report"].get("performance") else [],
+        summaries=REP.summaries,
+        provenance=REP.provenance,
+        config=REP.resolved_config,
+        imported=REP.imported,
+        performance=REP.performance,
     output:
         report(
-            "results/report/evidence_report.html",
+            REP.html,
             caption="../report/evidence_report.rst",
             category="Evidence report",
         ),
@@ -19,10 +19,13 @@ rule report:
         "logs/report/report.log",
     conda:
         "../../envs/cgtsafe.yaml"
+    resources:
+        mem_mb=mem_mb(2000, 1000),
+        runtime=runtime(10, 10),
     params:
         cmd=CGTSAFE,
-        results=lambda wildcards, input: os.path.dirname(os.path.dirname(input.summaries[0])),
-        performance=lambda wildcards, input: f"--performance {input.performance}" if input.performance else "",
+        results=results_dir(),
+        performance=REP.performance_opt,
     shell:
-        "{params.cmd} report build --config {input.config} --results {params.results} --provenance {input.provenance}"
-        " {params.performance} --out {output} > {log} 2>&1"
+        "{params.cmd} report build --config {input.config:q} --results {params.results:q}"
+        " --provenance {input.provenance:q} {params.performance} --out {output:q} > {log:q} 2>&1"

@@ -1,99 +1,111 @@
 # Edited-vs-control sequencing at candidate off-target sites (004 九（三）, 002 6.2.3).
 # Per sample: read classes at every site (WGS BAM/CRAM and/or amplicon FASTQ); then the edited-vs-control
-# statistics and verdicts (results/sitecheck/site_verdicts.tsv) and the summary. Coordinates in all tables are
-# 0-based, end exclusive (docs/outputs/sitecheck.md). Helpers: src/cgtsafe/sitecheck/workflow.py.
-from cgtsafe.sitecheck.workflow import SC_DIR, SitecheckPlan, fragments as _sc_fragments
+# statistics and verdicts (site_verdicts.tsv) and the summary, which merges the genome-wide and structural
+# fragments of sitecheck_genomewide.smk. Coordinates in all tables are 0-based, end exclusive
+# (docs/outputs/sitecheck.md). Plan: src/cgtsafe/plan/sitecheck.py.
 
-_SC = config["sitecheck"]
+SC = plan_of("sitecheck")
 
-if enabled("sitecheck"):
-    try:
-        SC = SitecheckPlan(_SC, CONFIG_FILE)
-    except InputError as exc:
-        _fail(exc)
+if SC:
 
     rule sitecheck_quantify_wgs:
         input:
-            bam=lambda wildcards: SC.wgs_file(wildcards.sample),
-            sites=_SC["sites"],
+            bam=SC.wgs_file,
+            sites=SC.sc["sites"],
             reference=config["reference"]["genome"],
             nominated=SC.nominated_files(),
-            sheet=_SC["wgs_samples"],
+            sheet=SC.sc["wgs_samples"],
         output:
-            f"{SC_DIR}/counts/wgs/{{sample}}.tsv",
+            SC.path("counts/wgs/{sample}.tsv"),
         log:
             "logs/sitecheck/quantify_wgs_{sample}.log",
         benchmark:
-            "results/benchmarks/sitecheck_quantify_wgs_{sample}.tsv"
-        threads: _SC["threads"]
+            PLAN.layout.benchmark("sitecheck_quantify_wgs_{sample}")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
+        threads: SC.sc["threads"]
+        resources:
+            mem_mb=mem_mb(1000),
+            runtime=runtime(20, 10),
         params:
             cmd=CGTSAFE,
             common=SC.common_args(),
-            filters=f"--min-mapq {_SC['min_mapq']} --min-baseq {_SC['min_baseq']}",
+            filters=SC.wgs_filters(),
         shell:
-            "{params.cmd} sitecheck quantify-wgs --sheet {input.sheet} --sample {wildcards.sample}"
-            " --sites {input.sites} --reference {input.reference} {params.common} {params.filters}"
-            " --threads {threads} --out {output} > {log} 2>&1"
+            "{params.cmd} sitecheck quantify-wgs --sheet {input.sheet:q} --sample {wildcards.sample}"
+            " --sites {input.sites:q} --reference {input.reference:q} {params.common} {params.filters}"
+            " --threads {threads} --out {output:q} > {log:q} 2>&1"
 
     rule sitecheck_quantify_amplicon:
         input:
-            fastq=lambda wildcards: SC.amplicon_fastqs(wildcards.sample),
-            sites=_SC["sites"],
-            amplicons=_SC["amplicons"],
+            fastq=SC.amplicon_fastqs,
+            sites=SC.sc["sites"],
+            amplicons=SC.sc["amplicons"],
             nominated=SC.nominated_files(),
-            sheet=_SC["amplicon_samples"],
+            sheet=SC.sc["amplicon_samples"],
         output:
-            f"{SC_DIR}/counts/amplicon/{{sample}}.tsv",
+            SC.path("counts/amplicon/{sample}.tsv"),
         log:
             "logs/sitecheck/quantify_amplicon_{sample}.log",
         benchmark:
-            "results/benchmarks/sitecheck_quantify_amplicon_{sample}.tsv"
+            PLAN.layout.benchmark("sitecheck_quantify_amplicon_{sample}")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
+        resources:
+            mem_mb=mem_mb(1000, 500),
+            runtime=runtime(20, 30),
         params:
             cmd=CGTSAFE,
             common=SC.common_args(),
-            filters=(f"--min-baseq {_SC['min_baseq']} --min-identity {_SC['min_identity']}"
-                     f" --min-overlap {_SC['min_overlap']}"),
+            filters=SC.amplicon_filters(),
         shell:
-            "{params.cmd} sitecheck quantify-amplicon --sheet {input.sheet} --sample {wildcards.sample}"
-            " --amplicons {input.amplicons} --sites {input.sites} {params.common} {params.filters}"
-            " --out {output} > {log} 2>&1"
+            "{params.cmd} sitecheck quantify-amplicon --sheet {input.sheet:q} --sample {wildcards.sample}"
+            " --amplicons {input.amplicons:q} --sites {input.sites:q} {params.common} {params.filters}"
+            " --out {output:q} > {log:q} 2>&1"
 
     rule sitecheck_compare:
         input:
             counts=SC.counts(),
-            sites=_SC["sites"],
+            sites=SC.sc["sites"],
             nominated=SC.nominated_files(),
         output:
-            f"{SC_DIR}/site_verdicts.tsv",
+            SC.path("site_verdicts.tsv"),
         log:
             "logs/sitecheck/compare.log",
         conda:
             "../../envs/cgtsafe.yaml"
+        resources:
+            mem_mb=mem_mb(1000, 2000),
+            runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
             common=SC.common_args(),
             sheets=SC.sheet_args(),
             stats=SC.stat_args(),
         shell:
-            "{params.cmd} sitecheck compare --sites {input.sites} {params.common} {params.sheets}"
-            " --counts {input.counts} {params.stats} --out {output} > {log} 2>&1"
+            "{params.cmd} sitecheck compare --sites {input.sites:q} {params.common} {params.sheets}"
+            " --counts {input.counts:q} {params.stats} --out {output:q} > {log:q} 2>&1"
 
     rule sitecheck_summarize:
         input:
-            verdicts=f"{SC_DIR}/site_verdicts.tsv",
+            verdicts=SC.path("site_verdicts.tsv"),
             counts=SC.counts(),
-            fragments=lambda wildcards: _sc_fragments(workflow.rules),
+            fragments=SC.fragments,
         output:
-            summary=f"{SC_DIR}/summary.json",
-            figures=[f"{SC_DIR}/fig_site_frequencies.json", f"{SC_DIR}/fig_lod_vs_depth.json"],
+            summary=SC.path("summary.json"),
+            figures=[
+                SC.path("fig_site_frequencies.json"),
+                SC.path("fig_lod_vs_depth.json"),
+            ],
         log:
             "logs/sitecheck/summarize.log",
         conda:
             "../../envs/cgtsafe.yaml"
+        resources:
+            mem_mb=mem_mb(1000, 2000),
+            runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
             stats=SC.stat_args(),
@@ -101,153 +113,21 @@ if enabled("sitecheck"):
             filters=SC.summary_filters(),
             inputs=SC.input_files(),
         shell:
-            "{params.cmd} sitecheck summarize --verdicts {input.verdicts} --counts {input.counts}"
+            "{params.cmd} sitecheck summarize --verdicts {input.verdicts:q} --counts {input.counts:q}"
             " {params.stats} --justification {params.justification} {params.filters}"
-            " --inputs {params.inputs} --out {output.summary} > {log} 2>&1"
+            " --inputs {params.inputs} --out {output.summary:q} > {log:q} 2>&1"
 
 else:
 
     rule sitecheck_not_applicable:
         output:
-            f"{SC_DIR}/summary.json",
+            PLAN.layout.summary("sitecheck"),
         log:
             "logs/sitecheck/not_applicable.log",
         conda:
             "../../envs/cgtsafe.yaml"
         params:
             cmd=CGTSAFE,
-            reasons=na_reason_args(
-                "sitecheck",
-                "Edited-vs-control sequencing check switched off in the configuration (sitecheck.enabled: false)",
-                "配置中已关闭编辑与对照样本的测序比较（sitecheck.enabled: false）",
-            ),
+            args=not_applicable_args(config, "sitecheck"),
         shell:
-            "{params.cmd} report not-applicable --analysis sitecheck {params.reasons}"
-            " --out {output} > {log} 2>&1"
-
-
-# ---- genome-wide edited-only variants and on-target structural outcomes ----
-# Genome-wide edited-only small variants and on-target structural outcomes, per edited/control WGS pair
-# (004: in vitro WGS comparison of edited vs unedited cells; 002 6.2.3). Writes the summary fragments
-# results/sitecheck/genomewide_summary.json and structural_summary.json that `sitecheck summarize`
-# merges. Coordinates: docs/outputs/sitecheck_genomewide.md. Config: sitecheck.genomewide / .structural.
-
-from cgtsafe.sitecheck.genomewide_workflow import PairPlan, opt as _sc_opt
-
-if enabled("sitecheck") and SC.wgs is not None:
-    _GW = _SC["genomewide"]
-    _SV = _SC["structural"]
-    _PAIRS = PairPlan(SC.wgs)
-    _EDITED = _PAIRS.edited
-
-    if _GW["enabled"] and _EDITED:
-
-        rule sitecheck_genomewide:
-            input:
-                unpack(_PAIRS.pair_files),
-                reference=config["reference"]["genome"],
-                genes=config["reference"]["genes"],
-                regions=_GW["regions"] or [],
-            output:
-                table=f"{SC_DIR}/genomewide/{{sample}}.variants.tsv",
-                stats=f"{SC_DIR}/genomewide/{{sample}}.stats.json",
-            log:
-                "logs/sitecheck/genomewide_{sample}.log",
-            benchmark:
-                "results/benchmarks/sitecheck_genomewide_{sample}.tsv"
-            threads: _GW["threads"]
-            conda:
-                "../../envs/cgtsafe.yaml"
-            params:
-                cmd=CGTSAFE,
-                control=_PAIRS.control_name,
-                regions=_sc_opt("--regions", _GW["regions"]),
-                guides=_sc_opt("--guides", config.get("offtarget", {}).get("guides")),
-                nuclease=config.get("offtarget", {}).get("nuclease", "SpCas9"),
-                concern=_sc_opt("--genes-of-concern", config["reference"]["genes_of_concern"]),
-                windows=" ".join(str(w) for w in config["reference"]["genes_of_concern_windows"]),
-                thresholds=(
-                    f"--min-mapq {_GW['min_mapq']} --min-baseq {_GW['min_baseq']} --min-depth {_GW['min_depth']}"
-                    f" --min-control-depth {_GW['min_control_depth']} --min-alt-reads {_GW['min_alt_reads']}"
-                    f" --min-indel-reads {_GW['min_indel_reads']} --min-vaf {_GW['min_vaf']}"
-                    f" --max-control-alt {_GW['max_control_alt']} --cluster-distance {_GW['cluster_distance']}"
-                    f" --alpha {_GW['alpha']} --guide-window {_GW['guide_window']}"
-                    f" --guide-max-mismatches {_GW['guide_max_mismatches']}"
-                    f" --guide-max-bulges {_GW['guide_max_bulges']}"
-                ),
-            shell:
-                "{params.cmd} sitecheck genomewide --edited {input.edited} --control {input.control}"
-                " --sample {wildcards.sample} --control-name {params.control} --reference {input.reference}"
-                " {params.regions} {params.guides} --nuclease {params.nuclease} --genes {input.genes}"
-                " {params.concern} --windows {params.windows} {params.thresholds} --threads {threads}"
-                " --out {output.table} --stats {output.stats} > {log} 2>&1"
-
-        rule sitecheck_genomewide_summary:
-            input:
-                tables=expand(f"{SC_DIR}/genomewide/{{sample}}.variants.tsv", sample=_EDITED),
-                stats=expand(f"{SC_DIR}/genomewide/{{sample}}.stats.json", sample=_EDITED),
-            output:
-                table=f"{SC_DIR}/genomewide_variants.tsv",
-                sensitivity=f"{SC_DIR}/genomewide_sensitivity.tsv",
-                figure=f"{SC_DIR}/fig_genomewide_sensitivity.json",
-                summary=f"{SC_DIR}/genomewide_summary.json",
-            log:
-                "logs/sitecheck/genomewide_summary.log",
-            conda:
-                "../../envs/cgtsafe.yaml"
-            params:
-                cmd=CGTSAFE,
-            shell:
-                "{params.cmd} sitecheck genomewide-summary --tables {input.tables} --stats {input.stats}"
-                " --out-table {output.table} --out-sensitivity {output.sensitivity} --out-figure {output.figure}"
-                " --out {output.summary}"
-                " > {log} 2>&1"
-
-    if _SV["enabled"] and _EDITED:
-
-        rule sitecheck_structural:
-            input:
-                unpack(_PAIRS.pair_files),
-                reference=config["reference"]["genome"],
-                sites=_SC["sites"],
-            output:
-                table=f"{SC_DIR}/structural/{{sample}}.events.tsv",
-                stats=f"{SC_DIR}/structural/{{sample}}.stats.json",
-            log:
-                "logs/sitecheck/structural_{sample}.log",
-            benchmark:
-                "results/benchmarks/sitecheck_structural_{sample}.tsv"
-            conda:
-                "../../envs/cgtsafe.yaml"
-            params:
-                cmd=CGTSAFE,
-                control=_PAIRS.control_name,
-                thresholds=(
-                    f"--min-mapq {_SV['min_mapq']} --max-distance {_SV['max_distance']}"
-                    f" --max-insert {_SV['max_insert']} --tolerance {_SV['tolerance']}"
-                    f" --reciprocal-tolerance {_SV['reciprocal_tolerance']} --ref-margin {_SV['ref_margin']}"
-                    f" --min-support {_SV['min_support']} --alpha {_SV['alpha']}"
-                ),
-            shell:
-                "{params.cmd} sitecheck structural --edited {input.edited} --control {input.control}"
-                " --sample {wildcards.sample} --control-name {params.control} --reference {input.reference}"
-                " --sites {input.sites} {params.thresholds} --out {output.table} --stats {output.stats}"
-                " > {log} 2>&1"
-
-        rule sitecheck_structural_summary:
-            input:
-                tables=expand(f"{SC_DIR}/structural/{{sample}}.events.tsv", sample=_EDITED),
-                stats=expand(f"{SC_DIR}/structural/{{sample}}.stats.json", sample=_EDITED),
-            output:
-                table=f"{SC_DIR}/structural_events.tsv",
-                figure=f"{SC_DIR}/fig_structural_events.json",
-                summary=f"{SC_DIR}/structural_summary.json",
-            log:
-                "logs/sitecheck/structural_summary.log",
-            conda:
-                "../../envs/cgtsafe.yaml"
-            params:
-                cmd=CGTSAFE,
-            shell:
-                "{params.cmd} sitecheck structural-summary --tables {input.tables} --stats {input.stats}"
-                " --out-table {output.table} --out-figure {output.figure} --out {output.summary} > {log} 2>&1"
+            "{params.cmd} report not-applicable {params.args} --out {output:q} > {log:q} 2>&1"

@@ -8,7 +8,8 @@ Fragments -> evidence (this file's ``add_evidence_parsers``):
 ``longitudinal``    sites + sample sheet -> trajectories, expansion, ISAnalytics matrix, figures
 ``summarize``       all of the above -> ``summary.json``
 
-Reads -> fragments sub-commands come from ``add_reads_parsers`` (if the reads module provides it).
+Reads -> fragments (``add_reads_parsers``): ``call-sites`` (layout, demultiplexing, trimming, alignment,
+junction calling).
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="integration_command", metavar="STEP")
     s.required = True
     add_evidence_parsers(s)
-    add_reads = globals().get("add_reads_parsers")  # defined in this file by the reads->fragments part
-    if add_reads is not None:
-        add_reads(s)
+    add_reads_parsers(s)
 
 
 def _floats(text: str) -> list[float]:
@@ -226,7 +225,7 @@ def _summarize(args) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
-# reads -> fragments (integration part A: layout.py, demux.py, trim.py, align.py, callsites.py)
+# reads -> fragments (layout.py, demux.py, trim.py, align.py, callsites.py)
 
 
 def add_reads_parsers(s) -> None:

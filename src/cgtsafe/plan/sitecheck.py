@@ -1,24 +1,24 @@
-"""Helpers for ``workflow/rules/sitecheck.smk`` (kept here so the rule file holds only rules)."""
+"""Plan of ``workflow/rules/sitecheck.smk`` (per-site counts, edited-vs-control verdicts, summary).
+Sample sheets are read and checked when the plan is built."""
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from cgtsafe.errors import InputError
-
-SC_DIR = "results/sitecheck"
-FRAGMENTS = (f"{SC_DIR}/genomewide_summary.json", f"{SC_DIR}/structural_summary.json")
+from cgtsafe.plan.common import Layout, flags, q, qjoin
 
 
 class SitecheckPlan:
-    """Sample sheets read and checked at parse time; argument strings for the rules."""
+    """Sample sheets read and checked at parse time; paths and argument strings for the rules."""
 
-    def __init__(self, sc: dict, config_file: str):
+    def __init__(self, config: dict, layout: Layout, config_file: str = "config"):
         from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
         from cgtsafe.sitecheck.quantify import read_wgs_sheet
 
+        sc = config["sitecheck"]
         self.sc = sc
+        self.dir = layout.dir("sitecheck")
         self.wgs = read_wgs_sheet(sc["wgs_samples"]) if sc.get("wgs_samples") else None
         self.amp = None
         if sc.get("amplicon_samples"):
@@ -30,48 +30,55 @@ class SitecheckPlan:
         for n in self.nominated_files():
             if not Path(n).exists():
                 raise InputError(f"key 'sitecheck.nominated': file {n!r} does not exist", path=config_file)
+        self.fragments: list[str] = []  # genome-wide/structural summary fragments (set by Plan)
+
+    def path(self, name: str) -> str:
+        return f"{self.dir}/{name}"
 
     def nominated_files(self) -> list[str]:
         return [n.rpartition("=")[2] for n in self.sc.get("nominated", [])]
 
-    def wgs_file(self, sample: str) -> str:
-        return self.wgs.set_index("sample").loc[sample, "file"]
+    def wgs_file(self, wildcards) -> str:
+        return self.wgs.set_index("sample").loc[wildcards.sample, "file"]
 
-    def amplicon_fastqs(self, sample: str) -> list[str]:
-        rows = self.amp[self.amp["sample"] == sample]
+    def amplicon_fastqs(self, wildcards) -> list[str]:
+        rows = self.amp[self.amp["sample"] == wildcards.sample]
         return [f for c in ("fastq", "fastq2") for f in rows[c] if f]
 
     def counts(self) -> list[str]:
         out = []
         if self.wgs is not None:
-            out += [f"{SC_DIR}/counts/wgs/{s}.tsv" for s in sorted(self.wgs["sample"])]
+            out += [self.path(f"counts/wgs/{s}.tsv") for s in sorted(self.wgs["sample"])]
         if self.amp is not None:
-            out += [f"{SC_DIR}/counts/amplicon/{s}.tsv" for s in sorted(set(self.amp["sample"]))]
+            out += [self.path(f"counts/amplicon/{s}.tsv") for s in sorted(set(self.amp["sample"]))]
         return out
 
     def common_args(self) -> str:
-        nom = " ".join(shlex.quote(n) for n in self.sc.get("nominated", []))
+        nom = qjoin(self.sc.get("nominated", []))
         return f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
 
+    def wgs_filters(self) -> str:
+        return flags(self.sc, "min_mapq", "min_baseq")
+
+    def amplicon_filters(self) -> str:
+        return flags(self.sc, "min_baseq", "min_identity", "min_overlap")
+
     def stat_args(self) -> str:
-        sc = self.sc
-        return f"--threshold {sc['threshold']} --alpha {sc['alpha']} --power {sc['power']} --min-depth {sc['min_depth']}"
+        return flags(self.sc, "threshold", "alpha", "power", "min_depth")
 
     def sheet_args(self) -> str:
         out = []
         if self.wgs is not None:
-            out.append(f"--wgs-sheet {shlex.quote(self.sc['wgs_samples'])}")
+            out.append(f"--wgs-sheet {q(self.sc['wgs_samples'])}")
         if self.amp is not None:
-            out.append(f"--amplicon-sheet {shlex.quote(self.sc['amplicon_samples'])}")
+            out.append(f"--amplicon-sheet {q(self.sc['amplicon_samples'])}")
         return " ".join(out)
 
     def summary_filters(self) -> str:
-        sc = self.sc
-        return (f"--window {sc['window']} --min-mapq {sc['min_mapq']} --min-baseq {sc['min_baseq']}"
-                f" --min-identity {sc['min_identity']}")
+        return flags(self.sc, "window", "min_mapq", "min_baseq", "min_identity")
 
     def justification(self) -> str:
-        return shlex.quote(str(self.sc["threshold_justification"]))
+        return q(self.sc["threshold_justification"])
 
     def input_files(self) -> str:
         files = [self.sc["sites"], *self.nominated_files()]
@@ -80,9 +87,4 @@ class SitecheckPlan:
         if self.amp is not None:
             files += [self.sc["amplicon_samples"], self.sc["amplicons"],
                       *[f for c in ("fastq", "fastq2") for f in self.amp[c] if f]]
-        return " ".join(shlex.quote(f) for f in files)
-
-
-def fragments(rules) -> list[str]:
-    """Summary fragments of the genome-wide/structural steps that some rule produces."""
-    return sorted({str(o) for r in rules for o in r.output if str(o) in FRAGMENTS})
+        return qjoin(files)

@@ -1,0 +1,238 @@
+"""The glue layer (src/cgtsafe/plan/) on plain dict configs, without Snakemake: each rule's paths and
+arguments follow from the config, user strings are one shell word each, bad entries are one-line errors
+naming the key."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shlex
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from cgtsafe.config import validate_config
+from cgtsafe.errors import InputError
+from cgtsafe.plan import Plan, cgtsafe_command
+from cgtsafe.plan.common import mem_mb, not_applicable_args, runtime
+
+REPO = Path(__file__).resolve().parents[1]
+EVIL = "e$(touch X) y.cram"
+
+
+@pytest.fixture
+def demo(monkeypatch):
+    """The demo config (paths relative to the checkout), defaults filled by the schemas."""
+    if not (REPO / "test-data" / "genome" / "ref.fa").exists():
+        pytest.skip("test-data absent")
+    monkeypatch.chdir(REPO)
+    raw = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
+    return validate_config(raw, schema_dir=REPO / "workflow" / "schemas")
+
+
+def plan(config, root="results") -> Plan:
+    """A plan with every part built (each checks its inputs when first used)."""
+    p = Plan(copy.deepcopy(config), config_file="cfg.yaml", root=root)
+    for part in ("offtarget", "sitecheck", "genomewide", "integration", "tcr"):
+        getattr(p, part)
+    return p
+
+
+def test_parts_are_checked_only_when_used(demo):
+    demo["tcr"]["peptides"] = demo["tcr"]["peptides"] * 2
+    p = Plan(copy.deepcopy(demo), config_file="cfg.yaml", root="results")
+    assert p.offtarget is not None  # a workflow with only the off-target rules is not stopped by the TCR entry
+    with pytest.raises(InputError, match="duplicate target names"):
+        p.tcr
+
+
+def words(s: str) -> list[str]:
+    return shlex.split(s)
+
+
+def test_output_root_comes_from_the_plan(demo):
+    p = plan(demo, root="out dir/")
+    assert p.report.html == "out dir/report/evidence_report.html"
+    assert p.report.summaries == [f"out dir/{a}/summary.json" for a in ("offtarget", "sitecheck", "integration", "tcr")]
+    assert p.offtarget.chunk_files()[0] == "out dir/offtarget/chunks/hits.1.tsv"
+    assert all(c.startswith("out dir/sitecheck/counts/") for c in p.sitecheck.counts())
+    assert p.integration.fragments == "out dir/integration/fragments.tsv"
+    assert p.layout.benchmark("x") == "out dir/benchmarks/x.tsv"
+
+
+def test_interpreter_path_with_space_is_one_word():
+    assert words(cgtsafe_command(python="/opt/my env/bin/python")) == ["/opt/my env/bin/python", "-m", "cgtsafe"]
+    assert cgtsafe_command(conda=True) == "python -m cgtsafe"
+
+
+def test_offtarget_chunks_options_and_labels(demo):
+    demo["offtarget"].update(chunks=3, pam="NGG", alternative_pams=False, max_bulge_mismatches=None)
+    demo["offtarget"]["species"] = [{"label": "Macaca (cyno); rm -rf", "genome": "test-data/genome/animal.fa.gz"}]
+    ot = plan(demo).offtarget
+    assert ot.chunk_files() == [f"results/offtarget/chunks/hits.{i}.tsv" for i in (1, 2, 3)]
+    w = words(ot.search_opts)
+    assert w[w.index("--pam") + 1] == "NGG" and "--no-alternative-pams" in w
+    assert ot.bulge == ""
+    (slug,) = ot.species
+    assert words(ot.species_label(SimpleNamespace(species=slug))) == ["Macaca (cyno); rm -rf"]
+    assert words(ot.species_labels()) == ["Macaca (cyno); rm -rf"]
+    assert ot.species_files() == [f"results/offtarget/species_{slug}.tsv"]
+
+
+def test_switched_off_analyses_have_no_part_and_a_reason(demo):
+    for section in ("offtarget", "sitecheck", "tcr", "integration"):
+        demo[section]["enabled"] = False
+    demo["tcr"]["not_applicable_reason"] = "no TCR in this product; it's a vector"
+    p = plan(demo)
+    assert p.offtarget is None and p.sitecheck is None and p.tcr is None
+    assert not p.integration.enabled and not p.integration.call_sites
+    assert not p.genomewide.genomewide and not p.genomewide.structural
+    w = words(not_applicable_args(demo, "tcr"))
+    assert w[:2] == ["--analysis", "tcr"]
+    assert w[w.index("--reason-en") + 1] == "no TCR in this product; it's a vector"
+    # without a zh reason the sponsor's own text is used, never the generic one
+    assert w[w.index("--reason-zh") + 1] == "no TCR in this product; it's a vector"
+    w = words(not_applicable_args(demo, "offtarget"))
+    assert "offtarget.enabled: false" in w[w.index("--reason-en") + 1]
+
+
+def _wgs_sheet(tmp_path: Path, file_name: str) -> Path:
+    for role in ("edited", "control"):
+        src = REPO / "test-data" / "sequencing" / f"wgs_{role}.cram"
+        dst = tmp_path / f"{role}_{file_name}"
+        dst.symlink_to(src)
+        (tmp_path / f"{dst.name}.crai").symlink_to(Path(f"{src}.crai"))
+    sheet = tmp_path / "wgs sheet.tsv"
+    sheet.write_text("sample\trole\tfile\tcontrol\n"
+                     f"E1\tedited\t{tmp_path}/edited_{file_name}\tC1\n"
+                     f"C1\tcontrol\t{tmp_path}/control_{file_name}\t\n")
+    return sheet
+
+
+def test_sitecheck_paths_with_shell_characters_stay_one_word(demo, tmp_path):
+    demo["sitecheck"]["wgs_samples"] = str(_wgs_sheet(tmp_path, EVIL))
+    demo["sitecheck"]["amplicon_samples"] = ""
+    demo["sitecheck"]["nominated"] = [f"GUIDE-seq={tmp_path}/nom {EVIL}.tsv"]
+    Path(f"{tmp_path}/nom {EVIL}.tsv").write_text("")
+    p = plan(demo)
+    sc, gw = p.sitecheck, p.genomewide
+    assert sc.counts() == ["results/sitecheck/counts/wgs/C1.tsv", "results/sitecheck/counts/wgs/E1.tsv"]
+    w = words(sc.input_files())
+    assert f"{tmp_path}/edited_{EVIL}" in w and f"{tmp_path}/control_{EVIL}" in w
+    assert words(sc.sheet_args()) == ["--wgs-sheet", str(tmp_path / "wgs sheet.tsv")]
+    assert words(sc.common_args())[-1] == f"GUIDE-seq={tmp_path}/nom {EVIL}.tsv"
+    assert gw.edited == ["E1"]
+    assert gw.pair_files(SimpleNamespace(sample="E1")) == {"edited": f"{tmp_path}/edited_{EVIL}",
+                                                           "control": f"{tmp_path}/control_{EVIL}"}
+    assert words(gw.control_name(SimpleNamespace(sample="E1"))) == ["C1"]
+
+
+def test_genomewide_fragments_follow_the_switches(demo):
+    p = plan(demo)
+    assert p.sitecheck.fragments == ["results/sitecheck/genomewide_summary.json",
+                                     "results/sitecheck/structural_summary.json"]
+    demo["sitecheck"]["structural"]["enabled"] = False
+    assert plan(demo).sitecheck.fragments == ["results/sitecheck/genomewide_summary.json"]
+    demo["sitecheck"]["genomewide"]["enabled"] = False
+    assert plan(demo).sitecheck.fragments == []
+    # amplicon only: no WGS pair, so no genome-wide step whatever its switch says
+    demo["sitecheck"]["genomewide"]["enabled"] = True
+    demo["sitecheck"]["wgs_samples"] = ""
+    p = plan(demo)
+    assert not p.genomewide.genomewide and p.sitecheck.fragments == []
+    assert all("/amplicon/" in c for c in p.sitecheck.counts())
+
+
+def test_integration_external_fragments_skip_the_read_processing(demo, tmp_path):
+    frag = tmp_path / "frag ments.tsv"
+    frag.write_text("")
+    demo["integration"]["fragments"] = str(frag)
+    it = plan(demo).integration
+    assert it.enabled and not it.call_sites
+    assert it.fragments == str(frag) and it.read_tables == {}
+    inp = SimpleNamespace(keys=lambda: ["fragments"])
+    assert it.read_table_args(None, inp) == ""
+
+
+def test_integration_read_processing_arguments(demo):
+    it = plan(demo).integration
+    assert it.call_sites and set(it.read_tables) == {"attrition", "multihits"}
+    w = words(it.read_args())
+    assert set(w[::2]) <= {"--r1", "--r2", "--i1", "--vector"}
+    assert all(Path(f).exists() for f in w[1::2])
+    import json
+
+    assert json.loads(words(it.layout_arg())[0]) == demo["integration"]["reads"]["layout"]
+    w = words(it.summary_args())
+    assert w[w.index("--dominance") + 1] == ",".join(str(t) for t in demo["integration"]["dominance_thresholds"])
+    assert w[w.index("--goc-windows") + 1] == ",".join(str(t) for t in demo["reference"]["genes_of_concern_windows"])
+
+
+def test_tcr_per_peptide_options_fall_back_to_the_section(demo):
+    pep = dict(demo["tcr"]["peptides"][0])
+    demo["tcr"]["peptides"] = [pep, {"name": "P2", "sequence": "SLLMWITQC", "hla": "HLA-A*02:01",
+                                      "contact_positions": [4, 5]}]
+    t = plan(demo).tcr
+    assert t.targets == [pep["name"], "P2"]
+    assert t.scan_stats() == [f"results/tcr/{pep['name']}/scan.json", "results/tcr/P2/scan.json"]
+    inputs = t.scan_inputs(SimpleNamespace(target="P2"))
+    ns = SimpleNamespace(**inputs, keys=lambda: list(inputs))
+    w = words(t.scan_args(SimpleNamespace(target="P2"), ns))
+    assert w[w.index("--hla") + 1] == "HLA-A*02:01"
+    assert w[w.index("--contact-positions") + 1] == "4,5"
+    assert ("--xscan" in w) == bool(demo["tcr"].get("xscan"))
+
+
+def test_reference_must_be_fasta(demo, tmp_path):
+    bad = tmp_path / "genome.fa"
+    bad.write_text("ACGT\n")
+    demo["reference"]["genome"] = str(bad)
+    with pytest.raises(InputError, match="key 'reference.genome': .* is not a FASTA file"):
+        plan(demo)
+
+
+def test_provenance_inputs_include_sheet_files(demo):
+    inputs = plan(demo).report.provenance_inputs()
+    assert "cfg.yaml" in inputs
+    assert demo["sitecheck"]["wgs_samples"] in inputs
+    assert "test-data/sequencing/wgs_edited.cram" in inputs  # named inside the sample sheet
+
+
+def test_resources_scale_with_input_and_attempt():
+    inp = SimpleNamespace(size_mb=2048)
+    assert mem_mb(1000, 500)(None, inp) == 2000
+    assert mem_mb(1000, 500)(None, inp, attempt=2) == 4000
+    assert mem_mb(1000, 500, cap=3000)(None, inp, attempt=3) == 3000
+    assert runtime(10, 5)(None, inp, attempt=2) == 40
+    assert mem_mb(1000)(None, SimpleNamespace()) == 1000
+
+
+def _set(section, key, value):
+    def mutate(config):
+        config[section][key] = value
+    return mutate
+
+
+ANIMAL = "test-data/genome/animal.fa.gz"
+BAD_ENTRIES = [
+    (_set("offtarget", "species", [{"label": "a b", "genome": ANIMAL}, {"label": "a;b", "genome": ANIMAL}]),
+     "key 'offtarget.species[1].label': 'a;b' gives the same file name (a_b)"),
+    (_set("offtarget", "variants", [{"label": "d", "vcf": "no/such.vcf"}]),
+     "key 'offtarget.variants[0].vcf': file 'no/such.vcf' does not exist"),
+    (_set("offtarget", "guides", ""), "key 'offtarget.guides' is required"),
+    (lambda c: c["sitecheck"].update(wgs_samples="", amplicon_samples=""),
+     "key 'sitecheck': set wgs_samples and/or amplicon_samples"),
+    (_set("integration", "samples", ""), "key 'integration.samples' is required for the read processing"),
+    (lambda c: c["tcr"].update(peptides=c["tcr"]["peptides"] * 2), "key 'tcr.peptides': duplicate target names"),
+    (_set("tcr", "proteome", ""), "key 'tcr.proteome': a protein FASTA is required"),
+]
+
+
+@pytest.mark.parametrize("mutate,expect", BAD_ENTRIES)
+def test_bad_entries_are_one_line_naming_the_key(demo, mutate, expect):
+    mutate(demo)
+    with pytest.raises(InputError, match=re.escape(expect)) as err:
+        plan(demo)
+    assert "\n" not in str(err.value)

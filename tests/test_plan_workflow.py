@@ -1,0 +1,95 @@
+"""The workflow's shell commands are safe with hostile or spaced paths, and the rules files are formatted.
+
+Injection: a sample sheet names BAM/CRAM files called ``e$(touch PWNED) y.cram`` inside a working
+directory with a space. Snakemake prints every job's shell command (dry run, ``-p``); each command is
+then really run by bash with the program replaced by ``printf '%s\\n'``: the shell expands every word
+as it would for the real job, so an unquoted ``$(...)`` would create PWNED and a path with a space would
+split into two arguments. The test asserts neither happens and that each hostile path reached the
+program as exactly one argument.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EVIL = "e$(touch PWNED) y"
+
+
+def _need(tool: str) -> Path:
+    exe = BIN / tool
+    if not exe.exists():
+        pytest.skip(f"{tool} absent: {exe}")
+    return exe
+
+
+def test_snakefmt_clean():
+    proc = subprocess.run([str(_need("snakefmt")), "--check", "workflow/"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _hostile_workdir(tmp_path: Path) -> tuple[Path, list[str]]:
+    work = tmp_path / "work dir"
+    (work / "config").mkdir(parents=True)
+    (work / "test-data").symlink_to(REPO / "test-data")
+    data = work / "my data"
+    data.mkdir()
+    crams = []
+    for role in ("edited", "control"):
+        src = REPO / "test-data" / "sequencing" / f"wgs_{role}.cram"
+        dst = data / f"{role} {EVIL}.cram"
+        shutil.copyfile(src, dst)
+        shutil.copyfile(f"{src}.crai", f"{dst}.crai")
+        crams.append(f"my data/{dst.name}")
+    (work / "config" / "samples_wgs.tsv").write_text(
+        "sample\trole\tfile\tcontrol\n"
+        f"EDITED_D1\tedited\t{crams[0]}\tCONTROL_D1\n"
+        f"CONTROL_D1\tcontrol\t{crams[1]}\t\n")
+    for sheet in ("samples_amplicon.tsv", "samples_integration.tsv"):
+        shutil.copyfile(REPO / "test-data" / "demo" / sheet, work / "config" / sheet)
+    cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
+    cfg["sitecheck"].update(wgs_samples="config/samples_wgs.tsv", amplicon_samples="config/samples_amplicon.tsv")
+    cfg["integration"]["samples"] = "config/samples_integration.tsv"
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return work, crams
+
+
+def test_hostile_paths_cannot_run_commands_and_stay_one_argument(tmp_path):
+    if not (REPO / "test-data" / "sequencing" / "wgs_edited.cram").exists():
+        pytest.skip("test-data absent")
+    work, crams = _hostile_workdir(tmp_path)
+    proc = subprocess.run(
+        [str(_need("snakemake")), "-n", "-p", "-F", "--cores", "1", "--snakefile", str(REPO / "workflow" / "Snakefile"),
+         "--directory", str(work), "--configfile", str(work / "config" / "config.yaml")],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    commands = [ln.split("Shell command: ", 1)[1] for ln in (proc.stdout + proc.stderr).splitlines()
+                if "Shell command: " in ln and not ln.endswith("Shell command: None")]  # None: a run: rule
+    assert len(commands) >= 20, proc.stdout[-3000:]
+    prefix = re.compile(r"^.*? -m cgtsafe ")
+    seen: dict[str, int] = {c: 0 for c in crams}
+    for cmd in commands:
+        assert prefix.match(cmd), cmd
+        run = prefix.sub("printf '%s\\n' ", cmd, count=1)
+        log = re.search(r"> (\S+|'[^']*') 2>&1$", cmd)
+        assert log, f"no log redirect: {cmd}"
+        (work / log.group(1).strip("'")).parent.mkdir(parents=True, exist_ok=True)
+        res = subprocess.run(["bash", "-c", run], cwd=work, capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, (cmd, res.stderr)
+        argv = (work / log.group(1).strip("'")).read_text().splitlines()
+        for c in crams:
+            seen[c] += argv.count(c)
+            # never split at the space, never expanded
+            assert not any(a in c and a != c for a in argv if a), (cmd, argv)
+    assert not (work / "PWNED").exists() and not list(tmp_path.rglob("PWNED"))
+    # the hostile paths did reach the genome-wide, structural and summary steps, as one argument each
+    assert all(n >= 3 for n in seen.values()), seen
