@@ -8,6 +8,7 @@ writes a config that the checks refuse until the REQUIRED keys are written, and 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,18 @@ def test_trimmed_user_config_shows_no_demo_value(repo, tmp_path):
     found = [(p.name, m) for p, t in texts.items() for m in DEMO_MARKERS if m in t]
     assert not found, found
     assert "ACME-CAR19" in texts[tmp_path / "results" / "report" / "evidence_report.html"]
+    # a complete run leaves nothing to do (no rule parameter holds the start time or command line)
+    again = subprocess.run([SNAKEMAKE, "-n", "--cores", "2", "--snakefile", str(repo / "workflow" / "Snakefile"),
+                            "--directory", str(tmp_path), "--configfile", str(cfg)],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr, again.stdout[-3000:]
+    # every result file honours the umask (mode 0666 & ~umask, as for any new file; not mkstemp's 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777 for p in (tmp_path / "results").rglob("*")
+             if p.is_file()}
+    assert modes and all(m == 0o666 & ~umask for m in modes.values()), modes
+    assert not [p for p in tmp_path.rglob(".*.tmp")]
 
 
 def test_init_writes_template_that_checks_refuse_until_filled(repo, tmp_path, capsys):
