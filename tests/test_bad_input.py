@@ -461,6 +461,9 @@ def _build(w, *extra, config=None, results=None):
 REPORT_CASES = [
     Case("report-config-absent", lambda w: _build(w, config="/nonexistent/c.yaml"), "/nonexistent/c.yaml"),
     Case("report-config-yaml", lambda w: _build(w, config=w.text("c.yaml", "product: [\n")), "c.yaml"),
+    Case("report-imported-not-utf8", lambda w: _build(w, config=w.config(lambda c: _set("report.imported", lambda w: [
+        {"kind": "rcv", "title": "RCL", "file": w.raw("rcl.tsv", b"lot\tresult\nL1\t" + LATIN1)}])(w, c))),
+        "rcl.tsv: cannot read imported result 'RCL'"),
     Case("report-performance-not-json", lambda w: _build(w, "--performance", w.text("p.json", "{not json")), "p.json"),
     Case("prov-config-not-yaml", lambda w: (["provenance", "--config", w.text("c.yaml", "a: [\n"), "--out",
                                             str(w.p("p.json"))], [w.p("p.json")]), "c.yaml: cannot read config"),
