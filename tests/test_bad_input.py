@@ -307,6 +307,19 @@ def _qwgs(w, sheet_body, sites=SITES_OK, sample="E1"):
              w.text("sites.tsv", sites), "--reference", str(GENOME), "--out", str(w.p("c.tsv"))], [w.p("c.tsv")])
 
 
+def _unsorted_bam(w) -> str:
+    """200 reads of the demo CRAM written in reverse order, without an index."""
+    import pysam
+
+    src = pysam.AlignmentFile(str(CRAM_E), reference_filename=str(GENOME))
+    recs = [r for _, r in zip(range(200), src.fetch(until_eof=True))]
+    path = w.p("unsorted.bam")
+    with pysam.AlignmentFile(str(path), "wb", template=src) as out:
+        for r in reversed(recs):
+            out.write(r)
+    return str(path)
+
+
 def _amp_sheet(w, body):
     return w.text("amp.tsv", "sample\trole\tamplicon\tfastq\tfastq2\tcontrol\n" + body)
 
@@ -334,6 +347,9 @@ SITECHECK_CASES = [
     Case("sc-wgs-sample-unknown", lambda w: _qwgs(w, WGS_OK_ROWS, sample="E7"), "E7"),
     Case("sc-wgs-bam-not-bam", lambda w: _qwgs(w, f"E1\tedited\t{w.text('e.bam', 'not a bam')}\tC1\n"
                                                  f"C1\tcontrol\t{CRAM_C}\t\n"), "e.bam"),
+    Case("sc-wgs-bam-unsorted-no-index", lambda w: _qwgs(w, f"E1\tedited\t{_unsorted_bam(w)}\tC1\n"
+                                                           f"C1\tcontrol\t{CRAM_C}\t\n"),
+         "unsorted.bam: alignment index (.bai or .csi) missing"),
     Case("sc-amp-duplicate", lambda w: _qamp(w, AMP_ROWS + AMP_ROWS.splitlines(True)[0]), "amp.tsv, line 4"),
     Case("sc-amp-fastq-absent", lambda w: _qamp(w, AMP_ROWS.replace(str(FQ), "/nonexistent/e.fq.gz")),
          "amp.tsv, line 2"),
