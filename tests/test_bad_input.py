@@ -165,6 +165,7 @@ CONFIG_CASES = [
                                             wgs_samples=lambda w: _wgs_sheet(w, WGS_OK_ROWS))),
               "key 'sitecheck.threshold': 5 is outside the allowed range"),
     _cfg_case("config-threshold-missing", _on("sitecheck", threshold_justification="x",
+                                             sites=lambda w: w.text("sites.tsv", SITES_OK),
                                              wgs_samples=lambda w: _wgs_sheet(w, WGS_OK_ROWS)),
               "key 'sitecheck.threshold' is required"),
     _cfg_case("config-no-sheets", _on("sitecheck", **_sc()), "set wgs_samples and/or amplicon_samples"),
