@@ -141,7 +141,9 @@ def test_sections_render(page):
         h = cdp.eval(f"(function(){{var e=document.getElementById('{sid}');"
                      f"return e ? e.getBoundingClientRect().height : -1;}})()")
         assert h > 20, f"section {sid} missing or empty"
-    assert cdp.eval("document.querySelectorAll('table.summary tbody tr').length") == 4
+    from cgtsafe.summary import ANALYSES
+
+    assert cdp.eval("document.querySelectorAll('table.summary tbody tr').length") == len(ANALYSES)
     # statuses of the fixture: integration failed, tcr not applicable
     assert "lv-failed" in cdp.eval("document.querySelector('tr[data-analysis=integration]').innerHTML")
     assert "lv-not_applicable" in cdp.eval("document.querySelector('tr[data-analysis=tcr]').innerHTML")

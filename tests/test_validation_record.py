@@ -14,7 +14,7 @@ import pytest
 
 from cgtsafe import __version__
 from cgtsafe.errors import InputError
-from cgtsafe.validation import RECORD_FORMAT, SHIPPED_RECORD, load_reference_record, same_figures
+from cgtsafe.validation.record import RECORD_FORMAT, SHIPPED_RECORD, load_reference_record, same_figures
 
 
 def test_shipped_record_loads_and_is_this_version():

@@ -20,6 +20,8 @@ SUBCOMMAND_MODULES = (
     "cgtsafe.sitecheck.cli",
     "cgtsafe.integration.cli",
     "cgtsafe.tcr.cli",
+    "cgtsafe.antigen.cli",
+    "cgtsafe.vector.cli",
     "cgtsafe.report.cli",
     "cgtsafe.provenance",
     "cgtsafe.config",

@@ -6,7 +6,7 @@ a summary are relative to the summary file's directory.
 
 Fields (all strings bilingual where a reader sees them):
 
-``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``
+``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``, ``antigen``, ``vector``
 ``status``            ``computed`` | ``not_applicable`` | ``failed`` | ``missing_input``
 ``reason``            why it is not computed (for the three other statuses)
 ``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
@@ -20,6 +20,8 @@ Fields (all strings bilingual where a reader sees them):
 ``performance``       list of ``{"metric", "value", "source"}`` (method performance evidence)
 ``exclusions``        list of ``{"what", "count", "reason"}`` (what was excluded and why: the audit)
 ``inputs``            list of input file paths (for provenance checksums)
+
+:data:`ANALYSIS_SECTION` names the report section (ER-xx) each analysis fills.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from typing import Any
 
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
-ANALYSES = ("offtarget", "sitecheck", "integration", "tcr")
+ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector")
+#: report section (ER-xx of the evidence-report outline, cgtsafe/data/report_outline.tsv) each analysis fills
+ANALYSIS_SECTION = {"offtarget": "ER-03", "sitecheck": "ER-04", "integration": "ER-06", "tcr": "ER-09",
+                    "antigen": "ER-10", "vector": "ER-06"}
 
 
 def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:

@@ -3,7 +3,7 @@ outputs and command-line arguments.
 
 ``workflow/rules/common.smk`` builds one :class:`Plan`; each rules file reads its analysis' part
 (``PLAN.offtarget``, ``PLAN.sitecheck``, ``PLAN.genomewide``, ``PLAN.integration``, ``PLAN.tcr``,
-``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
+``PLAN.antigen``, ``PLAN.vector``, ``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
 on plain dict configs (``tests/test_plan_*.py``). Argument strings are shell-quoted here
 (:func:`shlex.quote`); rules quote their own ``{input:q}``/``{output:q}``/``{log:q}``.
 
@@ -18,6 +18,7 @@ import shlex
 import sys
 from functools import cached_property
 
+from cgtsafe.plan.antigen import AntigenPlan
 from cgtsafe.plan.common import Layout, enabled
 from cgtsafe.plan.genomewide import GenomewidePlan
 from cgtsafe.plan.integration import IntegrationPlan
@@ -25,6 +26,7 @@ from cgtsafe.plan.offtarget import OfftargetPlan
 from cgtsafe.plan.report import ReportPlan, check_reference
 from cgtsafe.plan.sitecheck import SitecheckPlan
 from cgtsafe.plan.tcr import TcrPlan
+from cgtsafe.plan.vector import VectorPlan
 
 __all__ = ["Plan", "Layout", "cgtsafe_command"]
 
@@ -76,3 +78,11 @@ class Plan:
     @cached_property
     def tcr(self) -> TcrPlan | None:
         return TcrPlan(self.config, self.layout, self.config_file) if self.enabled("tcr") else None
+
+    @cached_property
+    def antigen(self) -> AntigenPlan | None:
+        return AntigenPlan(self.config, self.layout, self.config_file) if self.enabled("antigen") else None
+
+    @cached_property
+    def vector(self) -> VectorPlan | None:
+        return VectorPlan(self.config, self.layout, self.config_file) if self.enabled("vector") else None

@@ -6,7 +6,7 @@ import os
 import shlex
 from collections.abc import Iterable
 
-ANALYSES = ("offtarget", "sitecheck", "integration", "tcr")
+from cgtsafe.summary import ANALYSES  # one list of analyses: the summary contract
 
 
 class Layout:
@@ -67,6 +67,10 @@ NOT_APPLICABLE = {
                     "配置中已关闭整合位点分析（integration.enabled: false）"),
     "tcr": ("TCR cross-reactivity analysis switched off in the configuration (tcr.enabled: false)",
             "配置中已关闭 TCR 交叉反应性分析（tcr.enabled: false）"),
+    "antigen": ("target-antigen expression analysis switched off in the configuration (antigen.enabled: false)",
+                "配置中已关闭靶抗原表达分析（antigen.enabled: false）"),
+    "vector": ("vector-design analysis switched off in the configuration (vector.enabled: false)",
+               "配置中已关闭载体设计分析（vector.enabled: false）"),
 }
 
 

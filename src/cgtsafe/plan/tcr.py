@@ -25,8 +25,8 @@ class TcrPlan:
                              path=config_file)
         names = [p["name"] for p in t["peptides"]]
         if len(set(names)) != len(names):
-            raise InputError(f"key 'tcr.peptides': duplicate target names {sorted({n for n in names if names.count(n) > 1})}",
-                             path=config_file)
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"key 'tcr.peptides': duplicate target names {dup}", path=config_file)
         check_files(config, ["tcr.proteome", "tcr.xscan", "tcr.expression", "tcr.hla_predictions",
                              "tcr.imported.allo_hla", "tcr.imported.affinity", "tcr.imported.mispairing_statement"],
                     path=config_file)

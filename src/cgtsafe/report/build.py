@@ -620,7 +620,8 @@ def render(inp: ReportInputs, generated: str) -> str:
         if s["requirements"]:
             links = ", ".join(f'<a href="#req-{esc(r)}">{esc(r)}</a>' for r in s["requirements"])
             body.append(f'<p class="small">{bt("requirements_answered")}: {links}</p>')
-        add(er.lower(), er, ten, tzh, "".join(body))
+        add(er.lower() if er.lower() not in {x[0] for x in sections} else f"{er.lower()}-{a}", er, ten, tzh,
+            "".join(body))
         if a == "sitecheck":
             no_sp = bi("No species or variant comparison is included in the analysis summaries (tables/figures "
                        "whose id starts with species_ or variant_). Sponsor narrative needed.",
@@ -713,8 +714,8 @@ def render(inp: ReportInputs, generated: str) -> str:
     add("er-15", "ER-15", "Long-term follow-up tier", i18n.SECTION_TITLES_ZH["ER-15"], "".join(lt))
 
     # ---- narrative sections (outline sections the pipeline does not produce)
-    produced = {"ER-00", "ER-02", "ER-03", "ER-04", "ER-05", "ER-06", "ER-07", "ER-08", "ER-09", "ER-11", "ER-15",
-                "ER-16"}
+    produced = {"ER-00", "ER-02", "ER-03", "ER-04", "ER-05", "ER-06", "ER-07", "ER-08", "ER-09", "ER-10", "ER-11",
+                "ER-15", "ER-16"}
     nb = [f'<p class="small muted">{bi("Report sections of the guidance outline that need the sponsor narrative or wet-lab evidence; each lists the requirements it must answer.", "指导原则提纲中需要申请人论述或湿实验证据的章节；列出各章节需回应的要求。")}</p>']
     for er, o in outline.items():
         if er in produced:
@@ -731,7 +732,7 @@ def render(inp: ReportInputs, generated: str) -> str:
 
     # ---- traceability
     anchors = {"ER-00": "er-00", "ER-02": "er-02", "ER-03": "er-03", "ER-04": "er-04", "ER-05": "er-05",
-               "ER-06": "er-06", "ER-07": "er-07", "ER-08": "er-08", "ER-09": "er-09", "ER-11": "er-11",
+               "ER-06": "er-06", "ER-07": "er-07", "ER-08": "er-08", "ER-09": "er-09", "ER-10": "er-10", "ER-11": "er-11",
                "ER-15": "er-15", "ER-16": "er-16"}
     trows = []
     for r in trace:

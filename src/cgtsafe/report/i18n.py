@@ -52,6 +52,8 @@ ANALYSIS_TITLES = {
                   "脱靶验证：编辑细胞与对照细胞的全基因组测序及深度测序比对", "ER-04"),
     "integration": ("Vector integration sites and clonality", "载体整合位点与克隆性", "ER-06"),
     "tcr": ("TCR cross-reactivity", "TCR交叉反应性", "ER-09"),
+    "antigen": ("CAR/TCR target expression in normal tissues", "CAR/TCR靶点在正常组织中的表达", "ER-10"),
+    "vector": ("Vector design: splice sites, polyA signals, enhancers/promoters; VCN", "载体设计：剪接位点、多聚腺苷酸信号、增强子/启动子；拷贝数", "ER-06"),
 }
 
 STATUS_LABELS = {
