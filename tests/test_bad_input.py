@@ -350,7 +350,7 @@ SITECHECK_CASES = [
                                                  f"C1\tcontrol\t{CRAM_C}\t\n"), "e.bam"),
     Case("sc-wgs-bam-unsorted-no-index", lambda w: _qwgs(w, f"E1\tedited\t{_unsorted_bam(w)}\tC1\n"
                                                            f"C1\tcontrol\t{CRAM_C}\t\n"),
-         "unsorted.bam: alignment index (.bai or .csi) missing"),
+         "unsorted.bam: alignment file has no index"),
     Case("sc-amp-duplicate", lambda w: _qamp(w, AMP_ROWS + AMP_ROWS.splitlines(True)[0]), "amp.tsv, line 4"),
     Case("sc-amp-fastq-absent", lambda w: _qamp(w, AMP_ROWS.replace(str(FQ), "/nonexistent/e.fq.gz")),
          "amp.tsv, line 2"),
