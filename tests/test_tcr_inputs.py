@@ -163,6 +163,6 @@ def test_plan_passes_ranking_predictor_and_source_accession(monkeypatch):
     # schema defaults for a user config: top 500, built-in predictor, the Chinese panel
     raw = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     raw["tcr"] = {"enabled": True, "proteome": "x.fa", "peptides": []}
-    user = validate_config(raw, schema_dir=REPO / "workflow" / "schemas")
+    user = validate_config(raw, schema_dir=REPO / "workflow" / "schemas", check_inputs=False)  # defaults only
     assert user["tcr"]["top_n"] == 500 and user["tcr"]["hla_predictor"] == "smmpmbec"
     assert "HLA-A*11:01" in user["tcr"]["hla_panel"]
