@@ -81,6 +81,8 @@ class ReportInputs:
     performance: list[dict]
     provenance_path: str | None
     performance_path: str | None
+    #: the real-data validation record shipped with the package (cgtsafe.validation.record), or None
+    validation_record: dict | None = None
 
 
 def load_config(path: str | Path) -> dict:
@@ -305,6 +307,9 @@ def load_inputs(config: str | Path, results: str | Path, provenance: str | Path 
     perf_path = performance or rep.get("performance")
     perf = load_performance(perf_path)
     imported = load_imported(rep["imported"], config, rep["max_embedded_rows"])
+    from cgtsafe.validation.record import load_reference_record
+
     return ReportInputs(cfg, summaries, tables, figures, imported, prov, perf,
-                        str(provenance) if provenance else None, str(perf_path) if perf else None)
+                        str(provenance) if provenance else None, str(perf_path) if perf else None,
+                        load_reference_record())
 

@@ -132,6 +132,10 @@ def performance(ctx) -> dict:
     for p in inp.performance:
         rows.append([value_text(p.get(k)) for k in ("analysis", "metric", "value", "reference", "n", "source")]
                     + ["validation"])
+    record = record_note(inp.validation_record)
+    for p in (inp.validation_record or {}).get("records", []):
+        rows.append([value_text(p.get(k)) for k in ("analysis", "metric", "value", "reference", "n", "source")]
+                    + ["validation record"])
     table = None
     if rows:
         table = table_view(page, Table("method_performance", "Method performance", "方法性能", "", "",
@@ -139,7 +143,31 @@ def performance(ctx) -> dict:
                                        ["analysis", "metric", "value", "reference", "n", "source", "from"],
                                        rows, len(rows), "performance"), "method_performance")
     src = inp.performance_path or "not supplied"
-    return {"table": table, "source": (src, inp.performance_path or "未提供")}
+    return {"table": table, "source": (src, inp.performance_path or "未提供"), "record": record}
+
+
+def record_note(rec: dict | None) -> tuple[str, str]:
+    """One sentence (en, zh) citing the shipped real-data validation record, labelled when it is another
+    version's than the running cgtsafe (it then does not qualify this version)."""
+    from cgtsafe import __version__
+
+    if not rec:
+        return ("No real-data validation record ships with this installation: run `cgtsafe validate-reference` "
+                "and keep its record with the dossier.",
+                "本安装未附带真实数据方法验证记录：请运行 `cgtsafe validate-reference` 并将记录随申报资料保存。")
+    s = rec.get("summary", {})
+    n_files = len(rec.get("reference_data", {}).get("files", []))
+    ver, date = rec.get("cgtsafe_version", "?"), rec.get("date", "?")
+    en = (f"Rows marked 'validation record' come from the real-data validation record shipped with cgtsafe "
+          f"(cgtsafe {ver}, {date}; {s.get('passed', '?')} of {s.get('records', '?')} checks passed on {n_files} "
+          f"reference files, each with its SHA-256 in src/cgtsafe/data/validation_record.json).")
+    zh = (f"标注“validation record”的行来自 cgtsafe 随附的真实数据方法验证记录（cgtsafe {ver}，{date}；"
+          f"{n_files} 个参考文件上 {s.get('records', '?')} 项检查中 {s.get('passed', '?')} 项通过，"
+          f"各文件的 SHA-256 见 src/cgtsafe/data/validation_record.json）。")
+    if ver != __version__:
+        en += f" This record is of version {ver}, not of the running version {__version__}: it does not qualify this run."
+        zh += f" 该记录属于 {ver} 版本，而非当前运行的 {__version__} 版本：不能作为本次运行的验证依据。"
+    return en, zh
 
 
 def imported(ctx) -> dict:
