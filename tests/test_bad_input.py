@@ -257,6 +257,17 @@ OTHER_CASES = [
 ]
 
 
+def _hits_renamed(w) -> str:
+    """Search hits of the demo guides with contigs renamed chr1 -> 1 (an Ensembl-style site table)."""
+    assert main(["offtarget", "search", "--genome", str(GENOME), "--guides", str(GUIDES), "--max-mismatches", "2",
+                 "--out", str(w.p("h.tsv"))]) == 0
+    lines = w.p("h.tsv").read_text().splitlines(True)
+    body = ["\t".join([c[3:] if i == 1 and c.startswith("chr") else c for i, c in enumerate(ln.split("\t"))])
+            for ln in lines[1:]]
+    w.p("h.tsv").unlink()
+    return w.text("h1.tsv", lines[0] + "".join(body))
+
+
 def _search(w, genome=GENOME, guides=GUIDES, *extra, out="hits.tsv"):
     return (["offtarget", "search", "--genome", str(genome), "--guides", str(guides), "--max-mismatches", "2",
              "--out", str(w.p(out)), *extra], [w.p(out)])
@@ -286,6 +297,9 @@ OFFTARGET_CASES = [
                                               "--out", str(w.p("m.tsv"))], [w.p("m.tsv")]), "/nonexistent/chunk1.tsv"),
     Case("ot-merge-input-no-columns", lambda w: (["offtarget", "merge", "--inputs", w.text("c.tsv", "a\tb\n1\t2\n"),
                                                   "--out", str(w.p("m.tsv"))], [w.p("m.tsv")]), "c.tsv"),
+    Case("ot-annotate-contig-names-differ", lambda w: (
+        ["offtarget", "annotate", "--hits", _hits_renamed(w), "--genes", str(GENES), "--out", str(w.p("s.tsv"))],
+        [w.p("s.tsv")]), "no contig of the site table (1, 2"),
     Case("ot-annotate-hits-absent", lambda w: (["offtarget", "annotate", "--hits", "/nonexistent/h.tsv",
                                                 "--out", str(w.p("s.tsv"))], [w.p("s.tsv")]), "/nonexistent/h.tsv"),
     Case("ot-annotate-hits-no-columns", lambda w: (["offtarget", "annotate", "--hits", w.text("h.tsv", "x\n1\n"),
@@ -364,6 +378,14 @@ SITECHECK_CASES = [
         w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGT\n+\nII\n"))),
         amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
         "bad.fq.gz, line 1: sequence and quality lengths differ"),
+    Case("sc-amp-fastq-bad-letter", lambda w: _qamp(
+        w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGXACGT\n+\nIIIIIIII\n"))),
+        amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
+        "bad.fq.gz, line 2: read 'r1': letter 'X'"),
+    Case("sc-amp-fastq-quality-below-bang", lambda w: _qamp(
+        w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGTACGT\n+\nIIII IIII\n"[:-1]))),
+        amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
+        "bad.fq.gz"),
     Case("sc-compare-counts-absent", lambda w: (
         ["sitecheck", "compare", "--sites", w.text("sites.tsv", SITES_OK), "--wgs-sheet", _wgs_sheet(w, WGS_OK_ROWS),
          "--counts", "/nonexistent/E1.tsv", "--threshold", "0.001", "--out", str(w.p("v.tsv"))], [w.p("v.tsv")]),
@@ -457,6 +479,8 @@ def _scan(w, *extra, proteome=PROTEOME, peptide="EVDPIGHLY"):
 
 TCR_CASES = [
     Case("tcr-proteome-absent", lambda w: _scan(w, proteome="/nonexistent/up.fasta"), "/nonexistent/up.fasta"),
+    Case("tcr-proteome-dna", lambda w: _scan(w, proteome=w.text(
+        "dna.fa", ">p1\nACGTACGTACGTACGTAACCGGTT\n>p2\nACGTTTGGCCAAGGTTACGA\n")), "dna.fa: this looks like a nucleotide FASTA"),
     Case("tcr-proteome-not-fasta", lambda w: _scan(w, proteome=w.text("p.fa", "MEEPQSDPSV\n")), "p.fa"),
     Case("tcr-peptide-letters", lambda w: _scan(w, peptide="EVD1IGHLY"), "EVD1IGHLY"),
     Case("tcr-peptide-length", lambda w: _scan(w, peptide="EVD"), "EVD"),
