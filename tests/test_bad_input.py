@@ -377,7 +377,7 @@ SITECHECK_CASES = [
     Case("sc-amp-fastq-quality-length", lambda w: _qamp(
         w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGT\n+\nII\n"))),
         amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
-        "bad.fq.gz, line 1: sequence and quality lengths differ"),
+        "bad.fq.gz: record 1: sequence and quality lengths differ"),
     Case("sc-amp-fastq-bad-letter", lambda w: _qamp(
         w, AMP_ROWS.replace(str(FQ), w.raw("bad.fq.gz", gzip.compress(b"@r1\nACGXACGT\n+\nIIIIIIII\n"))),
         amplicons=w.text("amplicons.tsv", "\n".join(AMPLICONS.read_text().splitlines()[:2]) + "\n")),
