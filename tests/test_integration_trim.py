@@ -16,7 +16,7 @@ HOST = "GATTACAGGCATTCGATCGGATTTACGGCATGCATCGGAATTCCGATCGGATATCGCGATCGATTAGC"
 
 
 def _layout(**kw):
-    return layout_from_mapping({"primer": PRIMER, "ltr_bit": LTR, "linker": LINKER, **kw})
+    return layout_from_mapping({"primer": PRIMER, "ltr_bit": LTR, "linker": LINKER, "preset": "tolerant", **kw})
 
 
 def _sub(s: str, i: int) -> str:
