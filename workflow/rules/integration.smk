@@ -52,6 +52,7 @@ if INT.enabled:
             sites=INT.path("sites.tsv"),
             clonality=INT.path("clonality.tsv"),
             exclusions=INT.path("from_fragments.exclusions.json"),
+            replicates=INT.path("replicate_abundance.tsv"),
         log:
             "logs/integration/sites.log",
         benchmark:

@@ -51,7 +51,7 @@ from cgtsafe.integration.trim import find_linker, find_primer_ltr, find_readthro
 ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "linker_found", "vector_filtered",
                      "quality_filtered", "aligned", "unique_aligned", "multihit", "unique_sites")
 STAGE_COLUMNS = ("barcode", "r2_qtrimmed", "r2_primed", "r2_ltr", "r1_qtrimmed", "r1_linker")
-FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads")
+FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads", "replicate")
 UNDETERMINED = "undetermined"
 CHUNK = 20000
 
@@ -238,7 +238,8 @@ def _tables(samples, tally: _Tally, run_total: int, pooled: bool, genome) -> dic
     rows = []
     for (idx, chrom, pos, strand, bp, umi), n in tally.fragments.items():
         sites[idx].add((chrom, pos, strand))
-        rows.append((idx, order.get(chrom, len(order)), samples[idx].name, chrom, pos, strand, bp, umi, n))
+        rows.append((idx, order.get(chrom, len(order)), samples[idx].fragment_sample, chrom, pos, strand, bp, umi, n,
+                     samples[idx].replicate))
     rows.sort()
     frag = pd.DataFrame([r[2:] for r in rows], columns=list(FRAGMENT_COLUMNS))
     mrows = sorted((idx, loci, n) for (idx, loci), n in tally.multihits.items())

@@ -84,10 +84,11 @@ def _common(p, *, genes: bool = True) -> None:
 def add_evidence_parsers(s) -> None:
     p = s.add_parser("from-fragments", help="fragments table -> sites.tsv and clonality.tsv")
     p.add_argument("--fragments", required=True,
-                   help="TSV: sample chrom position strand breakpoint [umi reads] (positions 1-based)")
+                   help="TSV: sample chrom position strand breakpoint [umi reads replicate] (positions 1-based; "
+                        "with replicate, fragments collapse per replicate and sonic runs in replicate mode)")
     _common(p)
     p.add_argument("--samples", default=None,
-                   help="sample sheet (sample subject timepoint [cell_type timepoint_days]); "
+                   help="sample sheet (sample subject timepoint [cell_type timepoint_days specimen replicate]); "
                         "without it all samples are one subject")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--merge-distance", type=_int_at_least(0), default=5, help="merge junctions within this many bp [5]")
@@ -161,9 +162,11 @@ def _site_annotator(args):
 
 
 def _read_sheet(path):
+    """The sample sheet, one row per pooled sample (replicate libraries collapse onto their ``specimen``)."""
     from cgtsafe.config import read_sample_sheet
+    from cgtsafe.integration.layout import specimen_sheet
 
-    return read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+    return specimen_sheet(read_sample_sheet(path, required=("sample", "subject", "timepoint")), path)
 
 
 def _from_fragments(args) -> int:

@@ -245,6 +245,13 @@ class Sample:
     r1: str = ""
     r2: str = ""
     i1: str = ""
+    replicate: str = ""
+    specimen: str = ""
+
+    @property
+    def fragment_sample(self) -> str:
+        """Name of the pooled sample the library's fragments belong to (``specimen`` or the library name)."""
+        return self.specimen or self.name
 
 
 def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
@@ -252,8 +259,10 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
 
     Required columns: ``sample subject timepoint cell_type barcode``. Optional: ``linker`` (per-sample
     linker, overrides the layout's), ``r1``/``r2``/``i1`` (per-sample FASTQs: then ``barcode`` may be
-    empty and no demultiplexing is done for that sample). Barcodes must be unique and far enough
-    apart for the barcode tolerance.
+    empty and no demultiplexing is done for that sample), ``replicate`` and ``specimen`` (replicate
+    libraries: rows with the same ``specimen`` are independent PCR/shearing replicates of that pooled
+    sample; each row keeps its own unique ``sample`` = library name). Barcodes must be unique and far
+    enough apart for the barcode tolerance.
     """
     from cgtsafe.config import read_sample_sheet
 
@@ -274,7 +283,12 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
             seen[bc] = i
         linker = Linker.parse(str(row.get("linker", "") or layout.linker), where="column linker", path=path,
                               line=i)
-        samples.append(Sample(row["sample"], bc, linker, r1, r2, str(row.get("i1", "") or "").strip()))
+        rep, spec = str(row.get("replicate", "") or "").strip(), str(row.get("specimen", "") or "").strip()
+        if spec and not rep:
+            raise InputError("column specimen is set but replicate is empty (a replicate library needs both)",
+                             path=path, line=i)
+        samples.append(Sample(row["sample"], bc, linker, r1, r2, str(row.get("i1", "") or "").strip(), rep, spec))
+    check_replicates([(s.name, s.fragment_sample, s.replicate) for s in samples], path)
     bcs = [(s.barcode, seen[s.barcode]) for s in samples if s.barcode]
     lengths = {len(b) for b, _ in bcs}
     if len(lengths) > 1:
@@ -292,3 +306,43 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
     if not samples:
         raise InputError("sample sheet has no samples", path=path)
     return samples
+
+
+def check_replicates(rows, path) -> None:
+    """``rows`` = (library, pooled sample, replicate): pooled names must be safe and not clash with another
+    library's name, and (pooled sample, replicate) must be unique."""
+    from cgtsafe.config import SAFE_NAME
+
+    names = {lib for lib, _, _ in rows}
+    first: dict[tuple, int] = {}
+    for i, (lib, pooled, rep) in enumerate(rows, start=2):
+        if not SAFE_NAME.match(pooled):
+            raise InputError(f"column specimen: {pooled!r} is not a safe name (letters, digits, '_', '.', '-')",
+                             path=path, line=i)
+        if pooled != lib and pooled in names:
+            raise InputError(f"column specimen: {pooled!r} is also the sample name of another row", path=path,
+                             line=i)
+        if rep and (pooled, rep) in first:
+            raise InputError(f"specimen {pooled} replicate {rep} appears twice (first on line {first[(pooled, rep)]})",
+                             path=path, line=i)
+        first[(pooled, rep)] = i
+
+
+def specimen_sheet(sheet, path="sample sheet"):
+    """Collapse a sample sheet with ``specimen``/``replicate`` columns (one row per replicate library) to one
+    row per pooled sample (``sample`` = specimen), checking that its libraries agree on subject, time point
+    (and cell type / timepoint_days when present). A sheet without ``specimen`` is returned unchanged."""
+    if "specimen" not in sheet.columns:
+        return sheet
+    df = sheet.copy()
+    df["replicate"] = df["replicate"].astype(str).str.strip() if "replicate" in df.columns else ""
+    df["specimen"] = df["specimen"].astype(str).str.strip()
+    check_replicates([(lib, spec or lib, rep) for lib, spec, rep in zip(df["sample"], df["specimen"], df["replicate"])],
+                     path)
+    df["sample"] = [spec or lib for lib, spec in zip(df["sample"], df["specimen"])]
+    for col in [c for c in ("subject", "timepoint", "cell_type", "timepoint_days") if c in df.columns]:
+        n = df.groupby("sample", sort=False)[col].nunique()
+        if (n > 1).any():
+            bad = n[n > 1].index[0]
+            raise InputError(f"the replicate libraries of specimen {bad} differ in column {col}", path=path)
+    return df.drop_duplicates("sample").drop(columns=["specimen", "replicate"]).reset_index(drop=True)

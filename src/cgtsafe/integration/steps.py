@@ -7,6 +7,9 @@ Output tables (all TSV, sorted; positions **1-based**):
                      tss_distance gene_of_concern + subject umis reads sonic and the other annotation
                      columns of :mod:`cgtsafe.integration.annotate`
 ``clonality.tsv``    see :mod:`cgtsafe.integration.clonality`
+``replicate_abundance.tsv``  per (sample, replicate, site) fragments, sonic estimate and share of that
+                     replicate alone, next to the pooled replicate-mode estimate and share
+                     (:func:`cgtsafe.integration.abundance.replicate_abundance`)
 ``enrichment.tsv``   see :mod:`cgtsafe.integration.enrichment`; ``random_controls.tsv`` the annotated controls
 ``cis_regions.tsv``, ``cis_genes.tsv``  see :mod:`cgtsafe.integration.cis`
 ``trajectories.tsv``, ``expansion.tsv``, ``isa_matrix.tsv``  see :mod:`cgtsafe.integration.longitudinal`
@@ -47,7 +50,7 @@ def _sample_list(frags: pd.DataFrame, sheet: pd.DataFrame | None, fragments_path
 def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame | None = None,
                        merge_distance: int = 5, abundance: str = "sonic", length_bin: int = 10,
                        dominance=(0.05, 0.10, 0.20)) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from cgtsafe.integration.abundance import site_abundance
+    from cgtsafe.integration.abundance import replicate_abundance, site_abundance
     from cgtsafe.integration.clonality import clonality_table
     from cgtsafe.integration.fragments import merge_sites, read_fragments
 
@@ -56,6 +59,7 @@ def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame |
     subject_of = dict(zip(sheet["sample"], sheet["subject"])) if sheet is not None else {s: "all" for s in samples}
     merged = merge_sites(frags, subject_of, merge_distance)
     sites, exclusions = site_abundance(merged, method=abundance, length_bin=length_bin)
+    reps = replicate_abundance(merged, sites, length_bin=length_bin)
     sites = sites.rename(columns={"site_position": "position"})
     if sites.empty:
         sites = pd.DataFrame({c: pd.Series(dtype=object) for c in SITE_COLUMNS})
@@ -66,11 +70,14 @@ def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame |
     out = Path(out)
     write_table(sites, out / "sites.tsv")
     write_table(clon, out / "clonality.tsv")
+    write_table(reps, out / "replicate_abundance.tsv")
     write_json(out / "from_fragments.exclusions.json", {
         "exclusions": exclusions,
         "n_fragments": int(len(frags)),
         "n_junctions": int(len(merged.drop_duplicates(["subject", "chrom", "strand", "position"]))) if len(merged) else 0,
         "samples": samples,
+        "replicates": {smp: sorted(set(g)) for smp, g in merged.groupby("sample", sort=True)["replicate"]}
+        if len(merged) else {},
     })
     return sites, clon
 
