@@ -53,6 +53,7 @@ if INT.enabled:
             clonality=INT.path("clonality.tsv"),
             exclusions=INT.path("from_fragments.exclusions.json"),
             replicates=INT.path("replicate_abundance.tsv"),
+            collisions=INT.path("collisions.tsv"),
         log:
             "logs/integration/sites.log",
         benchmark:

@@ -97,6 +97,11 @@ def add_evidence_parsers(s) -> None:
     p.add_argument("--length-bin", type=_int_at_least(1), default=10, help="fragment-length bin (bp) of the sonic model [10]")
     p.add_argument("--dominance", type=_fractions, default=[0.05, 0.10, 0.20],
                    help="dominance thresholds (fractions), comma-separated [0.05,0.1,0.2]")
+    p.add_argument("--collisions", choices=("remove", "flag"), default="remove",
+                   help="sites in more than one subject: remove from the losing subject(s) (ISAnalytics rule) or "
+                        "only list them in collisions.tsv [remove]")
+    p.add_argument("--collision-ratio", type=_fold, default=10.0,
+                   help="abundance ratio by which one subject dominates a colliding site [10]")
     p.set_defaults(func=_from_fragments)
 
     p = s.add_parser("enrichment", help="sites vs matched random controls: in gene, near TSS, near genes of concern")
@@ -176,7 +181,7 @@ def _from_fragments(args) -> int:
     run_from_fragments(
         fragments=args.fragments, annotator=_site_annotator(args), out=Path(args.out), sheet=sheet,
         merge_distance=args.merge_distance, abundance=args.abundance, length_bin=args.length_bin,
-        dominance=args.dominance,
+        dominance=args.dominance, collisions=args.collisions, collision_ratio=args.collision_ratio,
     )
     return 0
 

@@ -7,6 +7,8 @@ Output tables (all TSV, sorted; positions **1-based**):
                      tss_distance gene_of_concern + subject umis reads sonic and the other annotation
                      columns of :mod:`cgtsafe.integration.annotate`
 ``clonality.tsv``    see :mod:`cgtsafe.integration.clonality`
+``collisions.tsv``   sites seen in more than one subject, what was kept/removed and by which rule
+                     (:mod:`cgtsafe.integration.collisions`)
 ``replicate_abundance.tsv``  per (sample, replicate, site) fragments, sonic estimate and share of that
                      replicate alone, next to the pooled replicate-mode estimate and share
                      (:func:`cgtsafe.integration.abundance.replicate_abundance`)
@@ -49,9 +51,11 @@ def _sample_list(frags: pd.DataFrame, sheet: pd.DataFrame | None, fragments_path
 
 def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame | None = None,
                        merge_distance: int = 5, abundance: str = "sonic", length_bin: int = 10,
-                       dominance=(0.05, 0.10, 0.20)) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       dominance=(0.05, 0.10, 0.20), collisions: str = "remove",
+                       collision_ratio: float = 10.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     from cgtsafe.integration.abundance import replicate_abundance, site_abundance
     from cgtsafe.integration.clonality import clonality_table
+    from cgtsafe.integration.collisions import resolve_collisions
     from cgtsafe.integration.fragments import merge_sites, read_fragments
 
     frags = read_fragments(fragments)
@@ -61,6 +65,19 @@ def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame |
     sites, exclusions = site_abundance(merged, method=abundance, length_bin=length_bin)
     reps = replicate_abundance(merged, sites, length_bin=length_bin)
     sites = sites.rename(columns={"site_position": "position"})
+    dates = (dict(zip(sheet["sample"], sheet["sequencing_date"].astype(str).str.strip()))
+             if sheet is not None and "sequencing_date" in sheet.columns else None)
+    kept, coll = resolve_collisions(sites, reps, ratio=collision_ratio, distance=merge_distance, dates=dates)
+    if collisions == "remove" and len(kept) < len(sites):
+        key = ["sample", "chrom", "position", "strand"]
+        reps = reps.merge(kept[key], on=key, how="inner")
+        sites = kept.copy()
+        total = sites.groupby("sample")["abundance"].transform("sum")
+        sites["relative_abundance"] = np.where(total > 0, sites["abundance"] / total.where(total > 0, 1.0), 0.0)
+        n_removed = int((coll["decision"] == "removed").sum())
+        exclusions.append({"what": "colliding sites (same site in more than one subject)", "count": n_removed,
+                           "reason": "removed from the subject(s) that did not win by date, replicates or abundance "
+                                     f"ratio >= {collision_ratio:g} (collisions.tsv)"})
     if sites.empty:
         sites = pd.DataFrame({c: pd.Series(dtype=object) for c in SITE_COLUMNS})
     else:
@@ -71,11 +88,15 @@ def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame |
     write_table(sites, out / "sites.tsv")
     write_table(clon, out / "clonality.tsv")
     write_table(reps, out / "replicate_abundance.tsv")
+    write_table(coll, out / "collisions.tsv")
     write_json(out / "from_fragments.exclusions.json", {
         "exclusions": exclusions,
         "n_fragments": int(len(frags)),
         "n_junctions": int(len(merged.drop_duplicates(["subject", "chrom", "strand", "position"]))) if len(merged) else 0,
         "samples": samples,
+        "collisions": {"action": collisions, "ratio": collision_ratio,
+                       "sites": int(coll["collision_id"].nunique()) if len(coll) else 0,
+                       "removed": int((coll["decision"] == "removed").sum()) if len(coll) else 0},
         "replicates": {smp: sorted(set(g)) for smp, g in merged.groupby("sample", sort=True)["replicate"]}
         if len(merged) else {},
     })

@@ -63,7 +63,8 @@ class IntegrationPlan:
         c = self.c
         return (f"{self.samples_opt} {self.goc} --goc-windows {self.windows} --merge-distance {c['merge_distance']}"
                 f" --abundance {q(c['abundance'])} --length-bin {c['sonic_length_bin']}"
-                f" --dominance {self.dominance()}")
+                f" --dominance {self.dominance()} --collisions {q(c['collisions']['action'])}"
+                f" --collision-ratio {c['collisions']['ratio']}")
 
     def enrichment_args(self) -> str:
         c = self.c
