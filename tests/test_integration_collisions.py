@@ -74,3 +74,16 @@ def test_earliest_date_wins():
     assert list(kept["sample"]) == ["A"] and set(coll["rule"]) == {"date"}
     kept, coll = resolve_collisions(sites.assign(strand=["+", "-"]))
     assert len(kept) == 2 and coll.empty                                                   # other strand: no collision
+
+
+def test_multihit_clusters_join_sets_sharing_a_locus():
+    """Planted: sets {a,b} and {b,c} share b -> one cluster of 3 loci; {d,e} alone; lengths counted once."""
+    from cgtsafe.integration.callsites import multihit_clusters
+
+    rows = [("S", "chr1:10:+;chr2:10:+", 3, {100, 120}), ("S", "chr2:10:+;chr3:10:+", 2, {120, 150}),
+            ("S", "chr4:5:-;chr5:5:-", 1, {80}), ("T", "chr1:10:+;chr2:10:+", 1, {90})]
+    cl = multihit_clusters(rows)
+    s = cl[cl["sample"] == "S"].reset_index(drop=True)
+    assert list(s["n_loci"]) == [3, 2] and list(s["reads"]) == [5, 1] and list(s["fragments"]) == [3, 1]
+    assert s.loc[0, "loci"] == "chr1:10:+;chr2:10:+;chr3:10:+" and list(s["read_sets"]) == [2, 1]
+    assert len(cl[cl["sample"] == "T"]) == 1

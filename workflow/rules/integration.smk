@@ -16,6 +16,7 @@ if INT.call_sites:
         output:
             fragments=INT.path("fragments.tsv"),
             multihits=INT.path("multihits.tsv"),
+            multihit_clusters=INT.path("multihit_clusters.tsv"),
             attrition=INT.path("attrition.tsv"),
             read_stages=INT.path("read_stages.tsv"),
             params=INT.path("call_sites_params.json"),
