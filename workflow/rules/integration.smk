@@ -131,6 +131,9 @@ if INT.enabled:
             trajectories=INT.path("trajectories.tsv"),
             expansion=INT.path("expansion.tsv"),
             matrix=INT.path("isa_matrix.tsv"),
+            isa_seqcount=INT.path("isa_seqCount_matrix.tsv"),
+            isa_fragment_estimate=INT.path("isa_fragmentEstimate_matrix.tsv"),
+            isa_association=INT.path("isa_association_file.tsv"),
             fig_traj=INT.path("fig_trajectories.json"),
             fig_stacked=INT.path("fig_stacked.json"),
         log:
@@ -159,6 +162,9 @@ if INT.enabled:
             background=INT.path("cis_background.tsv"),
             expansion=INT.path("expansion.tsv"),
             matrix=INT.path("isa_matrix.tsv"),
+            isa_seqcount=INT.path("isa_seqCount_matrix.tsv"),
+            isa_fragment_estimate=INT.path("isa_fragmentEstimate_matrix.tsv"),
+            isa_association=INT.path("isa_association_file.tsv"),
             fig=INT.path("fig_trajectories.json"),
         output:
             INT.path("summary.json"),

@@ -6,6 +6,9 @@ Three measures per (sample, site), the configured one becomes ``abundance``:
 ``umi``        number of distinct non-empty linker UMIs (primerIDs); falls back to ``fragments`` for a
                sample whose fragments carry no UMI (the fallback is reported as an exclusion)
 ``sonic``      sonicLength-style maximum-likelihood estimate (Berry et al. 2012, Bioinformatics 28:755)
+``reads``      read-count mode: sequencing reads (restriction-enzyme LAM-PCR, where every fragment of a
+               site has the same restriction breakpoint, and imported matrices); PCR-biased, see
+               :data:`READS_CAVEAT` (reported as an exclusion)
 
 The sonic model: the number of fragments of length ``x`` produced from a site with ``theta_i`` cells
 is Poisson with mean ``theta_i * phi_x`` where ``phi`` is the (unknown, shared) fragment-length
@@ -33,7 +36,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ABUNDANCE_METHODS = ("sonic", "fragments", "umi")
+ABUNDANCE_METHODS = ("sonic", "fragments", "umi", "reads")
+
+#: caveat of the read-count mode (restriction-enzyme LAM-PCR, imported site matrices without breakpoints)
+READS_CAVEAT = ("abundance = sequencing reads (read-count mode): reads are PCR-amplified copies, so shares are "
+                "biased by amplification efficiency and saturate for large clones; without shear-site breakpoints "
+                "(restriction-enzyme LAM-PCR, imported matrices) no unique-fragment or sonic estimate is possible. "
+                "Use shares as indicative; compare clones within a sample, not absolute sizes")
 
 
 def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_iter: int = 2000,
@@ -134,7 +143,10 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
                                    "reason": f"EM did not converge in {info['iterations']} iterations (too few "
                                              "sites or fragment lengths to estimate the length distribution); "
                                              "unique shear sites used as abundance"})
-    if method == "fragments":
+    if method == "reads":
+        out["abundance"] = out["reads"].astype(float)
+        exclusions.append({"what": "clone size from reads", "count": int(len(out)), "reason": READS_CAVEAT})
+    elif method == "fragments":
         out["abundance"] = out["fragments"].astype(float)
     elif method == "sonic":
         out["abundance"] = out["sonic"]
