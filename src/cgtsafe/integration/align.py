@@ -70,23 +70,7 @@ class VectorScreen:
         return hits / tested
 
     def is_vector(self, seq: str) -> bool:
-        """``fraction(seq) >= min_fraction``, stopping as soon as the answer is certain."""
-        k = self.k
-        n = len(seq) - k + 1
-        if n <= 0:
-            return 0.0 >= self.min_fraction
-        step = 1 if n <= 32 else 2
-        starts = range(0, n, step)
-        need = self.min_fraction * len(starts)
-        hits = 0
-        kmers = self.kmers
-        for j, i in enumerate(starts):
-            hits += seq[i:i + k] in kmers
-            if hits >= need:
-                return True
-            if hits + len(starts) - j - 1 < need:
-                return False
-        return hits >= need
+        return self.fraction(seq) >= self.min_fraction
 
 
 @dataclass(frozen=True)
