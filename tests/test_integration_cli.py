@@ -185,7 +185,7 @@ def test_all_samples_empty(inputs, tmp_path):
     [
         (["--merge-distance", "-1"], "expected an integer >= 0"),
         (["--dominance", "0.05,2"], "expected fractions in (0, 1]"),
-        (["--abundance", "reads"], "invalid choice"),
+        (["--abundance", "cells"], "invalid choice"),
         (["--length-bin", "0"], "expected an integer >= 1"),
     ],
 )

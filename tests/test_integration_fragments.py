@@ -44,8 +44,8 @@ def test_missing_column_is_named(tmp_path):
 def test_optional_columns_default(tmp_path):
     p = _write(tmp_path, "S1\tchr1\t100\t+\t300\n", header="sample\tchrom\tposition\tstrand\tbreakpoint\n")
     df = read_fragments(p)
-    assert list(df.columns) == ["sample", "chrom", "position", "strand", "breakpoint", "umi", "reads"]
-    assert df.loc[0, "umi"] == "" and df.loc[0, "reads"] == 0
+    assert list(df.columns) == ["sample", "chrom", "position", "strand", "breakpoint", "umi", "reads", "replicate"]
+    assert df.loc[0, "umi"] == "" and df.loc[0, "reads"] == 0 and df.loc[0, "replicate"] == ""
 
 
 def _frags(rows):

@@ -93,6 +93,18 @@ def test_multihits_kept_as_their_own_class(result):
     assert not ((frag.chrom == "chr1") & frag.position.between(500_000, 520_000)).any()
 
 
+def test_multihit_clusters_reported_apart(result):
+    """Each planted multihit fragment sits at its own random position of the duplicated segment: one cluster of
+    two loci per position, abundance = its distinct fragment lengths, reads summing to the planted reads."""
+    cl = pd.read_csv(result["dir"] / "multihit_clusters.tsv", sep="\t")
+    mh = result["multihits"]
+    for s in SAMPLES:
+        c, m = cl[cl["sample"] == s], mh[mh["sample"] == s]
+        assert c["reads"].sum() == result["truth_attrition"].loc[s, "n_multihit"]
+        assert len(c) == len(m) and (c["n_loci"] == 2).all()
+        assert c["fragments"].sum() == m["fragments"].sum() and (c["fragments"] >= 1).all()
+
+
 def test_fragment_geometry(result):
     """Breakpoints lie downstream of + junctions and upstream of - junctions; lengths as simulated (35-1500)."""
     f = result["fragments"]

@@ -16,7 +16,7 @@ HOST = "GATTACAGGCATTCGATCGGATTTACGGCATGCATCGGAATTCCGATCGGATATCGCGATCGATTAGC"
 
 
 def _layout(**kw):
-    return layout_from_mapping({"primer": PRIMER, "ltr_bit": LTR, "linker": LINKER, **kw})
+    return layout_from_mapping({"primer": PRIMER, "ltr_bit": LTR, "linker": LINKER, "preset": "tolerant", **kw})
 
 
 def _sub(s: str, i: int) -> str:
@@ -138,3 +138,33 @@ def test_hamming_search_agrees_with_brute_force(seed):
     if got is not None:
         assert got[1] == brute[1]
         assert sum(a != b for a, b in zip(seq[got[0]:got[0] + len(pat)], pat)) == got[1]
+
+
+def test_readthrough_and_vector_screen_equal_their_definitions():
+    """The compiled prefix scan gives exactly the plain definition."""
+    import random
+
+    from cgtsafe.integration.trim import _mismatches, find_readthrough, hamming_search
+
+    def plain(seq, marker, rate):
+        full = hamming_search(seq, marker, 0, None, int(len(marker) * rate + 1e-9)) if marker else None
+        cut = full[0] if full else len(seq)
+        for ov in range(min(len(marker) - 1, len(seq)), 2, -1):
+            if len(seq) - ov >= cut:
+                break
+            if _mismatches(seq, marker[:ov], len(seq) - ov, int(ov * rate + 1e-9)) <= int(ov * rate + 1e-9):
+                return len(seq) - ov
+        return cut
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        marker = "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 30)))
+        seq = "".join(rng.choice("ACGTN") for _ in range(rng.randint(0, 60)))
+        if rng.random() < 0.5:
+            pre = list(marker[:rng.randint(1, len(marker))])
+            for _ in range(rng.randint(0, 2)):
+                pre[rng.randrange(len(pre))] = rng.choice("ACGT")
+            seq += "".join(pre)
+        rate = rng.random() * 0.3
+        assert find_readthrough(seq, marker, rate) == plain(seq, marker, rate), (seq, marker, rate)
+

@@ -361,6 +361,7 @@ def simulate(out: Path, ctx: dict, *, samples=SAMPLES, n_cells: int = CELLS, jun
     (out / "layout.yaml").write_text(
         "# read layout of the synthetic run (see docs/config/integration_reads.md)\n"
         f"primer: {d.primer}\nltr_bit: {d.ltr_bit}\nlinker: {d.link1}{'N' * 12}{d.link2}\n"
+        "preset: tolerant  # the synthetic reads carry planted primer/linker substitutions\n"
         "barcode_max_mismatches: 1\nprimer_max_mismatches: 1\nltr_max_mismatches: 1\n"
         "linker_max_mismatch_rate: 0.1\nmin_genomic_length: 30\n")
 

@@ -16,6 +16,7 @@ if INT.call_sites:
         output:
             fragments=INT.path("fragments.tsv"),
             multihits=INT.path("multihits.tsv"),
+            multihit_clusters=INT.path("multihit_clusters.tsv"),
             attrition=INT.path("attrition.tsv"),
             read_stages=INT.path("read_stages.tsv"),
             params=INT.path("call_sites_params.json"),
@@ -52,6 +53,8 @@ if INT.enabled:
             sites=INT.path("sites.tsv"),
             clonality=INT.path("clonality.tsv"),
             exclusions=INT.path("from_fragments.exclusions.json"),
+            replicates=INT.path("replicate_abundance.tsv"),
+            collisions=INT.path("collisions.tsv"),
         log:
             "logs/integration/sites.log",
         benchmark:
@@ -128,6 +131,9 @@ if INT.enabled:
             trajectories=INT.path("trajectories.tsv"),
             expansion=INT.path("expansion.tsv"),
             matrix=INT.path("isa_matrix.tsv"),
+            isa_seqcount=INT.path("isa_seqCount_matrix.tsv"),
+            isa_fragment_estimate=INT.path("isa_fragmentEstimate_matrix.tsv"),
+            isa_association=INT.path("isa_association_file.tsv"),
             fig_traj=INT.path("fig_trajectories.json"),
             fig_stacked=INT.path("fig_stacked.json"),
         log:
@@ -156,6 +162,9 @@ if INT.enabled:
             background=INT.path("cis_background.tsv"),
             expansion=INT.path("expansion.tsv"),
             matrix=INT.path("isa_matrix.tsv"),
+            isa_seqcount=INT.path("isa_seqCount_matrix.tsv"),
+            isa_fragment_estimate=INT.path("isa_fragmentEstimate_matrix.tsv"),
+            isa_association=INT.path("isa_association_file.tsv"),
             fig=INT.path("fig_trajectories.json"),
         output:
             INT.path("summary.json"),

@@ -6,6 +6,9 @@ Three measures per (sample, site), the configured one becomes ``abundance``:
 ``umi``        number of distinct non-empty linker UMIs (primerIDs); falls back to ``fragments`` for a
                sample whose fragments carry no UMI (the fallback is reported as an exclusion)
 ``sonic``      sonicLength-style maximum-likelihood estimate (Berry et al. 2012, Bioinformatics 28:755)
+``reads``      read-count mode: sequencing reads (restriction-enzyme LAM-PCR, where every fragment of a
+               site has the same restriction breakpoint, and imported matrices); PCR-biased, see
+               :data:`READS_CAVEAT` (reported as an exclusion)
 
 The sonic model: the number of fragments of length ``x`` produced from a site with ``theta_i`` cells
 is Poisson with mean ``theta_i * phi_x`` where ``phi`` is the (unknown, shared) fragment-length
@@ -17,7 +20,14 @@ expectation-maximisation over the latent counts: E-step ``E[n | seen] = lam / (1
 ``phi_b = sum_{i, x in b} E[n_ix] / sum_i theta_i`` where ``b`` is a bin of ``length_bin`` bp (phi is
 uniform inside a bin: this smooths the length distribution). With replicates (independent
 shearing reactions) the length categories are (replicate, length), so a length seen in two
-replicates counts twice. ``theta_i`` is the estimated number of cells (sister cells of the clone)
+replicates counts twice: this is sonicLength's replicate mode (``estAbund(locations, lengths,
+replicates)``: one abundance ``theta_i`` per site shared by all replicates, one length distribution
+per replicate, ``P(seen in replicate r at length x) = 1 - exp(-theta_i * phi_rx)`` with
+``sum_rx phi_rx = 1``, as in sonicLength's ``simSonic``). sonicLength smooths ``phi`` with a spline
+GLM; we use length bins.
+
+:func:`replicate_abundance` reports each replicate on its own (sonic estimate from that replicate's
+fragments alone) next to the pooled replicate-mode share. ``theta_i`` is the estimated number of cells (sister cells of the clone)
 that contributed to the library, and is >= the number of unique shear sites.
 """
 
@@ -26,7 +36,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ABUNDANCE_METHODS = ("sonic", "fragments", "umi")
+ABUNDANCE_METHODS = ("sonic", "fragments", "umi", "reads")
+
+#: caveat of the read-count mode (restriction-enzyme LAM-PCR, imported site matrices without breakpoints)
+READS_CAVEAT = ("abundance = sequencing reads (read-count mode): reads are PCR-amplified copies, so shares are "
+                "biased by amplification efficiency and saturate for large clones; without shear-site breakpoints "
+                "(restriction-enzyme LAM-PCR, imported matrices) no unique-fragment or sonic estimate is possible. "
+                "Use shares as indicative; compare clones within a sample, not absolute sizes")
 
 
 def estimate_sonic(sites, lengths, replicates=None, *, length_bin: int = 1, max_iter: int = 2000,
@@ -98,10 +114,13 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("sample", "chrom", "strand", "subject") else float)
                              for c in cols}), exclusions
     d = df.copy()
+    if "replicate" not in d.columns:
+        d["replicate"] = ""
     d["length"] = fragment_lengths(d)
     g = d.groupby(keys, sort=True)
     out = g.agg(subject=("subject", "first"), reads=("reads", "sum")).reset_index()
-    out["fragments"] = g["breakpoint"].nunique().to_numpy()
+    # unique fragments collapse per replicate: (replicate, shear site)
+    out["fragments"] = d.drop_duplicates(keys + ["replicate", "breakpoint"]).groupby(keys, sort=True).size().to_numpy()
     umi = d[d["umi"] != ""].groupby(keys, sort=True)["umi"].nunique()
     out = out.merge(umi.rename("umis").reset_index(), on=keys, how="left")
     out["umis"] = out["umis"].fillna(0).astype(np.int64)
@@ -109,7 +128,8 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
     for sample, grp in d.groupby("sample", sort=True):
         label = list(zip(grp["chrom"], grp["site_position"], grp["strand"]))
         codes, uniq = pd.factorize(pd.Series(label, dtype=object), sort=False)
-        theta, labels, info = estimate_sonic(codes, grp["length"].to_numpy(), length_bin=length_bin)
+        reps = grp["replicate"].to_numpy() if grp["replicate"].nunique() > 1 else None
+        theta, labels, info = estimate_sonic(codes, grp["length"].to_numpy(), reps, length_bin=length_bin)
         m = out["sample"] == sample
         if info["converged"]:
             est = {uniq[int(k)]: float(t) for k, t in zip(labels, theta)}
@@ -123,7 +143,10 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
                                    "reason": f"EM did not converge in {info['iterations']} iterations (too few "
                                              "sites or fragment lengths to estimate the length distribution); "
                                              "unique shear sites used as abundance"})
-    if method == "fragments":
+    if method == "reads":
+        out["abundance"] = out["reads"].astype(float)
+        exclusions.append({"what": "clone size from reads", "count": int(len(out)), "reason": READS_CAVEAT})
+    elif method == "fragments":
         out["abundance"] = out["fragments"].astype(float)
     elif method == "sonic":
         out["abundance"] = out["sonic"]
@@ -137,3 +160,43 @@ def site_abundance(df: pd.DataFrame, *, method: str = "sonic", length_bin: int =
     out["relative_abundance"] = np.where(total > 0, out["abundance"] / total.where(total > 0, 1.0), 0.0)
     out = out.sort_values(keys, kind="mergesort").reset_index(drop=True)
     return out[cols], exclusions
+
+
+REPLICATE_COLUMNS = ["sample", "replicate", "chrom", "position", "strand", "fragments", "sonic", "relative_abundance",
+                     "pooled_sonic", "pooled_relative_abundance"]
+
+
+def replicate_abundance(df: pd.DataFrame, pooled: pd.DataFrame, *, length_bin: int = 1) -> pd.DataFrame:
+    """Per (sample, replicate, site): unique fragments of that replicate, the sonic estimate from that
+    replicate's fragments alone and its share within the replicate, next to the pooled (replicate-mode)
+    sonic estimate of :func:`site_abundance` (``pooled``) and its share of the sample's pooled sonic total. ``position`` is the merged site, 1-based.
+    A replicate whose EM does not converge gets its unique fragments as ``sonic`` (as in the pooled table)."""
+    from cgtsafe.integration.fragments import fragment_lengths
+
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in REPLICATE_COLUMNS})
+    d = df.copy()
+    if "replicate" not in d.columns:
+        d["replicate"] = ""
+    d["length"] = fragment_lengths(d)
+    keys = ["sample", "replicate", "chrom", "site_position", "strand"]
+    out = (d.drop_duplicates(keys + ["breakpoint"]).groupby(keys, sort=True).size().rename("fragments")
+           .reset_index())
+    out["sonic"] = out["fragments"].astype(float)
+    for (sample, rep), grp in d.groupby(["sample", "replicate"], sort=True):
+        label = list(zip(grp["chrom"], grp["site_position"], grp["strand"]))
+        codes, uniq = pd.factorize(pd.Series(label, dtype=object), sort=False)
+        theta, labels, info = estimate_sonic(codes, grp["length"].to_numpy(), length_bin=length_bin)
+        if info["converged"]:
+            est = {uniq[int(k)]: float(t) for k, t in zip(labels, theta)}
+            m = (out["sample"] == sample) & (out["replicate"] == rep)
+            out.loc[m, "sonic"] = [est[(c, p, s)] for c, p, s in
+                                   zip(out.loc[m, "chrom"], out.loc[m, "site_position"], out.loc[m, "strand"])]
+    total = out.groupby(["sample", "replicate"])["sonic"].transform("sum")
+    out["relative_abundance"] = out["sonic"] / total
+    pk = pooled[["sample", "chrom", "site_position", "strand", "sonic"]].rename(columns={"sonic": "pooled_sonic"})
+    pk["pooled_relative_abundance"] = pk["pooled_sonic"] / pk.groupby("sample")["pooled_sonic"].transform("sum")
+    out = out.merge(pk, on=["sample", "chrom", "site_position", "strand"], how="left")
+    out = out.rename(columns={"site_position": "position"}).sort_values(
+        ["sample", "replicate", "chrom", "position", "strand"], kind="mergesort").reset_index(drop=True)
+    return out[REPLICATE_COLUMNS]

@@ -10,9 +10,12 @@ Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integratio
                    ``reads`` the read pairs with this fragment+UMI. One row per unique
                    (sample, chrom, position, strand, breakpoint, umi); sorted by sample (sheet order),
                    contig (FASTA order), position, strand, breakpoint, umi.
-``multihits.tsv``  ``sample reads n_loci loci``: read pairs whose proper-pair alignments pass all filters
+``multihits.tsv``  ``sample reads n_loci loci fragments``: read pairs whose proper-pair alignments pass all filters
                    at more than one junction locus; ``loci`` = ``chrom:position:strand`` (1-based) joined
-                   by ``;``. One row per sample and locus set.
+                   by ``;``; ``fragments`` distinct fragment lengths (unique sonicants). One row per
+                   sample and locus set.
+``multihit_clusters.tsv``  :func:`multihit_clusters`: read sets sharing a locus form one cluster, with its
+                   reads and fragments (abundance), reported apart from the unique sites.
 ``attrition.tsv``  read pairs surviving each step, per sample (cumulative, left to right):
                    ``reads`` pairs in the input the sample came from (whole run for a multiplexed run,
                    the sample's files otherwise); ``barcode`` pairs assigned to the sample (I1 within the
@@ -51,7 +54,7 @@ from cgtsafe.integration.trim import find_linker, find_primer_ltr, find_readthro
 ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "linker_found", "vector_filtered",
                      "quality_filtered", "aligned", "unique_aligned", "multihit", "unique_sites")
 STAGE_COLUMNS = ("barcode", "r2_qtrimmed", "r2_primed", "r2_ltr", "r1_qtrimmed", "r1_linker")
-FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads")
+FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads", "replicate")
 UNDETERMINED = "undetermined"
 CHUNK = 20000
 
@@ -70,6 +73,7 @@ class _Tally:
         self.stages = [Counter() for _ in range(n_samples)]
         self.fragments: Counter = Counter()
         self.multihits: Counter = Counter()
+        self.multihit_lengths: dict = defaultdict(set)
         self.undetermined = 0
 
 
@@ -167,7 +171,9 @@ def _align_chunk(chunk: list[Trimmed], aligner: PairAligner, threads: int, sampl
             tally.fragments[(t.sample, best.chrom, best.junction + 1, best.strand, best.breakpoint + 1, t.umi)] += 1
         elif len(loci) > 1:
             at["multihit"] += 1
-            tally.multihits[(t.sample, ";".join(f"{c}:{j + 1}:{s}" for c, j, s in loci))] += 1
+            key = (t.sample, ";".join(f"{c}:{j + 1}:{s}" for c, j, s in loci))
+            tally.multihits[key] += 1
+            tally.multihit_lengths[key].add(abs(cands[0].junction - cands[0].breakpoint) + 1)
 
 
 def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | None, vector: str | Path | None,
@@ -238,12 +244,16 @@ def _tables(samples, tally: _Tally, run_total: int, pooled: bool, genome) -> dic
     rows = []
     for (idx, chrom, pos, strand, bp, umi), n in tally.fragments.items():
         sites[idx].add((chrom, pos, strand))
-        rows.append((idx, order.get(chrom, len(order)), samples[idx].name, chrom, pos, strand, bp, umi, n))
+        rows.append((idx, order.get(chrom, len(order)), samples[idx].fragment_sample, chrom, pos, strand, bp, umi, n,
+                     samples[idx].replicate))
     rows.sort()
     frag = pd.DataFrame([r[2:] for r in rows], columns=list(FRAGMENT_COLUMNS))
     mrows = sorted((idx, loci, n) for (idx, loci), n in tally.multihits.items())
-    multi = pd.DataFrame([(samples[i].name, n, loci.count(";") + 1, loci) for i, loci, n in mrows],
-                         columns=["sample", "reads", "n_loci", "loci"])
+    multi = pd.DataFrame([(samples[i].fragment_sample, n, loci.count(";") + 1, loci,
+                           len(tally.multihit_lengths[(i, loci)])) for i, loci, n in mrows],
+                         columns=["sample", "reads", "n_loci", "loci", "fragments"])
+    clusters = multihit_clusters([(samples[i].fragment_sample, loci, n, tally.multihit_lengths[(i, loci)])
+                                  for i, loci, n in mrows])
     arows = []
     for idx, s in enumerate(samples):
         at = tally.attr[idx]
@@ -254,7 +264,44 @@ def _tables(samples, tally: _Tally, run_total: int, pooled: bool, genome) -> dic
     attrition = pd.DataFrame(arows, columns=["sample", *ATTRITION_COLUMNS])
     stages = pd.DataFrame([[s.name] + [int(tally.stages[i][c]) for c in STAGE_COLUMNS] for i, s in enumerate(samples)],
                           columns=["sample", *STAGE_COLUMNS])
-    return {"fragments": frag, "multihits": multi, "attrition": attrition, "read_stages": stages}
+    return {"fragments": frag, "multihits": multi, "multihit_clusters": clusters, "attrition": attrition,
+            "read_stages": stages}
+
+
+MULTIHIT_CLUSTER_COLUMNS = ["sample", "cluster", "n_loci", "loci", "read_sets", "reads", "fragments"]
+
+
+def multihit_clusters(rows) -> pd.DataFrame:
+    """Multihit clusters (as intSiteCaller's): per sample, read sets whose candidate loci share a locus are one
+    cluster (connected components). ``rows`` = (sample, loci joined by ``;``, read pairs, set of fragment
+    lengths). ``fragments`` = distinct fragment lengths in the cluster (the multihit abundance: unique
+    sonicants, as intSiteCaller's ``multihitSonicLengths``); ``loci`` = the union of candidate loci (1-based)."""
+    out = []
+    for sample in dict.fromkeys(r[0] for r in rows):
+        sets = [r for r in rows if r[0] == sample]
+        parent = list(range(len(sets)))
+
+        def find(a):
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        owner: dict[str, int] = {}
+        for k, (_s, loci, _n, _l) in enumerate(sets):
+            for locus in loci.split(";"):
+                if locus in owner:
+                    parent[find(k)] = find(owner[locus])
+                else:
+                    owner[locus] = k
+        groups: dict[int, list] = defaultdict(list)
+        for k in range(len(sets)):
+            groups[find(k)].append(sets[k])
+        for cid, g in enumerate(sorted(groups.values(), key=lambda g: sorted({x for m in g for x in m[1].split(";")})), 1):
+            loci = sorted({x for m in g for x in m[1].split(";")})
+            lengths = set().union(*(m[3] for m in g))
+            out.append([sample, cid, len(loci), ";".join(loci), len(g), int(sum(m[2] for m in g)), len(lengths)])
+    return pd.DataFrame(out, columns=MULTIHIT_CLUSTER_COLUMNS)
 
 
 def write_outputs(tables: dict[str, pd.DataFrame], out_dir: str | Path, params: dict) -> None:

@@ -3,6 +3,7 @@
 Fragments -> evidence (this file's ``add_evidence_parsers``):
 
 ``from-fragments``  fragments -> ``sites.tsv`` + ``clonality.tsv``
+``from-matrix``     imported ISAnalytics/VISPA2 matrix (no breakpoints) -> the same tables
 ``enrichment``      sites -> matched random controls + ``enrichment.tsv``
 ``cis``             sites -> ``cis_regions.tsv`` (window rule) + ``cis_genes.tsv`` (gene outlier test)
 ``longitudinal``    sites + sample sheet -> trajectories, expansion, ISAnalytics matrix, figures
@@ -84,19 +85,42 @@ def _common(p, *, genes: bool = True) -> None:
 def add_evidence_parsers(s) -> None:
     p = s.add_parser("from-fragments", help="fragments table -> sites.tsv and clonality.tsv")
     p.add_argument("--fragments", required=True,
-                   help="TSV: sample chrom position strand breakpoint [umi reads] (positions 1-based)")
+                   help="TSV: sample chrom position strand breakpoint [umi reads replicate] (positions 1-based; "
+                        "with replicate, fragments collapse per replicate and sonic runs in replicate mode)")
     _common(p)
     p.add_argument("--samples", default=None,
-                   help="sample sheet (sample subject timepoint [cell_type timepoint_days]); "
+                   help="sample sheet (sample subject timepoint [cell_type timepoint_days specimen replicate]); "
                         "without it all samples are one subject")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--merge-distance", type=_int_at_least(0), default=5, help="merge junctions within this many bp [5]")
-    p.add_argument("--abundance", choices=("sonic", "fragments", "umi"), default="sonic",
-                   help="clone size measure [sonic]")
+    p.add_argument("--abundance", choices=("sonic", "fragments", "umi", "reads"), default="sonic",
+                   help="clone size measure [sonic]; reads = read-count mode for restriction-enzyme LAM-PCR "
+                        "(PCR-biased, stated as a caveat)")
     p.add_argument("--length-bin", type=_int_at_least(1), default=10, help="fragment-length bin (bp) of the sonic model [10]")
     p.add_argument("--dominance", type=_fractions, default=[0.05, 0.10, 0.20],
                    help="dominance thresholds (fractions), comma-separated [0.05,0.1,0.2]")
+    p.add_argument("--collisions", choices=("remove", "flag"), default="remove",
+                   help="sites in more than one subject: remove from the losing subject(s) (ISAnalytics rule) or "
+                        "only list them in collisions.tsv [remove]")
+    p.add_argument("--collision-ratio", type=_fold, default=10.0,
+                   help="abundance ratio by which one subject dominates a colliding site [10]")
     p.set_defaults(func=_from_fragments)
+
+    p = s.add_parser("from-matrix", help="ISAnalytics/VISPA2 site matrix (no breakpoints) -> sites.tsv and clonality.tsv")
+    p.add_argument("--matrix", required=True,
+                   help="ISAnalytics/VISPA2 matrix: long (chr integration_locus strand CompleteAmplificationID + "
+                        "quantification columns) or wide (IS columns + one column per sample); locus 1-based")
+    p.add_argument("--quantification", default="seqCount",
+                   help="column of a long matrix to use, or what a wide matrix holds [seqCount = read-count mode]")
+    _common(p)
+    p.add_argument("--samples", default=None, help="sample sheet (sample subject timepoint ...); sample = "
+                                                   "CompleteAmplificationID / matrix column")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--merge-distance", type=_int_at_least(0), default=5, help="collision window (bp) [5]")
+    p.add_argument("--dominance", type=_fractions, default=[0.05, 0.10, 0.20])
+    p.add_argument("--collisions", choices=("remove", "flag"), default="remove")
+    p.add_argument("--collision-ratio", type=_fold, default=10.0)
+    p.set_defaults(func=_from_matrix)
 
     p = s.add_parser("enrichment", help="sites vs matched random controls: in gene, near TSS, near genes of concern")
     p.add_argument("--sites", required=True)
@@ -161,9 +185,11 @@ def _site_annotator(args):
 
 
 def _read_sheet(path):
+    """The sample sheet, one row per pooled sample (replicate libraries collapse onto their ``specimen``)."""
     from cgtsafe.config import read_sample_sheet
+    from cgtsafe.integration.layout import specimen_sheet
 
-    return read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+    return specimen_sheet(read_sample_sheet(path, required=("sample", "subject", "timepoint")), path)
 
 
 def _from_fragments(args) -> int:
@@ -173,8 +199,18 @@ def _from_fragments(args) -> int:
     run_from_fragments(
         fragments=args.fragments, annotator=_site_annotator(args), out=Path(args.out), sheet=sheet,
         merge_distance=args.merge_distance, abundance=args.abundance, length_bin=args.length_bin,
-        dominance=args.dominance,
+        dominance=args.dominance, collisions=args.collisions, collision_ratio=args.collision_ratio,
     )
+    return 0
+
+
+def _from_matrix(args) -> int:
+    from cgtsafe.integration.steps import run_from_matrix
+
+    sheet = _read_sheet(args.samples) if args.samples else None
+    run_from_matrix(matrix=args.matrix, annotator=_site_annotator(args), out=Path(args.out),
+                    quantification=args.quantification, sheet=sheet, merge_distance=args.merge_distance,
+                    dominance=args.dominance, collisions=args.collisions, collision_ratio=args.collision_ratio)
     return 0
 
 

@@ -10,13 +10,16 @@ processing, or the export of INSPIIRED/VISPA2/intSiteCaller by the user):
 ``breakpoint``  **1-based** coordinate of the sonic shear end (other end of the fragment)
 ``umi``         optional linker UMI / primerID (may be empty)
 ``reads``       optional read pairs supporting the fragment+UMI (shown, never used as clone size)
+``replicate``   optional replicate label (independent PCR/shearing replicate of the sample, ISAnalytics
+                ``ReplicateNumber``); fragments collapse per replicate: the same shear site seen in two
+                replicates is two fragments (CompleteAmplificationID-style)
 
 Merging rule (documented in ``docs/outputs/integration.md``)
 ------------------------------------------------------------
 Junctions are first pooled per *subject* (all samples, time points and cell types of one subject,
 so that a clone has one position in all of them) and per ``(chrom, strand)``. Each distinct
-junction position gets its number of unique fragments (distinct ``sample, breakpoint``) in the
-subject. Positions are then visited in the order (fragments descending, position ascending); each
+junction position gets its number of unique fragments (distinct ``sample, replicate, breakpoint``) in
+the subject. Positions are then visited in the order (fragments descending, position ascending); each
 position not yet assigned starts a new site and absorbs every unassigned position of the same
 chrom/strand within ``merge_distance`` bp of it. The site's position is therefore the position with
 the most fragments (ties -> the smallest coordinate). Every fragment keeps its original position
@@ -35,7 +38,7 @@ from cgtsafe.errors import InputError
 from cgtsafe.io.tables import read_table
 
 REQUIRED = ("sample", "chrom", "position", "strand", "breakpoint")
-OPTIONAL = ("umi", "reads")
+OPTIONAL = ("umi", "reads", "replicate")
 
 
 def read_fragments(path: str | Path) -> pd.DataFrame:
@@ -52,6 +55,9 @@ def validate_fragments(df: pd.DataFrame, *, path: str | Path = "fragments") -> p
     if "umi" not in df.columns:
         df["umi"] = ""
     df["umi"] = df["umi"].fillna("").astype(str).str.strip()
+    if "replicate" not in df.columns:
+        df["replicate"] = ""
+    df["replicate"] = df["replicate"].fillna("").astype(str).str.strip()
     if "reads" not in df.columns:
         df["reads"] = "0"
     for i, row in enumerate(df.itertuples(index=False), start=2):
@@ -97,12 +103,14 @@ def merge_sites(frags: pd.DataFrame, subject_of: dict[str, str], merge_distance:
     if merge_distance < 0:
         raise InputError(f"merge_distance must be >= 0, got {merge_distance}")
     df = frags.copy()
+    if "replicate" not in df.columns:
+        df["replicate"] = ""
     df["subject"] = [subject_of.get(s, s) for s in df["sample"]]
     if df.empty:
         df["site_position"] = pd.Series(dtype=np.int64)
         return df
     counts = (
-        df.drop_duplicates(["subject", "chrom", "strand", "position", "sample", "breakpoint"])
+        df.drop_duplicates(["subject", "chrom", "strand", "position", "sample", "replicate", "breakpoint"])
         .groupby(["subject", "chrom", "strand", "position"], sort=True).size().rename("n").reset_index()
     )
     mapping: dict[tuple, int] = {}

@@ -7,9 +7,16 @@ Output tables (all TSV, sorted; positions **1-based**):
                      tss_distance gene_of_concern + subject umis reads sonic and the other annotation
                      columns of :mod:`cgtsafe.integration.annotate`
 ``clonality.tsv``    see :mod:`cgtsafe.integration.clonality`
+``collisions.tsv``   sites seen in more than one subject, what was kept/removed and by which rule
+                     (:mod:`cgtsafe.integration.collisions`)
+``replicate_abundance.tsv``  per (sample, replicate, site) fragments, sonic estimate and share of that
+                     replicate alone, next to the pooled replicate-mode estimate and share
+                     (:func:`cgtsafe.integration.abundance.replicate_abundance`)
 ``enrichment.tsv``   see :mod:`cgtsafe.integration.enrichment`; ``random_controls.tsv`` the annotated controls
 ``cis_regions.tsv``, ``cis_genes.tsv``  see :mod:`cgtsafe.integration.cis`
 ``trajectories.tsv``, ``expansion.tsv``, ``isa_matrix.tsv``  see :mod:`cgtsafe.integration.longitudinal`
+``isa_seqCount_matrix.tsv``, ``isa_fragmentEstimate_matrix.tsv``, ``isa_association_file.tsv``  ISAnalytics
+                     export, see :mod:`cgtsafe.integration.isanalytics`
 ``fig_trajectories.json``, ``fig_stacked.json``  plotly figures
 ``summary.json``     :func:`cgtsafe.integration.summarize.build_summary`
 """
@@ -46,9 +53,9 @@ def _sample_list(frags: pd.DataFrame, sheet: pd.DataFrame | None, fragments_path
 
 def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame | None = None,
                        merge_distance: int = 5, abundance: str = "sonic", length_bin: int = 10,
-                       dominance=(0.05, 0.10, 0.20)) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from cgtsafe.integration.abundance import site_abundance
-    from cgtsafe.integration.clonality import clonality_table
+                       dominance=(0.05, 0.10, 0.20), collisions: str = "remove",
+                       collision_ratio: float = 10.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from cgtsafe.integration.abundance import replicate_abundance, site_abundance
     from cgtsafe.integration.fragments import merge_sites, read_fragments
 
     frags = read_fragments(fragments)
@@ -56,21 +63,91 @@ def run_from_fragments(*, fragments, annotator, out: Path, sheet: pd.DataFrame |
     subject_of = dict(zip(sheet["sample"], sheet["subject"])) if sheet is not None else {s: "all" for s in samples}
     merged = merge_sites(frags, subject_of, merge_distance)
     sites, exclusions = site_abundance(merged, method=abundance, length_bin=length_bin)
+    reps = replicate_abundance(merged, sites, length_bin=length_bin)
     sites = sites.rename(columns={"site_position": "position"})
+    sites, reps, coll, clon = _finish_sites(sites, reps, exclusions, annotator=annotator, out=Path(out), sheet=sheet,
+                                            samples=samples, distance=merge_distance, dominance=dominance,
+                                            collisions=collisions, collision_ratio=collision_ratio)
+    out = Path(out)
+    write_json(out / "from_fragments.exclusions.json", {
+        "exclusions": exclusions,
+        "n_fragments": int(len(frags)),
+        "n_junctions": int(len(merged.drop_duplicates(["subject", "chrom", "strand", "position"]))) if len(merged) else 0,
+        "samples": samples,
+        "collisions": {"action": collisions, "ratio": collision_ratio,
+                       "sites": int(coll["collision_id"].nunique()) if len(coll) else 0,
+                       "removed": int((coll["decision"] == "removed").sum()) if len(coll) else 0},
+        "replicates": {smp: sorted(set(g)) for smp, g in merged.groupby("sample", sort=True)["replicate"]}
+        if len(merged) else {},
+    })
+    return sites, clon
+
+
+def _finish_sites(sites, reps, exclusions, *, annotator, out: Path, sheet, samples, distance, dominance, collisions,
+                  collision_ratio):
+    """Collisions, annotation, clonality; writes sites/clonality/replicate_abundance/collisions tables."""
+    from cgtsafe.integration.clonality import clonality_table
+    from cgtsafe.integration.collisions import resolve_collisions
+
+    dates = (dict(zip(sheet["sample"], sheet["sequencing_date"].astype(str).str.strip()))
+             if sheet is not None and "sequencing_date" in sheet.columns else None)
+    kept, coll = resolve_collisions(sites, reps, ratio=collision_ratio, distance=distance, dates=dates)
+    if collisions == "remove" and len(kept) < len(sites):
+        key = ["sample", "chrom", "position", "strand"]
+        reps = reps.merge(kept[key], on=key, how="inner")
+        sites = kept.copy()
+        total = sites.groupby("sample")["abundance"].transform("sum")
+        sites["relative_abundance"] = np.where(total > 0, sites["abundance"] / total.where(total > 0, 1.0), 0.0)
+        n_removed = int((coll["decision"] == "removed").sum())
+        exclusions.append({"what": "colliding sites (same site in more than one subject)", "count": n_removed,
+                           "reason": "removed from the subject(s) that did not win by date, replicates or abundance "
+                                     f"ratio >= {collision_ratio:g} (collisions.tsv)"})
     if sites.empty:
         sites = pd.DataFrame({c: pd.Series(dtype=object) for c in SITE_COLUMNS})
     else:
         sites = annotator.annotate_table(sites)
     sites = sites[SITE_COLUMNS]
     clon = clonality_table(sites, samples, dominance_thresholds=dominance)
-    out = Path(out)
     write_table(sites, out / "sites.tsv")
     write_table(clon, out / "clonality.tsv")
-    write_json(out / "from_fragments.exclusions.json", {
-        "exclusions": exclusions,
-        "n_fragments": int(len(frags)),
-        "n_junctions": int(len(merged.drop_duplicates(["subject", "chrom", "strand", "position"]))) if len(merged) else 0,
-        "samples": samples,
+    write_table(reps, out / "replicate_abundance.tsv")
+    write_table(coll, out / "collisions.tsv")
+    return sites, reps, coll, clon
+
+
+def run_from_matrix(*, matrix, annotator, out: Path, quantification: str = "seqCount", sheet: pd.DataFrame | None = None,
+                    merge_distance: int = 5, dominance=(0.05, 0.10, 0.20), collisions: str = "remove",
+                    collision_ratio: float = 10.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sites from an imported ISAnalytics/VISPA2 matrix (no breakpoints): abundance = the imported
+    quantification (read-count mode for ``seqCount``, stated as a caveat); same outputs as ``from-fragments``."""
+    from cgtsafe.integration.abundance import READS_CAVEAT, REPLICATE_COLUMNS
+    from cgtsafe.integration.isanalytics import read_isa_matrix
+
+    long = read_isa_matrix(matrix, quantification=quantification)
+    samples = _sample_list(long, sheet, matrix)
+    subject_of = dict(zip(sheet["sample"], sheet["subject"])) if sheet is not None else {}
+    sites = long.assign(subject=[subject_of.get(x, "all") for x in long["sample"]], fragments=0, umis=0)
+    reads = quantification == "seqCount"
+    sites["reads"] = sites["value"].round().astype(np.int64) if reads else 0
+    sites["sonic"] = 0.0 if reads else sites["value"].astype(float)
+    sites["abundance"] = sites["value"].astype(float)
+    total = sites.groupby("sample")["abundance"].transform("sum")
+    sites["relative_abundance"] = sites["abundance"] / total
+    sites = sites.drop(columns=["value"])
+    exclusions = [{"what": "clone size from an imported matrix", "count": int(len(sites)),
+                   "reason": (READS_CAVEAT if reads else
+                              f"abundance = imported {quantification} (estimated by the exporting pipeline, not "
+                              "re-estimated: no breakpoints in a matrix)")}]
+    reps = pd.DataFrame({c: pd.Series(dtype=object) for c in REPLICATE_COLUMNS})
+    sites, reps, coll, clon = _finish_sites(sites, reps, exclusions, annotator=annotator, out=Path(out), sheet=sheet,
+                                            samples=samples, distance=merge_distance, dominance=dominance,
+                                            collisions=collisions, collision_ratio=collision_ratio)
+    write_json(Path(out) / "from_fragments.exclusions.json", {
+        "exclusions": exclusions, "n_fragments": 0, "n_junctions": int(len(long)), "samples": samples,
+        "matrix": str(matrix), "quantification": quantification,
+        "collisions": {"action": collisions, "ratio": collision_ratio,
+                       "sites": int(coll["collision_id"].nunique()) if len(coll) else 0,
+                       "removed": int((coll["decision"] == "removed").sum()) if len(coll) else 0},
     })
     return sites, clon
 
@@ -148,6 +225,11 @@ def run_longitudinal(*, sites, sheet: pd.DataFrame | None, out: Path, threshold=
     exp = expansion(traj, s, threshold=threshold, fold=fold)
     mat = isa_matrix(s, samples)
     out = Path(out)
+    from cgtsafe.integration.isanalytics import association_file, quant_matrices
+
+    for name, m in quant_matrices(s, samples).items():
+        write_table(m, out / f"isa_{name}_matrix.tsv")
+    write_table(association_file(sheet), out / "isa_association_file.tsv")
     write_table(traj, out / "trajectories.tsv")
     write_table(exp, out / "expansion.tsv")
     write_table(mat, out / "isa_matrix.tsv")

@@ -205,9 +205,16 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
     if multihits and Path(multihits).exists():
         mh = read_table(multihits, what="multihits table")
         rc = pd.to_numeric(mh.get("reads", mh.get("read_count", pd.Series(dtype=float))), errors="coerce").sum()
+        reason = ("reads aligning equally well to several loci are kept as their own class and "
+                  "not used as integration sites")
+        mc = Path(multihits).with_name("multihit_clusters.tsv")
+        if mc.exists():
+            cl = read_table(mc, what="multihit clusters table")
+            nfr = int(pd.to_numeric(cl.get("fragments", pd.Series(dtype=float)), errors="coerce").fillna(0).sum())
+            reason += (f"; {len(cl)} multihit cluster(s) with {nfr} unique fragment(s) in total are reported apart "
+                       "(multihit_clusters.tsv)")
         exclusions.append({"what": "multi-mapping reads", "count": int(rc) if rc == rc else int(len(mh)),
-                           "reason": "reads aligning equally well to several loci are kept as their own class and "
-                                     "not used as integration sites"})
+                           "reason": reason})
     inputs = [str(x) for x in (fragments, attrition, multihits) if x]
     return make_summary(
         "integration", verdict_level=level, verdict_en=verdict_en, verdict_zh=verdict_zh, key_figures=key_figures,

@@ -47,7 +47,11 @@ class IntegrationPlan:
         return {key: self.reads[key] for key in READ_FILE_KEYS if self.reads.get(key)}
 
     def read_args(self) -> str:
-        return " ".join(f"--{key} {q(path)}" for key, path in self.read_files().items())
+        """Input files, plus ``--index`` (the cached minimap2 index: reused when present, else written once)."""
+        args = [f"--{key} {q(path)}" for key, path in self.read_files().items()]
+        if self.reads.get("index"):
+            args.append(f"--index {q(self.reads['index'])}")
+        return " ".join(args)
 
     def read_threads(self) -> int:
         return self.reads.get("threads", 2)
@@ -63,7 +67,8 @@ class IntegrationPlan:
         c = self.c
         return (f"{self.samples_opt} {self.goc} --goc-windows {self.windows} --merge-distance {c['merge_distance']}"
                 f" --abundance {q(c['abundance'])} --length-bin {c['sonic_length_bin']}"
-                f" --dominance {self.dominance()}")
+                f" --dominance {self.dominance()} --collisions {q(c['collisions']['action'])}"
+                f" --collision-ratio {c['collisions']['ratio']}")
 
     def enrichment_args(self) -> str:
         c = self.c

@@ -415,7 +415,7 @@ def inspiired_attr_rows(d: Path) -> list[dict]:
 
 
 def run_inspiired(d: Path) -> tuple[list[dict], dict]:
-    """``call_sites`` on the INSPIIRED/intSiteCaller validation run in ``d`` with that run's settings:
+    """``call_sites`` on the INSPIIRED/intSiteCaller validation run in ``d`` with cgtsafe's default tolerances:
     (intSiteCaller's attrition rows, clone7/UNIF dropped as failed by design; our tables)."""
     from cgtsafe.integration.callsites import call_sites
     from cgtsafe.integration.layout import layout_from_mapping, read_samples
@@ -424,12 +424,11 @@ def run_inspiired(d: Path) -> tuple[list[dict], dict]:
     with open(d / "sampleInfo.tsv", encoding="utf-8") as fh:
         info = list(csv.DictReader(fh, delimiter="\t"))
     first = info[0]
-    # intSiteCaller's settings of that run: exact primer, LTR end and linker parts, linker anywhere, mingDNA 30
+    # cgtsafe's default tolerances (preset intsitecaller: exact primer, LTR end and linker parts, linker
+    # anywhere, mingDNA 30); only the sequences of the run are given
     layout = layout_from_mapping({
         "primer": first["primer"], "ltr_bit": first["ltrBit"], "linker": first["linkerSequence"],
         "ltr_readthrough": first["largeLTRFrag"][:20],
-        "primer_max_mismatches": 0, "ltr_max_mismatches": 0, "linker_max_mismatch_rate": 0,
-        "linker_max_offset": None, "min_genomic_length": 31,
     })
     with tempfile.TemporaryDirectory(prefix="cgtsafe_refval_") as tmp:
         sheet = Path(tmp) / "samples.tsv"
