@@ -90,3 +90,24 @@ def test_expansion_and_verdict(run):
     assert s["verdict_level"] == "attention" and "LMO2" in s["verdict_en"]
     assert s["tables"][0]["id"] == "attrition"
     assert np.isclose(float(e.loc[e["clone_id"] == cid, "first_share"].iloc[0]), 0.01, rtol=0.3)
+
+
+def test_largest_clone_interval_covers_true_share_and_never_reassures(run):
+    """The LMO2 clone at M12 is truly 20 % of the cells and estimated just below it: its 95 % interval must hold the
+    true share, and the verdict must not read as 'below the 20 % limit' (issue 14: no verdict without its interval)."""
+    out, truth, sites = run
+    from cgtsafe.integration.summarize import largest_share_interval
+
+    lmo2 = truth.loc[truth["clone_id"] == "IS_LMO2"].iloc[0]
+    exact = lmo2["cells_PT01-M12"] / truth["cells_PT01-M12"].sum()
+    lo, hi = largest_share_interval(sites, "PT01-M12")
+    assert lo <= exact <= hi and hi - lo < 0.2
+    s = json.loads((out / "summary.json").read_text())
+    kf = {k["label_en"]: k["value"] for k in s["key_figures"]}
+    assert kf["Largest clone share, 95 % interval (Clopper-Pearson)"] == f"{100 * lo:.1f} % - {100 * hi:.1f} %"
+    assert "95 % interval" in s["uncertainty_en"] and "95 % 置信区间" in s["uncertainty_zh"]
+    if lo <= 0.2 <= hi:
+        assert "contains the limit" in s["uncertainty_en"]
+    est = float(sites[sites["sample"] == "PT01-M12"]["relative_abundance"].max())
+    if est < 0.2 <= hi:
+        assert "cannot be excluded" in s["verdict_en"] and "PT01-M12" in s["verdict_en"]

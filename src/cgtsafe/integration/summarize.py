@@ -22,6 +22,20 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+def largest_share_interval(sites: pd.DataFrame, sample: str, conf: float = 0.95) -> tuple[float, float]:
+    """95 % Clopper-Pearson interval of the largest clone's share in ``sample``: top abundance over the sample's
+    total abundance (fragments or sonicLength estimates, rounded to whole cells). (0, 0) without sites."""
+    from scipy.stats import binomtest
+
+    a = pd.to_numeric(sites.loc[sites["sample"] == sample, "abundance"], errors="coerce").fillna(0.0)
+    n = int(round(float(a.sum())))
+    if n <= 0:
+        return 0.0, 0.0
+    k = min(int(round(float(a.max()))), n)
+    ci = binomtest(k, n).proportion_ci(confidence_level=conf, method="exact")
+    return float(ci.low), float(ci.high)
+
+
 def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, fragments=None) -> dict:
     from cgtsafe.summary import make_summary
 
@@ -44,6 +58,11 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
     dominant = clon.loc[top1 >= top_t, "sample"].tolist()
     max_top = float(top1.max()) if len(top1) else 0.0
     max_sample = clon.loc[top1.idxmax(), "sample"] if len(top1) else ""
+    # Sampling uncertainty of the largest share: the recovered clones are a sample of the cells, so the share of
+    # the top clone is a binomial proportion (95 % Clopper-Pearson interval on the sample's abundance counts).
+    intervals = {smp: largest_share_interval(sites, smp) for smp in clon["sample"]}
+    near = [smp for smp, (_, hi) in intervals.items() if smp not in dominant and hi >= top_t]
+    max_lo, max_hi = intervals.get(max_sample, (0.0, 0.0))
     exp_n = exp[pd.to_numeric(exp["expanding"]) == 1]
     exp_goc = exp[pd.to_numeric(exp["expanding_near_goc"]) == 1]
     goc_sites = sites[sites["gene_of_concern"].astype(str) != ""].drop_duplicates(["chrom", "position", "strand"])
@@ -57,10 +76,15 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
         sentences_zh.append(f"{len(dominant)} 个样本（{', '.join(dominant)}）中存在占比 ≥ {_pct(top_t)} 的克隆"
                             f"（最大 {_pct(max_top)}，{max_sample}）")
     else:
-        sentences_en.append(f"No clone above {_pct(top_t)} in any sample (largest {_pct(max_top)}"
+        sentences_en.append(f"No clone estimated above {_pct(top_t)} in any sample (largest {_pct(max_top)}"
                             + (f" in {max_sample})" if max_sample else ")"))
-        sentences_zh.append(f"所有样本中均无占比超过 {_pct(top_t)} 的克隆（最大 {_pct(max_top)}"
+        sentences_zh.append(f"所有样本中均无占比估计值超过 {_pct(top_t)} 的克隆（最大 {_pct(max_top)}"
                             + (f"，{max_sample}）" if max_sample else "）"))
+    if near:
+        sentences_en.append(f"a clone >= {_pct(top_t)} cannot be excluded in {len(near)} sample(s) ({', '.join(near)}: "
+                            f"upper 95 % bound of the largest share at or above the limit)")
+        sentences_zh.append(f"{len(near)} 个样本（{', '.join(near)}）不能排除存在占比 ≥ {_pct(top_t)} 的克隆"
+                            "（最大克隆占比的 95 % 置信上限达到或超过限值）")
     for _, r in exp_goc.head(3).iterrows():
         sentences_en.append(f"clone near {r['gene_of_concern']} ({r['clone_id']}, {r['cell_type']}) expanded from "
                             f"{_pct(float(r['first_share']))} to {_pct(float(r['last_share']))} between "
@@ -89,7 +113,7 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
     if cis_goc_genes:
         sentences_en.append(f"integration density outlier at gene(s) of concern {', '.join(cis_goc_genes)}")
         sentences_zh.append(f"关注基因 {', '.join(cis_goc_genes)} 整合密度离群")
-    level = "attention" if (dominant or len(exp_goc) or cis_excess or cis_goc_genes) else (
+    level = "attention" if (dominant or near or len(exp_goc) or cis_excess or cis_goc_genes) else (
         "info" if len(exp_n) else "pass")
     if sites.empty:
         level = "inconclusive"
@@ -111,6 +135,8 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
         {"label_en": "Distinct integration sites", "label_zh": "独立整合位点数",
          "value": int(len(sites.drop_duplicates(["chrom", "position", "strand"])))},
         {"label_en": "Largest clone share", "label_zh": "最大克隆占比", "value": _pct(max_top)},
+        {"label_en": "Largest clone share, 95 % interval (Clopper-Pearson)", "label_zh": "最大克隆占比 95 % 置信区间（Clopper-Pearson）",
+         "value": f"{_pct(max_lo)} - {_pct(max_hi)}"},
         {"label_en": f"Samples with a clone >= {_pct(top_t)}", "label_zh": f"存在 ≥ {_pct(top_t)} 克隆的样本数",
          "value": len(dominant)},
         {"label_en": "Sites near genes of concern", "label_zh": "邻近关注基因的位点数", "value": int(len(goc_sites))},
@@ -216,8 +242,23 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
         exclusions.append({"what": "multi-mapping reads", "count": int(rc) if rc == rc else int(len(mh)),
                            "reason": reason})
     inputs = [str(x) for x in (fragments, attrition, multihits) if x]
+    lim = _pct(top_t)
+    where = "contains" if max_lo <= top_t <= max_hi else ("lies above" if max_lo > top_t else "lies below")
+    where_zh = {"contains": "包含", "lies above": "高于", "lies below": "低于"}[where]
+    uncertainty_en = (
+        f"Largest clone {_pct(max_top)} (95 % interval {_pct(max_lo)} - {_pct(max_hi)}, Clopper-Pearson on the "
+        f"sample's abundance counts{', ' + str(max_sample) if max_sample else ''}) vs the {lim} limit: the interval "
+        f"{where} the limit" + (", so the clone can be neither called below nor above it" if where == "contains" else "")
+        + ". Crossing the limit means one clone holds that share of the sampled cells (clonal dominance): a signal of "
+        "possible insertional oncogenesis (004 八（三）) that calls for follow-up of the clone over time.")
+    uncertainty_zh = (
+        f"最大克隆占比 {_pct(max_top)}（95 % 置信区间 {_pct(max_lo)} - {_pct(max_hi)}，基于样本丰度计数的 Clopper-Pearson 区间"
+        f"{'，' + str(max_sample) if max_sample else ''}），限值 {lim}：区间{where_zh}限值"
+        + ("，因此既不能判定低于也不能判定高于限值" if where == "contains" else "")
+        + "。超过限值意味着单一克隆占所抽样细胞的该比例（克隆优势），提示可能的插入突变致瘤风险（004 八（三）），需随时间追踪该克隆。")
     return make_summary(
         "integration", verdict_level=level, verdict_en=verdict_en, verdict_zh=verdict_zh, key_figures=key_figures,
+        uncertainty_en=uncertainty_en, uncertainty_zh=uncertainty_zh,
         methods_en=methods_en, methods_zh=methods_zh, parameters=params, tables=table_objs, figures=figures,
         requirements=["R004-16", "R004-17", "R004-21", "R004-22"],
         exclusions=exclusions, inputs=inputs,
