@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from cgtsafe.errors import InputError
+from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers
 
 
 def _add_window_args(p, *, mapq: bool = True) -> None:
@@ -101,11 +102,9 @@ def register(sub) -> None:
     z.add_argument("--out", required=True, help="summary.json (figures are written next to it)")
     z.set_defaults(func=_summarize)
 
-    # ---- HOOK (sitecheck-B): genome-wide and structural sub-commands. Define
-    # ---- ``add_genomewide_parsers(sub)`` in this module (section at the end); it is called here if present.
-    hook = globals().get("add_genomewide_parsers")
-    if callable(hook):
-        hook(s)
+    # genome-wide and structural sub-commands (their summary fragments are merged by ``summarize``,
+    # cgtsafe.sitecheck.summarize.FRAGMENTS)
+    add_genomewide_parsers(s)
 
 
 def _sites(args):
@@ -251,11 +250,3 @@ def _summarize(args) -> int:
 
     build_summary(args)
     return 0
-
-
-# ---- sitecheck-B: genome-wide and structural sub-commands live in cli_genomewide.py; importing the
-# ---- function here makes the hook in register() find it.
-from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers  # noqa: E402,F401
-
-# Their summary fragments (results/sitecheck/genomewide_summary.json, structural_summary.json) are merged by
-# ``cgtsafe sitecheck summarize`` (cgtsafe.sitecheck.summarize.FRAGMENTS).
