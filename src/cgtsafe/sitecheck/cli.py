@@ -248,5 +248,8 @@ def _compare(args) -> int:
 def _summarize(args) -> int:
     from cgtsafe.sitecheck.summarize import build_summary
 
-    build_summary(args)
+    build_summary(verdicts=args.verdicts, out=args.out, threshold=args.threshold, justification=args.justification,
+                  alpha=args.alpha, power=args.power, window=args.window, min_mapq=args.min_mapq,
+                  min_baseq=args.min_baseq, min_depth=args.min_depth, min_identity=args.min_identity,
+                  counts=args.counts, inputs=args.inputs)
     return 0
