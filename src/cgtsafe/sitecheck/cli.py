@@ -114,7 +114,7 @@ def _sites(args):
 
 
 def _check(args) -> int:
-    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
+    from cgtsafe.sitecheck.sheets import read_amplicon_sheet, read_amplicons
     from cgtsafe.io.alignment import open_checked
     from cgtsafe.io.reference import ReferenceGenome
     from cgtsafe.sitecheck.quantify import check_sites_on_contigs, read_wgs_sheet
@@ -217,7 +217,7 @@ def _quantify_amplicon(args) -> int:
 
 def _compare(args) -> int:
     from cgtsafe.io.tables import read_table, write_table
-    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
+    from cgtsafe.sitecheck.sheets import read_amplicon_sheet
     from cgtsafe.sitecheck.quantify import read_wgs_sheet
     from cgtsafe.sitecheck.verdict import compare_pairs
 
