@@ -162,8 +162,11 @@ def _site_annotator(args):
 
 def _read_sheet(path):
     from cgtsafe.config import read_sample_sheet
+    from cgtsafe.io.sheets import check_sheet
 
-    return read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+    df = read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+    check_sheet(df, "integration", path)
+    return df
 
 
 def _from_fragments(args) -> int:

@@ -46,11 +46,12 @@ def read_amplicons(path: str | Path) -> dict[str, dict]:
 
 
 def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
-    """Amplicon sample sheet: ``sample role amplicon fastq [fastq2] control``; one row per sample and
-    amplicon. Checks roles, (sample, amplicon) uniqueness, FASTQ existence and that each control exists."""
+    """Amplicon sample sheet: ``sample role amplicon fastq [fastq2] control`` (schema
+    ``workflow/schemas/samples_amplicon.schema.yaml``); one row per sample and amplicon. Checks roles, (sample, amplicon) uniqueness, FASTQ existence and that each control exists."""
     import pandas as pd
 
     from cgtsafe.config import SAFE_NAME
+    from cgtsafe.io.sheets import check_sheet
 
     path = Path(path)
     if not path.exists():
@@ -80,6 +81,7 @@ def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
                                  line=i)
         if not row["fastq"]:
             raise InputError(f"sample {row['sample']}: column fastq is empty", path=path, line=i)
+    check_sheet(df, "amplicon", path)
     samples = {r["sample"]: r["role"] for r in df.to_dict("records")}
     for i, row in enumerate(df.to_dict("records"), start=2):
         if row["role"] == "edited":
