@@ -32,8 +32,9 @@ def test_schema_is_a_valid_row_schema(repo, kind):
 
 def test_demo_sheets_pass(repo, monkeypatch):
     monkeypatch.chdir(repo)
-    assert list(read_wgs_sheet(repo / "config" / "samples_wgs.tsv")["sample"]) == ["EDITED_D1", "CONTROL_D1"]
-    assert len(read_amplicon_sheet(repo / "config" / "samples_amplicon.tsv")) == 8
+    demo = repo / "test-data" / "demo"
+    assert list(read_wgs_sheet(demo / "samples_wgs.tsv")["sample"]) == ["EDITED_D1", "CONTROL_D1"]
+    assert len(read_amplicon_sheet(demo / "samples_amplicon.tsv")) == 8
 
 
 def test_wgs_control_name_checked_by_schema(tmp_path):
