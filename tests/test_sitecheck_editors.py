@@ -192,7 +192,7 @@ def test_config_editor_reaches_both_quantify_steps(monkeypatch):
     if not (repo / "test-data" / "genome" / "ref.fa").exists():
         pytest.skip("test-data absent")
     monkeypatch.chdir(repo)
-    cfg = validate_config(yaml.safe_load((repo / "config" / "config.yaml").read_text()),
+    cfg = validate_config(yaml.safe_load((repo / "test-data" / "demo" / "config.yaml").read_text()),
                           schema_dir=repo / "workflow" / "schemas")
     sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
     assert shlex.split(sc.wgs_filters())[-2:] == ["--editor", "nuclease"]
