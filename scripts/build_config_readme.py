@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Assemble config/README.md from docs/config/*.md (one fragment per part of the config).
+"""Assemble config/README.md from docs/config/*.md (one fragment per part of the config) and the sample-sheet
+column tables generated from workflow/schemas/samples_*.schema.yaml (each placed after the fragment its ``x-doc``
+names).
 
     python scripts/build_config_readme.py          # write config/README.md
     python scripts/build_config_readme.py --check  # exit 1 when config/README.md is out of date
@@ -41,12 +43,36 @@ Sizes are in bp, frequencies are fractions (0.001 = 0.1 %) unless a key says oth
 """
 
 
+def sheet_table(path: Path) -> str:
+    """Markdown table of the columns of one sample-sheet schema."""
+    import yaml
+
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+    req = set(schema.get("required", []))
+    lines = [f"### {schema['title']}: columns", "",
+             f"Generated from `workflow/schemas/{path.name}`; a cell that breaks it is reported as one line naming the "
+             "file, line and column. Other columns are allowed.", "",
+             "| column | column required | allowed values | meaning |", "|---|---|---|---|"]
+    for col, spec in schema["properties"].items():
+        allowed = (" / ".join(f"`{v}`" for v in spec["enum"]) if "enum" in spec
+                   else spec.get("x-expected", "any text"))
+        meaning = " ".join(str(spec.get("description", "")).split())
+        lines.append(f"| `{col}` | {'yes' if col in req else 'no'} | {allowed} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
 def build() -> str:
     parts = [INTRO]
     frags = {p.stem: p for p in (ROOT / "docs" / "config").glob("*.md")}
+    sheets: dict[str, list[Path]] = {}
+    for p in sorted((ROOT / "workflow" / "schemas").glob("samples_*.schema.yaml")):
+        import yaml
+
+        sheets.setdefault(yaml.safe_load(p.read_text(encoding="utf-8"))["x-doc"], []).append(p)
     for name in ORDER + sorted(set(frags) - set(ORDER)):
         if name in frags:
             parts.append(frags[name].read_text(encoding="utf-8").strip() + "\n")
+            parts += [sheet_table(p) for p in sheets.get(name, [])]
     return "\n".join(parts)
 
 

@@ -188,8 +188,11 @@ def _read_sheet(path):
     """The sample sheet, one row per pooled sample (replicate libraries collapse onto their ``specimen``)."""
     from cgtsafe.config import read_sample_sheet
     from cgtsafe.integration.layout import specimen_sheet
+    from cgtsafe.io.sheets import check_sheet
 
-    return specimen_sheet(read_sample_sheet(path, required=("sample", "subject", "timepoint")), path)
+    df = read_sample_sheet(path, required=("sample", "subject", "timepoint"))
+    check_sheet(df, "integration", path)
+    return specimen_sheet(df, path)
 
 
 def _from_fragments(args) -> int:

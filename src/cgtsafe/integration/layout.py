@@ -265,9 +265,11 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
     enough apart for the barcode tolerance.
     """
     from cgtsafe.config import read_sample_sheet
+    from cgtsafe.io.sheets import check_sheet
 
     path = Path(path)
     df = read_sample_sheet(path, required=SAMPLE_COLUMNS)
+    check_sheet(df, "integration", path)
     samples: list[Sample] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(df.to_dict("records"), start=2):

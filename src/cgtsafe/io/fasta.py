@@ -95,18 +95,24 @@ def read_fasta(path: str | Path, *, validate: bool = True) -> dict[str, bytes]:
     return dict(iter_fasta(path, validate=validate))
 
 
+def read_fai(fai: str | Path) -> dict[str, int]:
+    """Contig lengths of a samtools ``.fai`` index, in file order."""
+    fai = Path(fai)
+    lengths: dict[str, int] = {}
+    for lineno, line in enumerate(fai.read_text().splitlines(), start=1):
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[1].isdigit():
+            raise InputError("malformed .fai index line: expected NAME<TAB>LENGTH...", path=fai, line=lineno)
+        lengths[fields[0]] = int(fields[1])
+    return lengths
+
+
 def contig_lengths(path: str | Path) -> dict[str, int]:
     """Contig lengths, from the .fai index when present (fast), else by reading the file."""
     path = Path(path)
     fai = Path(str(path) + ".fai")
     if fai.exists() and not str(path).endswith(".gz"):
-        lengths: dict[str, int] = {}
-        for lineno, line in enumerate(fai.read_text().splitlines(), start=1):
-            fields = line.split("\t")
-            if len(fields) < 2 or not fields[1].isdigit():
-                raise InputError("malformed .fai index line: expected NAME<TAB>LENGTH...", path=fai, line=lineno)
-            lengths[fields[0]] = int(fields[1])
-        return lengths
+        return read_fai(fai)
     return {name: len(seq) for name, seq in iter_fasta(path)}
 
 
@@ -182,6 +188,19 @@ def _read_whole(path: Path) -> bytes | None:
     return path.read_bytes()
 
 
+def _new_name(header: bytes, seen: set[str], exact_error) -> str:
+    """The record name of a header line (after '>'), added to ``seen``; an empty header or a repeated name
+    calls ``exact_error()`` (which raises the exact reader's error)."""
+    text = header.decode("utf-8", "replace").strip()
+    if not text:
+        exact_error()
+    name = text.split()[0]
+    if name in seen:
+        exact_error()
+    seen.add(name)
+    return name
+
+
 def _record_spans(data: bytes, exact_error) -> tuple[list[tuple[str, int, int]], list[bytes]]:
     """Records of a whole FASTA file in memory as ``(name, body start, body end)`` and the raw header
     lines; header checks as in iter_fasta_fast (``exact_error()`` raises the exact reader's error)."""
@@ -199,13 +218,7 @@ def _record_spans(data: bytes, exact_error) -> tuple[list[tuple[str, int, int]],
             k = n
         raw = data[p:k]
         headers.append(raw)
-        text = raw[1:].decode("utf-8", "replace").strip()
-        if not text:
-            exact_error()
-        name = text.split()[0]
-        if name in seen:
-            exact_error()
-        seen.add(name)
+        name = _new_name(raw[1:], seen, exact_error)
         i = data.find(b"\n>", k)
         end = n if i < 0 else i + 1
         records.append((name, min(k + 1, n), end))
@@ -270,14 +283,8 @@ def iter_fasta_fast(path: str | Path, *, block_size: int = 1 << 25) -> Iterator[
             if k < 0:
                 header.append(piece)
                 return
-            text = (b"".join(header) + piece[:k]).decode("utf-8", "replace").strip()
+            name = _new_name(b"".join(header) + piece[:k], seen, exact_error)
             header = None
-            if not text:
-                exact_error()
-            name = text.split()[0]
-            if name in seen:
-                exact_error()
-            seen.add(name)
             piece = piece[k + 1 :]
         clean = piece.translate(_CHECK_TABLE, b"\r\n")  # one pass: drop line breaks, flag bad bytes as NUL
         if b"\0" in clean:

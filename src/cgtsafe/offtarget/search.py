@@ -154,12 +154,9 @@ def _genome_lengths(genome, contigs: Sequence[str] | None) -> dict[str, int]:
     if isinstance(genome, (str, Path)):
         fai = Path(str(genome) + ".fai")
         if fai.exists():
-            lengths: dict[str, int] = {}
-            for lineno, line in enumerate(fai.read_text().splitlines(), start=1):
-                fields = line.split("\t")
-                if len(fields) < 2 or not fields[1].isdigit():
-                    raise InputError("malformed .fai index line: expected NAME<TAB>LENGTH...", path=fai, line=lineno)
-                lengths[fields[0]] = int(fields[1])
+            from cgtsafe.io.fasta import read_fai
+
+            lengths = read_fai(fai)
             if contigs is not None:
                 missing = sorted(set(contigs) - set(lengths))
                 if missing:

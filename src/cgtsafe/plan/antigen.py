@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cgtsafe.errors import InputError
-from cgtsafe.plan.common import Layout, q
+from cgtsafe.plan.common import Layout, check_unique_names, q
 
 FILE_KEYS = ("expression", "proteome", "studies")
 
@@ -18,10 +18,7 @@ class AntigenPlan:
         if not a.get("targets"):
             raise InputError("key 'antigen.targets': at least one target antigen is required when antigen.enabled "
                              "is true", path=config_file)
-        names = [t["name"] for t in a["targets"]]
-        if len(set(names)) != len(names):
-            raise InputError(f"key 'antigen.targets': duplicate target names "
-                             f"{sorted({n for n in names if names.count(n) > 1})}", path=config_file)
+        check_unique_names([t["name"] for t in a["targets"]], "antigen.targets", config_file)
         if a["high_ntpm"] < a["detected_ntpm"]:
             raise InputError("key 'antigen.high_ntpm': must be >= antigen.detected_ntpm", path=config_file)
         check_files(config, [f"antigen.{k}" for k in FILE_KEYS], path=config_file)

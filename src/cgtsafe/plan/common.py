@@ -6,6 +6,7 @@ import os
 import shlex
 from collections.abc import Iterable
 
+from cgtsafe.errors import InputError
 from cgtsafe.summary import ANALYSES  # one list of analyses: the summary contract
 
 
@@ -43,6 +44,13 @@ def qjoin(values: Iterable) -> str:
 def opt(flag: str, value) -> str:
     """``flag 'value'`` for an optional argument, '' when the value is unset."""
     return f"{flag} {q(value)}" if value not in (None, "") else ""
+
+
+def check_unique_names(names: list[str], key: str, config_file: str) -> None:
+    """One line naming the config key when a list of targets repeats a name (they become file names)."""
+    if len(set(names)) != len(names):
+        raise InputError(f"key '{key}': duplicate target names {sorted({n for n in names if names.count(n) > 1})}",
+                         path=config_file)
 
 
 def enabled(config: dict, section: str) -> bool:

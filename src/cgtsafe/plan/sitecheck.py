@@ -23,7 +23,7 @@ class SitecheckPlan:
     """Sample sheets read and checked at parse time; paths and argument strings for the rules."""
 
     def __init__(self, config: dict, layout: Layout, config_file: str = "config"):
-        from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
+        from cgtsafe.sitecheck.sheets import read_amplicon_sheet, read_amplicons
         from cgtsafe.sitecheck.quantify import read_wgs_sheet
 
         sc = config["sitecheck"]

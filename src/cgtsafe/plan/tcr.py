@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cgtsafe.errors import InputError
-from cgtsafe.plan.common import Layout, q
+from cgtsafe.plan.common import Layout, check_unique_names, q
 
 IMPORTED_FLAGS = {"allo_hla": "--allo-hla", "affinity": "--affinity", "mispairing_statement": "--mispairing-statement"}
 
@@ -24,9 +24,7 @@ class TcrPlan:
             raise InputError("key 'tcr.peptides': at least one target peptide is required when tcr.enabled is true",
                              path=config_file)
         names = [p["name"] for p in t["peptides"]]
-        if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(f"key 'tcr.peptides': duplicate target names {dup}", path=config_file)
+        check_unique_names(names, "tcr.peptides", config_file)
         check_files(config, ["tcr.proteome", "tcr.xscan", "tcr.expression", "tcr.hla_predictions",
                              "tcr.imported.allo_hla", "tcr.imported.affinity", "tcr.imported.mispairing_statement"],
                     path=config_file)

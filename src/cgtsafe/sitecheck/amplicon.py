@@ -19,13 +19,26 @@ guide cut_offset`` with ``start`` 0-based, ``end`` exclusive (+ strand).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
+from cgtsafe.sitecheck.reads import (  # noqa: F401
+    ADAPTER,
+    iter_fastq,
+    merge_pair,
+    read_items,
+    trim_adapter,
+)
+
+# read preparation (reads.py) and the amplicon table/sheet readers (sheets.py), re-exported for callers of this API
+from cgtsafe.sitecheck.sheets import (  # noqa: F401
+    AMPLICON_COLUMNS,
+    AMPLICON_SHEET_COLUMNS,
+    read_amplicon_sheet,
+    read_amplicons,
+)
 
 MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP, GAP_INCENTIVE = 5, -4, -20, -2, -2, 1
 AMPLICON_EXCLUSIONS = ("unmerged", "not_aligned", "not_spanning")
@@ -229,78 +242,6 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
-# FASTQ
-
-
-def iter_fastq(path: str | Path):
-    """Yield ``(name, seq, qual)`` (bytes) read by :func:`cgtsafe.io.fastq.read_fastq` (dnaio; its one-line
-    errors for malformed or truncated records), plus one-line errors naming the file and line for letters
-    other than A C G T N in a read, quality characters below '!' and Phred+64 qualities."""
-    from cgtsafe.io.fastq import read_fastq
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError("FASTQ file not found", path=path)
-    for n, (name, seq, qual) in enumerate(read_fastq(path), start=1):
-        line = 4 * (n - 1) + 1  # four-line records
-        s = seq.encode()
-        q = qual.encode()
-        bad = s.translate(None, b"ACGTN")
-        if bad:
-            raise InputError(f"read {name!r}: letter {chr(bad[0])!r} in the sequence; expected A, C, G, T or N",
-                             path=path, line=line + 1)
-        if q:
-            lo, hi = min(q), max(q)
-            if lo < 33:
-                raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
-                                 path=path, line=line + 3)
-            if lo >= 64 and hi > 75:
-                raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
-                                 "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=line + 3)
-        yield name.encode(), s, q
-
-
-def _consensus(a: bytes, qa: bytes, b: bytes, qb: bytes) -> tuple[bytearray, bytearray]:
-    """Base-by-base merge of two aligned stretches: agreement keeps the base with the higher quality;
-    disagreement keeps the higher-quality base (ties: read 1)."""
-    seq, qual = bytearray(), bytearray()
-    for x, qx, y, qy in zip(a, qa, b, qb):
-        if x == y or qx >= qy:
-            seq.append(x)
-            qual.append(max(qx, qy) if x == y else qx)
-        else:
-            seq.append(y)
-            qual.append(qy)
-    return seq, qual
-
-
-def merge_pair(s1: bytes, q1: bytes, s2: bytes, q2: bytes, min_overlap: int = 10,
-               max_mismatch_frac: float = 0.1):
-    """Merge mates by their overlap (R2 reverse-complemented); the higher-quality base wins at
-    disagreements. Returns ``(seq, qual)`` or ``None`` when no acceptable overlap exists.
-
-    First the usual overlap (R1's 3' end over R2's): the longest with <= ``max_mismatch_frac`` mismatches.
-    Failing that, adapter read-through (insert shorter than the reads): the fragment is R1's first ``L``
-    bases and reverse-complemented R2's last ``L`` bases; the longest ``L >= min_overlap`` that agrees
-    within ``max_mismatch_frac`` is the insert, and the adapter tails beyond it are dropped."""
-    r2 = s2.translate(_COMP)[::-1]
-    rq2 = q2[::-1]
-    n1, n2 = len(s1), len(r2)
-    for ov in range(min(n1, n2), min_overlap - 1, -1):
-        mism = sum(1 for x, y in zip(s1[n1 - ov:], r2[:ov]) if x != y)
-        if mism <= max_mismatch_frac * ov:
-            seq, qual = _consensus(s1[n1 - ov:], q1[n1 - ov:], r2[:ov], rq2[:ov])
-            return bytes(s1[:n1 - ov] + seq + r2[ov:]), bytes(q1[:n1 - ov] + qual + rq2[ov:])
-    for ins in range(min(n1, n2) - 1, min_overlap - 1, -1):
-        a, b = s1[:ins], r2[n2 - ins:]
-        mism = sum(1 for x, y in zip(a, b) if x != y)
-        if mism <= max_mismatch_frac * ins:
-            seq, qual = _consensus(a, q1[:ins], b, rq2[n2 - ins:])
-            return bytes(seq), bytes(qual)
-    return None
-
-
-# ----------------------------------------------------------------------------------------------
 # per amplicon counting
 
 
@@ -480,48 +421,6 @@ def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min
     return True
 
 
-#: the 13 bases common to Illumina TruSeq read 1 and read 2 adapters
-ADAPTER = b"AGATCGGAAGAGC"
-
-
-def trim_adapter(seq: bytes, qual: bytes, adapter: bytes = ADAPTER, min_partial: int = 6):
-    """Cut a single-end read at the adapter (insert shorter than the read): at the first full occurrence,
-    else where a 3' suffix of >= ``min_partial`` bases equals the adapter's start (chance match of a
-    6-base prefix: 1 in 4,096 reads)."""
-    k = seq.upper().find(adapter)
-    if k >= 0:
-        return seq[:k], qual[:k]
-    up = seq.upper()
-    for n in range(min(len(adapter) - 1, len(seq)), min_partial - 1, -1):
-        if up.endswith(adapter[:n]):
-            return seq[:-n], qual[:-n]
-    return seq, qual
-
-
-def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap: int = 10):
-    """Reads of one sample/amplicon as ``(seq, qual)`` items (merged pairs; ``None`` = unmerged pair).
-    Single-end reads are cut at the Illumina adapter (:func:`trim_adapter`); pairs are merged, which also
-    removes read-through adapters (:func:`merge_pair`)."""
-    if not fastq2:
-        for _, s, q in iter_fastq(fastq):
-            yield trim_adapter(s, q)
-        return
-    it2 = iter_fastq(fastq2)
-    for name1, s1, q1 in iter_fastq(fastq):
-        try:
-            name2, s2, q2 = next(it2)
-        except StopIteration:
-            raise InputError(f"mate file has fewer reads than {Path(fastq).name} (read {name1.decode()!r})",
-                             path=fastq2) from None
-        n1 = name1.decode().removesuffix("/1")
-        n2 = name2.decode().removesuffix("/2")
-        if n1 != n2:
-            raise InputError(f"mates out of order: {n1!r} in R1 but {n2!r} in R2", path=fastq2)
-        yield merge_pair(s1, q1, s2, q2, min_overlap=min_overlap)
-    if next(it2, None) is not None:
-        raise InputError(f"mate file has more reads than {Path(fastq).name}", path=fastq2)
-
-
 #: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``)
 STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads")
 
@@ -627,91 +526,3 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
                         **{k: res[k] for k in EDITOR_COLUMNS}, "amplicon": m["amplicon"], **steps,
                         **{k: res[k] for k in OUTCOMES}})
     return sorted(out, key=lambda r: r["amplicon"])
-
-
-# ----------------------------------------------------------------------------------------------
-# amplicon table and sample sheet
-
-AMPLICON_COLUMNS = ("amplicon", "site_id", "chrom", "start", "end", "sequence", "guide", "cut_offset")
-AMPLICON_SHEET_COLUMNS = ("sample", "role", "amplicon", "fastq", "control")
-
-
-def read_amplicons(path: str | Path) -> dict[str, dict]:
-    """``amplicons.tsv`` -> ``{amplicon: row}`` with validated integers and sequence."""
-    from cgtsafe.io.tables import read_table
-
-    df = read_table(path, required=AMPLICON_COLUMNS, what="amplicon table")
-    out: dict[str, dict] = {}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        name = row["amplicon"]
-        if name in out:
-            raise InputError(f"duplicate amplicon {name!r}", path=path, line=i)
-        try:
-            row["start"], row["end"], row["cut_offset"] = int(row["start"]), int(row["end"]), int(row["cut_offset"])
-        except ValueError:
-            raise InputError("columns start/end/cut_offset: expected integers", path=path, line=i) from None
-        seq = row["sequence"].strip()
-        if not seq or set(seq.upper()) - set("ACGTN"):
-            raise InputError(f"amplicon {name}: sequence must contain only A, C, G, T, N", path=path, line=i)
-        if not 0 < row["cut_offset"] < len(seq):
-            raise InputError(f"amplicon {name}: cut_offset {row['cut_offset']} outside the sequence "
-                             f"(length {len(seq)})", path=path, line=i)
-        row["sequence"] = seq
-        row["expected"] = (row.get("expected_sequence") or "").strip().upper()
-        if row["expected"] and set(row["expected"]) - set("ACGTN"):
-            raise InputError(f"amplicon {name}: expected_sequence must contain only A, C, G, T, N", path=path, line=i)
-        row["scaffold"] = (row.get("scaffold") or "").strip()
-        if row["scaffold"] and set(row["scaffold"].upper()) - set("ACGTU"):
-            raise InputError(f"amplicon {name}: scaffold must contain only A, C, G, T/U", path=path, line=i)
-        out[name] = row
-    return out
-
-
-def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
-    """Amplicon sample sheet: ``sample role amplicon fastq [fastq2] control``; one row per sample and
-    amplicon. Checks roles, (sample, amplicon) uniqueness, FASTQ existence and that each control exists."""
-    import pandas as pd
-
-    from cgtsafe.config import SAFE_NAME
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError("sample sheet not found", path=path)
-    df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    df.columns = [c.strip() for c in df.columns]
-    missing = [c for c in AMPLICON_SHEET_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"sample sheet lacks column(s) {', '.join(missing)}; expected "
-                         f"{' '.join(AMPLICON_SHEET_COLUMNS)} [fastq2]", path=path)
-    if "fastq2" not in df.columns:
-        df["fastq2"] = ""
-    seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        if not SAFE_NAME.match(row["sample"]):
-            raise InputError(f"sample {row['sample']!r} is not a safe name (letters, digits, '_', '.', '-')",
-                             path=path, line=i)
-        if row["role"] not in ("edited", "control"):
-            raise InputError(f"column role: expected edited or control, got {row['role']!r}", path=path, line=i)
-        key = (row["sample"], row["amplicon"])
-        if key in seen:
-            raise InputError(f"duplicate sample/amplicon {key} (first on line {seen[key]})", path=path, line=i)
-        seen[key] = i
-        for col in ("fastq", "fastq2"):
-            if check_files and row[col] and not Path(row[col]).exists():
-                raise InputError(f"sample {row['sample']}: {col} file {row[col]!r} does not exist", path=path,
-                                 line=i)
-        if not row["fastq"]:
-            raise InputError(f"sample {row['sample']}: column fastq is empty", path=path, line=i)
-    samples = {r["sample"]: r["role"] for r in df.to_dict("records")}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        if row["role"] == "edited":
-            ctl = row["control"]
-            if not ctl:
-                raise InputError(f"edited sample {row['sample']} has no control", path=path, line=i)
-            if (ctl, row["amplicon"]) not in seen:
-                raise InputError(f"control {ctl!r} of {row['sample']} has no row for amplicon {row['amplicon']} "
-                                 "(control sample does not exist in the sheet)", path=path, line=i)
-            if samples.get(ctl) != "control":
-                raise InputError(f"control {ctl!r} of {row['sample']} does not have role 'control'", path=path,
-                                 line=i)
-    return df

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from cgtsafe.errors import InputError
+from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers
 
 
 def _add_window_args(p, *, mapq: bool = True) -> None:
@@ -101,11 +102,9 @@ def register(sub) -> None:
     z.add_argument("--out", required=True, help="summary.json (figures are written next to it)")
     z.set_defaults(func=_summarize)
 
-    # ---- HOOK (sitecheck-B): genome-wide and structural sub-commands. Define
-    # ---- ``add_genomewide_parsers(sub)`` in this module (section at the end); it is called here if present.
-    hook = globals().get("add_genomewide_parsers")
-    if callable(hook):
-        hook(s)
+    # genome-wide and structural sub-commands (their summary fragments are merged by ``summarize``,
+    # cgtsafe.sitecheck.summarize.FRAGMENTS)
+    add_genomewide_parsers(s)
 
 
 def _sites(args):
@@ -115,7 +114,7 @@ def _sites(args):
 
 
 def _check(args) -> int:
-    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
+    from cgtsafe.sitecheck.sheets import read_amplicon_sheet, read_amplicons
     from cgtsafe.io.alignment import open_checked
     from cgtsafe.io.reference import ReferenceGenome
     from cgtsafe.sitecheck.quantify import check_sites_on_contigs, read_wgs_sheet
@@ -218,7 +217,7 @@ def _quantify_amplicon(args) -> int:
 
 def _compare(args) -> int:
     from cgtsafe.io.tables import read_table, write_table
-    from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
+    from cgtsafe.sitecheck.sheets import read_amplicon_sheet
     from cgtsafe.sitecheck.quantify import read_wgs_sheet
     from cgtsafe.sitecheck.verdict import compare_pairs
 
@@ -249,13 +248,8 @@ def _compare(args) -> int:
 def _summarize(args) -> int:
     from cgtsafe.sitecheck.summarize import build_summary
 
-    build_summary(args)
+    build_summary(verdicts=args.verdicts, out=args.out, threshold=args.threshold, justification=args.justification,
+                  alpha=args.alpha, power=args.power, window=args.window, min_mapq=args.min_mapq,
+                  min_baseq=args.min_baseq, min_depth=args.min_depth, min_identity=args.min_identity,
+                  counts=args.counts, inputs=args.inputs)
     return 0
-
-
-# ---- sitecheck-B: genome-wide and structural sub-commands live in cli_genomewide.py; importing the
-# ---- function here makes the hook in register() find it.
-from cgtsafe.sitecheck.cli_genomewide import add_genomewide_parsers  # noqa: E402,F401
-
-# Their summary fragments (results/sitecheck/genomewide_summary.json, structural_summary.json) are merged by
-# ``cgtsafe sitecheck summarize`` (cgtsafe.sitecheck.summarize.FRAGMENTS).

@@ -325,11 +325,14 @@ WGS_SHEET_COLUMNS = ("sample", "role", "file", "control")
 
 
 def read_wgs_sheet(path: str | Path, *, check_files: bool = True) -> pd.DataFrame:
-    """WGS sample sheet ``sample role file control``: roles, unique names, files present, controls exist
-    and have role ``control``."""
+    """WGS sample sheet ``sample role file control`` (schema ``workflow/schemas/samples_wgs.schema.yaml``):
+    roles, unique names, files present, controls exist and have role ``control``."""
     from cgtsafe.config import read_sample_sheet
 
+    from cgtsafe.io.sheets import check_sheet
+
     df = read_sample_sheet(path, required=WGS_SHEET_COLUMNS, allowed={"role": ("edited", "control")})
+    check_sheet(df, "wgs", path)
     names = dict(zip(df["sample"], df["role"]))
     for i, row in enumerate(df.to_dict("records"), start=2):
         if check_files:

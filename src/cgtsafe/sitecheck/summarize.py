@@ -137,19 +137,22 @@ def _exclusions(count_paths: list[str]) -> list[dict]:
     return [{"what": f"reads at sites ({k[0]})", "count": v, "reason": k[1]} for k, v in sorted(totals.items()) if v]
 
 
-def build_summary(args) -> dict:
-    if not args.justification.strip():
+def build_summary(*, verdicts: str, out: str | Path, threshold: float, justification: str, alpha: float,
+                  power: float, window: int, min_mapq: int, min_baseq: int, min_depth: int, min_identity: float,
+                  counts: list[str] = (), inputs: list[str] = ()) -> dict:
+    """summary.json of the per-site check (+ figures next to it), merging the genome-wide/structural fragments."""
+    if not justification.strip():
         raise InputError("sitecheck.threshold_justification is empty: state why the threshold is adequate")
-    df = read_table(args.verdicts, required=VERDICT_COLUMNS, what="site verdict table")
+    df = read_table(verdicts, required=VERDICT_COLUMNS, what="site verdict table")
     for c in ("edited_freq", "control_freq", "lod", "threshold", "excess_freq", "edited_ci_low", "edited_ci_high",
               "control_ci_low", "control_ci_high", "q_value"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
     for c in ("edited_reads", "control_reads"):
         df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype(int)
-    out = Path(args.out)
-    params = {"threshold": args.threshold, "threshold_justification": args.justification, "alpha": args.alpha,
-              "power": args.power, "window": args.window, "min_mapq": args.min_mapq, "min_baseq": args.min_baseq,
-              "min_depth": args.min_depth, "min_identity": args.min_identity,
+    out = Path(out)
+    params = {"threshold": threshold, "threshold_justification": justification, "alpha": alpha,
+              "power": power, "window": window, "min_mapq": min_mapq, "min_baseq": min_baseq,
+              "min_depth": min_depth, "min_identity": min_identity,
               "test": "one-sided Fisher exact (edited > control)", "multiplicity": "Benjamini-Hochberg",
               "interval": "Wilson score 95 %",
               "clean_test": "exact binomial, control at its Clopper-Pearson lower bound (Berger-Boos), BH at 1 - power",
@@ -167,11 +170,11 @@ def build_summary(args) -> dict:
         nocov = sorted(set(part.loc[part["verdict"] == "no_coverage", "site_id"]) - set(edited))
         a_en, a_zh = ASSAY_EN.get(assay, assay), ASSAY_ZH.get(assay, assay)
         s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited at or possibly above "
-                f"the declared {_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
+                f"the declared {_pct(threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
                 + f"; {len(inconc)} site{'' if len(inconc) == 1 else 's'} inconclusive (editing at the threshold not excluded)"
                 + (f"; {len(below)} edited, shown below the threshold" if below else "")
                 + (f"; {len(nocov)} without coverage" if nocov else ""))
-        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个存在编辑且不能排除达到或高于声明阈值 {_pct(args.threshold)}"
+        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个存在编辑且不能排除达到或高于声明阈值 {_pct(threshold)}"
                 + (f"（{', '.join(edited)}）" if edited else "")
                 + f"；{len(inconc)} 个位点不确定（无法排除阈值水平的编辑）"
                 + (f"；{len(below)} 个位点存在低于阈值的编辑" if below else "")
@@ -204,16 +207,16 @@ def build_summary(args) -> dict:
                                     f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
                         "value": f"{r.edited_conversions} / {r.control_conversions or '-'} of {r.edited_reads} / "
                                  f"{r.control_reads}"})
-    key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(args.threshold)})
-    key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": args.justification})
+    key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(threshold)})
+    key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": justification})
     if not sent_en:
         sent_en, sent_zh, level = ["No off-target candidate site was compared."], ["未比较任何脱靶候选位点。"], "info"
     figures = _figures(df, out.parent)
     tables = [{"id": "sitecheck_site_verdicts", "title_en": "Per-site verdicts (edited vs control)",
-               "title_zh": "各位点判定（编辑 vs 对照）", "path": _rel(args.verdicts, out.parent),
+               "title_zh": "各位点判定（编辑 vs 对照）", "path": _rel(verdicts, out.parent),
                "description_en": "One row per site x edited/control pair x assay; coordinates 0-based, end exclusive.",
                "description_zh": "每行为一个位点 × 编辑/对照配对 × 检测方法；坐标 0 起始，终点不含。"}]
-    for p in args.counts:
+    for p in counts:
         tag = f"{Path(p).parent.name}_{Path(p).stem}"
         tables.append({"id": f"sitecheck_counts_{tag}", "title_en": f"Read classes per site ({tag})",
                        "title_zh": f"各位点读段分类（{tag}）", "path": _rel(p, out.parent),
@@ -224,8 +227,8 @@ def build_summary(args) -> dict:
     summary = make_summary(
         "sitecheck", verdict_level=level, verdict_en="; ".join(sent_en) + ".", verdict_zh="；".join(sent_zh) + "。",
         key_figures=key, methods_en=en_m, methods_zh=zh_m, parameters=params, tables=tables, figures=figures,
-        requirements=REQUIREMENTS, performance=perf, exclusions=_exclusions(args.counts),
-        inputs=sorted(set(args.inputs)))
+        requirements=REQUIREMENTS, performance=perf, exclusions=_exclusions(counts),
+        inputs=sorted(set(inputs)))
     for frag in FRAGMENTS:
         fp = out.parent / frag
         if fp.exists():
