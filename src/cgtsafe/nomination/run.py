@@ -148,6 +148,7 @@ def run_call(params: CallParams, outdir: str | Path) -> None:
                            "molecules": 0, "tagged_molecules": 0, "aligned_molecules": 0,
                            "unaligned_or_filtered": 0, "windows": 0})
     controls = [w for r in rows if r["role"] == "control" for w in windows[r["name"]]]
+    has_control = any(r["role"] == "control" for r in rows)
     out, nominated = [], []
     for r in rows:
         if r["role"] != "treated":
@@ -164,7 +165,7 @@ def run_call(params: CallParams, outdir: str | Path) -> None:
                    "umi": w.umi, "reads_plus": w.reads_plus, "reads_minus": w.reads_minus, "reads": w.reads,
                    "primer1_umi": w.primer1, "primer2_umi": w.primer2,
                    "control_umi": sum(c.umi for c in ctl), "control_reads": sum(c.reads for c in ctl),
-                   "background": "yes" if background else ("no" if layout.control and controls else "not_tested"),
+                   "background": "yes" if background else ("no" if has_control else "not_tested"),
                    "status": status}
             for col in WINDOW_COLUMNS[19:]:
                 key = col.removeprefix("site_") if col in ("site_chrom", "site_start", "site_end", "site_strand") \
@@ -176,8 +177,6 @@ def run_call(params: CallParams, outdir: str | Path) -> None:
                                   "site_id": f"{params.method}_{guide.name}_{hit['chrom']}_{hit['start']}",
                                   "strand": hit["strand"], "cut_start": hit["cut_start"], "cut_end": hit["cut_end"],
                                   "source": params.method, "umi": w.umi, "control_umi": row["control_umi"]})
-    if layout.control and not controls and any(r["role"] == "control" for r in rows):
-        pass  # a control with no windows: nothing is background (stated in the summary)
     outdir = Path(outdir)
     write_table(pd.DataFrame(out, columns=list(WINDOW_COLUMNS)), outdir / "windows.tsv")
     rank = {c: i for i, c in enumerate(order)}
