@@ -196,11 +196,19 @@ def _rc(s: str) -> str:
 
 def _find(s: str, motif: str, max_mm: int) -> int:
     """First position where ``motif`` starts in ``s`` with at most ``max_mm`` mismatches (a motif running off
-    the end of ``s`` counts its part inside ``s``, at least 8 nt); -1 when none."""
-    k = len(motif)
-    for i in range(len(s) - 7):
-        part = s[i:i + k]
-        if sum(a != b for a, b in zip(part, motif)) <= (max_mm if len(part) == k else 0):
+    the end of ``s`` must match its part inside ``s`` exactly, at least 8 nt); -1 when none."""
+    k, n = len(motif), len(s)
+    if n < 8:
+        return -1
+    a = np.frombuffer(s.encode(), dtype=np.uint8)
+    m = np.frombuffer(motif.encode(), dtype=np.uint8)
+    if n >= k:
+        mm = (np.lib.stride_tricks.sliding_window_view(a, k) != m).sum(axis=1)
+        hit = np.flatnonzero(mm <= max_mm)
+        if hit.size:
+            return int(hit[0])
+    for i in range(max(0, n - k + 1), n - 7):
+        if s[i:] == motif[:n - i]:
             return i
     return -1
 
