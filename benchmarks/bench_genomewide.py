@@ -5,10 +5,16 @@
 
 Simulates (once, cached in --workdir) a random genome of --genome-mb Mb in 2 Mb contigs with an edited
 on-target (60 % indels, 5 % 3-kb deletion, 2 % translocation) and one off-target (20 %), an edited and a
-control CRAM at --coverage (scripts/testdata/sequencing.py, the test-data simulator), then runs the two
-sub-commands as child processes and prints wall time, throughput (Mb of genome per second) and the peak
-RSS of each child (resource.getrusage(RUSAGE_CHILDREN) measured in a fresh wrapper process per run).
-Not a pytest test.
+control CRAM at --coverage (scripts/testdata/sequencing.py, the test-data simulator), then runs the
+sub-commands as child processes and prints wall time, CPU time, throughput (Mb of genome per second of
+wall and per CPU-second, i.e. per core) and the peak RSS of each child (resource.getrusage(RUSAGE_CHILDREN)
+measured in a fresh wrapper process per run).
+
+Peers in the same run: ``decode floor`` = a child that only iterates every record of both files with
+pysam (what any pysam-based counter pays); ``--baseline-src DIR`` runs the same command with another
+checkout's ``src`` first on PYTHONPATH (e.g. the code before a change) and prints the CPU ratio.
+``--region-jobs N`` also runs ``genomewide --chunk i/N`` for every i plus ``genomewide-merge`` and checks
+that the merged table is byte-identical to the unsplit one. Not a pytest test.
 """
 
 from __future__ import annotations
@@ -71,9 +77,24 @@ def simulate(workdir: Path, genome_mb: int, coverage: float) -> Path:
     return d
 
 
-def run(cmd: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, check=True)
+DECODE = r"""
+import sys, pysam
+for p in sys.argv[2:]:
+    with pysam.AlignmentFile(p, reference_filename=sys.argv[1]) as af:
+        for r in af.fetch(until_eof=True):
+            pass
+"""
+
+
+def run(cmd: list[str], env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def show(label: str, r: dict, mb: float) -> None:
+    print(f"{label}: wall {r['wall']:.1f} s, {mb / r['wall']:.3f} Mb/s, cpu {r['cpu']:.1f} s, "
+          f"{mb / max(r['cpu'], 1e-9):.3f} Mb per CPU-second, peak RSS {r['maxrss_mb']:.0f} MB (largest child), "
+          f"rc {r['rc']}")
 
 
 def main() -> int:
@@ -82,18 +103,47 @@ def main() -> int:
     ap.add_argument("--coverage", type=float, default=30)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "cgtsafe-bench-genomewide"))
+    ap.add_argument("--baseline-src", default=None, help="another checkout's src/ to compare with (same run)")
+    ap.add_argument("--region-jobs", type=int, default=0, help="also run N region jobs + merge (0: skip)")
     args = ap.parse_args()
     d = simulate(Path(args.workdir), args.genome_mb, args.coverage)
     seq = d / "sequencing"
     common = ["--edited", str(seq / "wgs_edited.cram"), "--control", str(seq / "wgs_control.cram"),
               "--sample", "E", "--control-name", "C", "--reference", str(d / "genome" / "ref.fa")]
     cg = [sys.executable, "-m", "cgtsafe", "sitecheck"]
+    mb = float(args.genome_mb)
     print(f"genome {args.genome_mb} Mb, {args.coverage:g}x, edited + control CRAM")
+    import os
+
+    r = run([sys.executable, "-c", DECODE, str(d / "genome" / "ref.fa"), str(seq / "wgs_edited.cram"),
+             str(seq / "wgs_control.cram")])
+    show("decode floor (pysam iterates both files, no counting)", r, mb)
+    base = None
+    if args.baseline_src:
+        env = {**os.environ, "PYTHONPATH": str(Path(args.baseline_src).resolve())}
+        base = run([*cg, "genomewide", *common, "--out", str(d / "gw_base.tsv"), "--stats", str(d / "gw_base.json")],
+                   env=env)
+        show(f"baseline ({args.baseline_src}) threads=1", base, mb)
     for th in args.threads:
         r = run([*cg, "genomewide", *common, "--threads", str(th), "--out", str(d / f"gw_{th}.tsv"),
                  "--stats", str(d / f"gw_{th}.json")])
-        print(f"genomewide threads={th}: wall {r['wall']:.1f} s, {args.genome_mb / r['wall']:.3f} Mb/s, "
-              f"cpu {r['cpu']:.1f} s, peak RSS {r['maxrss_mb']:.0f} MB (largest child), rc {r['rc']}")
+        show(f"genomewide threads={th}", r, mb)
+        if base is not None and th == 1:
+            print(f"  CPU ratio baseline / this: {base['cpu'] / max(r['cpu'], 1e-9):.2f}")
+    if args.region_jobs:
+        n = args.region_jobs
+        cpu = wall = 0.0
+        rss = 0.0
+        for i in range(1, n + 1):
+            r = run([*cg, "genomewide", *common, "--chunk", f"{i}/{n}", "--out", str(d / f"part{i}.tsv"),
+                     "--stats", str(d / f"part{i}.json")])
+            cpu, wall, rss = cpu + r["cpu"], max(wall, r["wall"]), max(rss, r["maxrss_mb"])
+        r = run([*cg, "genomewide-merge", *common, "--parts", *[str(d / f"part{i}.tsv") for i in range(1, n + 1)],
+                 "--part-stats", *[str(d / f"part{i}.json") for i in range(1, n + 1)], "--out", str(d / "merged.tsv"),
+                 "--stats", str(d / "merged.json")])
+        same = (d / "merged.tsv").read_bytes() == (d / f"gw_{args.threads[0]}.tsv").read_bytes()
+        print(f"{n} region jobs: slowest job wall {wall:.1f} s, total cpu {cpu:.1f} s, peak RSS {rss:.0f} MB; "
+              f"merge wall {r['wall']:.1f} s; merged table byte-identical to the unsplit run: {same}")
     r = run([*cg, "structural", *common, "--sites", str(d / "sites.tsv"), "--out", str(d / "sv.tsv"),
              "--stats", str(d / "sv.json")])
     print(f"structural: wall {r['wall']:.1f} s, peak RSS {r['maxrss_mb']:.0f} MB, rc {r['rc']}")

@@ -106,7 +106,7 @@ def test_isanalytics_population_runs_with_refgenes_lengths():
     ref = SHARED / "annotation" / "ISAnalytics_refGenes_hg19.tsv.gz"
     if not iss.exists() or not ref.exists():
         pytest.skip(f"../shared/data/integration/isanalytics absent: {iss}")
-    from cgtsafe.integration.summarize import gene_lengths
+    from cgtsafe.integration.cis import gene_lengths
 
     m = pd.read_csv(iss, sep="\t", dtype={"chr": str})
     s = m.drop_duplicates(["chr", "integration_locus", "strand"]).rename(

@@ -19,7 +19,8 @@ import pytest
 
 from cgtsafe.integration.annotate import SiteAnnotator, load_gene_annotator
 from cgtsafe.integration.enrichment import enrichment_table, mappable_intervals, random_controls
-from cgtsafe.io.annotation import GeneAnnotator, Transcript, load_genes_of_concern
+from cgtsafe.io.annotation import GeneAnnotator, Transcript
+from cgtsafe.validation.reference import hiv_mlv_enrichment
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "integration"
 HIA = SHARED / "hiannotator_hiv_mlv_hg18"
@@ -28,17 +29,10 @@ REFGENES_HG19 = SHARED / "annotation" / "ISAnalytics_refGenes_hg19.tsv.gz"
 
 @pytest.fixture(scope="module")
 def wu2003():
+    """The same table as the method-validation record (cgtsafe.validation.reference.hiv_mlv_enrichment)."""
     if not (HIA / "sites_hiv_mlv_wu2003_hg18.tsv").exists():
         pytest.skip(f"../shared/data/integration/hiannotator_hiv_mlv_hg18 absent: {HIA}")
-    sa = SiteAnnotator(load_gene_annotator(HIA / "refGene_hg18.tsv.gz"), load_genes_of_concern())
-    s = pd.read_csv(HIA / "sites_hiv_mlv_wu2003_hg18.tsv", sep="\t")
-    c = pd.read_csv(HIA / "sites_ctrl_matched_random_hg18.tsv", sep="\t")
-    s["position"] = s["Position"].astype(int)
-    c["position"] = c["Position"].astype(int)
-    s["site_id"], c["match_id"] = s["Sequence"], c["Sequence"]
-    s = sa.annotate_table(s, chrom="Chr", strand="Ort")
-    c = sa.annotate_table(c, chrom="Chr", strand="Ort")
-    return enrichment_table(s, c, group_col="virus", tss_window=5000).set_index(["group", "feature"])
+    return hiv_mlv_enrichment(HIA)
 
 
 def test_hiv_favours_transcription_units(wu2003):

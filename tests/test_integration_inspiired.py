@@ -25,53 +25,27 @@ which corrects more, hence the small shortfall in ``barcode``). clone7 samples a
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
-from cgtsafe.integration.callsites import call_sites
-from cgtsafe.integration.layout import layout_from_mapping, read_samples
+from cgtsafe.validation.reference import (INSPIIRED, INSPIIRED_FILES, INSPIIRED_STAGES, inspiired_attr_rows,
+                                         run_inspiired)
 from conftest import SHARED_DATA
 
-DIR = SHARED_DATA / "integration" / "intsitecaller_validation"
-FILES = ("Undetermined_S0_L001_I1_001.fastq.gz", "Undetermined_S0_L001_R1_001.fastq.gz",
-         "Undetermined_S0_L001_R2_001.fastq.gz", "sampleInfo.tsv", "intSiteValidation.attr", "p746vector.fasta")
-STAGES = [("Reads.p.beforeTrim", "barcode"), ("Reads.p.afterTrim", "r2_qtrimmed"),
-          ("Reads.l.afterTrim", "r1_qtrimmed"), ("primed", "r2_primed"), ("LTRed", "r2_ltr"),
-          ("linkered", "r1_linker")]
+DIR = SHARED_DATA / INSPIIRED
+STAGES = INSPIIRED_STAGES
 
 
 def _attr_rows():
-    p = DIR / "intSiteValidation.attr"
-    if not p.exists():
-        return []
-    with open(p) as fh:
-        return [r for r in csv.DictReader(fh, delimiter="\t") if r["primed"] != "NA"]
+    return inspiired_attr_rows(DIR) if (DIR / "intSiteValidation.attr").exists() else []
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    for f in FILES:
+def run():
+    """The same run as the method-validation record (cgtsafe.validation.reference.run_inspiired)."""
+    for f in INSPIIRED_FILES:
         if not (DIR / f).exists():
             pytest.skip(f"real reference data absent: {DIR / f} not found")
-    with open(DIR / "sampleInfo.tsv") as fh:
-        info = list(csv.DictReader(fh, delimiter="\t"))
-    first = info[0]
-    layout = layout_from_mapping({
-        "primer": first["primer"], "ltr_bit": first["ltrBit"], "linker": first["linkerSequence"],
-        "ltr_readthrough": first["largeLTRFrag"][:20],
-        "primer_max_mismatches": 0, "ltr_max_mismatches": 0, "linker_max_mismatch_rate": 0,
-        "linker_max_offset": None, "min_genomic_length": 31,
-    })
-    sheet = tmp_path_factory.mktemp("insp") / "samples.tsv"
-    with open(sheet, "w") as fh:
-        fh.write("sample\tsubject\ttimepoint\tcell_type\tbarcode\tlinker\n")
-        for r in info:
-            assert r["primer"] == first["primer"] and r["ltrBit"] == first["ltrBit"]
-            fh.write(f"{r['alias']}\t{r['alias'].rsplit('-', 1)[0]}\tNA\tcell_line\t{r['bcSeq']}\t{r['linkerSequence']}\n")
-    samples = read_samples(sheet, layout)
-    tables = call_sites(samples, layout, genome=None, vector=DIR / "p746vector.fasta",
-                        r1=DIR / FILES[1], r2=DIR / FILES[2], i1=DIR / FILES[0])
+    _attr, tables = run_inspiired(DIR)
     return {"stages": tables["read_stages"].set_index("sample"), "attrition": tables["attrition"].set_index("sample")}
 
 

@@ -17,14 +17,13 @@ import pytest
 
 from cgtsafe.offtarget.nuclease import get_nuclease
 from cgtsafe.offtarget.search import Guide, read_guides, search_genome
-from cgtsafe.validation_reference import _alignment_limits  # fewest-edit limits of a published site
+from cgtsafe.validation import reference as vref  # the same searches as the method-validation record
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASOFF = SHARED / "offtarget" / "casoffinder"
 VALIDATED = SHARED / "offtarget" / "validated"
 CHRX = SHARED / "genome" / "hs37chrXtrunc.fa.gz"
-CHRX_END = 69_999_930
 TESTDATA = REPO / "test-data"
 
 
@@ -68,63 +67,21 @@ def test_equals_casoffinder(fname, pam, max_mm):
         assert ref_sites[(g, s, t)] == site
 
 
-def _validated_rows():
-    if not VALIDATED.exists():
-        return []
-    rows = []
-    for path in sorted(VALIDATED.glob("*.tsv")):
-        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-        for _, r in df.iterrows():
-            if r["chrom"] not in ("X", "chrX") or not r["end"] or int(r["end"]) > CHRX_END:
-                continue
-            rows.append((path.name, r["guide_name"], r["guide_seq20"], r["offtarget_seq_with_pam"],
-                         int(r["start"]), int(r["end"]), r["strand"]))
-    return sorted(set(rows))
-
-
-VROWS = _validated_rows()
-
-
-@functools.lru_cache(maxsize=None)
-def _search_validated(guide_seq: str, pam: str, max_mm: int, max_d: int, max_r: int) -> pd.DataFrame:
-    return search_genome(chrx(), [Guide("g", guide_seq)], get_nuclease("SpCas9"), max_mismatches=max_mm,
-                         max_dna_bulge=max_d, max_rna_bulge=max_r, pam=pam)
-
-
 @pytest.mark.slow
 def test_validated_sites_found():
-    """Each published chrX site within <= 6 mm, <= 2 bulges is found at its position and strand.
-
-    The limits a row needs come from its own alignment (fewest edits). Published sites include
-    non-canonical PAMs (NAG, NGA, NGC, ...), so mismatch-only rows are searched with the PAM ``NNN``
-    (every position) and <= 6 mismatches; bulged rows with their own PAM dinucleotide and the bulges
-    their alignment needs."""
-    if not VROWS:
+    """Each published chrX site within <= 6 mm, <= 2 bulges is found at its position and strand, with its
+    sequence and the edit count of its own fewest-edit alignment (the same search as the method-validation
+    record: cgtsafe.validation.reference.validated_site_outcomes)."""
+    if not VALIDATED.exists():
         pytest.skip(f"../shared/data/... absent: {VALIDATED}")
     _need(CHRX)
-    tested = bulged = 0
-    mm_guides = sorted({(gname, gseq) for _, gname, gseq, *_ in VROWS})
-    seqs = sorted({g for _, g in mm_guides})
-    all_mm = search_genome(chrx(), [Guide(f"g{i}", g) for i, g in enumerate(seqs)], get_nuclease("SpCas9"),
-                           max_mismatches=6, pam="NNN")
-    for fname, gname, gseq, site, start, end, strand in VROWS:
-        seq = site.replace("-", "").upper()
-        pam, proto = seq[-3:], seq[:-3]
-        e, mm, d, r = _alignment_limits(gseq, proto)
-        if mm > 6 or d + r > 2:
-            continue
-        if d or r:
-            df = _search_validated(gseq, "N" + pam[1:], max(mm, 0), d, r)
-            bulged += 1
-        else:
-            df = all_mm[all_mm.guide == f"g{seqs.index(gseq)}"]
-        hit = df[(df.start == start) & (df.end == end) & (df.strand == strand)]
-        assert len(hit) == 1, (fname, gname, site, start, strand)
-        assert hit.site.iloc[0].upper() == seq, (fname, gname, site)
-        h = hit.iloc[0]
-        assert int(h.mismatches + h.dna_bulge + h.rna_bulge) == e, (fname, gname, site)
-        tested += 1
-    assert tested >= 100 and bulged >= 1
+    outcomes = vref.validated_site_outcomes(SHARED, vref._ChrX(CHRX))
+    for o in outcomes:
+        fname, gname, _gseq, site, start, _end, strand = o["row"]
+        assert o["hits"] == 1, (fname, gname, site, start, strand)
+        assert o["site"] == site.replace("-", "").upper(), (fname, gname, site)
+        assert o["hit_edits"] == o["edits"], (fname, gname, site)
+    assert len(outcomes) >= 100 and sum(o["bulged"] for o in outcomes) >= 1
 
 
 def test_validated_bulged_site():

@@ -1,4 +1,4 @@
-"""Off-target part B: orthologous sites in an animal genome (species differences, 004 九（三）).
+"""Off-target: orthologous sites in an animal genome (species differences, 004 九（三）).
 
 Truth: the ``animal_mismatches`` column of test-data/offtarget/planted_sites.tsv (the generator
 restored every planted site in the substitution-only animal genome and then changed OT1 (+1
@@ -13,7 +13,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from test_offtarget_annotate import GENOME, GUIDES, TD, demo_sites, need_test_data, truth
+from helpers import GENOME, GUIDES, TD, demo_sites, need_test_data, truth
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import read_fasta, revcomp, write_fasta

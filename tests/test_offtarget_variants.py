@@ -1,4 +1,4 @@
-"""Off-target part B: sites created or strengthened by donor / cell-line variants.
+"""Off-target: sites created or strengthened by donor / cell-line variants.
 
 Truth: the ``variant_created`` / ``variant_lowered`` rows of test-data/offtarget/planted_sites.tsv
 (their ``site``/``mismatches`` give the ALT-allele site) and test-data/offtarget/donor.vcf. Further
@@ -14,7 +14,7 @@ import gzip
 from pathlib import Path
 
 import pytest
-from test_offtarget_annotate import GENOME, GTF, GUIDES, TD, demo_sites, need_test_data, truth
+from helpers import GENOME, GTF, GUIDES, TD, demo_sites, need_test_data, truth
 
 from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import read_fasta

@@ -1,4 +1,4 @@
-"""Off-target part B: the workflow rules (workflow/rules/offtarget.smk) and the summary.
+"""Off-target: the workflow rules (workflow/rules/offtarget.smk) and the summary.
 
 The rules run in a scratch copy of the workflow (symlinks to the checkout's rules, schemas, src and
 test-data) whose Snakefile includes only common.smk and offtarget.smk, so the test does not depend on
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_offtarget_annotate import need_test_data, truth
+from helpers import need_test_data, truth
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")

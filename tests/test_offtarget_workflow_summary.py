@@ -1,4 +1,4 @@
-"""Off-target part B: summary.json content and the sensitivity of the search limits on published sites.
+"""Off-target: summary.json content and the sensitivity of the search limits on published sites.
 
 References: the published GUIDE-seq / CIRCLE-seq site tables in ../shared/data/offtarget/validated
 (counted here directly from the raw files), and the candidate-site table of the demo search.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import shared_file
-from test_offtarget_annotate import GENOME, GTF, GUIDES, TD, demo_sites, need_test_data
+from helpers import GENOME, GTF, GUIDES, TD, demo_sites, need_test_data
 
 from cgtsafe.io.tables import write_table
 from cgtsafe.offtarget.nuclease import get_nuclease

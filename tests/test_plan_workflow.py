@@ -91,3 +91,45 @@ def test_hostile_paths_cannot_run_commands_and_stay_one_argument(tmp_path):
     assert not (work / "PWNED").exists() and not list(tmp_path.rglob("PWNED"))
     # the hostile paths did reach the genome-wide, structural and summary steps, as one argument each
     assert all(n >= 3 for n in seen.values()), seen
+
+
+@pytest.mark.slow
+def test_real_run_with_hostile_paths(tmp_path):
+    """The jobs really run on those paths: off-target sites, then the structural step on the CRAMs named
+    ``... e$(touch PWNED) y.cram`` in ``my data/`` of ``work dir/``."""
+    if not (REPO / "test-data" / "sequencing" / "wgs_edited.cram").exists():
+        pytest.skip("test-data absent")
+    work, _crams = _hostile_workdir(tmp_path)
+    target = "results/sitecheck/structural/EDITED_D1.events.tsv"
+    proc = subprocess.run(
+        [str(_need("snakemake")), target, "--cores", "2", "--snakefile", str(REPO / "workflow" / "Snakefile"),
+         "--directory", str(work), "--configfile", str(work / "config" / "config.yaml")],
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (work / target).read_text().startswith("sample\tcontrol\tevent_id\t")
+    assert (work / "results" / "offtarget" / "sites.tsv").stat().st_size > 0
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+def _rule_blocks():
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        text = smk.read_text()
+        parts = re.split(r"^\s*rule (\w+):\s*$", text, flags=re.M)
+        for name, body in zip(parts[1::2], parts[2::2]):
+            yield smk.name, name, body
+
+
+def test_every_rule_quotes_paths_logs_and_declares_resources():
+    """Static companion of the injection test: no unquoted {input}/{output}/{log} in any shell command; every
+    rule has a log and the conda env; every rule with a benchmark (the heavy ones) declares mem_mb/runtime and
+    retries."""
+    unquoted = re.compile(r"\{(input|output|log)(\.\w+|\[\w+\])?\}")
+    blocks = list(_rule_blocks())
+    assert len(blocks) >= 25
+    for smk, name, body in blocks:
+        assert "log:" in body and 'conda:\n' in body and "envs/cgtsafe.yaml" in body, (smk, name)
+        assert not unquoted.search(body), (smk, name, unquoted.search(body).group(0))
+        if "shell:" in body:
+            assert "> {log:q} 2>&1" in body, (smk, name)
+        if "benchmark:" in body:
+            assert "mem_mb=" in body and "runtime=" in body and "retries:" in body, (smk, name)

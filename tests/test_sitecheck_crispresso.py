@@ -74,17 +74,10 @@ def test_fanc_untreated_has_no_modification_in_window():
 
 
 def _wgs_region_reads(chrom, start1, end1):
-    """CRISPRessoWGS read extraction (documented behaviour): keep reads whose aligned positions include
-    both 1-based region ends; trim to [start, end) and realign."""
-    import pysam
+    """CRISPRessoWGS read extraction, as in the method-validation record."""
+    from cgtsafe.validation.reference import wgs_region_reads
 
-    items = []
-    for r in pysam.AlignmentFile(str(DATA / "Both.Cas9.fastq.smallGenome.bam")).fetch(chrom, start1 - 1, end1):
-        pos = {rp: q for q, rp in r.get_aligned_pairs(matches_only=True)}
-        if start1 - 1 in pos and end1 - 1 in pos:
-            st, en = pos[start1 - 1], pos[end1 - 1]
-            items.append((r.query_sequence[st:en].encode(), bytes(q + 33 for q in r.query_qualities[st:en])))
-    return items
+    return wgs_region_reads(DATA / "Both.Cas9.fastq.smallGenome.bam", chrom, start1, end1)
 
 
 @pytest.mark.realdata

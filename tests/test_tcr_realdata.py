@@ -84,3 +84,25 @@ def test_scan_with_shipped_hpa(test_data):
     assert mage6["tier"] == 0 and mage6["genes"] == "MAGEA6" and mage6["max_tissue"] == "Testis"
     # synthetic gene symbols are absent from HPA: unavailable, never 0
     assert (hits.loc[hits["gene"].str.startswith("SYN"), "expression_status"] == "gene_not_in_table").all()
+
+
+def test_mage_a12_brain_detection_is_shown(hpa):
+    """Morgan et al. 2013: MAGE-A12 in the brain at low level; HPA 0.1-0.5 nTPM must not read 'not expressed'."""
+    src = shared_file("tcr", "hpa_consensus_tissue_ntpm.tsv")
+    import pandas as pd
+
+    row = pd.read_csv(src, sep="\t").set_index("gene_donor").loc["MAGEA12"]
+    truth = {t: float(row[t]) for t in DEFAULT_VITAL_TISSUES if float(row[t]) > 0}
+    ge = gene_expression(hpa, "MAGEA12", list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert dict(ge.vital_tissues_detected) == truth and len(truth) >= 7
+    assert ge.vital_tissues_expressed == ()  # below the 1 nTPM cut-off ...
+    text = ge.detected_text("MAGEA12", 1.0)  # ... yet named with its values
+    assert text.startswith(f"MAGEA12: detected in {len(truth)} vital tissue(s) at 0.1-0.5 nTPM")
+    assert "Putamen 0.5" in text and "below the 1 nTPM" in text
+
+
+def test_no_vital_expression_names_no_tissue(hpa):
+    """MAGEA3 is 0 nTPM in every vital tissue: no 'Heart Muscle at 0 nTPM'."""
+    ge = gene_expression(hpa, "MAGEA3", list(DEFAULT_VITAL_TISSUES), 1.0)
+    assert ge.max_vital_ntpm == 0 and ge.max_vital_tissue == "" and ge.vital_tissues_detected == ()
+    assert ge.detected_text("MAGEA3", 1.0) == "MAGEA3: not detected in any vital tissue (0 nTPM in all)"

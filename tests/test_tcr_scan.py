@@ -33,7 +33,7 @@ def _params(d, **kw):
     base = dict(proteome=str(d / "proteome.fasta"), peptide="EVDPIGHLY", hla="HLA-A*01:01", name="MAGEA3",
                 source="MAGEA3", motif="x-x-D-P-I-x-x-x-Y", xscan=str(d / "xscan.tsv"), xscan_threshold=0.1,
                 max_hamming=3, expression=str(d / "expression.tsv"), hla_predictions=str(d / "hla_predictions.tsv"),
-                hla_panel=["HLA-A*02:01", "HLA-B*08:01"])
+                hla_panel=["HLA-A*02:01", "HLA-B*08:01"], top_n=0, hla_predictor="none")
     base.update(kw)
     return ScanParams(**base)
 
@@ -148,6 +148,58 @@ def test_vectorised_scan_equals_brute_force(tcr_data, peptide, motif, threshold,
     ref = _brute(prot, peptide, mot, xs, max_h)
     assert len(ref) > 0
     assert got == ref
+
+
+def _brute_ranked(prot, peptide, w, top_n, binder=None):
+    """Plain-Python reference of the ranked scan: top_n distinct k-mers by weighted BLOSUM62, ties kept."""
+    from Bio.Align import substitution_matrices
+
+    m = substitution_matrices.load("BLOSUM62")
+    b62 = {(x, y): float(m[x, y]) for x in "ACDEFGHIKLMNPQRSTVWY" for y in "ACDEFGHIKLMNPQRSTVWY"}
+    k = len(peptide)
+    windows = {}
+    for acc, seq in zip(prot.accessions, prot.sequences):
+        s = seq.decode()
+        for i in range(len(s) - k + 1):
+            km = s[i:i + k]
+            if any(c not in "ACDEFGHIKLMNPQRSTVWY" for c in km) or (binder and not binder(km)):
+                continue
+            windows.setdefault(km, []).append((acc, i + 1))
+    wl = [float(x) for x in w]
+    score = {km: sum(wl[j] * b62[peptide[j], km[j]] for j in range(k)) for km in windows}
+    ranked = sorted(score.values(), reverse=True)
+    cut = ranked[top_n - 1] if len(ranked) >= top_n else ranked[-1]
+    return {loc for km, sc in score.items() if sc >= cut for loc in windows[km]}
+
+
+@pytest.mark.parametrize("peptide,contacts,top_n", [("EVDPIGHLY", [], 50), ("ESDPIVAQY", [4, 5, 6], 200)])
+def test_ranked_scan_equals_brute_force(tcr_data, peptide, contacts, top_n):
+    from cgtsafe.tcr.hla import BuiltinPredictor
+    from cgtsafe.tcr.scan import ranked_scan
+    from cgtsafe.tcr.similarity import weights
+
+    prot = read_proteome(tcr_data / "proteome.fasta")
+    w = weights(len(peptide), contacts, 2.0)
+
+    def locs(offsets):
+        pidx = prot.protein_of(offsets)
+        return {(prot.accessions[pi], int(o - prot.starts[pi]) + 1) for o, pi in zip(offsets, pidx)}
+
+    off, cut = ranked_scan(prot, peptide, w, top_n)
+    ref = _brute_ranked(prot, peptide, w, top_n)
+    assert locs(off) == ref
+    # restricted to predicted HLA-A*01:01 binders (IC50 <= 500 nM), as run_scan adds with the built-in predictor
+    b = BuiltinPredictor()
+    mat, con = b.matrix("HLA-A*01:01", len(peptide))
+    off2, _ = ranked_scan(prot, peptide, w, top_n, (mat, con, float(np.log10(500))))
+
+    rows = [dict(zip("ACDEFGHIKLMNPQRSTVWY", map(float, r))) for r in mat]
+    lim = float(np.log10(500))
+
+    def binds(km):  # the matrix equals epytope's own prediction (tests/test_tcr_hla.py)
+        return con + sum(rows[j][c] for j, c in enumerate(km)) <= lim
+
+    assert locs(off2) == ref | _brute_ranked(prot, peptide, w, top_n, binds)
 
 
 def test_cli_outputs_byte_identical(tcr_data, tmp_path):

@@ -17,7 +17,8 @@ def _scan(d, out, *extra):
            "EVDPIGHLY", "--hla", "HLA-A*01:01", "--name", "MAGEA3", "--source", "MAGEA3", "--motif",
            "x-x-D-P-I-x-x-x-Y", "--xscan", str(d / "xscan.tsv"), "--expression", str(d / "expression.tsv"),
            "--out", str(out / "hits.tsv"), "--candidates", str(out / "candidates.tsv"), "--panel-out",
-           str(out / "panel.tsv"), "--stats", str(out / "scan.json"), *extra]
+           str(out / "panel.tsv"), "--stats", str(out / "scan.json"), "--top-n", "0", "--hla-predictor", "none",
+           *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -68,7 +69,7 @@ def test_requirements_and_imported(full):
 def test_figure_is_plotly(full):
     out, s = full
     fig = json.loads((out / s["figures"][0]["path"]).read_text())
-    assert isinstance(fig["data"], list) and len(fig["data"]) == 5  # tiers 0..4 present
+    assert isinstance(fig["data"], list) and len(fig["data"]) == 3  # tiers 0..2 present (EXPECTED_ORDER)
     names = [tr["name"] for tr in fig["data"]]
     assert names[0].startswith("tier 0")
 
@@ -97,3 +98,26 @@ def test_summary_byte_identical(full, test_data, tmp_path):
                "--mispairing-statement", str(d / "mispairing_statement.txt"))
     for rel in ("summary.json", "candidates.tsv", "figures/tcr_score_vs_expression.json"):
         assert (tmp_path / rel).read_bytes() == (out / rel).read_bytes(), rel
+
+
+def test_defaults_builtin_predictor_and_ranking_in_summary(test_data, tmp_path):
+    """Default scan (built-in SMMPMBEC, top 500 ranking, Chinese panel): the summary says so and what is missing."""
+    d = test_data / "tcr"
+    cmd = [sys.executable, "-m", "cgtsafe", "tcr", "scan", "--proteome", str(d / "proteome.fasta"), "--peptide",
+           "EVDPIGHLY", "--hla", "HLA-A*01:01", "--name", "MAGEA3", "--source", "MAGEA3", "--expression",
+           str(d / "expression.tsv"), "--out", str(tmp_path / "MAGEA3" / "hits.tsv"), "--candidates",
+           str(tmp_path / "MAGEA3" / "candidates.tsv"), "--stats", str(tmp_path / "MAGEA3" / "scan.json")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    s = _summarize(tmp_path)
+    kf = {k["label_en"]: k["value"] for k in s["key_figures"]}
+    assert kf["MAGEA3: HLA binding predictions"].startswith("built-in SMMPMBEC")
+    assert kf["MAGEA3: most similar k-mers kept (contact-weighted BLOSUM62, top 500)"] >= 500
+    assert "500 most similar distinct k-mers" in s["methods_en"] and "CrossDome" in s["methods_en"]
+    assert "Morgan et al. 2013" in s["methods_en"] and "monotone" in s["methods_en"]
+    what = " ".join(e["what"] for e in s["exclusions"])
+    assert "without a built-in 9-mer model" in what and "HLA-A*33:03" in what
+    cands = pd.read_csv(tmp_path / "candidates.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert list(cands.columns[:6]) == ["rank", "target", "kmer", "genes", "tier", "evidence"]
+    ttn = cands.set_index("kmer").loc["ESDPIVAQY"]
+    assert ttn["hla_binder"] == "weak" and "SMMPMBEC" in ttn["hla_binding"]

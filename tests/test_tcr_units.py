@@ -11,6 +11,7 @@ from cgtsafe.tcr.motif import check_peptide_fits, parse_motif
 from cgtsafe.tcr.peptide import normalize_allele, validate_peptide
 from cgtsafe.tcr.similarity import blosum62, blosum_score, weights
 from cgtsafe.tcr.xscan import read_xscan
+from cgtsafe.validation.reference import BLOSUM62_PUBLISHED
 
 AA = "ACDEFGHIKLMNPQRSTVWY"
 
@@ -70,14 +71,9 @@ def test_bad_peptides(seq, fragment):
     assert fragment in str(exc.value)
 
 
-# BLOSUM62 values as printed in Henikoff & Henikoff 1992 (PNAS 89:10915), Fig. 2 lower triangle
-@pytest.mark.parametrize("a,b,value", [
-    ("A", "A", 4), ("R", "R", 5), ("N", "N", 6), ("D", "D", 6), ("C", "C", 9), ("Q", "Q", 5), ("E", "E", 5),
-    ("G", "G", 6), ("H", "H", 8), ("I", "I", 4), ("L", "L", 4), ("K", "K", 5), ("M", "M", 5), ("F", "F", 6),
-    ("P", "P", 7), ("S", "S", 4), ("T", "T", 5), ("W", "W", 11), ("Y", "Y", 7), ("V", "V", 4),
-    ("I", "V", 3), ("F", "Y", 3), ("D", "E", 2), ("K", "R", 2), ("E", "Q", 2), ("W", "Y", 2), ("A", "S", 1),
-    ("P", "W", -4), ("D", "W", -4), ("C", "E", -4), ("I", "L", 2), ("N", "D", 1), ("A", "R", -1),
-])
+# BLOSUM62 values as printed in Henikoff & Henikoff 1992 (PNAS 89:10915), Fig. 2 lower triangle (the table the
+# method-validation record checks, cgtsafe.validation.reference.BLOSUM62_PUBLISHED)
+@pytest.mark.parametrize("a,b,value", BLOSUM62_PUBLISHED)
 def test_blosum62_published_values(a, b, value):
     m = blosum62()
     assert m[AA.index(a), AA.index(b)] == value

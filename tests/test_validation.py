@@ -7,7 +7,7 @@ import shutil
 
 import pandas as pd
 
-from cgtsafe.validation import check_offtarget, check_tcr
+from cgtsafe.validation.demo import check_offtarget, check_tcr
 
 
 def _planted(test_data):

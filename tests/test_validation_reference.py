@@ -1,4 +1,4 @@
-"""Method performance on the real reference data (cgtsafe.validation_reference): every comparison with
+"""Method performance on the real reference data (cgtsafe.validation.reference): every comparison with
 the peer tools / publications of ../shared/data passes, the expected metrics are present, and the
 comparisons can fail (tampered peer tables / inputs give failed records)."""
 
@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cgtsafe import validation_reference as vr
+from cgtsafe.validation import reference as vr
 from conftest import SHARED_DATA, TEST_DATA
 
 KEYS = {"analysis", "metric", "value", "reference", "n", "source", "passed"}

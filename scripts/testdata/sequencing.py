@@ -54,10 +54,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "src") not in sys.path:  # stand-alone run without an installed package
-    sys.path.insert(0, str(ROOT / "src"))
+for _p in (ROOT / "src", ROOT / "scripts"):  # stand-alone run (benchmarks) without an installed package
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
-from cgtsafe.sitecheck.simulate import (  # noqa: E402
+from testdata.simulate import (  # noqa: E402
     LETTERS,
     Event,
     EventIndex,

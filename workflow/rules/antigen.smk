@@ -17,6 +17,7 @@ if ANTIGEN:
             "logs/antigen/profile.log",
         benchmark:
             PLAN.layout.benchmark("antigen_profile")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
         resources:

@@ -56,6 +56,7 @@ if INT.enabled:
             "logs/integration/sites.log",
         benchmark:
             PLAN.layout.benchmark("integration_sites")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
         resources:
@@ -81,6 +82,7 @@ if INT.enabled:
             "logs/integration/enrichment.log",
         benchmark:
             PLAN.layout.benchmark("integration_enrichment")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
         resources:

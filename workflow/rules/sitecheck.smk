@@ -14,6 +14,7 @@ if SC:
             sites=SC.sc["sites"],
             reference=config["reference"]["genome"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
             sheet=SC.sc["wgs_samples"],
         output:
             SC.path("counts/wgs/{sample}.tsv"),
@@ -43,6 +44,7 @@ if SC:
             sites=SC.sc["sites"],
             amplicons=SC.sc["amplicons"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
             sheet=SC.sc["amplicon_samples"],
         output:
             SC.path("counts/amplicon/{sample}.tsv"),
@@ -70,6 +72,7 @@ if SC:
             counts=SC.counts(),
             sites=SC.sc["sites"],
             nominated=SC.nominated_files(),
+            variants=SC.variant_tables,
         output:
             SC.path("site_verdicts.tsv"),
         log:

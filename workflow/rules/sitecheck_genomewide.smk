@@ -8,42 +8,118 @@ GW = plan_of("genomewide")
 
 if GW.genomewide:
 
-    rule sitecheck_genomewide:
-        input:
-            unpack(GW.pair_files),
-            reference=config["reference"]["genome"],
-            genes=config["reference"]["genes"],
-            regions=GW.regions(),
-        output:
-            table=GW.path("genomewide/{sample}.variants.tsv"),
-            stats=GW.path("genomewide/{sample}.stats.json"),
-        log:
-            "logs/sitecheck/genomewide_{sample}.log",
-        benchmark:
-            PLAN.layout.benchmark("sitecheck_genomewide_{sample}")
-        retries: 2
-        conda:
-            "../../envs/cgtsafe.yaml"
-        threads: GW.gw["threads"]
-        resources:
-            mem_mb=mem_mb(2000, 100),
-            runtime=runtime(60, 30),
-        params:
-            cmd=CGTSAFE,
-            control=GW.control_name,
-            regions=GW.regions_opt(),
-            guides=GW.guides_opt,
-            nuclease=GW.nuclease,
-            concern=GW.goc,
-            windows=GW.windows,
-            thresholds=GW.genomewide_thresholds(),
-        shell:
-            "{params.cmd} sitecheck genomewide --edited {input.edited:q} --control {input.control:q}"
-            " --sample {wildcards.sample} --control-name {params.control}"
-            " --reference {input.reference:q} {params.regions} {params.guides}"
-            " --nuclease {params.nuclease} --genes {input.genes:q} {params.concern}"
-            " --windows {params.windows} {params.thresholds} --threads {threads}"
-            " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
+    if GW.region_jobs == 1:
+
+        rule sitecheck_genomewide:
+            input:
+                unpack(GW.pair_files),
+                reference=config["reference"]["genome"],
+                genes=config["reference"]["genes"],
+                regions=GW.regions(),
+            output:
+                table=GW.path("genomewide/{sample}.variants.tsv"),
+                stats=GW.path("genomewide/{sample}.stats.json"),
+            log:
+                "logs/sitecheck/genomewide_{sample}.log",
+            benchmark:
+                PLAN.layout.benchmark("sitecheck_genomewide_{sample}")
+            retries: 2
+            conda:
+                "../../envs/cgtsafe.yaml"
+            threads: GW.gw["threads"]
+            resources:
+                mem_mb=mem_mb(2000, 100),
+                runtime=runtime(60, 30),
+            params:
+                cmd=CGTSAFE,
+                control=GW.control_name,
+                regions=GW.regions_opt(),
+                guides=GW.guides_opt,
+                nuclease=GW.nuclease,
+                concern=GW.goc,
+                windows=GW.windows,
+                thresholds=GW.genomewide_thresholds(),
+            shell:
+                "{params.cmd} sitecheck genomewide --edited {input.edited:q} --control {input.control:q}"
+                " --sample {wildcards.sample} --control-name {params.control}"
+                " --reference {input.reference:q} {params.regions} {params.guides}"
+                " --nuclease {params.nuclease} --genes {input.genes:q} {params.concern}"
+                " --windows {params.windows} {params.thresholds} --threads {threads}"
+                " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+    else:
+
+        rule sitecheck_genomewide_region:
+            input:
+                unpack(GW.pair_files),
+                reference=config["reference"]["genome"],
+                regions=GW.regions(),
+            output:
+                table=GW.path("genomewide/{sample}.part{part}.tsv"),
+                stats=GW.path("genomewide/{sample}.part{part}.json"),
+            log:
+                "logs/sitecheck/genomewide_{sample}.part{part}.log",
+            benchmark:
+                PLAN.layout.benchmark("sitecheck_genomewide_{sample}.part{part}")
+            wildcard_constraints:
+                part=r"\d+",
+            retries: 2
+            conda:
+                "../../envs/cgtsafe.yaml"
+            threads: GW.gw["threads"]
+            resources:
+                mem_mb=mem_mb(2000, 100),
+                runtime=runtime(60, 30),
+            params:
+                cmd=CGTSAFE,
+                control=GW.control_name,
+                regions=GW.regions_opt(),
+                thresholds=GW.genomewide_thresholds(),
+                jobs=GW.region_jobs,
+            shell:
+                "{params.cmd} sitecheck genomewide --edited {input.edited:q} --control {input.control:q}"
+                " --sample {wildcards.sample} --control-name {params.control}"
+                " --reference {input.reference:q} {params.regions} {params.thresholds} --threads {threads}"
+                " --chunk {wildcards.part}/{params.jobs}"
+                " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+        rule sitecheck_genomewide:
+            input:
+                unpack(GW.pair_files),
+                parts=GW.region_parts(".tsv"),
+                part_stats=GW.region_parts(".json"),
+                reference=config["reference"]["genome"],
+                genes=config["reference"]["genes"],
+                regions=GW.regions(),
+            output:
+                table=GW.path("genomewide/{sample}.variants.tsv"),
+                stats=GW.path("genomewide/{sample}.stats.json"),
+            log:
+                "logs/sitecheck/genomewide_{sample}.log",
+            benchmark:
+                PLAN.layout.benchmark("sitecheck_genomewide_{sample}")
+            conda:
+                "../../envs/cgtsafe.yaml"
+            resources:
+                mem_mb=mem_mb(2000, 0),
+                runtime=runtime(30, 0),
+            params:
+                cmd=CGTSAFE,
+                control=GW.control_name,
+                regions=GW.regions_opt(),
+                guides=GW.guides_opt,
+                nuclease=GW.nuclease,
+                concern=GW.goc,
+                windows=GW.windows,
+                thresholds=GW.genomewide_thresholds(),
+            shell:
+                "{params.cmd} sitecheck genomewide-merge --edited {input.edited:q} --control {input.control:q}"
+                " --sample {wildcards.sample} --control-name {params.control}"
+                " --reference {input.reference:q} {params.regions} {params.guides}"
+                " --nuclease {params.nuclease} --genes {input.genes:q} {params.concern}"
+                " --windows {params.windows} {params.thresholds}"
+                " --parts {input.parts:q} --part-stats {input.part_stats:q}"
+                " --out {output.table:q} --stats {output.stats:q} > {log:q} 2>&1"
 
     rule sitecheck_genomewide_summary:
         input:

@@ -16,6 +16,7 @@ if VECTOR:
             "logs/vector/features.log",
         benchmark:
             PLAN.layout.benchmark("vector_features")
+        retries: 2
         conda:
             "../../envs/cgtsafe.yaml"
         resources:

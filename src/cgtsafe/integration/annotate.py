@@ -110,10 +110,11 @@ def load_gene_annotator(path, *, max_span_ratio: float = 10.0) -> GeneAnnotator:
     covers tens of Mb and would swallow every site. Rows whose span exceeds ``max_span_ratio`` x their
     average transcript length are therefore dropped for annotation (they are kept for CIS lengths).
     """
-    from cgtsafe.io.annotation import _open, read_transcripts
+    from cgtsafe.io.annotation import read_transcripts
+    from cgtsafe.io.compressed import open_input
 
     transcripts = read_transcripts(path)
-    with _open(path) as fh:
+    with open_input(path, "rt", what="gene annotation") as fh:
         header = fh.readline().rstrip("\n").split("\t")
     if "average_TxLen" in header and "min_txStart" in header:
         from cgtsafe.io.tables import read_table

@@ -156,3 +156,17 @@ def grubbs_cis(sites: pd.DataFrame, gene_length: dict[str, float], *, flank: int
         "is_cis": (pb < alpha).astype(int), "tested": tested.astype(int),
     })
     return out.sort_values(["p_bonferroni", "gene"], kind="mergesort", na_position="last").reset_index(drop=True)[cols]
+
+
+def gene_lengths(path) -> dict[str, float]:
+    """ISAnalytics refGenes (``name2``/``average_TxLen``) or any GTF/genePred (gene span)."""
+    from cgtsafe.io.annotation import read_transcripts
+    from cgtsafe.io.compressed import open_input
+    from cgtsafe.io.tables import read_table
+
+    with open_input(path, "rt", what="gene annotation") as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+    if "average_TxLen" in header and "name2" in header:
+        df = read_table(path, required=("name2", "average_TxLen"), what="ISAnalytics refGenes table")
+        return dict(zip(df["name2"], pd.to_numeric(df["average_TxLen"], errors="coerce")))
+    return read_gene_lengths(read_transcripts(path))

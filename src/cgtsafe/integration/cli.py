@@ -167,7 +167,7 @@ def _read_sheet(path):
 
 
 def _from_fragments(args) -> int:
-    from cgtsafe.integration.summarize import run_from_fragments
+    from cgtsafe.integration.steps import run_from_fragments
 
     sheet = _read_sheet(args.samples) if args.samples else None
     run_from_fragments(
@@ -179,7 +179,7 @@ def _from_fragments(args) -> int:
 
 
 def _enrichment(args) -> int:
-    from cgtsafe.integration.summarize import run_enrichment
+    from cgtsafe.integration.steps import run_enrichment
 
     run_enrichment(sites=args.sites, genome=args.genome, annotator=_site_annotator(args), out=args.out,
                    controls_out=args.controls_out, per_site=args.per_site, seed=args.seed,
@@ -188,7 +188,7 @@ def _enrichment(args) -> int:
 
 
 def _cis(args) -> int:
-    from cgtsafe.integration.summarize import run_cis
+    from cgtsafe.integration.steps import run_cis
 
     from cgtsafe.errors import InputError
 
@@ -201,7 +201,7 @@ def _cis(args) -> int:
 
 
 def _longitudinal(args) -> int:
-    from cgtsafe.integration.summarize import run_longitudinal
+    from cgtsafe.integration.steps import run_longitudinal
 
     sheet = _read_sheet(args.samples) if args.samples else None
     run_longitudinal(sites=args.sites, sheet=sheet, out=Path(args.out), threshold=args.threshold, fold=args.fold,
@@ -210,7 +210,7 @@ def _longitudinal(args) -> int:
 
 
 def _summarize(args) -> int:
-    from cgtsafe.integration.summarize import run_summarize
+    from cgtsafe.integration.steps import run_summarize
 
     params = {
         "merge_distance": args.merge_distance, "abundance": args.abundance, "dominance_thresholds": args.dominance,

@@ -1,7 +1,7 @@
 """FASTQ reading (paired, checked for truncation and synchrony) and barcode demultiplexing.
 
-* :func:`read_fastq` yields ``(name, seq, qual)``; a truncated or malformed record raises
-  :class:`~cgtsafe.errors.InputError` naming the file and the record number (1-based).
+* :func:`read_fastq` (:mod:`cgtsafe.io.fastq`, dnaio) yields ``(name, seq, qual)``; a truncated or malformed
+  record raises :class:`~cgtsafe.errors.InputError` naming the file and the record number (1-based).
 * :func:`iter_pairs` walks R1, R2 (and I1) together and fails, with one line, when the read names of
   a record differ (files out of sync) or one file ends before the other.
 * :class:`BarcodeAssigner` assigns an index read to the unique sample barcode within
@@ -11,57 +11,11 @@
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Iterator
 from itertools import combinations, product
 from pathlib import Path
 
 from cgtsafe.errors import InputError
-
-
-def _open(path: Path):
-    if not path.exists():
-        raise InputError("FASTQ file not found", path=path)
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="ascii", errors="replace")
-    return open(path, encoding="ascii", errors="replace")
-
-
-def read_fastq(path: str | Path) -> Iterator[tuple[str, str, str]]:
-    """Yield ``(name, sequence, quality)``; the name is the first word without a ``/1``/``/2`` suffix."""
-    path = Path(path)
-    n = 0
-    try:
-        with _open(path) as fh:
-            while True:
-                header = fh.readline()
-                if not header:
-                    return
-                n += 1
-                if not header.strip():
-                    if fh.readline():
-                        raise InputError(f"record {n}: empty header line", path=path)
-                    return
-                seq = fh.readline()
-                plus = fh.readline()
-                qual = fh.readline()
-                if not qual:
-                    raise InputError(f"record {n}: truncated FASTQ record (file ends inside the record)", path=path)
-                if header[0] != "@" or plus[:1] != "+":
-                    raise InputError(f"record {n}: malformed FASTQ record (expected '@' header and '+' line)",
-                                     path=path)
-                seq, qual = seq.rstrip("\r\n").upper(), qual.rstrip("\r\n")
-                if len(seq) != len(qual):
-                    raise InputError(f"record {n}: sequence and quality lengths differ ({len(seq)} vs {len(qual)}); "
-                                     "truncated or corrupt", path=path)
-                name = header[1:].split(maxsplit=1)[0] if header[1:].strip() else ""
-                if name.endswith(("/1", "/2", "/3")):
-                    name = name[:-2]
-                yield name, seq, qual
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"record {n}: cannot read FASTQ ({exc})", path=path) from None
+from cgtsafe.io.fastq import read_fastq
 
 
 def iter_pairs(r1: str | Path, r2: str | Path, i1: str | Path | None = None):

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cgtsafe.stats import fisher_2x2
+
 FEATURES = ("in_gene", "near_tss", "near_goc")
 
 
@@ -124,7 +126,7 @@ def enrichment_table(real: pd.DataFrame, ctrl: pd.DataFrame, *, group_col: str |
             a, b = int(rb.sum()), int(len(rb) - rb.sum())
             cc, d = int(cb.sum()), int(len(cb) - cb.sum())
             if len(rb) and len(cb):
-                odds, p = stats.fisher_exact([[a, b], [cc, d]], alternative="two-sided")
+                odds, p = fisher_2x2(a, b, cc, d)
                 if matched and "match_id" in c.columns and "site_id" in r.columns:
                     auc = _auc_matched(rs, r["site_id"].to_numpy(), cs, c["match_id"].to_numpy())
                 else:

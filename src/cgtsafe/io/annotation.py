@@ -15,7 +15,6 @@ gene's strand, so negative values are upstream of the gene.
 from __future__ import annotations
 
 import bisect
-import gzip
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from cgtsafe.errors import InputError
+from cgtsafe.io.compressed import open_input
 
 FEATURE_PRIORITY = ("cds", "utr5", "utr3", "exon", "intron", "promoter", "intergenic")
 
@@ -58,12 +58,6 @@ class Transcript:
         return "utr5" if upstream else "utr3"
 
 
-def _open(path: Path):
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rt") if magic == b"\x1f\x8b" else open(path, encoding="utf-8")
-
-
 _GTF_ATTR = re.compile(r'(\S+)\s+"([^"]*)"')
 
 
@@ -72,7 +66,7 @@ def read_transcripts(path: str | Path) -> list[Transcript]:
     path = Path(path)
     if not path.exists():
         raise InputError("gene annotation not found", path=path)
-    with _open(path) as fh:
+    with open_input(path, "rt", what="gene annotation") as fh:
         lines = [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
     if not lines:
         raise InputError("empty gene annotation", path=path)

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
+from cgtsafe.io.reference import ReferenceGenome
 from cgtsafe.io.fasta import read_fasta, revcomp
 from cgtsafe.offtarget.annotate import collapse_overlapping, filter_bulged, is_canonical_pam
 from cgtsafe.offtarget.merge import LOCUS_WINDOW
@@ -74,41 +75,9 @@ def slug(label: str) -> str:
     return s or "unnamed"
 
 
-class GenomeAccess:
-    """Random access to a FASTA (plain or bgzip with .fai/.gzi via pysam; otherwise read into memory)."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        if not self.path.exists():
-            raise InputError("genome FASTA not found", path=self.path)
-        self._fa = None
-        self._seqs: dict[str, bytes] | None = None
-        fai = Path(str(self.path) + ".fai")
-        gz = self.path.name.endswith(".gz")
-        if fai.exists() and (not gz or Path(str(self.path) + ".gzi").exists()):
-            import pysam
-
-            try:
-                self._fa = pysam.FastaFile(str(self.path))
-            except (OSError, ValueError):
-                self._fa = None
-        if self._fa is not None:
-            self.lengths = dict(zip(self._fa.references, self._fa.lengths))
-        else:
-            self._seqs = read_fasta(self.path)
-            self.lengths = {k: len(v) for k, v in self._seqs.items()}
-
-    def fetch(self, chrom: str, start: int, end: int) -> str:
-        start, end = max(0, start), min(self.lengths.get(chrom, 0), end)
-        if end <= start:
-            return ""
-        if self._fa is not None:
-            return self._fa.fetch(chrom, start, end)
-        return self._seqs[chrom][start:end].decode()
-
-    def close(self):
-        if self._fa is not None:
-            self._fa.close()
+class GenomeAccess(ReferenceGenome):
+    """Random access to a FASTA (:class:`cgtsafe.io.reference.ReferenceGenome`); ``fetch`` returns ``str``
+    as in the file (soft-masked lower case kept)."""
 
 
 def _allowed_pams(nuclease: Nuclease, pam: str | None) -> tuple[str, ...]:

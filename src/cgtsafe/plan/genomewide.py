@@ -21,6 +21,8 @@ class GenomewidePlan:
         self.gw = sc.get("genomewide") or {}
         self.sv = sc.get("structural") or {}
         self.genomewide = bool(self.edited and self.gw.get("enabled"))
+        #: region jobs per pair (``genomewide --chunk i/n``, merged by ``genomewide-merge``); 1 = one job
+        self.region_jobs = int(self.gw.get("region_jobs", 1) or 1)
         self.structural = bool(self.edited and self.sv.get("enabled"))
         ot = config.get("offtarget") or {}
         self.guides_opt = opt("--guides", ot.get("guides"))
@@ -47,6 +49,12 @@ class GenomewidePlan:
         """Input function: the edited sample's BAM/CRAM and its control's."""
         row = self.wgs.loc[wildcards.sample]
         return {"edited": row["file"], "control": self.wgs.loc[row["control"], "file"]}
+
+    def region_parts(self, suffix: str):
+        """Input function of the merge: the ``region_jobs`` part files (``.tsv``/``.json``) of one pair."""
+        def parts(wildcards) -> list[str]:
+            return [self.path(f"genomewide/{wildcards.sample}.part{i}{suffix}") for i in range(1, self.region_jobs + 1)]
+        return parts
 
     def control_name(self, wildcards) -> str:
         return q(self.wgs.loc[wildcards.sample, "control"])

@@ -6,7 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from cgtsafe.errors import InputError
-from cgtsafe.plan.common import Layout, flags, q, qjoin
+from cgtsafe.plan.common import Layout, enabled, flags, q, qjoin
+
+
+def variant_tables(config: dict, layout: Layout) -> list[str]:
+    """The off-target step's variant tables (one per ``offtarget.variants`` entry) when it runs."""
+    if not enabled(config, "offtarget"):
+        return []
+    from cgtsafe.offtarget.species import slug
+
+    return [layout.path("offtarget", f"variants_{slug(v['label'])}.tsv")
+            for v in config["offtarget"].get("variants") or []]
 
 
 class SitecheckPlan:
@@ -31,6 +41,8 @@ class SitecheckPlan:
             if not Path(n).exists():
                 raise InputError(f"key 'sitecheck.nominated': file {n!r} does not exist", path=config_file)
         self.fragments: list[str] = []  # genome-wide/structural summary fragments (set by Plan)
+        #: ``offtarget variants`` tables whose sites (the donor's own alleles) join the candidates
+        self.variant_tables = variant_tables(config, layout) if sc.get("variant_sites", True) else []
 
     def path(self, name: str) -> str:
         return f"{self.dir}/{name}"
@@ -60,7 +72,9 @@ class SitecheckPlan:
 
     def common_args(self) -> str:
         nom = qjoin(self.sc.get("nominated", []))
-        return f"--window {self.sc['window']}" + (f" --nominated {nom}" if nom else "")
+        var = qjoin(self.variant_tables)
+        return (f"--window {self.sc['window']}" + (f" --variant-sites {var}" if var else "")
+                + (f" --nominated {nom}" if nom else ""))
 
     def wgs_filters(self) -> str:
         return flags(self.sc, "min_mapq", "min_baseq")

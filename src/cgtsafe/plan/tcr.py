@@ -25,8 +25,8 @@ class TcrPlan:
                              path=config_file)
         names = [p["name"] for p in t["peptides"]]
         if len(set(names)) != len(names):
-            raise InputError(f"key 'tcr.peptides': duplicate target names {sorted({n for n in names if names.count(n) > 1})}",
-                             path=config_file)
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"key 'tcr.peptides': duplicate target names {dup}", path=config_file)
         check_files(config, ["tcr.proteome", "tcr.xscan", "tcr.expression", "tcr.hla_predictions",
                              "tcr.imported.allo_hla", "tcr.imported.affinity", "tcr.imported.mispairing_statement"],
                     path=config_file)
@@ -67,6 +67,8 @@ class TcrPlan:
         args = [f"--peptide {q(p['sequence'])}", f"--hla {q(p['hla'])}", f"--name {q(p['name'])}"]
         if p.get("source"):
             args.append(f"--source {q(p['source'])}")
+        if p.get("source_accession"):
+            args.append(f"--source-accession {q(','.join(p['source_accession']))}")
         if self.option(p, "motif"):
             args.append(f"--motif {q(self.option(p, 'motif'))}")
         if "xscan" in input.keys():
@@ -75,14 +77,14 @@ class TcrPlan:
         contacts = self.option(p, "contact_positions") or []
         if contacts:
             args.append(f"--contact-positions {','.join(str(int(c)) for c in contacts)}")
-        args.append(f"--contact-weight {t['contact_weight']} --max-hamming {t['max_hamming']}")
+        args.append(f"--contact-weight {t['contact_weight']} --max-hamming {t['max_hamming']}"
+                    f" --top-n {int(t['top_n'])}")
         if "expression" in input.keys():
             args.append(f"--expression {q(input.expression)}")
         args.append(f"--vital-tissues {q(','.join(t['vital_tissues']))} --min-ntpm {t['min_ntpm']}")
         if "hla_predictions" in input.keys():
             args.append(f"--hla-predictions {q(input.hla_predictions)}")
-        if t.get("hla_panel"):
-            args.append(f"--hla-panel {q(','.join(t['hla_panel']))}")
+        args.append(f"--hla-predictor {q(t['hla_predictor'])} --hla-panel {q(','.join(t.get('hla_panel') or []))}")
         return " ".join(args)
 
     def imported(self, wildcards=None) -> dict[str, str]:

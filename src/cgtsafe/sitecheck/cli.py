@@ -34,6 +34,9 @@ def _add_site_args(p) -> None:
     p.add_argument("--sites", required=True, help="candidate sites TSV (off-target step output)")
     p.add_argument("--nominated", nargs="*", default=[],
                    help="empirically nominated sites, BED or TSV, as PATH or METHOD=PATH (e.g. GUIDE-seq=x.bed)")
+    p.add_argument("--variant-sites", nargs="*", default=[],
+                   help="`offtarget variants` tables: sites created or strengthened by the donor's alleles join the "
+                        "candidates, the allele named")
 
 
 def register(sub) -> None:
@@ -103,24 +106,23 @@ def register(sub) -> None:
 def _sites(args):
     from cgtsafe.sitecheck.sites import load_sites
 
-    return load_sites(args.sites, args.nominated, flank=args.window)
+    return load_sites(args.sites, args.nominated, flank=args.window, variants=args.variant_sites)
 
 
 def _check(args) -> int:
     from cgtsafe.sitecheck.amplicon import read_amplicon_sheet, read_amplicons
-    from cgtsafe.sitecheck.quantify import (Reference, check_contigs, check_sites_on_contigs, open_alignment,
-                                            read_wgs_sheet)
+    from cgtsafe.io.alignment import open_checked
+    from cgtsafe.io.reference import ReferenceGenome
+    from cgtsafe.sitecheck.quantify import check_sites_on_contigs, read_wgs_sheet
 
     sites = _sites(args)
-    ref = Reference(args.reference)
-    ref_len = ref.lengths()
+    ref = ReferenceGenome(args.reference)
     if args.wgs_sheet:
         df = read_wgs_sheet(args.wgs_sheet)
         for row in df.to_dict("records"):
-            af = open_alignment(row["file"], args.reference)
+            af, _ = open_checked(row["file"], ref, contigs=sorted({s.chrom for s in sites}))
             lengths = dict(zip(af.references, af.lengths))
             af.close()
-            check_contigs(lengths, ref_len, bam=row["file"], reference=args.reference)
             check_sites_on_contigs(sites, lengths, bam=row["file"])
     if args.amplicon_sheet:
         if not args.amplicons:

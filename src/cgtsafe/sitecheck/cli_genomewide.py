@@ -1,6 +1,8 @@
 """Sub-commands of ``cgtsafe sitecheck`` for the genome-wide and structural comparisons (thin layer).
 
 ``genomewide``          edited-only small variants of one edited/control pair -> TSV + stats JSON
+                        (``--chunk i/n``: one region job -> tested candidates before BH + stats JSON)
+``genomewide-merge``    the region jobs of one pair -> the same TSV + stats JSON as an unsplit run
 ``genomewide-summary``  merge pairs -> genomewide_variants.tsv, genomewide_sensitivity.tsv,
                         fig_genomewide_sensitivity.json, genomewide_summary.json
 ``structural``          large deletions / translocations at the cut sites of one pair -> TSV + stats JSON
@@ -49,12 +51,8 @@ def _pair_args(p) -> None:
     p.add_argument("--stats", required=True, help="per-pair stats JSON (input of the *-summary step)")
 
 
-def add_genomewide_parsers(sub) -> None:
-    from cgtsafe.sitecheck.genomewide import Params
-    from cgtsafe.sitecheck.structural import SVParams
-
-    d = Params()
-    g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
+def _scan_args(g, d) -> None:
+    """Options shared by ``genomewide`` and ``genomewide-merge`` (``d``: the default Params)."""
     _pair_args(g)
     g.add_argument("--regions", default=None, help="BED of regions to scan (0-based); default: whole genome")
     g.add_argument("--guides", default=None, help="guide table (name spacer) for the guide-similarity check")
@@ -79,8 +77,26 @@ def add_genomewide_parsers(sub) -> None:
     ):
         g.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(d, name),
                        help=f"{help_} (default {getattr(d, name)})")
+
+
+def add_genomewide_parsers(sub) -> None:
+    from cgtsafe.sitecheck.genomewide_count import Params
+    from cgtsafe.sitecheck.structural import SVParams
+
+    d = Params()
+    g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
+    _scan_args(g, d)
     g.add_argument("--threads", type=_nonneg, default=1)
+    g.add_argument("--chunk", default=None,
+                   help="i/n: run the i-th of n region jobs (contiguous near-equal shares of the chunks); writes the "
+                        "tested candidates before BH and annotation, merged by `genomewide-merge`")
     g.set_defaults(func=_genomewide)
+
+    m = sub.add_parser("genomewide-merge", help="merge the region jobs of one pair (= the unsplit `genomewide`)")
+    _scan_args(m, d)
+    m.add_argument("--parts", nargs="+", required=True, help="region-job tables (`genomewide --chunk i/n --out`)")
+    m.add_argument("--part-stats", nargs="+", required=True, help="region-job stats JSONs, same order")
+    m.set_defaults(func=_genomewide_merge)
 
     gs = sub.add_parser("genomewide-summary", help="merge genome-wide results of all pairs + summary fragment")
     gs.add_argument("--tables", nargs="+", required=True)
@@ -118,19 +134,56 @@ def add_genomewide_parsers(sub) -> None:
     ss.set_defaults(func=_structural_summary)
 
 
+def _annotation_kw(args) -> dict:
+    return {"sample": args.sample, "control_name": args.control_name, "regions": args.regions,
+            "guides": args.guides, "nuclease": args.nuclease, "genes": args.genes,
+            "genes_of_concern": args.genes_of_concern, "windows": tuple(args.windows)}
+
+
 def _genomewide(args) -> int:
     from cgtsafe.io.tables import write_json, write_table
-    from cgtsafe.sitecheck.genomewide import Params, run_pair
+    from cgtsafe.sitecheck.genomewide import Params, parse_chunk, run_pair, scan_raw
 
     params = Params(**{k: getattr(args, k) for k in Params.__dataclass_fields__})
-    df, stats = run_pair(args.edited, args.control, args.reference, sample=args.sample,
-                         control_name=args.control_name, regions=args.regions, guides=args.guides,
-                         nuclease=args.nuclease, genes=args.genes, genes_of_concern=args.genes_of_concern,
-                         windows=tuple(args.windows), params=params, threads=max(1, args.threads))
+    if args.chunk:
+        raw, stats = scan_raw(args.edited, args.control, args.reference, regions=args.regions, params=params,
+                              threads=max(1, args.threads), chunk=parse_chunk(args.chunk))
+        write_table(raw, args.out)
+        write_json(args.stats, stats)
+        print(f"{args.sample} vs {args.control_name} region job {args.chunk}: {stats['tasks']} chunks, "
+              f"{stats['scanned_bp'] / 1e6:.3f} Mb scanned, {len(raw)} tested candidates")
+        return 0
+    df, stats = run_pair(args.edited, args.control, args.reference, params=params, threads=max(1, args.threads),
+                         **_annotation_kw(args))
     write_table(df, args.out)
     write_json(args.stats, stats)
     print(f"{args.sample} vs {args.control_name}: {int(df['call'].sum()) if len(df) else 0} edited-only calls "
           f"of {len(df)} tested candidates; {stats['callable_bp'] / 1e6:.3f} Mb callable")
+    return 0
+
+
+def _genomewide_merge(args) -> int:
+    from cgtsafe.io.tables import write_json, write_table
+    from cgtsafe.sitecheck.genomewide import RAW_COLUMNS, Params, complete_pair, job_key, parse_chunk
+
+    params = Params(**{k: getattr(args, k) for k in Params.__dataclass_fields__})
+    frames, stats = _read_pairs(args.parts, args.part_stats, tuple(RAW_COLUMNS))
+    seen = sorted(parse_chunk(s.get("chunk", "")) for s in stats)
+    n = seen[0][1] if seen else 0
+    if seen != [(i, n) for i in range(1, n + 1)]:
+        raise InputError(f"--parts must be the region jobs 1/n..n/n of one run, got {[f'{i}/{k}' for i, k in seen]}")
+    want = job_key(args.edited, args.control, args.regions, params)
+    for f, s in zip(args.part_stats, stats):
+        if s.get("parameters_counting") != want:
+            raise InputError("region job was run with other inputs, regions or parameters than this merge", path=f)
+    frames = [_typed(f, ints=("start", "end", "pos", "n_alleles", "edited_alt", "edited_depth", "control_alt",
+                              "control_depth"), floats=("edited_vaf", "control_vaf", "p_value")) for f in frames]
+    df, st = complete_pair(frames, stats, args.edited, args.control, args.reference, params=params,
+                           **_annotation_kw(args))
+    write_table(df, args.out)
+    write_json(args.stats, st)
+    print(f"{args.sample} vs {args.control_name}: merged {n} region jobs; {int(df['call'].sum()) if len(df) else 0} "
+          f"edited-only calls of {len(df)} tested candidates")
     return 0
 
 

@@ -32,13 +32,14 @@ Output: one row per site (see :data:`COUNT_COLUMNS`), coordinates 0-based half-o
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from cgtsafe.errors import InputError
+from cgtsafe.io.alignment import check_contigs, open_alignment, open_checked, read_error  # noqa: F401
+from cgtsafe.io.reference import ReferenceGenome
 from cgtsafe.sitecheck.sites import Site
 
 UNMODIFIED, INDEL, SUBSTITUTION = 0, 1, 2
@@ -49,7 +50,6 @@ COUNT_COLUMNS = ("sample", "assay", "site_id", "chrom", "window_start", "window_
                  *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS))
 #: reference bases fetched on each side of the window to find the equivalence span of indels
 REF_PAD = 400
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -115,93 +115,11 @@ def classify_events(deletions, insertions, n_subs: int, ws: int, we: int, ref: b
 # input checks
 
 
-def open_alignment(path: str | Path, reference: str | Path | None = None):
-    """Open a BAM/CRAM, checking existence, EOF marker (truncation) and index; one-line errors."""
-    import pysam
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError("alignment file not found", path=path)
-    name = path.name.lower()
-    if name.endswith(".bam"):
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 28))
-            tail = fh.read()
-        if size < 28 or tail != _BGZF_EOF:
-            raise InputError("BAM is truncated or not a BAM (no BGZF end-of-file marker)", path=path)
-    elif not name.endswith(".cram"):
-        raise InputError("expected a .bam or .cram file", path=path)
-    try:
-        kwargs = {"reference_filename": str(reference)} if name.endswith(".cram") and reference else {}
-        af = pysam.AlignmentFile(str(path), "rc" if name.endswith(".cram") else "rb", **kwargs)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot open alignment file ({str(exc).splitlines()[0]})", path=path) from None
-    if not af.has_index():
-        af.close()
-        ext = ".crai" if name.endswith(".cram") else ".bai or .csi"
-        raise InputError(f"alignment index ({ext}) missing; run 'samtools index {path}'", path=path)
-    return af
-
-
-def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, bam: str | Path,
-                  reference: str | Path) -> None:
-    """Compare contig names and lengths of the alignment header with the reference FASTA."""
-    common = set(bam_lengths) & set(ref_lengths)
-    if not common:
-        def strip(n):
-            return n[3:] if n.startswith("chr") else n
-        bam_s = {strip(n) for n in bam_lengths}
-        ref_s = {strip(n) for n in ref_lengths}
-        if bam_s & ref_s:
-            b = sorted(bam_lengths)[0]
-            r = sorted(ref_lengths)[0]
-            raise InputError(f"contig names differ by a 'chr' prefix: alignment has e.g. {b!r}, reference "
-                             f"{Path(reference).name} has e.g. {r!r}", path=bam)
-        raise InputError(f"no contig in common with reference {Path(reference).name} "
-                         f"(alignment has e.g. {sorted(bam_lengths)[:3]}, reference {sorted(ref_lengths)[:3]})",
-                         path=bam)
-    for name in sorted(common):
-        if bam_lengths[name] != ref_lengths[name]:
-            raise InputError(f"contig {name!r} is {bam_lengths[name]} bp in the alignment header but "
-                             f"{ref_lengths[name]} bp in reference {Path(reference).name} (different genome "
-                             "build, e.g. hg19 vs hg38?)", path=bam)
-
-
 def check_sites_on_contigs(sites: list[Site], bam_lengths: dict[str, int], *, bam) -> None:
     for s in sites:
         if s.chrom not in bam_lengths:
             raise InputError(f"site {s.site_id} is on contig {s.chrom!r}, which is absent from the alignment "
                              f"header ({len(bam_lengths)} contigs)", path=bam)
-
-
-class Reference:
-    """Random access to reference bases (pysam.FastaFile when indexable, else in memory)."""
-
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        self._fa = None
-        self._mem = None
-        try:
-            import pysam
-
-            self._fa = pysam.FastaFile(self.path)
-        except (OSError, ValueError):
-            from cgtsafe.io.fasta import read_fasta
-
-            self._mem = read_fasta(self.path)
-
-    def lengths(self) -> dict[str, int]:
-        if self._fa is not None:
-            return dict(zip(self._fa.references, self._fa.lengths))
-        return {k: len(v) for k, v in self._mem.items()}
-
-    def fetch(self, chrom: str, start: int, end: int) -> bytes:
-        start = max(0, start)
-        if self._fa is not None:
-            return self._fa.fetch(chrom, start, end).upper().encode()
-        return self._mem[chrom][start:end].upper()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +149,7 @@ def _filter_reason(read, min_mapq: int) -> str | None:
     return None
 
 
-def _count_region(af, ref: Reference, chrom: str, sites: list[Site], flank: int, min_mapq: int, min_baseq: int,
+def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank: int, min_mapq: int, min_baseq: int,
                   contig_len: int) -> list[dict]:
     """Count all ``sites`` (one contig, sorted by window start) with a single fetch over their span."""
     from bisect import bisect_left
@@ -242,7 +160,7 @@ def _count_region(af, ref: Reference, chrom: str, sites: list[Site], flank: int,
     r_lo = min(starts)
     r_hi = max(we for _, we in wins)
     off = max(0, r_lo - REF_PAD)
-    refseq = ref.fetch(chrom, off, min(contig_len, r_hi + REF_PAD))
+    refseq = ref.fetch_bytes(chrom, off, min(contig_len, r_hi + REF_PAD))
     excl = [dict.fromkeys(EXCLUSION_REASONS, 0) for _ in sites]
     cands: list[dict] = [{} for _ in sites]
     for read in af.fetch(chrom, r_lo, r_hi):
@@ -335,15 +253,14 @@ def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq:
 
 def _worker(args) -> list[dict]:
     bam, reference, groups, flank, min_mapq, min_baseq = args
-    af = open_alignment(bam, reference)
-    ref = Reference(reference)
+    ref = ReferenceGenome(reference)
+    af = open_alignment(bam, ref)
     lengths = dict(zip(af.references, af.lengths))
     try:
         return [r for g in groups
                 for r in _count_region(af, ref, g[0].chrom, g, flank, min_mapq, min_baseq, lengths[g[0].chrom])]
-    except OSError as exc:
-        raise InputError(f"error while reading alignments ({str(exc).splitlines()[0]}); file truncated or "
-                         "corrupt?", path=bam) from None
+    except (OSError, ValueError) as exc:
+        raise read_error(exc, bam) from None
     finally:
         af.close()
 
@@ -351,11 +268,10 @@ def _worker(args) -> list[dict]:
 def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, sample: str, flank: int = 5,
                  min_mapq: int = 20, min_baseq: int = 20, threads: int = 1, assay: str = "wgs") -> pd.DataFrame:
     """Count read classes per site for one sample. Checks the inputs first (contigs, index, sites)."""
-    af = open_alignment(bam, reference)
+    ref = ReferenceGenome(reference)
+    af, _info = open_checked(bam, ref, contigs=sorted({s.chrom for s in sites}), check_duplicates=True)
     bam_lengths = dict(zip(af.references, af.lengths))
     af.close()
-    ref = Reference(reference)
-    check_contigs(bam_lengths, ref.lengths(), bam=bam, reference=reference)
     check_sites_on_contigs(sites, bam_lengths, bam=bam)
     threads = max(1, int(threads))
     groups = _regions(sites, flank)

@@ -14,9 +14,22 @@ Coordinates (all 0-based, half-open like BED):
                              ``flank = 1`` this is CRISPResso2's default window (``-w 1``: the two bases
                              flanking the cut).
 
-Nominated sites without a cut position (BED intervals) use the whole interval as the cut interval.
-Nominated sites whose window overlaps the window of a predicted site are merged into that site
-(``source`` becomes e.g. ``predicted;GUIDE-seq``); the others are added with ``source`` = their method.
+Nominated sites without a cut position (BED intervals, e.g. a 200 bp GUIDE-seq window) are located first:
+
+1. a predicted site (the off-target search of the guides, with its mismatch/bulge limits) whose
+   protospacer lies inside the interval: the nominated site is that site (``source`` becomes e.g.
+   ``predicted;GUIDE-seq``); with several, the fewest mismatches + bulges, then the cut closest to the
+   interval's centre, then the site order;
+2. otherwise, an interval longer than ``2 * CENTRE_TOLERANCE`` is quantified around its centre:
+   ``cut_start = centre - CENTRE_TOLERANCE``, ``cut_end = centre + CENTRE_TOLERANCE`` (centre =
+   ``(start + end) // 2``), so the window is ``2 * (CENTRE_TOLERANCE + flank)`` bp and reads span it; the
+   site's ``cut_located_by`` says so. A shorter interval is its own cut interval.
+
+Nominated sites with a cut position (TSV ``cut_start``/``cut_end``) whose window overlaps the window of a
+predicted site are merged into that site; the others are added with ``source`` = their method.
+Sites created or strengthened by the donor's own alleles (the off-target step's variant tables,
+:func:`read_variant_sites`) join the candidates; ``source`` names the allele (``donor:chr2:250023:C:G``,
+VCF-style, 1-based) and ``extra["donor_allele"]`` adds the effect and variant set.
 """
 
 from __future__ import annotations
@@ -29,7 +42,10 @@ from cgtsafe.io.tables import read_table
 
 REQUIRED = ("site_id", "chrom", "start", "end", "strand", "cut_start", "cut_end")
 #: optional annotation columns carried through to the verdict table when present
-CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern")
+CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mit", "gene", "feature", "gene_of_concern",
+         "donor_allele")
+#: half-width (bp) of the cut interval put at the centre of a nominated interval without a predicted site
+CENTRE_TOLERANCE = 25
 
 
 @dataclass
@@ -114,7 +130,8 @@ def read_nominated(path: str | Path, method: str | None = None) -> list[Site]:
             ce = _int(row["cut_end"], path=path, line=i, column="cut_end") if row.get("cut_end") else e
             sid = row.get("site_id") or row.get("name") or f"{method}_{row['chrom']}_{s}"
             out.append(Site(sid, row["chrom"], s, e, row.get("strand") or "+", cs, ce,
-                            source=row.get("source") or method))
+                            source=row.get("source") or method,
+                            extra={} if row.get("cut_start") and row.get("cut_end") else {"interval": "1"}))
     else:
         for i, ln in lines:
             f = ln.split("\t")
@@ -126,7 +143,7 @@ def read_nominated(path: str | Path, method: str | None = None) -> list[Site]:
                 raise InputError(f"BED line: expected start < end, got {s} {e}", path=path, line=i)
             name = f[3] if len(f) > 3 and f[3] not in ("", ".") else f"{method}_{f[0]}_{s}"
             strand = f[5] if len(f) > 5 and f[5] in ("+", "-") else "+"
-            out.append(Site(name, f[0], s, e, strand, s, e, source=method))
+            out.append(Site(name, f[0], s, e, strand, s, e, source=method, extra={"interval": "1"}))
     return out
 
 
@@ -137,15 +154,24 @@ def merge_nominated(predicted: list[Site], nominated: list[Site], flank: int) ->
     for s in predicted:
         by_chrom.setdefault(s.chrom, []).append(s)
     ids = {s.site_id for s in predicted}
+    rank = {id(s): i for i, s in enumerate(predicted)}
     added: list[Site] = []
     for n in nominated:
-        nlo, nhi = n.window(flank)
         hit = None
-        for s in by_chrom.get(n.chrom, []):
-            lo, hi = s.window(flank)
-            if lo < nhi and nlo < hi:
-                hit = s
-                break
+        if n.extra.pop("interval", None):
+            hit = _locate_in_interval(n, by_chrom.get(n.chrom, []), rank)
+            if hit is None and n.end - n.start > 2 * CENTRE_TOLERANCE:
+                c = (n.start + n.end) // 2
+                n.cut_start, n.cut_end = c - CENTRE_TOLERANCE, c + CENTRE_TOLERANCE
+                n.extra["cut_located_by"] = (f"interval centre +-{CENTRE_TOLERANCE} bp (no predicted site in "
+                                             f"{n.chrom}:{n.start}-{n.end})")
+        if hit is None:
+            nlo, nhi = n.window(flank)
+            for s in by_chrom.get(n.chrom, []):
+                lo, hi = s.window(flank)
+                if lo < nhi and nlo < hi:
+                    hit = s
+                    break
         if hit is not None:
             sources = hit.source.split(";")
             if n.source not in sources:
@@ -163,13 +189,95 @@ def merge_nominated(predicted: list[Site], nominated: list[Site], flank: int) ->
     return [*predicted, *added]
 
 
-def load_sites(path: str | Path, nominated: list[str] | None = None, flank: int = 5) -> list[Site]:
+def _edits(s: Site) -> int:
+    try:
+        return sum(int(s.extra.get(k) or 0) for k in ("mismatches", "dna_bulge", "rna_bulge"))
+    except ValueError:
+        return 99
+
+
+def _locate_in_interval(n: Site, predicted: list[Site], rank: dict) -> Site | None:
+    """The predicted site whose protospacer lies inside the nominated interval (best by edits, distance
+    of its cut to the interval centre, site order), or None."""
+    centre = (n.start + n.end) / 2
+    inside = [s for s in predicted if not s.source.startswith("donor") and n.start <= s.start and s.end <= n.end]
+    if not inside:
+        return None
+    return min(inside, key=lambda s: (_edits(s), abs((s.cut_start + s.cut_end) / 2 - centre), rank.get(id(s), 0)))
+
+
+VARIANT_REQUIRED = ("variant_set", "variant_id", "effect", "site_id", "guide", "chrom", "start", "end", "strand",
+                    "cut_start", "cut_end", "mismatches", "dna_bulge", "rna_bulge")
+
+
+def read_variant_sites(path: str | Path) -> list[Site]:
+    """Sites created or strengthened by the donor's alleles (``offtarget variants`` table,
+    ``variants_<label>.tsv``); one site per ALT-haplotype site, every allele that makes it named in
+    ``donor_allele`` as ``variant_id (effect, variant_set)``. Coordinates as in ``sites.tsv``
+    (reference coordinates, 0-based)."""
+    df = read_table(path, required=VARIANT_REQUIRED, what="off-target variant table")
+    by_id: dict[str, Site] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        allele = f"{row['variant_id']} ({row['effect']}, {row['variant_set']})"
+        sid = row["site_id"].strip()
+        if sid in by_id:
+            names = by_id[sid].extra["donor_allele"].split("; ")
+            if allele not in names:
+                by_id[sid].extra["donor_allele"] = "; ".join([*names, allele])
+                by_id[sid].source += f";donor:{row['variant_id']}"
+            continue
+        vals = {k: _int(row[k], path=path, line=i, column=k) for k in ("start", "end", "cut_start", "cut_end")}
+        if row["strand"] not in ("+", "-"):
+            raise InputError(f"column strand: expected '+' or '-', got {row['strand']!r}", path=path, line=i)
+        extra = {k: row[k] for k in CARRY if k in row}
+        extra["category"] = extra.get("category") or f"donor_variant_{row['effect']}"
+        extra["donor_allele"] = allele
+        by_id[sid] = Site(sid, row["chrom"], vals["start"], vals["end"], row["strand"], vals["cut_start"],
+                          vals["cut_end"], source=f"donor:{row['variant_id']}", extra=extra)
+    return sorted(by_id.values(), key=lambda s: (s.chrom, s.start, s.site_id))
+
+
+def merge_variant_sites(sites: list[Site], variant_sites: list[Site], flank: int) -> list[Site]:
+    """Add donor-allele sites (``source`` ``donor:<variant_id>``, the allele named, VCF 1-based); one whose
+    window overlaps a site of the list (same guide when both name one) names its allele on that site
+    instead (``source`` gets ``;donor:<variant_id>``)."""
+    out = list(sites)
+    ids = {s.site_id for s in out}
+    for v in variant_sites:
+        vlo, vhi = v.window(flank)
+        hit = None
+        for s in out:
+            lo, hi = s.window(flank)
+            if s.chrom == v.chrom and lo < vhi and vlo < hi and \
+                    (not s.extra.get("guide") or not v.extra.get("guide") or s.extra["guide"] == v.extra["guide"]):
+                hit = s
+                break
+        if hit is not None:
+            tokens = hit.source.split(";")
+            hit.source = ";".join([*tokens, *(t for t in v.source.split(";") if t not in tokens)])
+            hit.extra["donor_allele"] = "; ".join(x for x in (hit.extra.get("donor_allele"), v.extra["donor_allele"])
+                                                  if x)
+            continue
+        sid, k = v.site_id, 2
+        while sid in ids:
+            sid, k = f"{v.site_id}_donor{k}", k + 1
+        v.site_id = sid
+        ids.add(sid)
+        out.append(v)
+    return out
+
+
+def load_sites(path: str | Path, nominated: list[str] | None = None, flank: int = 5,
+               variants: list[str] | None = None) -> list[Site]:
     """Predicted sites plus nominated ones (``PATH`` or ``METHOD=PATH`` entries), sorted by site order in
-    the predicted table, then nominated sites by (chrom, start, site_id)."""
+    the predicted table, then nominated sites by (chrom, start, site_id), then the sites of the donor's
+    alleles (``variants``: ``offtarget variants`` tables) not already in the list."""
     sites = read_sites(path)
     extra: list[Site] = []
     for entry in nominated or []:
         method, _, p = entry.rpartition("=") if "=" in entry else (None, "", entry)
         extra.extend(read_nominated(p, method or None))
     extra.sort(key=lambda s: (s.chrom, s.start, s.site_id))
-    return merge_nominated(sites, extra, flank)
+    merged = merge_nominated(sites, extra, flank)
+    vsites = [v for p in variants or [] for v in read_variant_sites(p)]
+    return merge_variant_sites(merged, vsites, flank) if vsites else merged

@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.sitecheck.genomewide import Reference, bh, open_alignments
+from cgtsafe.io.alignment import duplicate_marking_notes, open_checked, read_error
+from cgtsafe.io.reference import ReferenceGenome
 
 _CIG = re.compile(r"(\d+)([MIDNSHP=X])")
 
@@ -294,17 +295,22 @@ def _clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]
 
 def detect(edited, control, reference, sites_path, *, params: SVParams | None = None) -> tuple[pd.DataFrame, dict]:
     """Structural events near the cut sites, edited vs control (see the module docstring)."""
-    from cgtsafe.sitecheck.genomewide import _fisher_greater
+    from cgtsafe.sitecheck.genomewide_call import _fisher_greater
 
     params = params or SVParams()
     params.check()
-    ref = Reference(reference)
+    ref = ReferenceGenome(reference)
     sites = read_cut_sites(sites_path)
     sites = sites[sites["chrom"].isin(list(ref.lengths))].reset_index(drop=True)
     if sites.empty:
         raise InputError("no candidate site lies on a contig of the reference", path=sites_path)
-    af_e = open_alignments(edited, reference)
-    af_c = open_alignments(control, reference)
+    contigs = sorted(set(sites["chrom"]))
+    af_e, info_e = open_checked(edited, ref, contigs=contigs, check_duplicates=True)
+    try:
+        af_c, info_c = open_checked(control, ref, contigs=contigs, check_duplicates=True)
+    except BaseException:
+        af_e.close()
+        raise
     try:
         win = _windows(sites, ref.lengths, params.max_distance + params.max_insert)
         evs = []
@@ -312,8 +318,7 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
             try:
                 evs.append(collect_evidence(af, win, params))
             except (OSError, ValueError) as exc:
-                raise InputError(f"cannot read alignments ({str(exc).splitlines()[0]}); is the file complete and "
-                                 f"--reference the FASTA it was aligned to?", path=path) from None
+                raise read_error(exc, path) from None
         ev_e, ev_c = evs
         juncs = junction_events(ev_e, params)
         order = {c: i for i, c in enumerate(ref.lengths)}
@@ -428,6 +433,8 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
         df["_o2"] = df["chrom2"].map(order)
         df = df.sort_values(["_o1", "pos1", "_o2", "pos2", "type"], kind="mergesort").drop(columns=["_o1", "_o2"])
         df = df.reset_index(drop=True)
+    from cgtsafe.sitecheck.stats import bh
+
     df["q_value"] = bh(df["p_value"].to_numpy()) if len(df) else []
     df["detected"] = ((df["edited_support"] >= params.min_support) & (df["control_support"] == 0)).astype(int) \
         if len(df) else []
@@ -437,7 +444,8 @@ def detect(edited, control, reference, sites_path, *, params: SVParams | None = 
               if len(df) else [])
     stats = {"sites": int(len(sites)), "windows": len(win), "edited_split_reads": len(ev_e.split),
              "edited_discordant_pairs": len(ev_e.discordant), "control_split_reads": len(ev_c.split),
-             "control_discordant_pairs": len(ev_c.discordant), "junctions_far_from_cuts": len(juncs) - len(kept)}
+             "control_discordant_pairs": len(ev_c.discordant), "junctions_far_from_cuts": len(juncs) - len(kept),
+             "duplicates_marked": {str(edited): info_e.duplicates_marked, str(control): info_c.duplicates_marked}}
     return df[COLUMNS], stats
 
 
@@ -488,6 +496,7 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
         f"支持片段 ≥ {p['min_support']} 且对照中无支持时判为“检出”，同时 q ≤ {p['alpha']} 时判为“显著”。约 30x 深度下"
         f"5 % 频率的事件仅有约两个支持片段：未检出不能证明频率低于约 10-20 %，更低的检测限需采用靶向长片段方法。"
     )
+    dup_excl, dup_en, dup_zh = duplicate_marking_notes(stats)
     summary = {
         "key_figures": key,
         "tables": [{"id": "sitecheck_structural_events", "title_en": "Structural events at the cut sites",
@@ -495,8 +504,9 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], params: dict, *
                     "description_en": "Large deletions and translocations, edited vs control; positions 0-based.",
                     "description_zh": "大片段缺失与易位（编辑 vs 对照）；坐标为 0 起始。"}],
         "figures": [],
-        "methods_en": methods_en,
-        "methods_zh": methods_zh,
+        "methods_en": methods_en + dup_en,
+        "methods_zh": methods_zh + dup_zh,
+        "exclusions": dup_excl,
         "inputs": sorted({x for s in stats for x in s.get("inputs", [])}),
         "parameters": {"structural": p, "pairs": stats},
     }

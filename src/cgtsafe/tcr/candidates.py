@@ -9,7 +9,8 @@ Hit table columns (``hits.tsv``):
 ``is_source``                           ``yes`` when the protein is the declared source of the target (any isoform),
                                         ``no``, or ``unknown`` when no source was declared
 ``position``, ``end``                   **1-based** first and last residue of the k-mer in the protein (inclusive)
-``method``                              methods that found it, ``;``-separated, in the order exact;motif;xscan;similarity
+``method``                              methods that found it, ``;``-separated, in the order
+                                        exact;motif;xscan;similarity;ranked
 ``score``, ``score_type``               X-scan score (``xscan_product``/``xscan_mean``) when a matrix was given, else
                                         the normalised BLOSUM62 similarity (``blosum_norm``)
 ``hamming``                             residues differing from the target
@@ -25,25 +26,35 @@ Hit table columns (``hits.tsv``):
 ``expression_status``                   ``found`` | ``gene_not_in_table`` | ``no_gene_name`` |
                                         ``vital_tissues_not_measured`` (empty nTPM = unavailable)
 
-Ranking rule of the candidate list (``candidates.tsv``), lexicographic:
+``vital_tissues_detected``              every vital tissue with > 0 nTPM and its value (``Amygdala:0.4;...``)
 
-1. ``tier`` --
-   0 = the target peptide itself in a protein other than its declared source (other proteins
-   present the same epitope; on-target, off-tumour risk from their expression);
-   1 = fits the motif or passes the X-scan threshold, and a source gene is expressed (>= ``min_ntpm``)
-   in a vital tissue or its expression is unavailable (treated as possibly vital);
-   2 = fits the motif or passes X-scan, source genes not expressed in vital tissues;
-   3 = similarity only (Hamming <= max), expressed in a vital tissue or unavailable;
-   4 = similarity only, not expressed in vital tissues;
-2. predicted binding to the restricting allele: strong < weak < score_only < unavailable/not predicted
-   < non-binder;
-3. X-scan score, descending (k-mers without one last);
-4. normalised BLOSUM62 similarity, descending;
+Ranking rule of the candidate list (``candidates.tsv``): a documented, monotone score.
+
+Three pieces of evidence decide whether a k-mer could reproduce the two fatal MAGE-A3 cases:
+
+``R`` recognition   fits the recognition motif, passes the X-scan threshold, is identical to the target at
+                    every TCR contact position (when contact positions are known), or differs from the target at
+                    one position (MAGE-A12 ``KMAELVHFL`` vs MAGE-A3 ``KVAELVHFL``: brain toxicity, Morgan
+                    et al. 2013 J Immunother 36:133);
+``B`` presentation  predicted to bind the restricting allele (strong or weak), or no prediction available
+                    (unknown is not assumed absent); titin ``ESDPIVAQY`` binds HLA-A*01:01 like the target
+                    (Cameron et al. 2013 Sci Transl Med 5:197ra103);
+``V`` vital tissue  a source gene detected (> 0 nTPM) in a vital tissue, or expression unavailable;
+                    MAGE-A12 is at 0.1-0.5 nTPM in the brain (HPA) -- below the 1 nTPM cut-off, yet lethal.
+
+``tier`` = 0 for the target itself in a protein other than its declared source; otherwise
+``4 - (R + B + V)``: 1 = all three, 2 = two, 3 = one, 4 = none. A k-mer with all three therefore always
+ranks above one lacking any of them (monotone: gaining evidence never lowers a rank). Within a tier:
+
+1. a vital-tissue nTPM ``>= min_ntpm`` (or unavailable) before detection below the cut-off (the cut-off
+   lowers priority, it never removes the tissue from ``reasons``);
+2. X-scan score, descending (k-mers without one last);
+3. similarity score ``blosum_norm`` (contact-weighted BLOSUM62 / target self-score), descending;
+4. predicted binding: strong < weak < score_only < unavailable/not predicted/no model < non-binder
+   (binding already counts in the tier; beyond the binder cut-off a lower IC50 is not evidence of TCR
+   recognition -- titin's ESDPIVAQY is a weaker A*01:01 binder than the target, yet was lethal);
 5. highest vital-tissue nTPM, descending (unavailable first, conservatively);
 6. the k-mer, alphabetically (total order).
-
-An exact copy of the target found only in its declared source protein and isoforms is not a
-candidate (it is the target); it stays in the hit table with ``is_source = yes``.
 """
 
 from __future__ import annotations
@@ -52,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.tcr import similarity as sim
-from cgtsafe.tcr.expression import ExpressionTable, gene_expression
+from cgtsafe.tcr.expression import ExpressionTable, detection_text, gene_expression, split_genes
 from cgtsafe.tcr.hla import CLASS_ORDER, Predictions
 from cgtsafe.tcr.motif import Motif
 from cgtsafe.tcr.peptide import AMINO_ACIDS, encode
@@ -64,20 +75,21 @@ HIT_COLUMNS = [
     "target", "peptide", "hla", "kmer", "protein", "entry", "gene", "canonical", "isoform", "is_source", "position",
     "end", "method", "score", "score_type", "hamming", "blosum", "blosum_norm", "contact_mismatches", "motif_match",
     "xscan_score", "hla_binding", "hla_binder", "max_vital_tissue_ntpm", "max_vital_tissue", "max_tissue_ntpm",
-    "max_tissue", "vital_tissues_expressed", "expression_status",
+    "max_tissue", "vital_tissues_expressed", "vital_tissues_detected", "expression_status",
 ]
+#: reviewer-first columns at the front
 CANDIDATE_COLUMNS = [
-    "rank", "target", "peptide", "hla", "kmer", "tier", "methods", "n_occurrences", "proteins", "genes",
-    "hamming", "blosum_norm", "contact_mismatches", "motif_match", "xscan_score", "hla_binding", "hla_binder",
-    "panel_binders", "max_vital_tissue_ntpm", "max_vital_tissue", "max_vital_gene", "max_tissue_ntpm", "max_tissue",
-    "expression_status", "reasons", "recommendation",
+    "rank", "target", "kmer", "genes", "tier", "evidence", "hamming", "hla_binder", "max_vital_tissue",
+    "max_vital_tissue_ntpm", "reasons", "recommendation", "peptide", "hla", "methods", "n_occurrences", "proteins",
+    "blosum_norm", "contact_mismatches", "motif_match", "xscan_score", "hla_binding", "panel_binders",
+    "max_vital_gene", "vital_tissues_detected", "max_tissue_ntpm", "max_tissue", "expression_status",
 ]
 TIER_TEXT = {
     0: "target peptide in another protein",
-    1: "motif/X-scan hit, vital-tissue expression",
-    2: "motif/X-scan hit, no vital-tissue expression",
-    3: "similar peptide, vital-tissue expression",
-    4: "similar peptide, no vital-tissue expression",
+    1: "recognition + HLA binding + vital tissue",
+    2: "two of recognition / HLA binding / vital tissue",
+    3: "one of recognition / HLA binding / vital tissue",
+    4: "none of recognition / HLA binding / vital tissue",
 }
 RECOMMENDATION = {
     0: "assess expression of the other source protein(s) (on-target, off-tumour risk)",
@@ -86,22 +98,25 @@ RECOMMENDATION = {
     3: "test in vitro if capacity allows",
     4: "low priority",
 }
+_UNKNOWN_BINDING = ("unavailable", "not_predicted", "no_model", "score_only")
 
 
 def _source_flags(proteome: Proteome, source: str | None) -> np.ndarray:
     """Per protein: ``yes`` / ``no`` / ``unknown`` (no source declared)."""
     if not source:
         return np.full(proteome.n_proteins, "unknown", dtype=object)
-    s = source.strip()
+    names = set(split_genes(source))
     out = np.full(proteome.n_proteins, "no", dtype=object)
     for i in range(proteome.n_proteins):
-        if s in (proteome.genes[i], proteome.canonical[i], proteome.accessions[i], proteome.entries[i]):
+        if names & {proteome.genes[i], proteome.canonical[i], proteome.accessions[i], proteome.entries[i],
+                    *split_genes(proteome.genes[i])}:
             out[i] = "yes"
     return out
 
 
-_METHOD_TEXT = np.array([";".join(m for j, m in enumerate(METHODS) if code >> (3 - j) & 1) for code in range(16)],
-                        dtype=object)
+_NM = len(METHODS)
+_METHOD_TEXT = np.array([";".join(m for j, m in enumerate(METHODS) if code >> (_NM - 1 - j) & 1)
+                         for code in range(1 << _NM)], dtype=object)
 
 
 def hit_table(result: ScanResult, proteome: Proteome, *, target: str, hla: str, source: str | None,
@@ -135,7 +150,7 @@ def hit_table(result: ScanResult, proteome: Proteome, *, target: str, hla: str, 
         motif_match = np.where(motif.allowed[np.arange(k)[None, :], mat].all(axis=1), "yes", "no").astype(object)
     else:
         motif_match = np.full(n, "not_run", dtype=object)
-    code = sum(result.flags[m].astype(int) << (3 - j) for j, m in enumerate(METHODS))
+    code = sum(result.flags[m].astype(int) << (_NM - 1 - j) for j, m in enumerate(METHODS))
     acc = np.array(proteome.accessions, dtype=object)
     genes = np.array(proteome.genes, dtype=object)
     src_flags = _source_flags(proteome, source)
@@ -143,6 +158,7 @@ def hit_table(result: ScanResult, proteome: Proteome, *, target: str, hla: str, 
     position = result.offsets - starts + 1
     # expression per distinct gene, HLA per distinct k-mer
     expr = {g: gene_expression(expression, g, vital, min_ntpm) for g in sorted(set(genes[pidx]))}
+    predictions.prepare(sorted(set(kmers)), [hla])
     hla_of = {km: predictions.lookup(km, hla) for km in sorted(set(kmers))}
     hit_genes = genes[pidx]
     df = pd.DataFrame({
@@ -163,6 +179,8 @@ def hit_table(result: ScanResult, proteome: Proteome, *, target: str, hla: str, 
         "max_tissue_ntpm": [expr[g].max_ntpm for g in hit_genes],
         "max_tissue": [expr[g].max_tissue for g in hit_genes],
         "vital_tissues_expressed": [";".join(expr[g].vital_tissues_expressed) for g in hit_genes],
+        "vital_tissues_detected": [";".join(f"{t}:{v:g}" for t, v in expr[g].vital_tissues_detected)
+                                   for g in hit_genes],
         "expression_status": [expr[g].status for g in hit_genes],
     }, columns=HIT_COLUMNS)
     for col in ("max_vital_tissue_ntpm", "max_tissue_ntpm"):
@@ -176,7 +194,7 @@ def _fmt(x) -> str:
 
 
 def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None, motif: Motif | None,
-                    predictions: Predictions, hla_panel: list[str]) -> pd.DataFrame:
+                    predictions: Predictions, hla_panel: list[str], n_contacts: int = 0) -> pd.DataFrame:
     """Rank distinct k-mers for in vitro testing (rule in the module docstring)."""
     if hits.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
@@ -195,6 +213,7 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
     mv = np.where(found, col["max_vital_tissue_ntpm"].astype(float), np.nan)
     mt = np.where(found, col["max_tissue_ntpm"].astype(float), np.nan)
     motif_text = motif.canonical() if motif is not None else ""
+    predictions.prepare(sorted(set(kmers.tolist())), hla_panel)
     rows = []
     for a, cnt in zip(starts.tolist(), counts.tolist()):
         b = a + cnt
@@ -206,62 +225,77 @@ def candidate_table(hits: pd.DataFrame, *, min_ntpm: float, xscan: XScan | None,
         gmv, gmt = mv[a:b], mt[a:b]
         n_found = int(found[a:b].sum())
         unavail = n_found < cnt
-        vital = bool(np.nan_to_num(gmv, nan=-1.0).max() >= min_ntpm) if n_found else False
-        tier = 0 if is_target else ((1 if vital or unavail else 2) if (has_motif or has_x)
-                                    else (3 if vital or unavail else 4))
+        top = float(np.nanmax(gmv)) if n_found and not np.isnan(gmv).all() else None
+        vital_cut = top is not None and top >= min_ntpm  # at/above the expression cut-off
+        detected = top is not None and top > 0  # any vital tissue above 0 nTPM
         if n_found:
             j = a + int(np.nanargmax(gmv))
             mvv, mvt, mvg = float(mv[j]), col["max_vital_tissue"][j], col["gene"][j]
+            det_txt = col["vital_tissues_detected"][j]
             jj = a + int(np.nanargmax(gmt))
             mtv, mtt = float(mt[jj]), col["max_tissue"][jj]
         else:
-            mvv, mvt, mvg, mtv, mtt = None, "", "", None, ""
-        prots = sorted(set(col["protein"][a:b].tolist()))
-        genes = sorted(set(col["gene"][a:b].tolist()) - {""})
+            mvv, mvt, mvg, mtv, mtt, det_txt = None, "", "", None, "", ""
         xs = float(col["xscan_score"][a]) if xscan is not None else None
         hb, hc = col["hla_binding"][a], col["hla_binder"][a]
         ham, bn = int(col["hamming"][a]), float(col["blosum_norm"][a])
+        contact_ok = n_contacts > 0 and int(col["contact_mismatches"][a]) == 0
+        r_ev = has_motif or has_x or ham <= 1 or contact_ok
+        b_ev = hc in ("strong", "weak") or hc in _UNKNOWN_BINDING
+        v_ev = detected or unavail
+        tier = 0 if is_target else 4 - (int(r_ev) + int(b_ev) + int(v_ev))
+        evidence = "target" if is_target else ";".join(
+            n for n, e in (("recognition", r_ev), ("binding", b_ev), ("vital_tissue", v_ev)) if e) or "none"
+        prots = sorted(set(col["protein"][a:b].tolist()))
+        genes = sorted(set(col["gene"][a:b].tolist()) - {""})
         panel = [f"{al}({c})" for al in hla_panel for c in [predictions.lookup(kmer, al)[1]] if c in ("strong", "weak")]
         reasons = []
         if is_target:
             reasons.append(f"identical to the target; encoded by {cnt} protein record(s) other than the declared "
                            f"source: {', '.join(prots)}" if col["is_source"][a] == "no" else
                            "identical to the target; source protein not declared")
+        elif ham <= 1:
+            reasons.append("one substitution from the target")
+        if contact_ok and not is_target:
+            reasons.append(f"identical to the target at all {n_contacts} TCR contact positions")
         if has_motif:
             reasons.append(f"fits motif {motif_text}")
         if xscan is not None and (has_x or not is_target):
             reasons.append(f"X-scan {xscan.scoring} score {xs:.3g} {'>=' if has_x else '<'} {xscan.threshold:g}")
-        if "similarity" in mset:
+        if not is_target:
             reasons.append(f"{ham} mismatch(es) to the target (BLOSUM62 {bn:.2f} of self)")
-        if vital:
-            reasons.append(f"{mvg} expressed in vital tissue {mvt} ({_fmt(mvv)} nTPM)")
-        elif n_found:
-            reasons.append(f"not expressed in vital tissues (max {_fmt(mvv)} nTPM; highest anywhere: {mtt} "
-                           f"{_fmt(mtv)} nTPM)")
+        if n_found:
+            det = [(t, float(v)) for t, v in (d.rsplit(":", 1) for d in det_txt.split(";") if d)]
+            reasons.append(detection_text(mvg, det, min_ntpm) if detected else
+                           f"{mvg}: not detected in any vital tissue (0 nTPM; highest anywhere: "
+                           f"{mtt or 'none'} {_fmt(mtv)} nTPM)")
         if unavail:
             reasons.append("expression unavailable for " + ", ".join(sorted(
                 {(col["gene"][i] or col["protein"][i]) for i in range(a, b) if not found[i]})))
         if hc in ("strong", "weak", "non_binder", "score_only"):
             reasons.append(f"predicted {col['hla'][a]} {hc.replace('_', '-')} ({hb})")
+        elif hc == "no_model":
+            reasons.append(f"HLA binding unknown: {hb}")
         else:
             reasons.append(f"HLA binding {hc.replace('_', ' ')}")
         rows.append({
             "rank": 0, "target": col["target"][a], "peptide": target_pep, "hla": col["hla"][a], "kmer": kmer,
-            "tier": tier, "methods": ";".join(methods), "n_occurrences": cnt, "proteins": ";".join(prots),
-            "genes": ";".join(genes), "hamming": ham, "blosum_norm": bn,
+            "tier": tier, "evidence": evidence, "methods": ";".join(methods), "n_occurrences": cnt,
+            "proteins": ";".join(prots), "genes": ";".join(genes), "hamming": ham, "blosum_norm": bn,
             "contact_mismatches": int(col["contact_mismatches"][a]), "motif_match": col["motif_match"][a],
             "xscan_score": xs, "hla_binding": hb, "hla_binder": hc, "panel_binders": ";".join(panel),
             "max_vital_tissue_ntpm": mvv, "max_vital_tissue": mvt, "max_vital_gene": mvg,
-            "max_tissue_ntpm": mtv, "max_tissue": mtt,
+            "vital_tissues_detected": det_txt, "max_tissue_ntpm": mtv, "max_tissue": mtt,
             "expression_status": "found" if not unavail else ("unavailable" if n_found == 0 else "partly_unavailable"),
             "reasons": "; ".join(reasons), "recommendation": RECOMMENDATION[tier],
+            "_cut": 0 if (vital_cut or unavail) else 1,
         })
 
     def key(r):
         x = r["xscan_score"]
         v = r["max_vital_tissue_ntpm"]
-        return (r["tier"], CLASS_ORDER.get(r["hla_binder"], 3), 0 if x is not None else 1, -(x or 0.0),
-                -r["blosum_norm"], 0 if v is None else 1, -(v or 0.0), r["kmer"])
+        return (r["tier"], r["_cut"], 0 if x is not None else 1, -(x or 0.0), -r["blosum_norm"],
+                CLASS_ORDER.get(r["hla_binder"], 3), 0 if v is None else 1, -(v or 0.0), r["kmer"])
 
     rows.sort(key=key)
     for i, r in enumerate(rows, start=1):

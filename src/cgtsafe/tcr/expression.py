@@ -13,6 +13,17 @@ cells), never 0. Empty cells in the table mean "not measured" (the HPA table has
 in only a few tissues) and are skipped; a gene without any vital-tissue value has status
 ``vital_tissues_not_measured`` and is treated like an unavailable one. A gene counts as expressed in
 a tissue at ``>= min_ntpm`` nTPM (default 1, the HPA "detected" cut-off).
+
+Detection never hides a vital tissue: every vital tissue with a value ``> 0`` nTPM is listed in
+``vital_tissues_detected`` with its value (MAGE-A12, whose cross-reactive peptide killed two patients
+through brain toxicity, is at 0.1-0.5 nTPM in nine HPA brain regions -- Morgan et al. 2013 J
+Immunother 36:133). The ``min_ntpm`` cut-off only orders candidates within a priority class
+(:mod:`cgtsafe.tcr.candidates`). When no vital tissue has a value above 0, ``max_vital_tissue`` is
+empty (the highest of several zeros is not a tissue) and ``max_vital_ntpm`` is 0.
+
+Gene symbols: a ``GN=`` value may name several genes joined by commas (``CTAG1A,CTAG1B``, UniProt's
+notation for identical products of duplicated genes); each symbol is looked up and the per-tissue
+maximum taken (conservative), see :func:`split_genes`.
 """
 
 from __future__ import annotations
@@ -49,7 +60,23 @@ class ExpressionTable:
     genes: dict[str, np.ndarray]  # symbol -> nTPM per tissue (float64)
 
     def profile(self, gene: str) -> np.ndarray | None:
-        return self.genes.get(gene) if gene else None
+        """nTPM per tissue; for ``A,B`` (several symbols) the per-tissue maximum of those in the table."""
+        if not gene:
+            return None
+        if gene in self.genes:
+            return self.genes[gene]
+        profs = [self.genes[g] for g in split_genes(gene) if g in self.genes]
+        if not profs:
+            return None
+        out = profs[0]
+        for pr in profs[1:]:
+            out = np.fmax(out, pr)
+        return out
+
+
+def split_genes(gene: str) -> list[str]:
+    """``"CTAG1A,CTAG1B"`` -> ``["CTAG1A", "CTAG1B"]`` (UniProt ``GN=`` lists several genes with commas)."""
+    return [g.strip() for g in (gene or "").replace(";", ",").split(",") if g.strip()]
 
 
 def read_expression(path: str | Path | None, *, vital_tissues: list[str] | tuple[str, ...] | None = None
@@ -75,10 +102,10 @@ def read_expression(path: str | Path | None, *, vital_tissues: list[str] | tuple
         raise InputError(f"expression table lacks the vital tissue column(s) {', '.join(map(repr, absent))}; "
                          f"tissues present: {', '.join(tissues)}", path=path, line=1)
     try:
-        values = df[tissues].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
+        values = df[tissues].replace("", "nan").to_numpy(dtype=float)
     except (ValueError, TypeError):
         for col in tissues:
-            bad = pd.to_numeric(df[col], errors="coerce").isna()
+            bad = pd.to_numeric(df[col], errors="coerce").isna() & (df[col].str.strip() != "")
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(f"column {col!r}: expected nTPM (a number), got {df[col].iloc[i]!r}",
@@ -106,6 +133,24 @@ class GeneExpression:
     max_ntpm: float | None
     max_tissue: str
     vital_tissues_expressed: tuple[str, ...]
+    #: every vital tissue with > 0 nTPM, as (tissue, nTPM), in table column order
+    vital_tissues_detected: tuple[tuple[str, float], ...] = ()
+
+    def detected_text(self, gene: str, min_ntpm: float) -> str:
+        """Reason text that never hides a vital tissue (see :func:`detection_text`)."""
+        return detection_text(gene, self.vital_tissues_detected, min_ntpm)
+
+
+def detection_text(gene: str, detected, min_ntpm: float) -> str:
+    """'MAGEA12: detected in 10 vital tissue(s) at 0.1-0.5 nTPM (Amygdala 0.4, ...), below the 1 nTPM cut-off'."""
+    det = list(detected)
+    if not det:
+        return f"{gene}: not detected in any vital tissue (0 nTPM in all)"
+    vals = [v for _, v in det]
+    rng = f"{min(vals):g}-{max(vals):g}" if min(vals) != max(vals) else f"{vals[0]:g}"
+    listed = ", ".join(f"{t} {v:g}" for t, v in det)
+    below = "" if max(vals) >= min_ntpm else f", below the {min_ntpm:g} nTPM cut-off"
+    return f"{gene}: detected in {len(det)} vital tissue(s) at {rng} nTPM ({listed}){below}"
 
 
 def gene_expression(table: ExpressionTable, gene: str, vital: list[str], min_ntpm: float) -> GeneExpression:
@@ -123,7 +168,10 @@ def gene_expression(table: ExpressionTable, gene: str, vital: list[str], min_ntp
                               "" if k is None else table.tissues[k], ())
     # ties broken by the table's column order (deterministic); empty cells (not measured) are skipped
     j = int(np.nanargmax(vvals))
-    mv, mt = float(vvals[j]), vital[j]
+    mv = float(vvals[j])
+    mt = vital[j] if mv > 0 else ""  # no vital tissue detected: do not name one of the zeros
     k = int(np.nanargmax(prof))
     expressed = tuple(t for t, i in zip(vital, vidx) if prof[i] >= min_ntpm)
-    return GeneExpression("found", mv, mt, float(prof[k]), table.tissues[k], expressed)
+    detected = tuple((t, float(prof[i])) for t, i in zip(vital, vidx) if prof[i] > 0)
+    return GeneExpression("found", mv, mt, float(prof[k]), table.tissues[k] if prof[k] > 0 else "", expressed,
+                          detected)

@@ -1,6 +1,38 @@
-"""HLA class I binding predictions supplied by the user (cgtsafe does not run a predictor itself).
+"""HLA class I binding predictions: a built-in offline predictor, and tables supplied by the user.
 
-Accepted files:
+Built-in predictor (default, ``--hla-predictor smmpmbec``): IEDB's SMMPMBEC position-specific scoring
+matrices (Kim et al. 2009 BMC Bioinformatics 10:394), which predict an IC50 (nM) for 8-11-mers; run
+through epytope 4 (``epytope.EpitopePrediction.EpitopePredictorFactory("smmpmbec")``; Schubert et al.
+2016 Bioinformatics 32:2044, the FRED 2 framework it continues), a PyPI package whose matrices are part
+of the wheel -- nothing is downloaded at run time. The matrices are read from the package and scored
+with numpy (identical results, checked by the tests). An allele or length without a matrix is
+``no_model`` (never assumed to bind or not bind).
+
+Chosen on 2026-12-05 by measured accuracy on the peptides of the two clinical MAGE-A3 cases and two
+classic epitopes (IC50 nM; binder = <= 500 nM):
+
+=============  ===========  ===========  ===============================
+peptide        A*01:01      A*02:01      truth
+=============  ===========  ===========  ===============================
+EVDPIGHLY      146          302,294      A*01:01 binder (MAGE-A3)
+ESDPIVAQY      201          987,256      A*01:01 binder (titin)
+KVAELVHFL      14,204       51           A*02:01 binder (MAGE-A3)
+KMAELVHFL      14,874       6            A*02:01 binder (MAGE-A12)
+NLVPMVATV      97,818       63           A*02:01 binder (CMV pp65)
+GILGFVFTL      101,958      46           A*02:01 binder (influenza M1)
+=============  ===========  ===========  ===============================
+
+SMMPMBEC and SMM classify all twelve pairs correctly; ARB too; BIMAS and SYFPEITHI give scores
+without a calibrated binder cut-off. SMMPMBEC was taken because its prior (the PMBEC amino-acid
+similarity) improves the matrices of alleles with few measured peptides. mhcnuggets 2.4.1 (PyPI)
+ships its network weights; under Keras 3 its ``predict`` fails (``Argument(s) not recognized: {'lr':
+0.001}``, measured 2026-11-21), and it runs once ``keras`` is pointed at ``tf-keras`` (Keras 2 API, as
+reported in issue #12; not re-measured here) -- but it needs TensorFlow (hundreds of MB), too heavy for
+a ranking annotation; MHCflurry downloads its models at run time and is excluded. The test
+``tests/test_tcr_hla.py`` re-measures the table above.
+
+A user table takes precedence (a pair found there is taken from it; pairs absent from it fall back to
+the built-in predictor, and the text says which source was used). Accepted files:
 
 1. a TSV with columns ``peptide``, ``allele`` and one or more of ``percentile_rank`` (%), ``affinity_nM``
    (IC50, nM) and ``score`` (predictor score, higher = stronger, no class threshold);
@@ -9,16 +41,13 @@ Accepted files:
 
 Binder classes (``hla_binder``) follow the NetMHCpan 4.1 defaults (Reynisson et al. 2020 Nucleic Acids
 Res 48:W449): percentile rank <= 0.5 ``strong``, <= 2 ``weak``, else ``non_binder``; when only an affinity
-is given, <= 50 nM ``strong``, <= 500 nM ``weak`` (the customary 500 nM cut-off, Sette et al. 1994
-J Immunol 153:5586), else ``non_binder``; a bare ``score`` gives ``score_only``. A peptide/allele pair
-absent from the file is ``not_predicted``; without any file every pair is ``unavailable`` -- never 0.
+is given (and for the built-in predictor), <= 50 nM ``strong``, <= 500 nM ``weak`` (the customary 500 nM
+cut-off, Sette et al. 1994 J Immunol 153:5586), else ``non_binder``; a bare ``score`` gives
+``score_only``. Without a table and with ``--hla-predictor none`` every pair is ``unavailable``.
 
-mhcnuggets was evaluated as a built-in predictor (2026-11-21): ``pip install mhcnuggets`` (2.4.1, the
-latest on PyPI) ships its models inside the wheel and installs into a clean Python 3.11 environment,
-but pulls tensorflow 2.21, keras 3 and varcode, and ``mhcnuggets.src.predict.predict`` then fails with
-``ValueError: Argument(s) not recognized: {'lr': 0.001}`` (it was written for Keras 2). It is therefore
-not offered as ``cgtsafe[hla]``; run a predictor separately (NetMHCpan, MHCflurry, mhcnuggets in its
-own Keras-2 environment) and pass its table.
+Default allele panel (:data:`CHINESE_PANEL`): the most frequent HLA-A, -B and -C alleles of the Chinese
+population in the China Marrow Donor Program registry (169,995 volunteers; Zhou et al. 2015 PLoS ONE
+10:e0139485).
 """
 
 from __future__ import annotations
@@ -27,12 +56,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.tcr.peptide import AMINO_ACIDS, normalize_allele
+from cgtsafe.tcr.peptide import AMINO_ACIDS, LOOKUP, normalize_allele
 
-CLASS_ORDER = {"strong": 0, "weak": 1, "score_only": 2, "unavailable": 3, "not_predicted": 3, "non_binder": 4}
+CLASS_ORDER = {"strong": 0, "weak": 1, "score_only": 2, "unavailable": 3, "not_predicted": 3, "no_model": 3,
+               "non_binder": 4}
+PREDICTORS = ("smmpmbec", "none")
+#: common class I alleles of the Chinese population (Zhou et al. 2015 PLoS ONE 10:e0139485, CMDP)
+CHINESE_PANEL = (
+    "HLA-A*11:01", "HLA-A*24:02", "HLA-A*02:01", "HLA-A*02:07", "HLA-A*33:03", "HLA-A*30:01", "HLA-A*02:06",
+    "HLA-B*46:01", "HLA-B*40:01", "HLA-B*58:01", "HLA-B*13:02", "HLA-B*15:01", "HLA-B*51:01",
+    "HLA-C*01:02", "HLA-C*07:02", "HLA-C*03:04", "HLA-C*08:01", "HLA-C*06:02",
+)
 _PEP = re.compile(f"^[{AMINO_ACIDS}]+$")
 
 
@@ -41,6 +79,7 @@ class Prediction:
     percentile_rank: float | None
     affinity_nM: float | None
     score: float | None
+    source: str = ""  # "" = the user's table; else the built-in method name
 
     @property
     def binder_class(self) -> str:
@@ -54,29 +93,112 @@ class Prediction:
 
     def text(self) -> str:
         """Value shown in the ``hla_binding`` column, with its unit."""
+        tag = f" ({self.source})" if self.source else ""
         if self.percentile_rank is not None:
-            return f"%rank={self.percentile_rank:.4g}"
+            return f"%rank={self.percentile_rank:.4g}{tag}"
         if self.affinity_nM is not None:
-            return f"IC50={self.affinity_nM:.4g}nM"
-        return f"score={self.score:.4g}"
+            return f"IC50={self.affinity_nM:.4g}nM{tag}"
+        return f"score={self.score:.4g}{tag}"
+
+
+class BuiltinPredictor:
+    """SMMPMBEC IC50 predictions from the matrices shipped in epytope (offline; see module docstring).
+
+    The matrix modules are read directly (``epytope.Data.pssms.smmpmbec.mat``; log10 IC50 = constant +
+    sum of the per-position values) and scored with numpy, which avoids importing epytope's prediction
+    framework (~1 s) and scores thousands of peptides at once; ``tests/test_tcr_hla.py`` checks that
+    the result equals ``EpitopePredictorFactory("smmpmbec").predict``. Where the allele has no matrix for
+    a peptide length, epytope 4.0.1's result table shows 1 nM (10**0, a spurious strong binder); cgtsafe
+    reports ``no_model`` instead.
+    """
+
+    name = "SMMPMBEC"
+    lengths = frozenset({8, 9, 10, 11})
+
+    def __init__(self):
+        import importlib
+
+        mod = importlib.import_module("epytope.Data.supportedAlleles.pssm.smmpmbec_1_0")
+        self.alleles = {str(a) for a in mod.smmpmbec_1_0}
+        self._cache: dict[tuple[str, str], Prediction | None] = {}
+        self._mats: dict[tuple[str, int], tuple[np.ndarray, float] | None] = {}
+
+    def supports(self, allele: str) -> bool:
+        return allele in self.alleles
+
+    def matrix(self, allele: str, length: int) -> tuple[np.ndarray, float] | None:
+        """``(values (length, 20) in AMINO_ACIDS order, constant)``: log10 IC50 = constant + sum of values;
+        ``None`` without a matrix for that allele and length."""
+        import importlib
+
+        key = (allele, length)
+        if key in self._mats:
+            return self._mats[key]
+        out = None
+        if self.supports(allele) and length in self.lengths:
+            gene, rest = allele.removeprefix("HLA-").split("*")
+            name = f"{gene}_{rest.replace(':', '_')}_{length}"
+            try:
+                d = getattr(importlib.import_module(f"epytope.Data.pssms.smmpmbec.mat.{name}"), name)
+                mat = np.array([[float(d[i][aa]) for aa in AMINO_ACIDS] for i in range(length)])
+                out = (mat, float(d[-1]["con"]) if -1 in d else 0.0)
+            except (ImportError, AttributeError, KeyError):
+                out = None
+        self._mats[key] = out
+        return out
+
+    def predict(self, peptides, allele: str) -> dict[str, Prediction | None]:
+        """IC50 per peptide for one allele; ``None`` = no model for that allele/length."""
+        todo = sorted({p for p in peptides if (p, allele) not in self._cache})
+        by_len: dict[int, list[str]] = {}
+        for p in todo:
+            by_len.setdefault(len(p), []).append(p)
+        for length, peps in by_len.items():
+            mc = self.matrix(allele, length)
+            if mc is None:
+                self._cache.update({(p, allele): None for p in peps})
+                continue
+            codes = LOOKUP[np.frombuffer("".join(peps).encode("ascii"), dtype=np.uint8)].reshape(len(peps), length)
+            lg = mc[1] + mc[0][np.arange(length)[None, :], codes.astype(np.intp)].sum(axis=1)
+            for p, v in zip(peps, np.power(10.0, lg).tolist()):
+                self._cache[(p, allele)] = Prediction(None, float(v), None, self.name)
+        return {p: self._cache[(p, allele)] for p in peptides}
+
+    def cached(self, peptide: str, allele: str):
+        key = (peptide, allele)
+        return self._cache[key] if key in self._cache else self.predict([peptide], allele)[peptide]
 
 
 class Predictions:
     """Lookup ``(peptide, allele) -> Prediction``; ``available`` False when no file was given."""
 
-    def __init__(self, table: dict[tuple[str, str], Prediction] | None = None, path: str | None = None):
+    def __init__(self, table: dict[tuple[str, str], Prediction] | None = None, path: str | None = None,
+                 builtin: BuiltinPredictor | None = None):
         self.table = table or {}
         self.path = path
+        self.builtin = builtin
 
     @property
     def available(self) -> bool:
-        return self.path is not None
+        return self.path is not None or self.builtin is not None
+
+    def prepare(self, peptides, alleles) -> None:
+        """Batch-predict (built-in) every pair not in the user's table, so that lookups are cheap."""
+        if self.builtin is None:
+            return
+        peps = sorted(set(peptides))
+        for allele in alleles:
+            self.builtin.predict([p for p in peps if (p, allele) not in self.table], allele)
 
     def lookup(self, peptide: str, allele: str) -> tuple[str, str]:
         """``(hla_binding text, hla_binder class)``."""
         if not self.available:
             return "unavailable", "unavailable"
         p = self.table.get((peptide, allele))
+        if p is None and self.builtin is not None:
+            p = self.builtin.cached(peptide, allele)
+            if p is None:
+                return f"no {self.builtin.name} model for {allele} {len(peptide)}-mers", "no_model"
         if p is None:
             return "not_predicted", "not_predicted"
         return p.text(), p.binder_class
@@ -138,10 +260,16 @@ def _read_netmhcpan(path: Path, lines: list[str]) -> dict:
     return table
 
 
-def read_predictions(path: str | Path | None) -> Predictions:
-    """Read a prediction table (TSV or NetMHCpan output); ``None`` gives an 'unavailable' lookup."""
+def read_predictions(path: str | Path | None, predictor: str = "none") -> Predictions:
+    """Read a prediction table (TSV or NetMHCpan output) and/or set up the built-in predictor.
+
+    ``path`` None and ``predictor`` "none" give an 'unavailable' lookup.
+    """
+    if predictor not in PREDICTORS:
+        raise InputError(f"HLA predictor {predictor!r} unknown; expected one of {', '.join(PREDICTORS)}")
+    builtin = BuiltinPredictor() if predictor == "smmpmbec" else None
     if path in (None, ""):
-        return Predictions()
+        return Predictions(builtin=builtin)
     path = Path(path)
     if not path.exists():
         raise InputError("HLA prediction table not found", path=path)
@@ -150,7 +278,7 @@ def read_predictions(path: str | Path | None) -> Predictions:
     first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
     netmhcpan = "\t" not in first and any("Pos" in ln.split() and "Peptide" in ln.split() for ln in lines[:500])
     if netmhcpan:
-        return Predictions(_read_netmhcpan(path, lines), str(path))
+        return Predictions(_read_netmhcpan(path, lines), str(path), builtin)
     try:
         df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
     except Exception as exc:
@@ -170,4 +298,4 @@ def read_predictions(path: str | Path | None) -> Predictions:
         if pred.percentile_rank is None and pred.affinity_nM is None and pred.score is None:
             raise InputError(f"no value in {', '.join(cols[c] for c in value_cols)}", path=path, line=n)
         _add(table, row[cols["peptide"]], row[cols["allele"]], pred, path, n)
-    return Predictions(table, str(path))
+    return Predictions(table, str(path), builtin)

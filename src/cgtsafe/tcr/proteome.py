@@ -44,6 +44,7 @@ class Proteome:
     starts: np.ndarray  # int64, 0-based offset of each protein in ``codes``
     lengths: np.ndarray  # int64
     n_nonstandard: int = 0
+    n_non_uniprot: int = 0  # records whose header is not ``sp|ACC|ENTRY`` / ``tr|ACC|ENTRY``
     sequences: list[bytes] = field(default_factory=list, repr=False)
 
     @property
@@ -147,7 +148,14 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
     if len(seqs) > 1:
         starts[1:] = np.cumsum(lengths[:-1] + 1)
     joined = b"\n".join(seqs) + b"\n"
-    codes = LOOKUP[np.frombuffer(joined, dtype=np.uint8)]
+    raw = np.frombuffer(joined, dtype=np.uint8)
+    total = int(lengths.sum())
+    nuc = int(np.bincount(raw, minlength=256)[[ord(c) for c in "ACGTN"]].sum())
+    if total >= 50 and nuc / total >= 0.9:
+        # a protein proteome has ~25% A/C/G/T/N; a nucleotide FASTA ~100% (it would scan to 0 hits)
+        raise InputError(f"this looks like a nucleotide FASTA ({100 * nuc / total:.0f}% of letters are A/C/G/T/N); "
+                         "expected protein sequences (e.g. the UniProt reference proteome)", path=path)
+    codes = LOOKUP[raw]
     n_sep = int((codes == SEPARATOR).sum())
     if n_sep != len(seqs):  # pragma: no cover - guarded by the character check above
         raise InputError("internal: unexpected separator count in encoded proteome", path=path)
@@ -158,5 +166,5 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
     return Proteome(
         path=str(path), accessions=accs, entries=entries, genes=genes, canonical=canonical, descriptions=descs,
         codes=codes, starts=starts, lengths=lengths, n_nonstandard=int((codes == 20).sum()),
-        sequences=seqs if keep_sequences else [],
+        sequences=seqs if keep_sequences else [], n_non_uniprot=sum(1 for e in entries if not e),
     )

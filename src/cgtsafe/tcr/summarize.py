@@ -31,10 +31,10 @@ from cgtsafe.tcr.candidates import CANDIDATE_COLUMNS, TIER_TEXT
 REQ_COMPUTED = ["R004-27", "R004-29", "R004-30", "R004-31", "R004-32"]
 TIER_ZH = {
     0: "靶抗原肽存在于其他蛋白",
-    1: "符合基序/X-scan，在重要组织表达",
-    2: "符合基序/X-scan，不在重要组织表达",
-    3: "相似肽，在重要组织表达",
-    4: "相似肽，不在重要组织表达",
+    1: "识别证据 + HLA 结合 + 重要组织检出",
+    2: "识别证据 / HLA 结合 / 重要组织检出 三者之二",
+    3: "三者之一",
+    4: "三者皆无",
 }
 
 
@@ -75,6 +75,18 @@ def _fmt_ntpm(x) -> str:
 
 
 FIGURE_MAX_POINTS = 2000
+
+
+def _hla_source(s: dict) -> str:
+    builtin = s.get("hla_predictor", "none") != "none"
+    table = s.get("hla_predictions")
+    if table and builtin:
+        return f"imported table {table}; other pairs: built-in SMMPMBEC (IEDB matrices via epytope)"
+    if table:
+        return f"imported table {table}"
+    if builtin:
+        return "built-in SMMPMBEC (IEDB matrices via epytope; Kim et al. 2009)"
+    return "unavailable (no prediction table, built-in predictor switched off)"
 
 
 def _figure(cands: pd.DataFrame) -> dict:
@@ -161,39 +173,48 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
     t0, t1, t2 = rows(0), rows(1), rows(2)
     t3 = rows(3)
     parts_en, parts_zh = [], []
+    def _items(df):
+        return [f"{g or p} {k} ({t} {_fmt_ntpm(v)} nTPM)" if t else
+                (f"{g or p} {k} (expression unavailable)" if str(st) != "found" else f"{g or p} {k}")
+                for k, g, p, t, v, st in zip(df["kmer"], df["genes"], df["proteins"], df["max_vital_tissue"],
+                                             df["max_vital_tissue_ntpm"], df["expression_status"])]
+
     if len(t1):
-        items = [f"{g or p} {k} ({t} {_fmt_ntpm(v)} nTPM)" if t else f"{g or p} {k} (expression unavailable)"
-                 for k, g, p, t, v in zip(t1["kmer"], t1["genes"], t1["proteins"], t1["max_vital_tissue"],
-                                          t1["max_vital_tissue_ntpm"])]
+        items = _items(t1)
         shown = "; ".join(items[:5]) + (f"; and {len(items) - 5} more" if len(items) > 5 else "")
-        parts_en.append(f"{len(t1)} peptide(s) fitting the recognition motif / X-scan in proteins expressed in vital "
-                        f"tissues (or with unknown expression): {shown} - test in vitro")
-        parts_zh.append(f"{len(t1)} 个符合识别基序/X-scan 的肽段来源于在重要组织表达（或表达未知）的蛋白：{shown}——应进行体外测试")
+        parts_en.append(f"{len(t1)} peptide(s) with recognition evidence (motif, X-scan or one substitution), "
+                        f"predicted binding to the restricting allele and detection in a vital tissue (or unknown "
+                        f"binding/expression): {shown} - test in vitro (priority)")
+        parts_zh.append(f"{len(t1)} 个肽段同时具备识别证据（基序、X-scan 或单个氨基酸替换）、与限制性 HLA 的预测结合及重要组织"
+                        f"检出（或结合/表达未知）：{shown}——应优先进行体外测试")
     if len(t0):
         items = [f"{k} in {g or p}" for k, g, p in zip(t0["kmer"], t0["genes"], t0["proteins"])]
         parts_en.append(f"the target peptide also occurs in other proteins ({'; '.join(items)}): assess their "
                         "expression")
         parts_zh.append(f"靶抗原肽也存在于其他蛋白（{'；'.join(items)}）：需评估其表达")
     if len(t2):
-        parts_en.append(f"{len(t2)} motif/X-scan peptide(s) in proteins not expressed in vital tissues")
-        parts_zh.append(f"{len(t2)} 个符合基序/X-scan 的肽段来源于不在重要组织表达的蛋白")
+        items = _items(t2)
+        shown = "; ".join(items[:3]) + (f"; and {len(items) - 3} more" if len(items) > 3 else "")
+        parts_en.append(f"{len(t2)} peptide(s) with two of the three (first: {shown}) - test in vitro")
+        parts_zh.append(f"{len(t2)} 个肽段具备三者之二（前列：{shown}）——应进行体外测试")
     if len(t3):
-        parts_en.append(f"{len(t3)} similar peptide(s) (Hamming distance) from vitally expressed proteins")
-        parts_zh.append(f"{len(t3)} 个相似肽段（汉明距离）来源于在重要组织表达的蛋白")
+        parts_en.append(f"{len(t3)} peptide(s) with one of the three")
+        parts_zh.append(f"{len(t3)} 个肽段具备三者之一")
     min_ntpm = min(float(s["min_ntpm"]) for s in all_stats)
     # target copies in other proteins: vital-tissue expression (or unavailable expression) needs attention
     vital_t0 = t0[pd.to_numeric(t0["max_vital_tissue_ntpm"], errors="coerce").fillna(1e9) >= min_ntpm] \
         if len(t0) else t0
-    if len(t1) or len(vital_t0):
+    if len(t1) or len(t2) or len(vital_t0):
         level = "attention"
     elif len(t0) or len(t2) or len(t3) or len(rows(4)):
         level = "info"
     else:
         level = "pass"
     if not parts_en:
-        parts_en.append("no proteome peptide fits the motif, passes the X-scan threshold or lies within the Hamming "
-                        "radius of the target; in vitro confirmation is still required")
-        parts_zh.append("蛋白质组中未发现符合基序、通过 X-scan 阈值或在汉明距离范围内的肽段；仍需体外实验确认")
+        parts_en.append("no proteome peptide fits the motif, passes the X-scan threshold, lies within the Hamming "
+                        "radius or among the most similar k-mers of the target; in vitro confirmation is still "
+                        "required")
+        parts_zh.append("蛋白质组中未发现符合基序、通过 X-scan 阈值、在汉明距离范围内或属于最相似肽段的肽段；仍需体外实验确认")
     targets_en = ", ".join(f"{s['target']} ({s['peptide']}, {s['hla']})" for s in all_stats)
     verdict_en = f"TCR cross-reactivity scan of {targets_en}: " + "; ".join(parts_en) + "."
     verdict_zh = f"TCR 交叉反应性扫描（{targets_en}）：" + "；".join(parts_zh) + "。"
@@ -218,11 +239,14 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
              "value": c["xscan"] if s.get("xscan") else "not run (no X-scan matrix)"},
             {"label_en": f"{tag}: similar k-mers (Hamming 1-{s['max_hamming']})",
              "label_zh": f"{tag}：相似肽段（汉明距离 1-{s['max_hamming']}）", "value": c["similarity"]},
+            {"label_en": f"{tag}: most similar k-mers kept (contact-weighted BLOSUM62, top {s.get('top_n', 0)})",
+             "label_zh": f"{tag}：全蛋白质组最相似肽段（接触位点加权 BLOSUM62，前 {s.get('top_n', 0)} 个）",
+             "value": c.get("ranked", 0) if s.get("top_n") else "not run (top_n = 0)"},
             {"label_en": f"{tag}: candidates for in vitro testing (tier 0/1/2/3/4)",
              "label_zh": f"{tag}：建议体外测试的候选肽（0/1/2/3/4 级）",
              "value": "/".join(str(c.get(f"tier{t}", 0)) for t in range(5))},
             {"label_en": f"{tag}: HLA binding predictions", "label_zh": f"{tag}：HLA 结合预测",
-             "value": "imported table" if s.get("hla_predictions_available") else "unavailable (no prediction table)"},
+             "value": _hla_source(s)},
         ]
     for s in all_stats:
         se = s.get("source_expression")
@@ -251,11 +275,16 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
                f"(SHA-256 {pr['sha256'][:16]}..., {pr['proteins']:,} proteins incl. {pr['isoforms']:,} isoforms, "
                f"{pr['residues']:,} residues): every {len(s['peptide'])}-residue window inside a protein "
                f"({s['windows']:,} windows; {s['windows_excluded_nonstandard']:,} with non-standard residues U/X/B/Z/J/O "
-               f"skipped) was tested for identity with the target, Hamming distance <= {s['max_hamming']}")
+               f"skipped) was tested for identity with the target, Hamming distance <= {s['max_hamming']}"
+               + (f", and scored against the target with BLOSUM62 (Henikoff & Henikoff 1992) to keep the "
+                  f"{s['top_n']} most similar distinct k-mers of the whole proteome whatever their Hamming distance "
+                  f"(as CrossDome scores every 9-mer, Fonseca & Antunes 2023)" if s.get("top_n") else ""))
         zh = (f"靶抗原 {s['target']}（{s['peptide']}，HLA 限制性 {s['hla']}）在蛋白质组 {pr['path']}"
               f"（{pr['proteins']:,} 个蛋白，含 {pr['isoforms']:,} 个异构体，{pr['residues']:,} 个残基）中检索："
               f"对蛋白内每个长度为 {len(s['peptide'])} 的窗口（共 {s['windows']:,} 个；含非标准氨基酸的 "
-              f"{s['windows_excluded_nonstandard']:,} 个窗口被跳过）检测与靶肽是否完全一致、汉明距离是否 <= {s['max_hamming']}")
+              f"{s['windows_excluded_nonstandard']:,} 个窗口被跳过）检测与靶肽是否完全一致、汉明距离是否 <= {s['max_hamming']}"
+              + (f"，并以 BLOSUM62 对全部窗口评分，保留与靶肽最相似的 {s['top_n']} 个不同肽段（不受汉明距离限制）"
+                 if s.get("top_n") else ""))
         if s.get("motif"):
             txt += f", the minimal recognition motif {s['motif']}"
             zh += f"、是否符合最小识别基序 {s['motif']}"
@@ -266,17 +295,25 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
                     f"fewer than half of the residues keep that activity: {cons})")
             zh += (f"以及 X-scan 矩阵 {s['xscan']}（各位置相对活性的{'乘积' if s['xscan_scoring'] == 'product' else '均值'}"
                    f" >= {s['xscan_threshold']:g}）")
-        cw = (f"; contact positions {','.join(map(str, s['contact_positions']))} weighted x{s['contact_weight']:g}"
-              if s.get("contact_positions") else "")
+        origin = {"given": "given", "xscan": "X-scan intolerant", "motif": "motif-constrained"}.get(
+            s.get("contact_positions_origin", "given"), "given")
+        cw = (f"; {origin} contact positions {','.join(map(str, s['contact_positions']))} weighted "
+              f"x{s['contact_weight']:g}" if s.get("contact_positions") else "; all positions weighted equally")
         txt += (f". Hits were scored with BLOSUM62 (Henikoff & Henikoff 1992){cw}, annotated with the expression of "
                 f"their source genes ({s['expression']['path']}; vital tissues: {', '.join(s['vital_tissues'])}; "
-                f"expressed = nTPM >= {s['min_ntpm']:g}) and with HLA binding predictions "
-                f"({'from ' + s['hla_predictions'] if s.get('hla_predictions_available') else 'unavailable: no prediction table supplied'}"
-                f"{'; panel ' + ', '.join(s['hla_panel']) if s.get('hla_panel') else ''}), and ranked for in vitro "
-                "testing by tier, predicted binding, X-scan score, similarity and vital-tissue expression.")
-        zh += (f"。命中肽段以 BLOSUM62 评分，并注释来源基因在正常组织中的表达（{s['expression']['path']}；表达阈值 nTPM >= "
-               f"{s['min_ntpm']:g}）及 HLA 结合预测（{'来自 ' + s['hla_predictions'] if s.get('hla_predictions_available') else '无预测表，结果不可用'}），"
-               "按分级、预测结合、X-scan 评分、相似度及重要组织表达排序，形成体外测试候选清单。")
+                f"every vital tissue with > 0 nTPM counts as detected and is named; nTPM >= {s['min_ntpm']:g} "
+                f"only orders candidates within a priority class) and with HLA binding ({_hla_source(s)}"
+                f"{'; panel ' + ', '.join(s['hla_panel']) if s.get('hla_panel') else ''}; binder = IC50 <= 500 nM "
+                "or %rank <= 2). Candidates were ranked by a monotone rule: tier = 4 - (recognition evidence: motif, "
+                "X-scan or one substitution; predicted binding to the restricting allele or unknown; detection in a "
+                "vital tissue or unknown), so a peptide with all three (as MAGE-A12 KMAELVHFL, Morgan et al. 2013, "
+                "and titin ESDPIVAQY, Cameron et al. 2013) ranks above any lacking one; within a tier by expression "
+                "above the cut-off, binding class, X-scan score, similarity and vital-tissue nTPM.")
+        zh += (f"。命中肽段以 BLOSUM62 评分，并注释来源基因在正常组织中的表达（{s['expression']['path']}；任何 nTPM > 0 的重要组织"
+               f"均计为检出并列出；nTPM >= {s['min_ntpm']:g} 仅用于同级内排序）及 HLA 结合预测（{_hla_source(s)}）。"
+               "候选肽按单调规则排序：级别 = 4 - （识别证据：基序、X-scan 或单个替换；与限制性 HLA 预测结合或未知；在重要组织检出或"
+               "未知），三者兼具者（如 MAGE-A12 KMAELVHFL 与 titin ESDPIVAQY）总排在缺少任一项者之前；同级内依次按表达阈值、结合"
+               "强度、X-scan 评分、相似度及重要组织 nTPM 排序，形成体外测试候选清单。")
         m_en.append(txt)
         m_zh.append(zh)
     m_en.append("Candidates are computational predictions: absence of a hit does not exclude cross-reactivity, and "
@@ -334,9 +371,18 @@ def summarize(stats_paths: list[str], *, out: str, candidates_out: str | None = 
             exclusions.append({"what": f"{s['target']}: proteins without GN= gene name",
                                "count": s["proteome"]["proteins_without_gene_name"],
                                "reason": "scanned, but expression unavailable (treated as possibly vital)"})
+        if s.get("hla_no_model"):
+            exclusions.append({"what": f"{s['target']}: HLA alleles without a built-in {len(s['peptide'])}-mer "
+                                       f"model: {', '.join(s['hla_no_model'])}", "count": len(s["hla_no_model"]),
+                               "reason": "binding reported as no_model (unknown, not absent) unless the imported "
+                                         "table lists the pair; supply a NetMHCpan or MHCflurry table for these "
+                                         "alleles"})
+        for w in s.get("warnings", []):
+            exclusions.append({"what": f"{s['target']}: input warning", "count": 0, "reason": w})
         if not s.get("hla_predictions_available"):
             exclusions.append({"what": f"{s['target']}: HLA binding", "count": s["counts"]["hits"],
-                               "reason": "no prediction table supplied: binding unavailable (not assumed absent)"})
+                               "reason": "no prediction table supplied and the built-in predictor switched off: "
+                                         "binding unavailable (not assumed absent)"})
     requirements = sorted(set(requirements))
     inputs = []
     for s in all_stats:

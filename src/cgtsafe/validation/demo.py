@@ -1,19 +1,8 @@
-"""Method performance on the built-in synthetic truth set: ``cgtsafe validate-demo``.
+"""Method performance on the built-in synthetic truth set (``cgtsafe validate-demo``).
 
-Compares a finished run on ``test-data/`` with the truth tables written by
-``scripts/make_test_data.py`` and writes ``method_performance.json``: a list of
-``{"analysis", "metric", "value", "reference", "n", "source", "passed"}`` records that the
-evidence report shows in its Method performance section (guidance 000 asks that bioinformatic
-methods be shown to be robust). The command exits with status 1 when a check fails, which makes
-it the end-to-end assertion of the CI demo run.
-
-Each check reads only result tables and truth tables; it never re-runs the analysis.
-
-With ``--reference-data DIR`` (``../shared/data``) the records of
-:func:`cgtsafe.validation_reference.validate_reference` are appended: the package's functions run at
-validation time on real reference data and compared with peer tools and publications (Cas-OFFinder,
-published GUIDE-seq/CIRCLE-seq sites, CRISPResso2, intSiteCaller, Wu et al. 2003, HPA, BLOSUM62). An
-absent folder is a note on stderr, not an error.
+Compares a finished run on ``test-data/`` with the truth tables written by ``scripts/make_test_data.py``:
+each check reads only result tables and truth tables (it never re-runs the analysis) and returns
+:func:`cgtsafe.validation.records.record` dicts. The command line is :mod:`cgtsafe.validation.cli`.
 """
 
 from __future__ import annotations
@@ -24,14 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cgtsafe.io.tables import write_json
-
-Check = Callable[[Path, Path], list[dict]]
-
-
-def _rec(analysis, metric, value, reference, n, source, passed) -> dict:
-    return {"analysis": analysis, "metric": metric, "value": value, "reference": reference, "n": int(n),
-            "source": source, "passed": bool(passed)}
+from cgtsafe.validation.records import record
 
 
 def _tsv(path: Path) -> pd.DataFrame:
@@ -60,10 +42,10 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
     ref_rows = planted[~planted["category"].str.startswith("variant") & within]
     hits = [tuple(r) in found for r in ref_rows[key].astype(str).values.tolist()]
     limits = f"<= {max_mm} mm, <= {max_dna} DNA / {max_rna} RNA bulges"
-    out = [_rec("offtarget", f"recall of planted off-target sites within the limits ({limits}; exact position, "
-                "strand, mismatches, bulges)",
-                sum(hits) / len(hits), "1.0 (every planted site within the search limits)", len(hits),
-                "test-data/offtarget/planted_sites.tsv", all(hits))]
+    out = [record("offtarget", f"recall of planted off-target sites within the limits ({limits}; exact position, "
+                  "strand, mismatches, bulges)",
+                  sum(hits) / len(hits), "1.0 (every planted site within the search limits)", len(hits),
+                  "test-data/offtarget/planted_sites.tsv", all(hits))]
     var_paths = sorted((results / "offtarget").glob("variants_*.tsv"))
     var_rows = planted[planted["category"].str.startswith("variant")]
     if var_paths and len(var_rows):
@@ -71,8 +53,8 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
         cols = [c for c in ("guide", "chrom", "start", "strand") if c in var.columns]
         got = set(map(tuple, var[cols].values.tolist())) if cols else set()
         ok = [tuple(r) in got for r in var_rows[cols].values.tolist()] if cols else []
-        out.append(_rec("offtarget", "variant-dependent sites found (created or lowered by a donor allele)",
-                        sum(ok) / max(len(ok), 1), "1.0", len(ok), "test-data/offtarget/donor.vcf", ok and all(ok)))
+        out.append(record("offtarget", "variant-dependent sites found (created or lowered by a donor allele)",
+                          sum(ok) / max(len(ok), 1), "1.0", len(ok), "test-data/offtarget/donor.vcf", ok and all(ok)))
     return out
 
 
@@ -100,19 +82,19 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
             if planted == 0 and r["verdict"] == "edited":
                 false_edit.append(r["site_id"])
         if n:
-            out.append(_rec("sitecheck", f"{assay}: simulated editing frequency inside the 95 % Wilson interval",
-                            inside / n, ">= 0.9 of sites (95 % intervals)", n,
-                            "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
-            out.append(_rec("sitecheck", f"{assay}: unedited sites called edited (false positives)",
-                            len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
+            out.append(record("sitecheck", f"{assay}: simulated editing frequency inside the 95 % Wilson interval",
+                              inside / n, ">= 0.9 of sites (95 % intervals)", n,
+                              "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
+            out.append(record("sitecheck", f"{assay}: unedited sites called edited (false positives)",
+                              len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
     amp = v[v["assay"] == "amplicon"]
     planted = _tsv(truth / "offtarget" / "planted_sites.tsv").set_index("site_id")
     edited = [sid for sid in amp["site_id"] if sid in planted.index and float(planted.loc[sid, "wgs_edit_freq"]) > 0]
     called = [sid for sid in edited if (amp.loc[amp["site_id"] == sid, "verdict"] == "edited").all()]
     if edited:
-        out.append(_rec("sitecheck", "amplicon: planted edited sites (0.60, 0.20, 0.03) called edited",
-                        len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
-                        len(called) == len(edited)))
+        out.append(record("sitecheck", "amplicon: planted edited sites (0.60, 0.20, 0.03) called edited",
+                          len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
+                          len(called) == len(edited)))
     gw_path = results / "sitecheck" / "genomewide_variants.tsv"
     germ_path = truth / "sequencing" / "truth_germline.tsv"
     if gw_path.exists() and germ_path.exists():
@@ -122,8 +104,8 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
         if "call" in gw.columns:
             gw = gw[gw["call"].str.len() > 0]
         hits = [k for k in zip(gw.get("chrom", []), gw.get("pos", [])) if k in germ_keys]
-        out.append(_rec("sitecheck", "genome-wide: germline variants called as edited-only", len(hits), "0",
-                        len(germ), "test-data/sequencing/truth_germline.tsv", not hits))
+        out.append(record("sitecheck", "genome-wide: germline variants called as edited-only", len(hits), "0",
+                          len(germ), "test-data/sequencing/truth_germline.tsv", not hits))
     return out
 
 
@@ -143,16 +125,16 @@ def check_integration(results: Path, truth: Path) -> list[dict]:
         for _, r in tc[col > 0].iterrows():
             present.append((smp, r["chrom"], r["position"], r["strand"]))
     found = sum(k in called for k in present)
-    out.append(_rec("integration", "recall of simulated clones with >= 1 fragment (exact junction and strand)",
-                    found / max(len(present), 1), ">= 0.95 (clones < 5 bp apart merge)", len(present),
-                    "test-data/integration/truth_clones.tsv", found / max(len(present), 1) >= 0.95))
+    out.append(record("integration", "recall of simulated clones with >= 1 fragment (exact junction and strand)",
+                      found / max(len(present), 1), ">= 0.95 (clones < 5 bp apart merge)", len(present),
+                      "test-data/integration/truth_clones.tsv", found / max(len(present), 1) >= 0.95))
     exp_path = results / "integration" / "expansion.tsv"
     if exp_path.exists():
         exp = _tsv(exp_path)
         flagged = exp[exp["expanding"] == "1"]
         near_lmo2 = flagged["gene_of_concern"].str.contains("LMO2").sum()
-        out.append(_rec("integration", "expanding clone near LMO2 flagged (planted 1 % -> 5 % -> 20 %)",
-                        int(near_lmo2), ">= 1", len(exp), "test-data/integration/truth_clones.tsv", near_lmo2 >= 1))
+        out.append(record("integration", "expanding clone near LMO2 flagged (planted 1 % -> 5 % -> 20 %)",
+                          int(near_lmo2), ">= 1", len(exp), "test-data/integration/truth_clones.tsv", near_lmo2 >= 1))
     att_path = results / "integration" / "attrition.tsv"
     tatt_path = truth / "integration" / "truth_attrition.tsv"
     if att_path.exists() and tatt_path.exists():
@@ -162,8 +144,8 @@ def check_integration(results: Path, truth: Path) -> list[dict]:
                 if c in att.columns and c in tatt.columns]
         cells = [(s, c) for s in tatt.index if s in att.index for c in cols]
         equal = sum(att.loc[s, c] == tatt.loc[s, c] for s, c in cells)
-        out.append(_rec("integration", "attrition counts equal to the simulated read classes", equal / max(len(cells), 1),
-                        "1.0", len(cells), "test-data/integration/truth_attrition.tsv", equal == len(cells)))
+        out.append(record("integration", "attrition counts equal to the simulated read classes",
+                          equal / max(len(cells), 1), "1.0", len(cells), "test-data/integration/truth_attrition.tsv", equal == len(cells)))
     return out
 
 
@@ -180,13 +162,13 @@ def check_tcr(results: Path, truth: Path) -> list[dict]:
     found = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in real.iterrows())
     false = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in decoys.iterrows())
     return [
-        _rec("tcr", "planted cross-reactivity hits found (exact, motif, X-scan, similarity)", found / max(len(real), 1),
-             "1.0", len(real), "test-data/tcr/truth_hits.tsv", found == len(real)),
-        _rec("tcr", "decoys reported as hits", false, "0", len(decoys), "test-data/tcr/truth_hits.tsv", false == 0),
+        record("tcr", "planted cross-reactivity hits found (exact, motif, X-scan, similarity)",
+               found / max(len(real), 1), "1.0", len(real), "test-data/tcr/truth_hits.tsv", found == len(real)),
+        record("tcr", "decoys reported as hits", false, "0", len(decoys), "test-data/tcr/truth_hits.tsv", false == 0),
     ]
 
 
-CHECKS: dict[str, Check] = {
+CHECKS: dict[str, Callable[[Path, Path], list[dict]]] = {
     "offtarget": check_offtarget,
     "sitecheck": check_sitecheck,
     "integration": check_integration,
@@ -199,50 +181,3 @@ def validate(results: Path, truth: Path) -> list[dict]:
     for name, check in CHECKS.items():
         records.extend(check(Path(results), Path(truth)))
     return records
-
-
-def register(sub) -> None:
-    p = sub.add_parser("validate-demo", help="compare a demo run with the synthetic truth tables (method performance)")
-    p.add_argument("--results", default="results", help="results folder of the run")
-    p.add_argument("--truth", default="test-data", help="test-data folder with the truth tables")
-    p.add_argument("--out", required=True, help="method_performance.json")
-    p.add_argument("--reference-data", default=None, metavar="DIR",
-                   help="folder with the real reference data (../shared/data): also run the comparisons with peer "
-                        "tools and publications of cgtsafe.validation_reference; skipped with a note when absent")
-    p.add_argument("--no-fail", action="store_true",
-                   help="exit 0 even when a check fails (the workflow rule: the report shows the failure)")
-    p.set_defaults(func=_run)
-
-
-def _run(args) -> int:
-    import sys
-
-    records = validate(Path(args.results), Path(args.truth))
-    if args.reference_data:
-        ref = Path(args.reference_data)
-        if ref.is_dir():
-            import time
-
-            from cgtsafe.validation_reference import validate_reference
-
-            t0 = time.perf_counter()
-            ref_records = validate_reference(ref)
-            print(f"validate-demo: {len(ref_records)} reference-data record(s) from {ref} "
-                  f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-            records.extend(ref_records)
-        else:
-            print(f"validate-demo: reference data folder {ref} absent: reference comparisons skipped", file=sys.stderr)
-    write_json(args.out, records)
-    failed = [r for r in records if not r["passed"]]
-    for r in records:
-        mark = "ok  " if r["passed"] else "FAIL"
-        print(f"{mark} {r['analysis']}: {r['metric']}: {r['value']:.4g} (n={r['n']}; expected {r['reference']})"
-              if isinstance(r["value"], (int, float)) else f"{mark} {r['analysis']}: {r['metric']}: {r['value']}")
-    if not records:
-        print("validate-demo: no results to check", file=sys.stderr)
-        return 0 if args.no_fail else 1
-    return 0 if (args.no_fail or not failed) else 1
-
-
-def load(path: str | Path) -> list[dict]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,9 +1,9 @@
 """Method performance on REAL reference data: ``cgtsafe validate-demo --reference-data DIR``.
 
-Where ``validation.py`` compares a finished demo run with the synthetic truth, this module runs the
+Where ``demo.py`` compares a finished demo run with the synthetic truth, this module runs the
 package's own public functions on the real reference data of ``../shared/data`` (a ``README.md`` in
 each folder names its origin) and compares them, at run time, with peer tools and publications. The
-records have the format of :func:`cgtsafe.validation._rec` (``analysis, metric, value, reference, n,
+records have the format of :func:`cgtsafe.validation.records.record` (``analysis, metric, value, reference, n,
 source, passed``; ``source`` = the data path relative to ``DIR`` and the peer tool / publication) and
 are shown in the report's Method performance section next to the synthetic-truth ones.
 
@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cgtsafe.validation import _rec
+from cgtsafe.validation.records import record
 
 ReferenceCheck = Callable[[Path], list[dict]]
 
@@ -104,11 +104,11 @@ def site_set_records(peer: set, ours: set, label: str, source: str) -> list[dict
     union = len(peer | ours)
     jac = found / union if union else 1.0
     return [
-        _rec("offtarget", f"{label}: fraction of Cas-OFFinder 2.4.1 sites found (guide, chrom, start, strand, "
-             f"mismatches; Jaccard {jac:.4g})", found / len(peer) if peer else 0.0,
-             "1.0 (identical site set)", len(peer), source, bool(peer) and found == len(peer)),
-        _rec("offtarget", f"{label}: sites reported by cgtsafe but not by Cas-OFFinder 2.4.1", extra, "0",
-             len(ours), source, extra == 0),
+        record("offtarget", f"{label}: fraction of Cas-OFFinder 2.4.1 sites found (guide, chrom, start, strand, "
+               f"mismatches; Jaccard {jac:.4g})", found / len(peer) if peer else 0.0,
+               "1.0 (identical site set)", len(peer), source, bool(peer) and found == len(peer)),
+        record("offtarget", f"{label}: sites reported by cgtsafe but not by Cas-OFFinder 2.4.1", extra, "0",
+               len(ours), source, extra == 0),
     ]
 
 
@@ -125,8 +125,8 @@ def deviation_record(analysis: str, metric: str, ours: float, expected: float, t
                      n: int, unit: str = "percentage points") -> dict:
     """|ours - expected| as the value, passed when <= tol."""
     d = round(abs(float(ours) - float(expected)), 6)
-    return _rec(analysis, f"{metric} (|difference|, {unit}; ours {ours:.4g} vs {expected:.4g})", d,
-                f"<= {tol:g} {unit} (peer value {expected:.4g})", n, source, d <= tol)
+    return record(analysis, f"{metric} (|difference|, {unit}; ours {ours:.4g} vs {expected:.4g})", d,
+                  f"<= {tol:g} {unit} (peer value {expected:.4g})", n, source, d <= tol)
 
 
 def stage_deviation_records(attr_rows: list[dict], stages: pd.DataFrame, source: str,
@@ -144,13 +144,13 @@ def stage_deviation_records(attr_rows: list[dict], stages: pd.DataFrame, source:
             dev = abs(got - exp) / max(exp, 1)
             if dev > worst or not worst_sample:
                 worst, worst_sample = dev, row["sample"]
-        out.append(_rec("integration", f"read stage {ours} vs intSiteCaller {theirs}: max relative deviation over "
-                        f"samples (%; worst {worst_sample})", 100 * worst, f"<= {100 * tol:g} % per sample",
-                        len(attr_rows), source, worst <= tol + 1e-12))
+        out.append(record("integration", f"read stage {ours} vs intSiteCaller {theirs}: max relative deviation over "
+                          f"samples (%; worst {worst_sample})", 100 * worst, f"<= {100 * tol:g} % per sample",
+                          len(attr_rows), source, worst <= tol + 1e-12))
     return out
 
 
-def _alignment_limits(guide: str, site: str) -> tuple[int, int, int, int]:
+def alignment_limits(guide: str, site: str) -> tuple[int, int, int, int]:
     """Fewest-edits alignment of a 20-nt guide with a published protospacer (no PAM, gaps removed):
     (edits, mismatches, dna_bulges, rna_bulges). Plain edit-distance DP keeping per cell the smallest
     (edits, bulges, mismatches, ...); bulges never in the first/last column (as the search)."""
@@ -215,12 +215,12 @@ def score_records(cfd_vectors, mit_cases, cfd_source: str, mit_source: str) -> l
     out = []
     if cfd_vectors:
         dev = max(abs(cfd_score(g, o) - e) for g, o, e in cfd_vectors)
-        out.append(_rec("offtarget", "CFD score vs the published CRISPOR calcCfdScore test vectors: max |deviation|",
-                        dev, "<= 5e-9 (vectors printed to 9-16 digits)", len(cfd_vectors), cfd_source, dev <= 5e-9))
+        out.append(record("offtarget", "CFD score vs the published CRISPOR calcCfdScore test vectors: max |deviation|",
+                          dev, "<= 5e-9 (vectors printed to 9-16 digits)", len(cfd_vectors), cfd_source, dev <= 5e-9))
     if mit_cases:
         dev = max(abs(mit_score(g, o) - e) / max(abs(e), 1e-12) for g, o, e in mit_cases)
-        out.append(_rec("offtarget", "MIT hit score vs the published formula and Hsu 2013 weights: max relative "
-                        "deviation", dev, "<= 1e-9", len(mit_cases), mit_source, dev <= 1e-9))
+        out.append(record("offtarget", "MIT hit score vs the published formula and Hsu 2013 weights: max relative "
+                          "deviation", dev, "<= 1e-9", len(mit_cases), mit_source, dev <= 1e-9))
     return out
 
 
@@ -264,7 +264,7 @@ def check_casoffinder(shared: Path, chrx: _ChrX) -> list[dict]:
     return out
 
 
-def _validated_rows(shared: Path) -> list[tuple]:
+def validated_rows(shared: Path) -> list[tuple]:
     rows = []
     for path in sorted((shared / VALIDATED).glob("*.tsv")):
         df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
@@ -276,14 +276,15 @@ def _validated_rows(shared: Path) -> list[tuple]:
     return sorted(set(rows))
 
 
-def check_validated_sites(shared: Path, chrx: _ChrX) -> list[dict]:
-    """Every published chrX site within <= 6 mm, <= 2 bulges found at its position, strand and sequence.
+def validated_site_outcomes(shared: Path, chrx: _ChrX) -> list[dict]:
+    """Search every published chrX site within <= 6 mm, <= 2 bulges; one outcome per site.
 
     Mismatch-only rows are searched with the PAM NNN (published sites include NAG, NGA, ...), bulged
-    rows with their own PAM dinucleotide and the bulges of their fewest-edit alignment."""
-    if not _have(shared, CHRX, VALIDATED):
-        return []
-    rows = _validated_rows(shared)
+    rows with their own PAM dinucleotide and the bulges of their fewest-edit alignment. Outcome keys:
+    ``row`` (file, guide name, guide, site, start, end, strand), ``bulged``, ``edits`` (of the published
+    site's own alignment), ``hits`` (search rows at its start, end and strand), ``site`` and ``hit_edits``
+    of the single hit (None otherwise), ``found`` (one hit, same sequence, same edit count)."""
+    rows = validated_rows(shared)
     if not rows:
         return []
     from cgtsafe.offtarget.nuclease import get_nuclease
@@ -294,12 +295,12 @@ def check_validated_sites(shared: Path, chrx: _ChrX) -> list[dict]:
     all_mm = search_genome(chrx.get(), [Guide(f"g{i}", s) for i, s in enumerate(seqs)], nuc, max_mismatches=6,
                            pam="NNN")
     bulged_cache: dict[tuple, pd.DataFrame] = {}
-    tested = found = 0
-    files = sorted({r[0] for r in rows})
-    for _fname, _gname, gseq, site, start, end, strand in rows:
+    out = []
+    for row in rows:
+        _fname, _gname, gseq, site, start, end, strand = row
         seq = site.replace("-", "").upper()
         pam, proto = seq[-3:], seq[:-3]
-        e, mm, d, r = _alignment_limits(gseq, proto)
+        e, mm, d, r = alignment_limits(gseq, proto)
         if mm > 6 or d + r > 2:
             continue
         if d or r:
@@ -311,17 +312,28 @@ def check_validated_sites(shared: Path, chrx: _ChrX) -> list[dict]:
         else:
             df = all_mm[all_mm["guide"] == f"g{seqs.index(gseq)}"]
         hit = df[(df["start"] == start) & (df["end"] == end) & (df["strand"] == strand)]
-        tested += 1
-        if len(hit) == 1:
-            h = hit.iloc[0]
-            found += (h["site"].upper() == seq and int(h["mismatches"] + h["dna_bulge"] + h["rna_bulge"]) == e)
-    if not tested:
+        h = hit.iloc[0] if len(hit) == 1 else None
+        hit_site = None if h is None else h["site"].upper()
+        hit_edits = None if h is None else int(h["mismatches"] + h["dna_bulge"] + h["rna_bulge"])
+        out.append({"row": row, "bulged": bool(d or r), "edits": e, "hits": len(hit), "site": hit_site,
+                    "hit_edits": hit_edits, "found": hit_site == seq and hit_edits == e})
+    return out
+
+
+def check_validated_sites(shared: Path, chrx: _ChrX) -> list[dict]:
+    """Recall of the published chrX sites (:func:`validated_site_outcomes`)."""
+    if not _have(shared, CHRX, VALIDATED):
         return []
-    return [_rec("offtarget", f"recall of published GUIDE-seq / CIRCLE-seq off-target sites on {CHRX_NOTE} within "
-                 "<= 6 mismatches, <= 2 bulges (exact position, strand, sequence, edit count)", found / tested,
-                 "1.0 (every published site within the limits)", tested,
-                 f"{VALIDATED}/{{{','.join(files)}}}; " + ", ".join(VALIDATED_STUDIES.get(f, f) for f in files),
-                 found == tested)]
+    outcomes = validated_site_outcomes(shared, chrx)
+    if not outcomes:
+        return []
+    tested, found = len(outcomes), sum(o["found"] for o in outcomes)
+    files = sorted({row[0] for row in validated_rows(shared)})
+    return [record("offtarget", f"recall of published GUIDE-seq / CIRCLE-seq off-target sites on {CHRX_NOTE} within "
+                   "<= 6 mismatches, <= 2 bulges (exact position, strand, sequence, edit count)", found / tested,
+                   "1.0 (every published site within the limits)", tested,
+                   f"{VALIDATED}/{{{','.join(files)}}}; " + ", ".join(VALIDATED_STUDIES.get(f, f) for f in files),
+                   found == tested)]
 
 
 def check_scores(shared: Path) -> list[dict]:
@@ -347,7 +359,7 @@ def _expected_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def _wgs_region_reads(bam: Path, chrom: str, start1: int, end1: int) -> list[tuple[bytes, bytes]]:
+def wgs_region_reads(bam: Path, chrom: str, start1: int, end1: int) -> list[tuple[bytes, bytes]]:
     """CRISPRessoWGS read extraction (documented behaviour): reads whose aligned positions include both
     1-based region ends, trimmed to the region."""
     import pysam
@@ -383,7 +395,7 @@ def check_crispresso(shared: Path) -> list[dict]:
         exp = {r["Name"]: r for r in _expected_rows(d / WGS_EXPECTED)}["FANCF"]
         with pysam.FastaFile(str(d / fa)) as f:
             region = f.fetch("chr11", 1023, 1273)
-        items = _wgs_region_reads(d / bam, "chr11", 1024, 1274)
+        items = wgs_region_reads(d / bam, "chr11", 1024, 1274)
         # no guide in the region file: CRISPResso2 quantifies the whole region minus 15 bp at each end
         r = quantify_amplicon(region, 15, items, flank=0, cut_end_offset=len(region) - 15, min_baseq=0)
         ours = 100 * (r["indel"] + r["substitution_only"]) / r["reads"] if r["reads"] else 0.0
@@ -396,15 +408,19 @@ def check_crispresso(shared: Path) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------
 # integration
 # ---------------------------------------------------------------------------------------------------
-def check_inspiired(shared: Path) -> list[dict]:
-    d = shared / INSPIIRED
-    if not _have(d, *INSPIIRED_FILES):
-        return []
+def inspiired_attr_rows(d: Path) -> list[dict]:
+    """intSiteCaller's attrition rows of the validation run (clone7, UNIF: ``NA``, failed by design, dropped)."""
+    with open(d / "intSiteValidation.attr", encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh, delimiter="\t") if r["primed"] != "NA"]
+
+
+def run_inspiired(d: Path) -> tuple[list[dict], dict]:
+    """``call_sites`` on the INSPIIRED/intSiteCaller validation run in ``d`` with that run's settings:
+    (intSiteCaller's attrition rows, clone7/UNIF dropped as failed by design; our tables)."""
     from cgtsafe.integration.callsites import call_sites
     from cgtsafe.integration.layout import layout_from_mapping, read_samples
 
-    with open(d / "intSiteValidation.attr", encoding="utf-8") as fh:
-        attr = [r for r in csv.DictReader(fh, delimiter="\t") if r["primed"] != "NA"]  # clone7, UNIF: failed by design
+    attr = inspiired_attr_rows(d)
     with open(d / "sampleInfo.tsv", encoding="utf-8") as fh:
         info = list(csv.DictReader(fh, delimiter="\t"))
     first = info[0]
@@ -420,45 +436,64 @@ def check_inspiired(shared: Path) -> list[dict]:
         with open(sheet, "w", encoding="utf-8") as fh:
             fh.write("sample\tsubject\ttimepoint\tcell_type\tbarcode\tlinker\n")
             for r in info:
+                if r["primer"] != first["primer"] or r["ltrBit"] != first["ltrBit"]:
+                    raise ValueError(f"sampleInfo.tsv: sample {r['alias']} has another primer/LTR than the first")
                 fh.write(f"{r['alias']}\t{r['alias'].rsplit('-', 1)[0]}\tNA\tcell_line\t{r['bcSeq']}\t"
                          f"{r['linkerSequence']}\n")
         samples = read_samples(sheet, layout)
         tables = call_sites(samples, layout, genome=None, vector=d / "p746vector.fasta",
                             r1=d / INSPIIRED_FILES[1], r2=d / INSPIIRED_FILES[2], i1=d / INSPIIRED_FILES[0])
+    return attr, tables
+
+
+def check_inspiired(shared: Path) -> list[dict]:
+    d = shared / INSPIIRED
+    if not _have(d, *INSPIIRED_FILES):
+        return []
+    attr, tables = run_inspiired(d)
     return stage_deviation_records(attr, tables["read_stages"].set_index("sample"),
                                    f"{INSPIIRED}/intSiteValidation.attr; intSiteCaller (BushmanLab, INSPIIRED)")
 
 
-def check_hiv_mlv(shared: Path) -> list[dict]:
-    d = shared / HIA
-    files = ("sites_hiv_mlv_wu2003_hg18.tsv", "sites_ctrl_matched_random_hg18.tsv", "refGene_hg18.tsv.gz")
-    if not _have(d, *files):
-        return []
+HIA_FILES = ("sites_hiv_mlv_wu2003_hg18.tsv", "sites_ctrl_matched_random_hg18.tsv", "refGene_hg18.tsv.gz")
+
+
+def hiv_mlv_enrichment(d: Path) -> pd.DataFrame:
+    """``enrichment_table`` of the Wu et al. 2003 HIV/MLV sites vs hiAnnotator's matched random controls in
+    ``d`` (hg18 refGene), indexed by (virus, feature)."""
     from cgtsafe.integration.annotate import SiteAnnotator, load_gene_annotator
     from cgtsafe.integration.enrichment import enrichment_table
     from cgtsafe.io.annotation import load_genes_of_concern
 
-    sa = SiteAnnotator(load_gene_annotator(d / files[2]), load_genes_of_concern())
-    s = pd.read_csv(d / files[0], sep="\t")
-    c = pd.read_csv(d / files[1], sep="\t")
+    sa = SiteAnnotator(load_gene_annotator(d / HIA_FILES[2]), load_genes_of_concern())
+    s = pd.read_csv(d / HIA_FILES[0], sep="\t")
+    c = pd.read_csv(d / HIA_FILES[1], sep="\t")
     s["position"] = s["Position"].astype(int)
     c["position"] = c["Position"].astype(int)
     s["site_id"], c["match_id"] = s["Sequence"], c["Sequence"]
     s = sa.annotate_table(s, chrom="Chr", strand="Ort")
     c = sa.annotate_table(c, chrom="Chr", strand="Ort")
-    t = enrichment_table(s, c, group_col="virus", tss_window=5000).set_index(["group", "feature"])
+    return enrichment_table(s, c, group_col="virus", tss_window=5000).set_index(["group", "feature"])
+
+
+def check_hiv_mlv(shared: Path) -> list[dict]:
+    d = shared / HIA
+    files = HIA_FILES
+    if not _have(d, *files):
+        return []
+    t = hiv_mlv_enrichment(d)
     hiv, mlv, hiv_tss = t.loc[("HIV", "in_gene")], t.loc[("MLV", "near_tss")], t.loc[("HIV", "near_tss")]
     src = f"{HIA}/{files[0]} + {files[1]}; Wu et al. 2003 Science (hiAnnotator data)"
     return [
-        _rec("integration", f"HIV sites inside transcription units vs matched random controls: ROC area "
-             f"(in gene {hiv['real_fraction']:.3g} vs {hiv['control_fraction']:.3g}, Fisher p {hiv['fisher_p']:.2g})",
-             float(hiv["roc_auc"]), "> 0.6 and Fisher p < 1e-10 (HIV favours genes; Schroder 2002, Wu 2003)",
-             int(hiv["real_n"]), src, hiv["roc_auc"] > 0.6 and hiv["fisher_p"] < 1e-10),
-        _rec("integration", f"MLV near-TSS (+-5 kb) odds ratio vs matched random controls (Fisher p "
-             f"{mlv['fisher_p']:.2g})", float(mlv["odds_ratio"]),
-             f"> 3 and > 2 x HIV's near-TSS odds ratio ({hiv_tss['odds_ratio']:.3g}) (MLV favours TSS; Wu 2003)",
-             int(mlv["real_n"]), src,
-             mlv["odds_ratio"] > 3 and mlv["odds_ratio"] > 2 * hiv_tss["odds_ratio"] and mlv["fisher_p"] < 1e-20),
+        record("integration", f"HIV sites inside transcription units vs matched random controls: ROC area "
+               f"(in gene {hiv['real_fraction']:.3g} vs {hiv['control_fraction']:.3g}, Fisher p {hiv['fisher_p']:.2g})",
+               float(hiv["roc_auc"]), "> 0.6 and Fisher p < 1e-10 (HIV favours genes; Schroder 2002, Wu 2003)",
+               int(hiv["real_n"]), src, hiv["roc_auc"] > 0.6 and hiv["fisher_p"] < 1e-10),
+        record("integration", f"MLV near-TSS (+-5 kb) odds ratio vs matched random controls (Fisher p "
+               f"{mlv['fisher_p']:.2g})", float(mlv["odds_ratio"]),
+               f"> 3 and > 2 x HIV's near-TSS odds ratio ({hiv_tss['odds_ratio']:.3g}) (MLV favours TSS; Wu 2003)",
+               int(mlv["real_n"]), src,
+               mlv["odds_ratio"] > 3 and mlv["odds_ratio"] > 2 * hiv_tss["odds_ratio"] and mlv["fisher_p"] < 1e-20),
     ]
 
 
@@ -476,17 +511,17 @@ def check_hpa(shared: Path) -> list[dict]:
     if ttn is not None:
         top2 = [hpa.tissues[i] for i in np.argsort(np.nan_to_num(ttn, nan=-1.0))[-2:]]
         hits = len({"Heart Muscle", "Skeletal Muscle"} & set(top2))
-        out.append(_rec("tcr", f"HPA expression loader: TTN's two highest tissues are heart and skeletal muscle "
-                        f"(found: {', '.join(reversed(top2))})", hits, "2 (striated muscle; HPA / Uhlen 2015)",
-                        len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM", hits == 2))
+        out.append(record("tcr", f"HPA expression loader: TTN's two highest tissues are heart and skeletal muscle "
+                          f"(found: {', '.join(reversed(top2))})", hits, "2 (striated muscle; HPA / Uhlen 2015)",
+                          len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM", hits == 2))
     mage = hpa.profile("MAGEA3")
     if mage is not None:
         top = hpa.tissues[int(np.nanargmax(mage))]
         others = max((v for t, v in zip(hpa.tissues, mage) if t != "Testis" and not math.isnan(v)), default=0.0)
-        out.append(_rec("tcr", f"HPA expression loader: MAGEA3 testis-restricted, highest nTPM outside testis "
-                        f"(top tissue: {top})", float(others), "< 1 nTPM, testis top (cancer-testis antigen; HPA)",
-                        len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM",
-                        top == "Testis" and others < 1.0))
+        out.append(record("tcr", f"HPA expression loader: MAGEA3 testis-restricted, highest nTPM outside testis "
+                          f"(top tissue: {top})", float(others), "< 1 nTPM, testis top (cancer-testis antigen; HPA)",
+                          len(hpa.tissues), f"{HPA}; Human Protein Atlas consensus tissue nTPM",
+                          top == "Testis" and others < 1.0))
     return out
 
 
@@ -498,9 +533,9 @@ def check_blosum(shared: Path) -> list[dict]:
     aa = list(AMINO_ACIDS)
     wrong = sum(int(m[aa.index(a), aa.index(b)] != v) + int(m[aa.index(b), aa.index(a)] != v)
                 for a, b, v in BLOSUM62_PUBLISHED)
-    return [_rec("tcr", "BLOSUM62 matrix used for similarity: entries differing from the published values (both "
-                 "orientations)", wrong, "0", 2 * len(BLOSUM62_PUBLISHED),
-                 "Henikoff & Henikoff 1992 PNAS 89:10915, Fig. 2 (spot values)", wrong == 0)]
+    return [record("tcr", "BLOSUM62 matrix used for similarity: entries differing from the published values (both "
+                   "orientations)", wrong, "0", 2 * len(BLOSUM62_PUBLISHED),
+                   "Henikoff & Henikoff 1992 PNAS 89:10915, Fig. 2 (spot values)", wrong == 0)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -532,8 +567,8 @@ def validate_reference(shared: Path, *, timings: dict | None = None) -> list[dic
             records.extend(check(shared))
         except Exception as exc:  # shown as a failed record in the report, not a stopped workflow
             msg = str(exc).splitlines()[0] if str(exc) else ""
-            records.append(_rec(analysis, f"reference check '{name}' could not run: {type(exc).__name__}: {msg}",
-                                0, "check runs", 0, str(shared), False))
+            records.append(record(analysis, f"reference check '{name}' could not run: {type(exc).__name__}: {msg}",
+                                  0, "check runs", 0, str(shared), False))
         if timings is not None:
             timings[name] = time.perf_counter() - t0
     return records

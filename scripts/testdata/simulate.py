@@ -1,4 +1,4 @@
-"""Read simulator shared by the synthetic test data and the benchmarks.
+"""Read simulator of the synthetic sequencing test data (``sequencing.py``; the benchmarks call that module).
 
 Reads are simulated together with their alignment: each base of a simulated molecule carries the
 reference contig and 0-based position it came from (``-1`` for inserted bases), so alignment
