@@ -79,23 +79,12 @@ class Pair:
 
 
 def _records(path: str | Path) -> Iterator[tuple[str, str, str]]:
-    import pysam
+    from cgtsafe.io.fastq import read_fastq
 
     p = Path(path)
     if not p.exists():
         raise InputError("FASTQ file not found", path=p)
-    try:
-        with pysam.FastxFile(str(p)) as fh:
-            for n, rec in enumerate(fh, start=1):
-                if rec.quality is None:
-                    raise InputError("expected FASTQ (with qualities), got FASTA", path=p, line=4 * n - 3)
-                if len(rec.quality) != len(rec.sequence):
-                    raise InputError("sequence and quality lengths differ", path=p, line=4 * n - 3)
-                yield rec.name, rec.sequence.upper(), rec.quality
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"unreadable FASTQ ({exc})", path=p) from None
+    yield from read_fastq(p)
 
 
 def _quals(q: str) -> np.ndarray:
