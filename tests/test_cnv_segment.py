@@ -103,3 +103,30 @@ def test_detectable_fraction_shrinks_with_segment_size(n_small, n_big):
     a = detectable_fraction(n_small, 0.05, 3.0)
     b = detectable_fraction(n_big, 0.05, 3.0)
     assert b[0] < a[0] and b[1] < a[1]
+
+
+def test_bin_counts_and_composition_from_a_bam(tmp_path):
+    """Counting rules on a small BAM: duplicates, secondary and low-MAPQ reads are left out."""
+    import pysam
+
+    from cgtsafe.cnv.depth import bin_composition, bin_counts, choose_bin_size
+
+    seq = ("GC" * 500 + "AT" * 500 + "N" * 1000)
+    (tmp_path / "ref.fa").write_text(">c\n" + seq + "\n")
+    pysam.faidx(str(tmp_path / "ref.fa"))
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c", "LN": len(seq)}]}
+    bam = tmp_path / "x.bam"
+    with pysam.AlignmentFile(str(bam), "wb", header=header) as out:
+        for i, (pos, flag, mapq) in enumerate([(10, 0, 60), (20, 16, 60), (1500, 0, 60), (1600, 1024, 60),
+                                               (1700, 256, 60), (1800, 0, 3), (2100, 0, 60)]):
+            a = pysam.AlignedSegment()
+            a.query_name, a.flag, a.reference_id, a.reference_start, a.mapping_quality = f"r{i}", flag, 0, pos, mapq
+            a.query_sequence, a.cigarstring = "A" * 50, "50M"
+            a.query_qualities = pysam.qualitystring_to_array("I" * 50)
+            out.write(a)
+    pysam.index(str(bam))
+    counts = bin_counts(bam, tmp_path / "ref.fa", {"c": len(seq)}, 1000, min_mapq=20)
+    assert counts["c"].tolist() == [2, 1, 1]
+    gc, nfrac = bin_composition({"c": seq.encode()}, 1000)["c"]
+    assert gc[0] == 1.0 and gc[1] == 0.0 and np.isnan(gc[2]) and nfrac.tolist() == [0.0, 0.0, 1.0]
+    assert choose_bin_size(3_000_000, 3_000_000_000) == 1_000_000 and choose_bin_size(10**9, 10**6) == 1000
