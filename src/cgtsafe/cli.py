@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "cgtsafe.antigen.cli",
     "cgtsafe.vector.cli",
     "cgtsafe.nomination.cli",
+    "cgtsafe.cnv.cli",
     "cgtsafe.report.cli",
     "cgtsafe.provenance",
     "cgtsafe.config",

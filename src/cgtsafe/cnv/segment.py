@@ -3,7 +3,7 @@ detection, and the cut-site-to-telomere loss test.
 
 GC correction (per sample)
   Bin counts are divided by the median count of the bins in the same GC stratum (``gc_strata`` equal-count
-  strata of bin GC), then scaled to the overall median (a median-stratified form of the GC normalisation of
+  strata of bin GC; fitted on copy-neutral bins in a second pass), then scaled to the overall median (a median-stratified form of the GC normalisation of
   Benjamini & Speed 2012, Nucleic Acids Res 40:e72). Bins with no reference base, with > ``max_n`` N bases or with
   zero control count are excluded (``mask``).
 
@@ -43,17 +43,24 @@ from scipy.stats import norm
 Z_POWER = float(norm.ppf(0.8))
 
 
-def gc_correct(counts: np.ndarray, gc: np.ndarray, mask: np.ndarray, strata: int = 20) -> np.ndarray:
-    """GC-corrected counts (NaN outside ``mask``)."""
+def gc_correct(counts: np.ndarray, gc: np.ndarray, mask: np.ndarray, strata: int = 20,
+               fit: np.ndarray | None = None) -> np.ndarray:
+    """GC-corrected counts (NaN outside ``mask``). Strata (GC quantiles) and their medians come from the ``fit``
+    bins (default: ``mask``); a second pass fits on the copy-neutral bins only, since a large event on contigs of
+    unusual GC would otherwise be partly "corrected" away."""
     out = np.full(counts.shape, np.nan)
+    fit = mask if fit is None else (fit & mask)
+    fidx = np.flatnonzero(fit)
     idx = np.flatnonzero(mask)
-    if idx.size == 0:
+    if fidx.size == 0:
         return out
-    order = idx[np.argsort(gc[idx], kind="stable")]
-    overall = np.median(counts[idx])
-    for part in np.array_split(order, min(strata, order.size)):
-        med = np.median(counts[part])
-        out[part] = counts[part] / med * overall if med > 0 else np.nan
+    n = min(strata, fidx.size)
+    edges = np.quantile(gc[fidx], np.linspace(0, 1, n + 1)[1:-1])
+    sf, sa = np.searchsorted(edges, gc[fidx], side="right"), np.searchsorted(edges, gc[idx], side="right")
+    overall = np.median(counts[fidx])
+    med = np.array([np.median(counts[fidx][sf == k]) if np.any(sf == k) else np.nan for k in range(n)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[idx] = np.where(med[sa] > 0, counts[idx] / med[sa] * overall, np.nan)
     return out
 
 
