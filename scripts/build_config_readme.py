@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["general", "offtarget", "sitecheck", "sitecheck_genomewide", "integration_reads", "integration", "tcr", "antigen", "vector", "nomination",
+ORDER = ["general", "offtarget", "sitecheck", "sitecheck_genomewide", "integration_reads", "integration", "tcr", "antigen", "vector", "nomination", "cnv",
          "report"]
 
 INTRO = """# Configuration reference

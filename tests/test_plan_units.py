@@ -56,7 +56,7 @@ def test_output_root_comes_from_the_plan(demo):
     p = plan(demo, root="out dir/")
     assert p.report.html == "out dir/report/evidence_report.html"
     assert p.report.summaries == [f"out dir/{a}/summary.json" for a in ("offtarget", "sitecheck", "integration", "tcr",
-                                                                         "antigen", "vector", "nomination")]
+                                                                         "antigen", "vector", "nomination", "cnv")]
     assert p.offtarget.chunk_files()[0] == "out dir/offtarget/chunks/hits.1.tsv"
     assert all(c.startswith("out dir/sitecheck/counts/") for c in p.sitecheck.counts())
     assert p.integration.fragments == "out dir/integration/fragments.tsv"

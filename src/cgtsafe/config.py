@@ -17,7 +17,7 @@ import yaml
 
 from cgtsafe.errors import InputError
 
-SECTIONS = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "report")
+SECTIONS = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "cnv", "report")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 

@@ -7,7 +7,7 @@ a summary are relative to the summary file's directory.
 Fields (all strings bilingual where a reader sees them):
 
 ``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``, ``antigen``, ``vector``,
-                      ``nomination``
+                      ``nomination``, ``cnv``
 ``status``            ``computed`` | ``not_applicable`` | ``failed`` | ``missing_input``
 ``reason``            why it is not computed (for the three other statuses)
 ``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
@@ -34,10 +34,10 @@ from typing import Any
 
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
-ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination")
+ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "cnv")
 #: report section (ER-xx of the evidence-report outline, cgtsafe/data/report_outline.tsv) each analysis fills
 ANALYSIS_SECTION = {"offtarget": "ER-03", "sitecheck": "ER-04", "integration": "ER-06", "tcr": "ER-09",
-                    "antigen": "ER-10", "vector": "ER-06", "nomination": "ER-03"}
+                    "antigen": "ER-10", "vector": "ER-06", "nomination": "ER-03", "cnv": "ER-04"}
 
 
 def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:

@@ -16,6 +16,8 @@ def register(sub) -> None:
     c.add_argument("--control", required=True, help="control WGS BAM/CRAM (indexed)")
     c.add_argument("--reference", required=True, help="reference FASTA")
     c.add_argument("--cut", action="append", default=[], metavar="NAME=CHROM:POS", help="on-target cut (repeatable)")
+    c.add_argument("--sites", default=None, help="prediction table (offtarget sites.tsv): its on-target rows "
+                                                  "(0 mismatches, no bulge) add their cuts")
     c.add_argument("--bin-size", type=int, default=None, help="bp (multiple of 1000); default from coverage")
     c.add_argument("--target-reads", type=int, default=1000, help="reads per bin when choosing the bin size")
     c.add_argument("--min-mapq", type=int, default=20)
@@ -23,6 +25,19 @@ def register(sub) -> None:
     c.add_argument("--permutations", type=int, default=200)
     c.add_argument("--outdir", required=True)
     c.set_defaults(func=_call)
+
+    m = s.add_parser("summarize", help="summary.json and the genome-wide ratio figure over the edited samples")
+    m.add_argument("--sample", action="append", required=True, metavar="NAME=DIR", help="a cnv call output folder")
+    m.add_argument("--outdir", required=True)
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=_summarize)
+
+
+def _summarize(args) -> int:
+    from cgtsafe.cnv.summarize import run_summarize
+
+    run_summarize([s.partition("=")[::2] for s in args.sample], args.outdir, args.out)
+    return 0
 
 
 def _call(args) -> int:
@@ -33,7 +48,12 @@ def _call(args) -> int:
         raise InputError(f"--bin-size: expected a multiple of 1000 bp, got {args.bin_size}")
     if not 0 < args.alpha < 1:
         raise InputError(f"--alpha: expected a probability in (0, 1), got {args.alpha}")
-    run_call(args.edited, args.control, args.reference, args.outdir, cuts=[parse_cut(c) for c in args.cut],
+    cuts = [parse_cut(c) for c in args.cut]
+    if args.sites:
+        from cgtsafe.cnv.run import on_target_cuts
+
+        cuts += on_target_cuts(args.sites)
+    run_call(args.edited, args.control, args.reference, args.outdir, cuts=cuts,
              bin_size=args.bin_size, target_reads=args.target_reads, min_mapq=args.min_mapq, alpha=args.alpha,
              n_perm=args.permutations)
     return 0

@@ -17,7 +17,8 @@ import numpy as np
 
 from cgtsafe.errors import InputError
 
-LOD_SIZES = (1_000_000, 5_000_000, 10_000_000, 50_000_000)
+#: segment sizes of the limit-of-detection table (those longer than the longest contig are left out)
+LOD_SIZES = (100_000, 500_000, 1_000_000, 5_000_000, 10_000_000, 50_000_000)
 
 
 def parse_cut(text: str) -> tuple[str, str, int]:
@@ -26,6 +27,25 @@ def parse_cut(text: str) -> tuple[str, str, int]:
     if not name or not chrom or not pos.isdigit():
         raise InputError(f"--cut: expected NAME=CHROM:POS (0-based base right of the break), got {text!r}")
     return name, chrom, int(pos)
+
+
+def on_target_cuts(path: str | Path) -> list[tuple[str, str, int]]:
+    """Cuts of the on-target rows (0 mismatches, no bulge) of an offtarget sites table."""
+    import csv
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError("sites table not found", path=p)
+    with p.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    need = ("guide", "chrom", "mismatches", "dna_bulge", "rna_bulge", "cut_start")
+    if rows and any(k not in rows[0] for k in need):
+        raise InputError(f"expected columns {', '.join(need)}", path=p, line=1)
+    out = []
+    for r in rows:
+        if int(r["mismatches"]) == 0 and int(r["dna_bulge"]) == 0 and int(r["rna_bulge"]) == 0:
+            out.append((f"{r['guide']}", r["chrom"], int(r["cut_start"])))
+    return sorted(set(out))
 
 
 def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, cuts=(), bin_size: int | None = None,
@@ -110,7 +130,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
     lod = []
     for size in LOD_SIZES:
         n = size // bin_size
-        if n >= 1:
+        if n >= 1 and size <= max(lengths.values()):
             lo, ga = detectable_fraction(int(n), sigma, z)
             lod.append({"segment_bp": size, "n_bins": int(n), "detectable_loss": lo, "detectable_gain": ga})
     outdir = Path(outdir)

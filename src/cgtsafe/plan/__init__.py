@@ -3,7 +3,7 @@ outputs and command-line arguments.
 
 ``workflow/rules/common.smk`` builds one :class:`Plan`; each rules file reads its analysis' part
 (``PLAN.offtarget``, ``PLAN.sitecheck``, ``PLAN.genomewide``, ``PLAN.integration``, ``PLAN.tcr``,
-``PLAN.antigen``, ``PLAN.vector``, ``PLAN.nomination``, ``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
+``PLAN.antigen``, ``PLAN.vector``, ``PLAN.nomination``, ``PLAN.cnv``, ``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
 on plain dict configs (``tests/test_plan_*.py``). Argument strings are shell-quoted here
 (:func:`shlex.quote`); rules quote their own ``{input:q}``/``{output:q}``/``{log:q}``.
 
@@ -19,6 +19,7 @@ import sys
 from functools import cached_property
 
 from cgtsafe.plan.antigen import AntigenPlan
+from cgtsafe.plan.cnv import CnvPlan
 from cgtsafe.plan.common import Layout, enabled
 from cgtsafe.plan.genomewide import GenomewidePlan
 from cgtsafe.plan.integration import IntegrationPlan
@@ -93,3 +94,7 @@ class Plan:
     @cached_property
     def nomination(self) -> NominationPlan | None:
         return NominationPlan(self.config, self.layout, self.config_file) if self.enabled("nomination") else None
+
+    @cached_property
+    def cnv(self) -> CnvPlan | None:
+        return CnvPlan(self.config, self.layout, self.sitecheck, self.config_file) if self.enabled("cnv") else None
