@@ -115,3 +115,38 @@ def test_bad_cut_one_line_error(tmp_path, capsys):
                "--cut", "bad", "--outdir", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 2 and "NAME=CHROM:POS" in err and err.count("\n") == 1
+
+
+def test_summary_verdicts(runs, tmp_path):
+    import json
+
+    for name, level in (("events", "attention"), ("none", "info")):
+        o = tmp_path / name
+        assert main(["cnv", "summarize", "--sample", f"E1={runs[name]}", "--outdir", str(o), "--out",
+                     str(o / "summary.json")]) == 0
+        s = json.loads((o / "summary.json").read_text())
+        assert s["analysis"] == "cnv" and s["verdict_level"] == level, s["verdict_en"]
+        assert (o / "figures" / "genome_ratio.json").exists()
+    assert "would have been detected" in s["verdict_en"] and "%" in s["verdict_zh"]
+
+
+def test_plan_pairs_and_cuts():
+    import os
+
+    import yaml
+
+    from cgtsafe.config import validate_config
+    from cgtsafe.plan import Plan
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = validate_config(yaml.safe_load((root / "config" / "config.yaml").read_text()))
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        p = Plan(cfg, root="res")
+        assert p.cnv.edited == ["EDITED_D1"]
+        files = p.cnv.pair_files(type("W", (), {"sample": "EDITED_D1"})())
+        assert files["sites"] == "res/offtarget/sites.tsv" and files["edited"].endswith("wgs_edited.cram")
+        assert p.cnv.summarize_args() == "--sample EDITED_D1=res/cnv/EDITED_D1"
+    finally:
+        os.chdir(cwd)
