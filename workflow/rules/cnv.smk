@@ -14,6 +14,7 @@ if CNV:
             segments=CNV.path("{sample}/segments.tsv"),
             distal=CNV.path("{sample}/cut_distal.tsv"),
             lod=CNV.path("{sample}/lod.tsv"),
+            run=CNV.path("{sample}/run.json"),
         log:
             "logs/cnv/call_{sample}.log",
         benchmark:
@@ -34,7 +35,8 @@ if CNV:
 
     rule cnv_summarize:
         input:
-            CNV.per_sample("segments.tsv"),
+            segments=CNV.per_sample("segments.tsv"),
+            runs=CNV.per_sample("run.json"),
         output:
             summary=CNV.path("summary.json"),
             figure=CNV.path("figures/genome_ratio.json"),

@@ -18,6 +18,7 @@ def register(sub) -> None:
     c.add_argument("--cut", action="append", default=[], metavar="NAME=CHROM:POS", help="on-target cut (repeatable)")
     c.add_argument("--sites", default=None, help="prediction table (offtarget sites.tsv): its on-target rows "
                                                   "(0 mismatches, no bulge) add their cuts")
+    c.add_argument("--genes", default=None, help="gene annotation (GTF/refGene): locates the 20q11.21 amplicon")
     c.add_argument("--bin-size", type=int, default=None, help="bp (multiple of 1000); default from coverage")
     c.add_argument("--target-reads", type=int, default=1000, help="reads per bin when choosing the bin size")
     c.add_argument("--min-mapq", type=int, default=20)
@@ -55,5 +56,5 @@ def _call(args) -> int:
         cuts += on_target_cuts(args.sites)
     run_call(args.edited, args.control, args.reference, args.outdir, cuts=cuts,
              bin_size=args.bin_size, target_reads=args.target_reads, min_mapq=args.min_mapq, alpha=args.alpha,
-             n_perm=args.permutations)
+             n_perm=args.permutations, genes=args.genes)
     return 0

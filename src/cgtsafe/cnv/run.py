@@ -3,7 +3,9 @@ tests and limits of detection (tables only; see :mod:`cgtsafe.cnv.segment` for t
 
 Outputs (``--outdir``; coordinates 0-based, end exclusive)
   ``bins.tsv``        ``chrom start end gc n_fraction edited control edited_gc control_gc log2_ratio used``
-  ``segments.tsv``    ``chrom start end n_bins mean_log2 se z call cell_fraction cell_fraction_low cell_fraction_high``
+  ``segments.tsv``    ``chrom start end n_bins mean_log2 se z call cell_fraction cell_fraction_low cell_fraction_high
+                      recurrent_region`` (named iPSC culture gain overlapped, :mod:`cgtsafe.cnv.regions`)
+  ``run.json``        bin size, noise sigma, centring offset, call threshold, recurrent regions this genome can show
   ``cut_distal.tsv``  per on-target cut and side: ``name chrom cut side start end n_bins mean_log2 cell_fraction
                       cell_fraction_low cell_fraction_high p_loss detectable_loss status``
   ``lod.tsv``         ``segment_bp n_bins detectable_loss detectable_gain`` (80 % power at the call threshold)
@@ -50,7 +52,7 @@ def on_target_cuts(path: str | Path) -> list[tuple[str, str, int]]:
 
 def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, cuts=(), bin_size: int | None = None,
              target_reads: int = 1000, min_mapq: int = 20, max_n: float = 0.1, alpha: float = 0.01,
-             n_perm: int = 200, seed: int = 1) -> dict:
+             n_perm: int = 200, seed: int = 1, genes: str | None = None) -> dict:
     import pandas as pd
 
     from cgtsafe.cnv.depth import bin_composition, bin_counts
@@ -59,6 +61,13 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
     from cgtsafe.io.fasta import read_fasta
     from cgtsafe.io.tables import write_table
 
+    from cgtsafe.cnv.regions import covered, flag, gene_spans
+
+    anchors = {}
+    if genes:
+        from cgtsafe.io.annotation import read_transcripts
+
+        anchors = gene_spans(read_transcripts(genes))
     genome = read_fasta(reference)
     lengths = {k: len(v) for k, v in genome.items()}
     for name, chrom, pos in cuts:
@@ -116,7 +125,8 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
     b["used"] = np.where(np.isfinite(x), "yes", "no")
     seg = pd.DataFrame([{"chrom": s.chrom, "start": s.start, "end": s.end, "n_bins": s.n_bins, "mean_log2": s.mean,
                          "se": s.se, "z": s.z, "call": s.call, "cell_fraction": s.fraction,
-                         "cell_fraction_low": s.fraction_low, "cell_fraction_high": s.fraction_high} for s in calls])
+                         "cell_fraction_low": s.fraction_low, "cell_fraction_high": s.fraction_high,
+                         "recurrent_region": flag(s.chrom, s.start, s.end, s.call, anchors)} for s in calls])
     dist = []
     for name, chrom, pos in cuts:
         sel = (b["chrom"].to_numpy() == chrom)
@@ -141,4 +151,9 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
                                             "detectable_loss", "status"]), outdir / "cut_distal.tsv")
     write_table(pd.DataFrame(lod, columns=["segment_bp", "n_bins", "detectable_loss", "detectable_gain"]),
                 outdir / "lod.tsv")
-    return {"bin_size": bin_size, "sigma": sigma, "offset": offset, "z": z}
+    from cgtsafe.io.tables import write_json
+
+    info = {"bin_size": bin_size, "sigma": sigma, "offset": offset, "z": z,
+            "recurrent_regions_covered": covered(lengths, anchors)}
+    write_json(outdir / "run.json", info)
+    return info

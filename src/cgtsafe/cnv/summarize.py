@@ -3,8 +3,7 @@
 
 Verdict: ``attention`` when a segment is called (gain or loss) or a cut-distal loss is detected; otherwise ``info``
 stated with the measured limit of detection at a tested position ("a 10 Mb loss in >= x % of cells would have been
-detected"; not ``pass``: discovery by segmentation is less sensitive and the recurrent iPSC regions are not yet
-flagged), or
+detected"; not ``pass``: discovery by segmentation is less sensitive than a test at a known position), or
 ``inconclusive`` when no limit could be computed (no segment size fits the genome at the bin size).
 """
 
@@ -80,10 +79,9 @@ def run_summarize(samples: list[tuple[str, str]], outdir, out) -> None:
         level = "info"
         verdict_en = (f"No copy-number change detected: a {size / 1e6:g} Mb single-copy loss in >= {worst:.1%} of cells "
                       f"at a tested position (e.g. cut to telomere) would have been detected (80 % power); genome-wide "
-                      f"discovery by segmentation needs a somewhat larger change. iPSC recurrent regions are not yet "
-                      f"flagged by name.")
+                      f"discovery by segmentation needs a somewhat larger change.")
         verdict_zh = (f"未检出拷贝数改变：在检验位置（如切割位点至端粒）{size / 1e6:g} Mb 单拷贝缺失若存在于 >= {worst:.1%} 的细胞中"
-                      f"即可被检出（80% 检验效能）；全基因组分割发现需更大的改变。尚未按名称标注 iPSC 常见区域。")
+                      f"即可被检出（80% 检验效能）；全基因组分割发现需更大的改变。")
     else:
         level = "inconclusive"
         verdict_en = "No copy-number change called, but no limit of detection could be computed at this bin size."
@@ -98,12 +96,13 @@ def run_summarize(samples: list[tuple[str, str]], outdir, out) -> None:
                   "segmented by binary segmentation with a permutation test; segments were called at a Bonferroni "
                   "threshold, with the implied cell fraction of a single-copy change (95 % interval) and the limit of "
                   "detection at 80 % power. Each on-target cut was tested for loss of the segment to either contig end. "
-                  "Known iPSC culture gains (20q11.21, 12p, 17q, trisomy 12, X) are not yet flagged by name and B-allele "
-                  "frequencies are not used.")
+                  "Called gains are flagged by name when they overlap known iPSC culture gains (20q11.21 through the "
+                  "BCL2L1/ID1/HM13 annotation; chromosomes 12, 17 and X, arm not resolved). B-allele frequencies are "
+                  "not used.")
     methods_zh = ("统计比对质量 >= 20 的主比对、非重复读段在约 1000 读段的分箱中的数量，按 GC 分层中位数校正（在拷贝数中性分箱上重新拟合），"
                   "对编辑/对照 log2 比值作二分分割并以置换检验判断断点；按 Bonferroni 阈值判定片段，给出单拷贝改变对应的细胞比例"
-                  "（95% 区间）及 80% 效能的检测限。对每个靶位点切割检验其至两端的片段缺失。尚未按名称标注 iPSC 常见增益区域"
-                  "（20q11.21、12p、17q、12 三体、X），亦未使用 B 等位基因频率。")
+                  "（95% 区间）及 80% 效能的检测限。对每个靶位点切割检验其至两端的片段缺失。与 iPSC 常见增益区域重叠的增益按名称标注"
+                  "（20q11.21 经 BCL2L1/ID1/HM13 注释定位；12、17 号及 X 染色体，未区分臂）。未使用 B 等位基因频率。")
     tables = [
         {"id": "cnv_segments", "title_en": "Copy-number segments", "title_zh": "拷贝数片段", "path": "segments.tsv",
          "description_en": "start 0-based, end exclusive", "description_zh": "start 为 0 起始，end 不含"},
@@ -114,9 +113,20 @@ def run_summarize(samples: list[tuple[str, str]], outdir, out) -> None:
          "path": "lod.tsv", "description_en": "cell fraction of a single-copy change detectable at 80 % power",
          "description_zh": "80% 效能可检出的单拷贝改变细胞比例"},
     ]
-    exclusions = [{"what": "known iPSC recurrent regions flagged by name", "count": 0,
-                   "reason": "not implemented yet"},
-                  {"what": "B-allele frequency evidence", "count": 0, "reason": "not implemented yet"}]
+    cov = set()
+    for _, d in samples:
+        run = Path(d) / "run.json"
+        if run.exists():
+            cov |= set(json.loads(run.read_text(encoding="utf-8")).get("recurrent_regions_covered", []))
+    names = {"20q11.21": "20q11.21", "12": "chr12 (12p / trisomy 12)", "17": "chr17 (17q)", "X": "chrX"}
+    missing = [v for k, v in names.items() if k not in cov]
+    flagged = called[called["recurrent_region"].fillna("") != ""] if "recurrent_region" in called else called[:0]
+    kf.append({"label_en": "gains in known iPSC recurrent regions", "label_zh": "iPSC 常见增益区域内的增益",
+               "value": int(len(flagged))})
+    exclusions = [{"what": "B-allele frequency evidence", "count": 0, "reason": "not implemented yet"}]
+    if missing:
+        exclusions.append({"what": "iPSC recurrent regions not present in this genome/annotation (cannot be flagged)",
+                           "count": len(missing), "reason": ", ".join(missing)})
     summary = make_summary("cnv", verdict_level=level, verdict_en=verdict_en, verdict_zh=verdict_zh, key_figures=kf,
                            methods_en=methods_en, methods_zh=methods_zh, parameters={"samples": [s for s, _ in samples]},
                            tables=tables, figures=[{"id": "cnv_genome_ratio", "title_en": "Genome-wide log2 ratio",

@@ -34,6 +34,8 @@ class CnvPlan:
     def pair_files(self, wildcards) -> dict:
         row = self.wgs.loc[wildcards.sample]
         out = {"edited": row["file"], "control": self.wgs.loc[row["control"], "file"]}
+        if self.config["reference"].get("genes"):
+            out["genes"] = self.config["reference"]["genes"]
         if self.config["offtarget"].get("enabled"):
             out["sites"] = f"{Path(self.dir).parent}/offtarget/sites.tsv"
         return out
@@ -41,6 +43,8 @@ class CnvPlan:
     def call_args(self, wildcards, input) -> str:
         c = self.c
         out = [flags(c, "target_reads", "min_mapq", "alpha", "permutations")]
+        if "genes" in input.keys():
+            out.append(f"--genes {q(input.genes)}")
         if c.get("bin_size"):
             out.append(f"--bin-size {int(c['bin_size'])}")
         for cut in c.get("cuts") or []:
