@@ -35,3 +35,4 @@ def shared_file(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"real reference data absent: {p} not found")
     return p
+

@@ -44,3 +44,32 @@ def truth() -> pd.DataFrame:
     for c in ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end"):
         t[c] = t[c].astype(int)
     return t
+
+
+def guide_site_genome(guides, *, seed: int, contigs: int = 3, sites: int = 40, filler=(30, 200), indels: bool = False,
+                      pams=("AGG", "TGG", "CAG", "GGA")) -> dict[str, str]:
+    """Random contigs (``c1``..) with guide-like sites: random filler, then a spacer of ``guides`` with 0-4
+    substitutions (and, with ``indels``, a 30 % chance of one inserted and 30 % of one deleted base), a PAM
+    from ``pams``, on either strand. Deterministic for a seed."""
+    import random
+
+    comp = str.maketrans("ACGTN", "TGCAN")
+    rnd = random.Random(seed)
+    out = {}
+    for i in range(contigs):
+        parts = []
+        for _ in range(sites):
+            parts.append("".join(rnd.choice("ACGT") for _ in range(rnd.randint(*filler))))
+            g = list(rnd.choice(list(guides)))
+            for _ in range(rnd.randint(0, 4)):
+                g[rnd.randrange(len(g))] = rnd.choice("ACGT")
+            if indels:
+                kind = rnd.random()
+                if kind < 0.3:
+                    g.insert(rnd.randrange(3, len(g) - 2), rnd.choice("ACGT"))
+                elif kind < 0.6:
+                    del g[rnd.randrange(3, len(g) - 2)]
+            site = "".join(g) + rnd.choice(list(pams))
+            parts.append(site if rnd.random() < 0.5 else site.translate(comp)[::-1])
+        out[f"c{i + 1}"] = "".join(parts)
+    return out

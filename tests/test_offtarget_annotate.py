@@ -295,3 +295,59 @@ def merge_hits_frames(frames, guide_order):
             write_table(f, p)
             paths.append(p)
         return merge_hits(paths, contig_order=["chrX"], guide_order=guide_order)
+
+
+# ------------------------------------------------------------------- no reassurance from missing annotation
+def test_without_genes_every_site_not_annotated_and_summary_says_so(tmp_path):
+    """No --genes: never 'intergenic' nor '0 near a gene of concern'; priority not lowered for it."""
+    need_test_data()
+    import json
+    from argparse import Namespace
+
+    from cgtsafe.offtarget.summarize import run_summarize
+
+    hits = demo_hits(1, 1)
+    s = annotate_sites(hits, genes=None, max_bulge_mismatches=BULGE_MM)
+    assert set(s["feature"]) == {"not_annotated"}
+    assert set(s["gene_of_concern"]) == {-1}
+    assert not (s["feature"] == "intergenic").any()
+    # not annotated counts as possibly exonic / near a gene of concern: no site is 'low' for lack of genes
+    with_genes = demo_sites(1, 1).set_index("site_id")
+    for r in s.itertuples():
+        order = ("on_target", "high", "medium", "low")
+        assert order.index(r.priority) <= order.index(with_genes.loc[r.site_id, "priority"]), r.site_id
+    write_table(s, tmp_path / "sites.tsv")
+    args = Namespace(out=str(tmp_path / "summary.json"), sites=str(tmp_path / "sites.tsv"), guides=str(GUIDES),
+                     genome=str(GENOME), build="b", genes=None, genes_of_concern=None, windows=[50000, 100000],
+                     species=[], species_labels=[], variants=[], vcfs=[], chunks=1, hits=None, max_bulge_mismatches=2)
+    run_summarize(args=args, nuclease=get_nuclease("SpCas9"), pam=None,
+                  limits={"max_mismatches": 6, "max_dna_bulge": 1, "max_rna_bulge": 1})
+    summ = json.loads((tmp_path / "summary.json").read_text())
+    assert "not annotated" in summ["verdict_en"] and "0 in exons" not in summ["verdict_en"]
+    assert "未注释" in summ["verdict_zh"]
+    kf = {k["label_en"]: k["value"] for k in summ["key_figures"]}
+    assert kf["off-targets in exons (CDS/UTR/exon)"] == "not annotated / 未注释"
+    gs = pd.read_csv(tmp_path / "guides_summary.tsv", sep="\t", dtype=str)
+    assert set(gs["off_exonic"]) == {"not_annotated"} and set(gs["off_gene_of_concern"]) == {"not_annotated"}
+
+
+def test_contig_names_not_matching_annotation(tmp_path, capsys):
+    """chr1 sites vs an annotation naming contigs 1, 2, ...: an error; a partial overlap: a warning and
+    not_annotated for the sites on contigs the annotation does not have."""
+    need_test_data()
+    renamed = tmp_path / "genes_nochr.gtf"
+    renamed.write_text("".join(ln[3:] if ln.startswith("chr") else ln
+                               for ln in GTF.read_text().splitlines(keepends=True)))
+    hits = demo_hits(1, 1)
+    with pytest.raises(InputError, match=r"no contig of the site table .*chr1.*gene annotation .*chr1 vs 1") as exc:
+        annotate_sites(hits, genes=renamed)
+    assert "\n" not in str(exc.value) and str(renamed) in str(exc.value)
+    partial = tmp_path / "genes_chr1.gtf"
+    partial.write_text("".join(ln for ln in GTF.read_text().splitlines(keepends=True)
+                               if ln.startswith(("#", "chr1\t"))))
+    s = annotate_sites(hits, genes=partial)
+    assert "not in the gene annotation" in capsys.readouterr().err
+    other = s["chrom"] != "chr1"
+    assert other.any() and (~other).any()
+    assert set(s.loc[other, "feature"]) == {"not_annotated"} and set(s.loc[other, "gene_of_concern"]) == {-1}
+    assert "not_annotated" not in set(s.loc[~other, "feature"])

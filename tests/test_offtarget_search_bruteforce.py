@@ -31,9 +31,15 @@ def pam_ok(pat: str, seq: str) -> bool:
     return all(b in IUPAC[p] for p, b in zip(pat, seq.upper()))
 
 
-def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, max_r: int, max_mmb: int):
+def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, max_r: int, max_mmb: int,
+                   max_b: int | None = None, ends: bool = False):
     """Every alignment (ops from the PAM outwards, mismatches) of the full guide with a genome prefix
-    within the limits (alignments with a bulge: at most max_mmb mismatches)."""
+    within the limits (alignments with a bulge: at most max_mmb mismatches; at most max_b bulges in all).
+
+    Default: the first and last columns are base pairs. ``ends`` (Cas-OFFinder 3's rule): DNA bulges may
+    also come before the first base pair and the last column(s) may be RNA bulges; an RNA bulge still
+    needs a base pair before it."""
+    max_b = max_d + max_r if max_b is None else max_b
     L = len(guide_prox)
     res = []
 
@@ -41,24 +47,24 @@ def all_alignments(guide_prox: str, genome_prox: str, max_mm: int, max_d: int, m
         if mm > max_mm:
             return
         if i == L:
-            if ops and ops[-1] == "M" and (mm <= max_mmb or d + r == 0):
+            if ops and (ops[-1] == "M" or (ends and ops[-1] == "R")) and (mm <= max_mmb or d + r == 0):
                 res.append((tuple(ops), mm, d, r, j))
             return
         # base pair
         if j < len(genome_prox):
             t = genome_prox[j].upper()
             rec(i + 1, j + 1, ops + ["M"], mm + (0 if t == guide_prox[i] else 1), d, r)
-        if ops:  # no bulge in the first column
-            if d < max_d and j < len(genome_prox):
+        if d + r < max_b:
+            if d < max_d and j < len(genome_prox) and (ops or ends):  # no bulge in the first column
                 rec(i, j + 1, ops + ["D"], mm, d + 1, r)
-            if r < max_r:
+            if r < max_r and "M" in ops:
                 rec(i + 1, j, ops + ["R"], mm, d, r + 1)
 
     rec(0, 0, [], 0, 0, 0)
     return res
 
 
-def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, max_r, max_mmb):
+def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, max_r, max_mmb, max_b=None, ends=False):
     rank = {"D": 0, "R": 1, "M": 2}
     out = set()
     for gi, g in enumerate(guides):
@@ -82,7 +88,7 @@ def brute_force(genome: dict[str, str], guides, nuc, patterns, max_mm, max_d, ma
                     else:
                         gprox = g.spacer
                         tprox = hit[p + P :][: len(g.spacer) + max_d]
-                    alns = all_alignments(gprox, tprox, max_mm, max_d, max_r, max_mmb)
+                    alns = all_alignments(gprox, tprox, max_mm, max_d, max_r, max_mmb, max_b, ends)
                     if not alns:
                         continue
                     best = min(alns, key=lambda a: (a[1] + a[2] + a[3], a[2] + a[3], a[2],
@@ -206,3 +212,49 @@ def test_search_equals_brute_force(nuc_name, pam, alt, max_mm, max_d, max_r, max
     assert len(df) == len(got), "one row per locus"
     if max_d or max_r:
         assert (df.dna_bulge + df.rna_bulge > 0).any()
+
+
+# Peers' rules: "at most N bulges of either kind" (Cas-OFFinder 3, CRISPRitz, CRISPRme: --max-bulges N with
+# both per-kind limits N) and Cas-OFFinder 3's end bulges (DNA bulge next to the PAM, RNA bulge at the
+# PAM-distal guide base)
+PEER_CASES = [
+    # nuclease, pam, max_mm, max_d, max_r, max_b, ends
+    ("SpCas9", None, 3, 1, 1, 1, False),
+    ("SpCas9", None, 3, 1, 1, 1, True),
+    ("SpCas9", "NGG", 2, 2, 2, 2, False),
+    ("SpCas9", "NRG", 2, 2, 2, 2, True),
+    ("SpCas9", "NGG", 4, 1, 1, 2, True),
+    ("SpCas9", "NGG", 3, 2, 2, 3, True),
+    ("SpCas9", "NGG", 3, 1, 0, 1, True),
+    ("SpCas9", "NGG", 3, 0, 1, 1, True),
+    ("AsCas12a", None, 3, 1, 1, 1, True),
+    ("SaCas9", None, 3, 1, 1, 1, True),
+]
+
+
+@pytest.mark.parametrize("nuc_name,pam,max_mm,max_d,max_r,max_b,ends", PEER_CASES)
+def test_total_bulge_limit_and_end_bulges_equal_brute_force(nuc_name, pam, max_mm, max_d, max_r, max_b, ends):
+    nuc = get_nuclease(nuc_name)
+    rnd = random.Random(17)
+    guides = [Guide(f"g{i}", "".join(rnd.choice("ACGT") for _ in range(nuc.spacer_length))) for i in range(2)]
+    genome = make_genome(101 + max_mm + 3 * max_d + 5 * max_r + 7 * max_b, guides, nuc)
+    patterns = [pam] if pam else [nuc.pam, *nuc.alt_pams]
+    # a site with one extra base between PAM and protospacer, and one with the PAM-distal guide base missing
+    pam_seq = "".join(IUPAC[c][0] for c in patterns[0])
+    for k, g in enumerate(guides):
+        extra = g.spacer + "A" + pam_seq if nuc.pam_side == "3prime" else pam_seq + "A" + g.spacer
+        short = g.spacer[1:] + pam_seq if nuc.pam_side == "3prime" else pam_seq + g.spacer[:-1]
+        genome[f"e{k}"] = "TTTTTTTTTT" + extra + "CCCCCCCCCC" + short + "TTTTTTTTTT"
+    expected = brute_force(genome, guides, nuc, patterns, max_mm, max_d, max_r, max_mm, max_b, ends)
+    df = search_genome(genome, guides, nuc, max_mismatches=max_mm, max_dna_bulge=max_d, max_rna_bulge=max_r,
+                       pam=pam, max_bulges=max_b, end_bulges=ends)
+    got = set(zip(df.guide, df.chrom, df.start, df.end, df.strand, df.site, df.mismatches, df.dna_bulge,
+                  df.rna_bulge, df.pam_class, df.guide_aln, df.site_aln))
+    assert len(expected) >= 10
+    assert got == expected, (sorted(got - expected)[:3], sorted(expected - got)[:3])
+    assert len(df) == len(got)
+    assert ((df.dna_bulge + df.rna_bulge) <= max_b).all()
+    if ends and max_d:  # the rule is exercised (an RNA-bulged distal base alone never has fewer edits than
+        # the base pair there, so it cannot change the one-hit-per-locus choice without a DNA bulge)
+        default = brute_force(genome, guides, nuc, patterns, max_mm, max_d, max_r, max_mm, max_b, False)
+        assert expected != default

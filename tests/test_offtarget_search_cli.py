@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import random
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import guide_site_genome
 
 from cgtsafe.cli import main
 from cgtsafe.errors import InputError
@@ -20,19 +20,7 @@ G2 = "GGAATCCCTTCTGCAGCACC"
 
 
 def _genome(seed=3, n=3):
-    rnd = random.Random(seed)
-    out = {}
-    for i in range(n):
-        parts = []
-        for _ in range(40):
-            parts.append("".join(rnd.choice("ACGT") for _ in range(rnd.randint(30, 200))))
-            g = list(rnd.choice([G1, G2]))
-            for _ in range(rnd.randint(0, 4)):
-                g[rnd.randrange(20)] = rnd.choice("ACGT")
-            site = "".join(g) + rnd.choice(["AGG", "TGG", "CAG", "GGA"])
-            parts.append(site if rnd.random() < 0.5 else site[::-1].translate(str.maketrans("ACGT", "TGCA")))
-        out[f"c{i + 1}"] = "".join(parts)
-    return out
+    return guide_site_genome((G1, G2), seed=seed, contigs=n)
 
 
 def _write_guides(path: Path, rows, header="name\tspacer"):
@@ -47,7 +35,8 @@ def _write_guides(path: Path, rows, header="name\tspacer"):
         ([("g1", G1[:-1] + "N")], "name\tspacer", "A/C/G/T only"),
         ([("g1", G1[:18])], "name\tspacer", "expects 20 nt"),
         ([("g1", G1 + "TGG")], "name\tspacer", r"looks like spacer\+PAM"),
-        ([("g1", G1)], "name\tsequence", r"lacks column\(s\) spacer"),
+        ([("g1", G1)], "name\tbases", r"no spacer column .*spacer_20nt.*rename the column"),
+        ([("g1", G1)], "label\tspacer", r"no name column .*guide_name.*rename the column"),
     ],
 )
 def test_bad_guides(tmp_path, rows, header, message):
@@ -55,6 +44,25 @@ def test_bad_guides(tmp_path, rows, header, message):
     with pytest.raises(InputError, match=message) as exc:
         read_guides(path, get_nuclease("SpCas9"))
     assert "\n" not in str(exc.value) and str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("header,value,suffix", [
+    ("name\tspacer_20nt\tsource", G1, ".tsv"),          # ../shared/data/offtarget/casoffinder/guides.tsv
+    ("guide_name\tguide_seq20", G1, ".tsv"),             # ../shared/data/offtarget/validated/*.tsv
+    ("id\tquery", G1 + "NNN", ".tsv"),                   # Cas-OFFinder query: spacer + NNN
+    ("Name\tSpacer", G1.lower() + "nnn", ".tsv"),
+    ("name\tspacer_20nt", G1, ".tsv.gz"),                # the pandas reader path
+])
+def test_guide_columns_users_bring(tmp_path, header, value, suffix):
+    """Column names of the guide tables users bring are accepted; a Cas-OFFinder query's NNN is the PAM."""
+    ncol = header.count("\t") + 1
+    text = header + "\n" + "\t".join(["g1", value] + ["x"] * (ncol - 2)) + "\n"
+    path = tmp_path / f"g{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    assert read_guides(path, get_nuclease("SpCas9")) == [Guide("g1", G1)]
 
 
 @pytest.mark.parametrize("kw", [{"max_mismatches": 7}, {"max_mismatches": 2, "max_dna_bulge": 3},
@@ -114,7 +122,7 @@ def test_chunks_partition_exactly(n, bulges):
     parts = [search_genome(genome, guides, get_nuclease("SpCas9"), chunk=(i, n), **kw) for i in range(1, n + 1)]
     merged = pd.concat(parts, ignore_index=True)
     assert len(merged) == len(whole)
-    from cgtsafe.offtarget.search import sort_hits
+    from cgtsafe.offtarget.merge import sort_hits
 
     merged = sort_hits(merged, list(genome), [g.name for g in guides])
     pd.testing.assert_frame_equal(merged, whole)

@@ -206,3 +206,51 @@ def test_cli_bad_vcf_exit_2(tmp_path, capsys):
                str(GUIDES), "--out", str(tmp_path / "v.tsv")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "'1' vs 'chr1'" in err and len(err.splitlines()) == 1
+
+
+def _to_bcf(vcf_text: str, path: Path) -> Path:
+    """A BCF written by htslib (pysam) from VCF text: the binary form users bring from bcftools."""
+    import pysam
+
+    src = path.with_suffix(".src.vcf")
+    src.write_text(vcf_text)
+    with pysam.VariantFile(str(src)) as vin, pysam.VariantFile(str(path), "wb", header=vin.header) as out:
+        for rec in vin:
+            out.write(rec)
+    return path
+
+
+def test_bcf_equals_vcf_multiallelic_and_genotype_edge_cases(tmp_path, genome):
+    """BCF (decoded by htslib through pysam.VariantFile) gives the alleles of the same text VCF: a
+    multi-allelic record with per-allele AF, GT edge cases (haploid, missing, phased, 0/0 only), FILTER."""
+    need_test_data()
+    header = "".join(ln + "\n" for ln in VCF.read_text().splitlines() if ln.startswith("#"))
+    recs = [ln.split("\t") for ln in VCF.read_text().splitlines() if not ln.startswith("#")]
+    a, b = recs[0], recs[1]
+    ref3 = genome["chr4"][4999].upper()
+    alts3 = ",".join(x for x in "ACGT" if x != ref3)
+    rows = [
+        "\t".join(a[:4] + [a[4] + ",T" if a[4] != "T" else "A,T"] + a[5:7] + ["AF=0.5,0.25"] + ["GT", "2"]),  # haploid 2
+        "\t".join(b[:9] + ["./."]),                                                   # missing: not carried
+        f"chr4\t5000\tmulti\t{ref3}\t{alts3}\t.\tPASS\tAF=0.1,0.2,0.3\tGT\t0|3",           # phased, 3rd ALT
+        f"chr4\t6000\tlow\t{genome['chr4'][5999].upper()}\tA,C\t.\tq10\t.\tGT\t1/1",      # FILTER not PASS
+    ]
+    text = header.replace("##contig", "##FILTER=<ID=q10,Description=\"low\">\n##contig", 1) + "\n".join(rows) + "\n"
+    vcf = tmp_path / "edge.vcf"
+    vcf.write_text(text)
+    bcf = _to_bcf(text, tmp_path / "edge.bcf")
+    lengths = {k: len(v) for k, v in genome.items()}
+    from_vcf = read_vcf(vcf, lengths)
+    from_bcf = read_vcf(bcf, lengths)
+    key = [(x.variant_id, x.vcf_id, x.af) for x in from_vcf.alleles]
+    assert key == [(x.variant_id, x.vcf_id, x.af) for x in from_bcf.alleles]
+    alt_a = a[4] + ",T" if a[4] != "T" else "A,T"
+    assert [x.variant_id for x in from_vcf.alleles] == [f"{a[0]}:{a[1]}:{a[3]}:{alt_a.split(',')[1]}",
+                                                         f"chr4:5000:{ref3}:{alts3.split(',')[2]}"]
+    assert from_vcf.alleles[0].af == 0.25
+    assert from_vcf.skipped == from_bcf.skipped == {"filtered": 1, "symbolic": 0, "too_long": 0, "not_carried": 4}
+    # a BCF record on a contig the reference lacks: one line naming the record
+    bad = _to_bcf(text.replace("##contig=<ID=chr4", "##contig=<ID=chrZ,length=100000>\n##contig=<ID=chr4", 1)
+                  + f"chrZ\t10\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n", tmp_path / "bad.bcf")
+    with pytest.raises(InputError, match=r"bad\.bcf, record 5: VCF contig 'chrZ' is not in the reference"):
+        read_vcf(bad, lengths)

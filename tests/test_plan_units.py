@@ -75,7 +75,10 @@ def test_offtarget_chunks_options_and_labels(demo):
     assert ot.chunk_files() == [f"results/offtarget/chunks/hits.{i}.tsv" for i in (1, 2, 3)]
     w = words(ot.search_opts)
     assert w[w.index("--pam") + 1] == "NGG" and "--no-alternative-pams" in w
-    assert ot.bulge == ""
+    assert ot.bulge == "" and "--max-bulges" not in w and "--end-bulges" not in w
+    demo["offtarget"].update(max_bulges=1, end_bulges=True)
+    w = words(plan(demo).offtarget.search_opts)
+    assert w[w.index("--max-bulges") + 1] == "1" and "--end-bulges" in w
     (slug,) = ot.species
     assert words(ot.species_label(SimpleNamespace(species=slug))) == ["Macaca (cyno); rm -rf"]
     assert words(ot.species_labels()) == ["Macaca (cyno); rm -rf"]

@@ -236,6 +236,20 @@ def test_demo_annotation(demo):
     assert on["gene"] == "TRAC" and on["feature"] == "cds" and on["guide_mismatches"] == 0
 
 
+def test_without_annotation_genes_of_concern_are_unknown_not_zero(demo):
+    """No gene table: every call is ``not_annotated`` with gene_of_concern -1, and the summary never says 0."""
+    df, stats = demo
+    keep = [c for c in gw.COLUMNS if not c.startswith(("guide", "gene", "feature", "nearest"))]
+    bare = gw.annotate(df[keep].copy(), REF, guides=TD / "offtarget" / "guides.tsv", genes=None)
+    assert set(bare["feature"]) <= {"not_annotated"} and (bare["gene_of_concern"] == -1).all()
+    bare.insert(0, "sample", stats["sample"])
+    _, _, summary = gw.build_summary([bare], [stats], table_name="t.tsv", sens_name="s.tsv")
+    kf = {k["label_en"]: k["value"] for k in summary["key_figures"]}
+    n_called = int((bare["call"] == 1).sum())
+    assert n_called > 0
+    assert kf["Called variants near genes of concern"] == f"0 (+{n_called} not annotated)"
+
+
 def test_summary_fragment(demo, tmp_path):
     df, stats = demo
     merged, sens, summary = gw.build_summary([df], [stats], table_name="genomewide_variants.tsv",

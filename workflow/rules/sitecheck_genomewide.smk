@@ -98,6 +98,7 @@ if GW.genomewide:
                 "logs/sitecheck/genomewide_{sample}.log",
             benchmark:
                 PLAN.layout.benchmark("sitecheck_genomewide_{sample}")
+            retries: 2
             conda:
                 "../../envs/cgtsafe.yaml"
             resources:

@@ -44,6 +44,20 @@ def _popcount64(typingctx, x):
 
 
 @njit(cache=_CACHE, inline="always")
+def _emit(out, cnt, cap, g, s, q, mm, d, r, k):
+    """Store hit record ``cnt`` (when it fits in ``cap`` rows) and return the new count."""
+    if cnt < cap:
+        out[cnt, 0] = g
+        out[cnt, 1] = s
+        out[cnt, 2] = q
+        out[cnt, 3] = mm
+        out[cnt, 4] = d
+        out[cnt, 5] = r
+        out[cnt, 6] = k
+    return cnt + 1
+
+
+@njit(cache=_CACHE, inline="always")
 def _pam_index(seq, lut, q, pam_masks, strand):
     """Index of the first PAM pattern matching at genomic [q, q+P) on ``strand``, or -1."""
     npat = pam_masks.shape[1]
@@ -121,15 +135,7 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
                     x = proto ^ g_r[g]
                     mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
                     if mm <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = sr
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, sr, q, mm, 0, 0, k)
         k = tab_l[win >> sh_l]
         if k >= 0 and not (nwin >> sh_l):
             q = e - W + 1
@@ -140,15 +146,7 @@ def _mm_block(seq, lut, lo, hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm,
                     x = proto ^ g_l[g]
                     mm = _popcount64(((x | (x >> one)) | nproto) & lanes)
                     if mm <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = sl
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, sl, q, mm, 0, 0, k)
     return cnt
 
 
@@ -167,15 +165,37 @@ def _tp(seq, lut, n, q, P, k, pam_right, s):
     return c
 
 
+@njit(cache=_CACHE, inline="always")
+def _min_run(alt, m0, L):
+    """Minimum over contiguous runs of lanes of sum(alt lane - m0 lane) (0 for the empty run): lanes are
+    the low bits of the 2-bit lanes of ``alt``/``m0`` (mismatch flags at another shift / at shift 0)."""
+    best = 0
+    cur = 0
+    if (m0 & ~alt) == np.uint64(0):  # nothing to gain anywhere
+        return 0
+    for i in range(L):
+        sh = np.uint64(2 * i)
+        v = np.int64((alt >> sh) & np.uint64(1)) - np.int64((m0 >> sh) & np.uint64(1))
+        if cur > 0:
+            cur = v
+        else:
+            cur += v
+        if cur < best:
+            best = cur
+    return best
+
+
 @njit(cache=_CACHE, nogil=True)
-def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, out,
-                 cap):
+def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm, max_mmb, max_d, max_r, max_b,
+                 ends, out, cap):
     """Banded DP (mismatches + DNA/RNA bulges) anchored at every PAM position q in [lo, hi).
 
     State (d, r) after i guide bases = minimum mismatches of an alignment of the first i guide bases
-    (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges. The first
-    and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
-    end of the protospacer. States with a bulge are limited to max_mmb mismatches, the bulge-free state
+    (from the PAM) with the first i + d - r genomic bases, using d DNA and r RNA bulges, d + r <= max_b.
+    The first and the last alignment column must be a base pair (match or mismatch), i.e. no bulge at either
+    end of the protospacer, unless ``ends``: then DNA bulges may precede the first base pair (next to the
+    PAM) and the PAM-distal guide base(s) may be RNA-bulged (Cas-OFFinder 3's rule); an RNA bulge next to
+    the PAM stays forbidden. States with a bulge are limited to max_mmb mismatches, the bulge-free state
     to max_mm. A locus stops as soon as every state exceeds its limit. The best final
     state is the one with the fewest edits (mm + d + r), then the fewest bulges, then the fewest
     DNA bulges.
@@ -228,8 +248,7 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
             if k < 0:
                 continue
             pr = pam_right[s]
-            for t in range(L + max_d):
-                tbuf[t] = _tp(seq, lut, n, q, P, t, pr, s)
+            filled = False  # tbuf (the genomic bases from the PAM) is filled when a DP first needs it
             for g in range(ng):
                 # filter: a guide base mismatched at every shift -max_r..max_d is a mismatch in any
                 # alignment unless it is RNA-bulged, so popcount(AND of mismatch lanes) - max_r
@@ -239,6 +258,9 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                 allmm = lanes
                 gc = gcodes[g, s]
                 mm0 = 99
+                m0 = np.uint64(0)
+                mplus = np.uint64(0)
+                mminus = np.uint64(0)
                 for dl in range(-max_r, max_d + 1):
                     if pr:
                         e = q - 1 - dl
@@ -253,20 +275,51 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     mmv = ((x | (x >> np.uint64(1))) | nwins[e - elo]) & lanes
                     if dl == 0:
                         mm0 = _popcount64(mmv)
+                        m0 = mmv
+                    elif dl == 1:
+                        mplus = mmv
+                    elif dl == -1:
+                        mminus = mmv
                     allmm &= mmv
+                if mm0 < 99 and max_d <= 1 and max_r <= 1:
+                    # cheap form first: a run gains at most the lanes mismatched at 0 and matched at +-1
+                    gmax = _popcount64(m0 & ~mplus) if max_d == 1 else 0
+                    if max_r == 1:
+                        gm = _popcount64(m0 & ~mminus)
+                        if gm > gmax:
+                            gmax = gm
+                    if mm0 - gmax - max_r > max_mmb:
+                        if mm0 <= max_mm:
+                            cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
+                        continue
+                    # segment bound (one bulge of each kind at most): in any alignment the guide bases are
+                    # paired at shift 0 except one contiguous run at shift +1 (after a DNA bulge) or -1
+                    # (after an RNA bulge), and each RNA bulge frees one base, so
+                    #   mismatches >= mm0 + min over runs of (mismatches at shift +-1 - at shift 0) - max_r
+                    # (column rules and limits relaxed: a lower bound). Bulged alignments have at least
+                    # one more edit than that, so when it is >= mm0 the bulge-free alignment wins the
+                    # one-hit-per-locus rule (fewest edits, then fewest bulges) and the DP is not needed.
+                    gain = 0
+                    if max_d == 1:
+                        gain = _min_run(mplus, m0, L)
+                    if max_r == 1:
+                        gr = _min_run(mminus, m0, L)
+                        if gr < gain:
+                            gain = gr
+                    bmm = mm0 + gain - max_r
+                    if bmm > max_mmb or (mm0 <= max_mm and bmm + 1 >= mm0):
+                        if mm0 <= max_mm:
+                            cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
+                        continue
                 if _popcount64(allmm) > max_mmb + max_r:
                     if mm0 <= max_mm:
-                        if cnt < cap:
-                            out[cnt, 0] = g
-                            out[cnt, 1] = s
-                            out[cnt, 2] = q
-                            out[cnt, 3] = mm0
-                            out[cnt, 4] = 0
-                            out[cnt, 5] = 0
-                            out[cnt, 6] = k
-                        cnt += 1
+                        cnt = _emit(out, cnt, cap, g, s, q, mm0, 0, 0, k)
                     continue
-                # row 1: the first column must be a base pair
+                if not filled:
+                    for t in range(L + max_d):
+                        tbuf[t] = _tp(seq, lut, n, q, P, t, pr, s)
+                    filled = True
+                # row 1: the first column must be a base pair (or, with ends, DNA bulges then a base pair)
                 for d in range(D1):
                     for r in range(R1):
                         cur[d, r] = INF
@@ -275,12 +328,25 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                     continue
                 cur[0, 0] = 0 if c0 == gprox[g, s, 0] else 1
                 if cur[0, 0] > max_mm:
+                    cur[0, 0] = INF
+                any0 = cur[0, 0] < INF
+                if ends:
+                    for d in range(1, D1):
+                        if d > max_b or tbuf[d] > 4:
+                            break
+                        v0 = 0 if tbuf[d] == gprox[g, s, 0] else 1
+                        if v0 <= max_mmb:
+                            cur[d, 0] = v0
+                            any0 = True
+                if not any0:
                     continue
                 alive = True
                 for i in range(1, L):
                     # DNA bulges inside row i (not allowed before row 1: first column rule)
                     for d in range(1, D1):
                         for r in range(R1):
+                            if d + r > max_b:
+                                continue
                             prev = cur[d - 1, r]
                             if prev <= max_mmb:
                                 j = i + (d - 1) - r
@@ -299,12 +365,12 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                                 tc = tbuf[j]
                                 if tc < 5:
                                     v = a + (0 if tc == gi else 1)
-                            if r > 0 and not last and i >= 1:
+                            if r > 0 and (ends or not last) and i >= 1:
                                 b = cur[d, r - 1]
                                 # RNA bulge column at guide base i (i >= 1: not the first column)
                                 if b < v:
                                     v = b
-                            if v > (max_mm if d + r == 0 else max_mmb):
+                            if v > (max_mm if d + r == 0 else max_mmb) or d + r > max_b:
                                 v = INF
                             nxt[d, r] = v
                             if v < best:
@@ -330,20 +396,12 @@ def _bulge_block(seq, lut, lo, hi, L, P, pam_right, pam_masks, gprox, gcodes, la
                                 bd = d
                                 br = r
                 if bd >= 0:
-                    if cnt < cap:
-                        out[cnt, 0] = g
-                        out[cnt, 1] = s
-                        out[cnt, 2] = q
-                        out[cnt, 3] = cur[bd, br]
-                        out[cnt, 4] = bd
-                        out[cnt, 5] = br
-                        out[cnt, 6] = k
-                    cnt += 1
+                    cnt = _emit(out, cnt, cap, g, s, q, cur[bd, br], bd, br, k)
     return cnt
 
 
 def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gprox, max_mm, max_d, max_r,
-         max_mmb=None, threads=1, block=1 << 20):
+         max_mmb=None, max_b=None, ends=False, threads=1, block=1 << 20):
     """Scan PAM positions [lo, hi) of one contig (``seq``: the contig's ASCII bytes as uint8).
 
     Blocks of ``block`` PAM positions run on ``threads`` Python threads (the kernels release the GIL);
@@ -357,6 +415,8 @@ def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gpr
     bulges = max_d > 0 or max_r > 0
     if max_mmb is None:
         max_mmb = max_mm
+    if max_b is None:
+        max_b = max_d + max_r
 
     def one(bound):
         b_lo, b_hi = bound
@@ -365,7 +425,7 @@ def scan(seq, lo, hi, *, L, P, pam_right, pam_masks, pam_tab, gcodes, lanes, gpr
             out = np.empty((cap, NFIELDS), dtype=np.int64)
             if bulges:
                 cnt = _bulge_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_masks, gprox, gcodes, lanes, max_mm,
-                                   max_mmb, max_d, max_r, out, cap)
+                                   max_mmb, max_d, max_r, max_b, bool(ends), out, cap)
             else:
                 cnt = _mm_block(seq, LUT, b_lo, b_hi, L, P, pam_right, pam_tab, gcodes, lanes, max_mm, out, cap)
             if cnt <= cap:
@@ -482,6 +542,14 @@ def pack_record(rec, threads: int = 1) -> np.ndarray:
 _WARM: set = set()
 
 
+def _cached(fn) -> bool:
+    """Whether numba's cache holds compiled code for ``fn``'s current source (False = it will compile)."""
+    try:
+        return bool(fn._cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - numba internals changed: assume cached (no message)
+        return True
+
+
 class _NoScipy:
     """Meta-path finder that hides scipy while numba loads its registries (see :func:`warm`)."""
 
@@ -505,6 +573,11 @@ def warm(bulges: bool) -> None:
         return
     import sys
 
+    if not all(_cached(f) for f in ((_bulge_block if bulges else _mm_block), traceback_batch)):
+        print("cgtsafe: first off-target search with this installation: compiling its numba kernels into the cache "
+              "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-60 s once on an idle "
+              "machine, later runs load them", file=sys.stderr, flush=True)
+
     hide = "scipy.linalg" not in sys.modules and "numba.np.arraymath" not in sys.modules
     finder = _NoScipy()
     if hide:
@@ -519,10 +592,10 @@ def warm(bulges: bool) -> None:
         lanes = np.uint64(int("01" * 20, 2))
         out = np.empty((4, NFIELDS), dtype=np.int64)
         if bulges:
-            _bulge_block(seq, LUT, 0, 0, 20, 3, pr, pm, gprox, gcodes, lanes, 0, 0, 1, 1, out, 4)
+            _bulge_block(seq, LUT, 0, 0, 20, 3, pr, pm, gprox, gcodes, lanes, 0, 0, 1, 1, 2, False, out, 4)
         else:
             _mm_block(seq, LUT, 0, 0, 20, 3, pr, tab, gcodes, lanes, 0, out, 4)
-        traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0)
+        traceback_batch(seq, LUT, np.zeros((0, NFIELDS), dtype=np.int64), 20, 3, pr, gprox, 0, 0, False)
         _pack(seq, 0, 0, seq, np.zeros(1, dtype=np.uint8))
         _count_breaks(seq, 0, 0)
     finally:
@@ -540,7 +613,7 @@ def warm(bulges: bool) -> None:
 
 
 @njit(cache=_CACHE)
-def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
+def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r, ends):
     """Alignment columns of each reported locus (rule (4) of cgtsafe.offtarget.search: traceback from the
     PAM-distal end preferring DNA bulge, then RNA bulge, then base pair among optimal moves).
 
@@ -565,23 +638,25 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
         for t in range(W + 1):
             tb[t] = _tp(seq, lut, n, q, P, t, pr, s)
         V[:, :, :] = BIG
-        if tb[0] < 5:
-            V[1, 0, 0] = 0 if tb[0] == gprox[g, s, 0] else 1
-        for i in range(1, L + 1):
+        V[0, 0, 0] = 0
+        # V[i, dd, rr]: fewest mismatches placing i guide bases with dd DNA and rr RNA bulges. Columns: a base
+        # pair (diagonal), an RNA bulge of guide base i-1 (not the first column; not the last unless ends), a DNA
+        # bulge after i guide bases (i >= 1 unless ends; never after the last guide base)
+        for i in range(0, L + 1):
             for dd in range(d + 1):
                 for rr in range(r + 1):
-                    if i == 1 and dd == 0 and rr == 0:
+                    if i == 0 and dd == 0:
                         continue
                     best = BIG
-                    if i >= 2 and V[i - 1, dd, rr] < BIG:
+                    if i >= 1 and V[i - 1, dd, rr] < BIG:
                         j = i - 1 + dd - rr
-                        if tb[j] < 5:
+                        if j >= 0 and tb[j] < 5:
                             c = V[i - 1, dd, rr] + (0 if tb[j] == gprox[g, s, i - 1] else 1)
                             if c < best:
                                 best = c
-                    if rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] < best:
+                    if rr > 0 and i >= 2 and (i < L or ends) and V[i - 1, dd, rr - 1] < best:
                         best = V[i - 1, dd, rr - 1]
-                    if dd > 0 and i < L and V[i, dd - 1, rr] < best and tb[i + dd - 1 - rr] < 5:
+                    if dd > 0 and (i >= 1 or ends) and i < L and V[i, dd - 1, rr] < best and tb[i + dd - 1 - rr] < 5:
                         best = V[i, dd - 1, rr]
                     V[i, dd, rr] = best
         mms[h] = V[L, d, r]
@@ -593,12 +668,12 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
         i = L
         dd = d
         rr = r
-        while not (i == 1 and dd == 0 and rr == 0):
+        while i > 0 or dd > 0:
             v = V[i, dd, rr]
-            if dd > 0 and i < L and V[i, dd - 1, rr] == v and tb[i + dd - 1 - rr] < 5:
+            if dd > 0 and (i >= 1 or ends) and i < L and V[i, dd - 1, rr] == v and tb[i + dd - 1 - rr] < 5:
                 tmp[nc] = 1
                 dd -= 1
-            elif rr > 0 and i >= 2 and i < L and V[i - 1, dd, rr - 1] == v:
+            elif rr > 0 and i >= 2 and (i < L or ends) and V[i - 1, dd, rr - 1] == v:
                 tmp[nc] = 2
                 i -= 1
                 rr -= 1
@@ -606,8 +681,6 @@ def traceback_batch(seq, lut, hits, L, P, pam_right, gprox, max_d, max_r):
                 tmp[nc] = 0
                 i -= 1
             nc += 1
-        tmp[nc] = 0
-        nc += 1
         for c in range(nc):
             ops[h, c] = tmp[nc - 1 - c]
     return ops, mms

@@ -22,8 +22,10 @@ Columns of ``sites.tsv`` (coordinates 0-based unless stated):
 ``cut_start``, ``cut_end``  0-based + strand coordinate of the base right of the double-strand break
                             (equal for blunt cutters; staggered cutters give both ends)
 ``guide_aln``, ``site_aln`` guide / site alignment strings ('-' = bulge gap)
-``cfd``                     CFD score (Doench 2016), 0..1; empty when undefined (bulged sites)
-``mit``                     MIT/Hsu 2013 hit score, 0..100; empty when undefined
+``cfd``                     CFD score (Doench 2016), 0..1; empty when unscored (see ``score_basis``)
+``mit``                     MIT/Hsu 2013 hit score, 0..100; empty when unscored
+``score_basis``             ``alignment`` / ``bulge_free_alignment`` (a bulged site scored on the bulge-free
+                            alignment at the same PAM, within the mismatch limit) / ``unscored``
 ``edits``                   mismatches + dna_bulge + rna_bulge
 ``category``                ``on_target`` (no mismatch, no bulge, canonical PAM) or ``off_target``
 ``priority``                ``on_target`` / ``high`` / ``medium`` / ``low`` (rule below)
@@ -32,12 +34,14 @@ Columns of ``sites.tsv`` (coordinates 0-based unless stated):
 ``loci``                    number of search loci collapsed into this site (see "Overlapping loci")
 ``alt_alignments``          the other collapsed loci: ``mismatches/dna_bulge/rna_bulge@start-end/strand``, ';'-separated
 ``gene``                    genes whose transcripts overlap the cut position (comma-separated)
-``feature``                 cds / utr5 / utr3 / exon / intron / promoter / intergenic at the cut position
+``feature``                 cds / utr5 / utr3 / exon / intron / promoter / intergenic at the cut position;
+                            ``not_annotated`` when no gene annotation was given or its contig is not in it
 ``nearest_gene``            nearest gene (by gene span) to the cut position
 ``gene_distance``           bp from the cut position to ``nearest_gene`` (0 = inside; -1 = no gene on contig)
 ``tss_gene``, ``tss_distance``  gene of the nearest TSS and signed distance (cut - TSS on the gene strand;
                             negative = upstream)
-``gene_of_concern``         1 when a gene of concern lies within the largest configured window of the cut
+``gene_of_concern``         1 when a gene of concern lies within the largest configured window of the cut,
+                            0 when none does, -1 when not annotated (unknown, never "none")
 ``gene_of_concern_name``    those genes (comma-separated, nearest first)
 ``gene_of_concern_distance`` bp from the cut position to the nearest gene of concern (0 = inside;
                             -1 = none within the largest window)
@@ -56,6 +60,12 @@ The others are listed in ``alt_alignments``. This also makes ``site_id`` unique.
 Priority rule (documented in the methods text): ``high`` when edits <= 2, or CFD >= 0.5, or
 (edits <= 3 and the cut is in an exon (cds/utr/exon) or near a gene of concern); ``medium`` when
 edits <= 4, or CFD >= 0.2, or the cut is exonic or near a gene of concern; ``low`` otherwise.
+A ``not_annotated`` site counts as possibly exonic / near a gene of concern (``gene_of_concern`` -1):
+without an annotation no site is lowered to ``low`` for being outside genes.
+
+Missing annotation: without ``--genes`` every site is ``not_annotated``; with it, a site table whose
+contig names match none of the annotation's (``chr1`` vs ``1``) is an error (exit 2), and sites on
+contigs the annotation does not mention (e.g. unplaced contigs) are ``not_annotated`` with a warning.
 """
 
 from __future__ import annotations
@@ -65,6 +75,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cgtsafe.errors import InputError
 from cgtsafe.io.annotation import GeneAnnotator, load_genes_of_concern, read_transcripts
 
 EXONIC = ("cds", "utr5", "utr3", "exon")
@@ -73,7 +84,7 @@ PRIORITIES = ("on_target", "high", "medium", "low")
 #: column order of sites.tsv (the contract with sitecheck)
 SITE_COLUMNS = (
     "site_id", "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
-    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "edits", "category", "priority",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "score_basis", "edits", "category", "priority",
     "rank", "loci", "alt_alignments", "gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance", "gene_of_concern",
     "gene_of_concern_name", "gene_of_concern_distance", "gene_of_concern_window",
 )
@@ -186,17 +197,28 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
                               promoter_upstream=promoter_upstream)
     for k, v in cols.items():
         df[k] = v
-    df["tss_distance"] = pd.array([None if x is None else int(x) for x in df["tss_distance"]], dtype="Int64")
+    df["tss_distance"] = pd.array([None if x is None or x != x else int(x) for x in df["tss_distance"]], dtype="Int64")
     df["priority"] = [
-        priority_of(int(e), float(c), f, bool(g), bool(o))
+        priority_of(int(e), float(c), f, int(g) != 0, bool(o))  # -1 (not annotated): possibly near
         for e, c, f, g, o in zip(df["edits"], df["cfd"], df["feature"], df["gene_of_concern"], on_target)
     ]
     return rank_sites(df)
 
 
+NOT_ANNOTATED = "not_annotated"
+
+
 def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_of_concern=None,
-                       windows=(50000, 100000), promoter_upstream: int = 2000) -> dict[str, list]:
-    """Gene / feature / nearest gene / TSS / gene-of-concern columns for 0-based positions."""
+                       windows=(50000, 100000), promoter_upstream: int = 2000,
+                       where: str = "site table") -> dict[str, list]:
+    """Gene / feature / nearest gene / TSS / gene-of-concern columns for 0-based positions.
+
+    Without ``genes`` every position is ``not_annotated`` (feature ``not_annotated``, ``gene_of_concern``
+    -1): the absence of an annotation is never reported as "intergenic" or "no gene of concern nearby".
+    With ``genes``: when no contig of the positions occurs in the annotation (e.g. ``chr1`` vs ``1``)
+    -> InputError naming both; positions on contigs the annotation does not mention are
+    ``not_annotated`` and a warning naming those contigs goes to stderr.
+    """
     windows = sorted(int(w) for w in windows) or [0]
     wmax = windows[-1]
     cols: dict[str, list] = {k: [] for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene",
@@ -204,15 +226,23 @@ def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_
                                               "gene_of_concern_distance", "gene_of_concern_window")}
     annotator = GeneAnnotator(read_transcripts(genes), promoter_upstream=promoter_upstream) if genes else None
     concern = ConcernIndex(annotator, load_genes_of_concern(genes_of_concern)) if annotator else None
+    known = {t.chrom for t in annotator.transcripts} if annotator else set()
+    if annotator is not None:
+        check_contig_names(chroms, known, genes=genes, where=where)
+    blank = {"gene": "", "feature": NOT_ANNOTATED, "nearest_gene": "", "gene_distance": -1, "tss_gene": "",
+             "tss_distance": None}
     for chrom, pos in zip(chroms, positions):
         pos = int(pos)
-        if annotator is None:
-            a = {"gene": "", "feature": "intergenic", "nearest_gene": "", "gene_distance": -1, "tss_gene": "",
-                 "tss_distance": None}
-            near = []
-        else:
-            a = annotator.annotate(chrom, pos)
-            near = concern.near(chrom, pos, wmax)
+        if annotator is None or chrom not in known:
+            for k, v in blank.items():
+                cols[k].append(v)
+            cols["gene_of_concern"].append(-1)
+            cols["gene_of_concern_name"].append("")
+            cols["gene_of_concern_distance"].append(-1)
+            cols["gene_of_concern_window"].append(-1)
+            continue
+        a = annotator.annotate(chrom, pos)
+        near = concern.near(chrom, pos, wmax)
         for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene", "tss_distance"):
             cols[k].append(a[k])
         if near:
@@ -233,6 +263,25 @@ def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_
     return cols
 
 
+def check_contig_names(chroms, known: set[str], *, genes, where: str = "site table") -> None:
+    """No contig of ``chroms`` in the annotation -> InputError; some missing -> a warning on stderr."""
+    import sys
+
+    present = sorted(set(map(str, chroms)))
+    if not present:
+        return
+    missing = [c for c in present if c not in known]
+    if len(missing) == len(present):
+        ex = ", ".join(sorted(known)[:3]) or "none"
+        raise InputError(f"no contig of the {where} ({', '.join(present[:3])}{' ...' if len(present) > 3 else ''}) "
+                         f"occurs in the gene annotation (its contigs: {ex}{' ...' if len(known) > 3 else ''}); "
+                         "use an annotation with the genome's contig names (e.g. chr1 vs 1)", path=genes)
+    if missing:
+        print(f"cgtsafe: warning: {len(missing)} contig(s) of the {where} are not in the gene annotation {genes} "
+              f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): their sites are 'not_annotated'",
+              file=sys.stderr)
+
+
 def rank_sites(df: pd.DataFrame) -> pd.DataFrame:
     """Total order within each guide; ``rank`` 1..n; rows sorted by guide then rank."""
     df = df.copy()
@@ -248,9 +297,12 @@ def rank_sites(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def sites_bed(sites: pd.DataFrame) -> pd.DataFrame:
-    """BED6 (0-based half-open): chrom, start, end, name = site_id, score = round(1000 * CFD), strand."""
+    """BED6 (0-based half-open): chrom, start, end, name = site_id, score = round(1000 * CFD) or ``.`` when
+    unscored (an unscored site is not a CFD of 0), strand."""
+    cfd = sites["cfd"].astype(float)
+    score = [("." if c != c else str(int(round(c * 1000)))) for c in cfd]
     bed = pd.DataFrame({
         "#chrom": sites["chrom"], "start": sites["start"], "end": sites["end"], "name": sites["site_id"],
-        "score": (sites["cfd"].fillna(0.0) * 1000).round().astype(np.int64), "strand": sites["strand"],
+        "score": score, "strand": sites["strand"],
     })
     return bed.sort_values(["#chrom", "start", "end", "strand", "name"], kind="mergesort").reset_index(drop=True)

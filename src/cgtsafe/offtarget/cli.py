@@ -16,6 +16,37 @@ def _nonneg_int(text: str) -> int:
     return val
 
 
+_BULGE_HELP = {
+    "max_dna_bulge": "0..2 (default 0; with --max-bulges N: min(N, 2))",
+    "max_rna_bulge": "0..2 (default 0; with --max-bulges N: min(N, 2))",
+    "max_bulges": "0..4: at most this many bulges of either kind in one alignment (DNA + RNA; default: the sum of "
+                  "the per-kind limits). --max-bulges 1 is Cas-OFFinder 3 / CRISPRitz / CRISPRme's 'one bulge'",
+    "end_bulges": "also allow a DNA bulge next to the PAM and an RNA bulge at the PAM-distal guide base "
+                  "(Cas-OFFinder 3's rule; default: bulges are internal)",
+}
+
+
+def add_bulge_args(p: argparse.ArgumentParser) -> None:
+    """Bulge limits shared by every step that searches (search, species, variants, summarize)."""
+    p.add_argument("--max-dna-bulge", type=_nonneg_int, default=None, help=_BULGE_HELP["max_dna_bulge"])
+    p.add_argument("--max-rna-bulge", type=_nonneg_int, default=None, help=_BULGE_HELP["max_rna_bulge"])
+    p.add_argument("--max-bulges", type=_nonneg_int, default=None, help=_BULGE_HELP["max_bulges"])
+    p.add_argument("--end-bulges", action="store_true", help=_BULGE_HELP["end_bulges"])
+
+
+def bulge_limits(args) -> dict:
+    """``max_dna_bulge``, ``max_rna_bulge``, ``max_bulges``, ``end_bulges`` of parsed arguments (checked)."""
+    from cgtsafe.offtarget.search import check_limits
+
+    total = args.max_bulges
+    per_kind = 0 if total is None else min(total, 2)
+    d = per_kind if args.max_dna_bulge is None else args.max_dna_bulge
+    r = per_kind if args.max_rna_bulge is None else args.max_rna_bulge
+    check_limits(0, d, r, total)
+    return {"max_dna_bulge": d, "max_rna_bulge": r, "max_bulges": total, "end_bulges": bool(args.end_bulges)}
+
+
+
 def add_search_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``search`` to the ``offtarget`` sub-parsers."""
     p = subparsers.add_parser(
@@ -39,8 +70,7 @@ def add_search_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-alternative-pams", action="store_true",
                    help="search the canonical PAM only (SpCas9 otherwise also reports NAG and NGA sites)")
     p.add_argument("--max-mismatches", type=_nonneg_int, required=True, help="0..6")
-    p.add_argument("--max-dna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
-    p.add_argument("--max-rna-bulge", type=_nonneg_int, default=0, help="0..2 (default 0)")
+    add_bulge_args(p)
     p.add_argument("--max-bulge-mismatches", type=_nonneg_int, default=None,
                    help="at most this many mismatches in alignments with a bulge (default: --max-mismatches)")
     grp = p.add_mutually_exclusive_group()
@@ -61,12 +91,7 @@ def register(sub) -> None:
     offsub = parser.add_subparsers(dest="offtarget_command", metavar="STEP")
     offsub.required = True
     add_search_parser(offsub)
-    _register_others(offsub)
-
-
-def _register_others(offsub) -> None:
-    """Hook for further `offtarget` sub-commands (annotation, summary, ...), added by their modules."""
-    register_downstream(offsub)  # offtarget-B: merge, annotate, species, variants, summarize (end of file)
+    register_downstream(offsub)
 
 
 def _prefetch_genome(path):
@@ -134,14 +159,15 @@ def _run_search(args, t0) -> int:
     # no pandas on this path (about 0.4 s of start-up): rows are written directly (same bytes)
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease
-    from cgtsafe.offtarget.search import check_limits, parse_chunk, read_guides, search_rows, write_rows, write_rows_bed
+    from cgtsafe.offtarget.search import check_limits, parse_chunk, read_guides, search_batches, write_search
 
     out = str(args.out)
     if not out.lower().endswith((".tsv", ".tsv.gz", ".parquet")):
         raise InputError(f"--out {out}: expected a .tsv, .tsv.gz or .parquet file name")
     if args.bed is not None and not str(args.bed).lower().endswith(".bed"):
         raise InputError(f"--bed {args.bed}: expected a .bed file name")
-    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    bulges = bulge_limits(args)
+    check_limits(args.max_mismatches, bulges["max_dna_bulge"], bulges["max_rna_bulge"], bulges["max_bulges"])
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
     nuclease = get_nuclease(args.nuclease)
@@ -156,30 +182,22 @@ def _run_search(args, t0) -> int:
     chunk = parse_chunk(args.chunk) if args.chunk else None
     contigs = [c.strip() for c in args.contigs.split(",") if c.strip()] if args.contigs else None
     guides = read_guides(args.guides, nuclease)
+    batches = search_batches(
+        genome, guides, nuclease, max_mismatches=args.max_mismatches, **bulges, pam=pam, contigs=contigs,
+        threads=args.threads, chunk=chunk, alternative_pams=not args.no_alternative_pams,
+        max_bulge_mismatches=args.max_bulge_mismatches)
     try:
-        rows = _search(search_rows, genome, guides, nuclease, args, pam, contigs, chunk)
+        n = write_search(batches, guides, out, bed=args.bed)  # streamed: nothing is written before the end
     except InputError as exc:
         if str(exc).endswith("not in the genome genome"):
             raise InputError(str(exc).replace("genome genome", f"genome {args.genome}")) from None
         raise
-    if args.bed is not None:
-        write_rows_bed(rows, args.bed)
-    write_rows(rows, out)
-    print(f"offtarget search: {len(rows)} sites for {len(guides)} guide(s) in {time.perf_counter() - t0:.1f} s -> {out}")
+    print(f"offtarget search: {n} sites for {len(guides)} guide(s) in {time.perf_counter() - t0:.1f} s -> {out}")
     return 0
 
 
-def _search(search_genome, genome, guides, nuclease, args, pam, contigs, chunk):
-    return search_genome(
-        genome, guides, nuclease,
-        max_mismatches=args.max_mismatches, max_dna_bulge=args.max_dna_bulge, max_rna_bulge=args.max_rna_bulge,
-        pam=pam, contigs=contigs, threads=args.threads, chunk=chunk,
-        alternative_pams=not args.no_alternative_pams, max_bulge_mismatches=args.max_bulge_mismatches,
-    )  # fmt: skip
-
-
 # ==================================================================================================
-# offtarget-B: merge, annotate, species, variants, summarize (edit only below this line)
+# merge, annotate, species, variants, summarize
 #   merge      merge chunk tables (one hit per locus, total order)
 #   annotate   bulge filter, overlapping loci collapsed, gene/feature/gene-of-concern annotation,
 #              priority and rank -> sites.tsv + sites.bed (the candidate-site table of sitecheck)
@@ -189,7 +207,7 @@ def _search(search_genome, genome, guides, nuclease, args, pam, contigs, chunk):
 # ==================================================================================================
 
 
-def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
+def _search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
     """Options shared with the genome search (nuclease, PAM, limits)."""
     if guides:
         p.add_argument("--guides", required=True, help="guides table (name, spacer)")
@@ -197,13 +215,12 @@ def _b_search_args(p: argparse.ArgumentParser, *, guides: bool = True) -> None:
     p.add_argument("--pam", default=None, help="PAM pattern overriding the preset (IUPAC; no alternative PAMs)")
     p.add_argument("--no-alternative-pams", action="store_true", help="canonical PAM only (as in `search`)")
     p.add_argument("--max-mismatches", type=int, default=6)
-    p.add_argument("--max-dna-bulge", type=int, default=0)
-    p.add_argument("--max-rna-bulge", type=int, default=0)
+    add_bulge_args(p)
     p.add_argument("--threads", type=int, default=1)
-    _b_bulge_filter_arg(p)
+    _bulge_filter_arg(p)
 
 
-def _b_bulge_filter_arg(p: argparse.ArgumentParser) -> None:
+def _bulge_filter_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bulge-mismatches", type=int, default=None,
                    help="keep bulged sites only with at most this many mismatches (default: all within the limits)")
 
@@ -214,7 +231,7 @@ def register_downstream(s) -> None:
     m.add_argument("--genome", default=None, help="reference FASTA (contig order of the sort; default: by name)")
     m.add_argument("--guides", default=None, help="guides table (guide order of the sort; default: by name)")
     m.add_argument("--out", required=True, help="merged hit table (TSV)")
-    m.set_defaults(func=_b_merge)
+    m.set_defaults(func=_merge)
 
     a = s.add_parser("annotate", help="annotate and rank sites -> candidate-site table (sites.tsv, sites.bed)")
     a.add_argument("--hits", required=True, help="merged hit table")
@@ -223,10 +240,10 @@ def register_downstream(s) -> None:
     a.add_argument("--windows", type=int, nargs="+", default=[50000, 100000],
                    help="gene-of-concern windows in bp (default 50000 100000)")
     a.add_argument("--promoter-upstream", type=int, default=2000, help="promoter = this many bp upstream of a TSS")
-    _b_bulge_filter_arg(a)
+    _bulge_filter_arg(a)
     a.add_argument("--out", required=True, help="sites.tsv")
     a.add_argument("--bed", default=None, help="sites.bed (BED6)")
-    a.set_defaults(func=_b_annotate)
+    a.set_defaults(func=_annotate)
 
     sp = s.add_parser("species", help="orthologous off-target sites in an animal genome")
     sp.add_argument("--sites", required=True, help="sites.tsv (human candidate sites)")
@@ -235,25 +252,25 @@ def register_downstream(s) -> None:
                     help="animal genome FASTA (plain/gzip/bgzip; a minimap2 index <genome>.mmi next to it is used)")
     sp.add_argument("--label", required=True, help="species label, e.g. 'Macaca fascicularis'")
     sp.add_argument("--flank", type=int, default=100, help="flank length mapped on each side (bp, default 100)")
-    _b_search_args(sp)
+    _search_args(sp)
     sp.add_argument("--out", required=True, help="species_<label>.tsv (also writes .guides.tsv, .animal_hits.tsv)")
-    sp.set_defaults(func=_b_species)
+    sp.set_defaults(func=_species)
 
     v = s.add_parser("variants", help="sites created or strengthened by VCF variants")
-    v.add_argument("--vcf", required=True, help="VCF (plain or bgzip)")
+    v.add_argument("--vcf", required=True, help="VCF (plain, gzip or bgzip) or BCF")
     v.add_argument("--label", required=True, help="name of the variant set (donor, cell line, population)")
     v.add_argument("--genome", required=True, help="reference FASTA")
     v.add_argument("--genes", default=None, help="gene annotation for the site annotation")
     v.add_argument("--genes-of-concern", default=None)
     v.add_argument("--windows", type=int, nargs="+", default=[50000, 100000])
-    _b_search_args(v)
+    _search_args(v)
     v.add_argument("--out", required=True, help="variants_<label>.tsv")
-    v.set_defaults(func=_b_variants)
+    v.set_defaults(func=_variants)
 
     su = s.add_parser("summarize", help="summary.json, guide table and figures for the evidence report")
     su.add_argument("--sites", required=True, help="sites.tsv")
     su.add_argument("--hits", default=None, help="merged hit table (counts loci removed by the bulge filter)")
-    _b_search_args(su)
+    _search_args(su)
     su.add_argument("--genome", required=True, help="reference FASTA (for the methods text)")
     su.add_argument("--build", default="unspecified", help="genome build name")
     su.add_argument("--genes", default=None)
@@ -265,10 +282,10 @@ def register_downstream(s) -> None:
     su.add_argument("--vcfs", nargs="*", default=[], help="the VCFs (exclusion counts), same order as --variants")
     su.add_argument("--chunks", type=int, default=1, help="number of search chunks (methods text)")
     su.add_argument("--out", required=True, help="summary.json")
-    su.set_defaults(func=_b_summarize)
+    su.set_defaults(func=_summarize)
 
 
-def _b_nuclease(args):
+def _nuclease(args):
     from cgtsafe.offtarget.nuclease import get_nuclease, validate_pam
 
     nuc = get_nuclease(args.nuclease)
@@ -280,33 +297,33 @@ def _b_nuclease(args):
     return nuc, pam
 
 
-def _b_limits(args) -> dict:
+def _limits(args) -> dict:
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.search import check_limits
 
-    check_limits(args.max_mismatches, args.max_dna_bulge, args.max_rna_bulge)
+    bulges = bulge_limits(args)
+    check_limits(args.max_mismatches, bulges["max_dna_bulge"], bulges["max_rna_bulge"], bulges["max_bulges"])
     if args.max_bulge_mismatches is not None and args.max_bulge_mismatches < 0:
         raise InputError(f"--max-bulge-mismatches must be >= 0, got {args.max_bulge_mismatches}")
     if args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
-    return {"max_mismatches": args.max_mismatches, "max_dna_bulge": args.max_dna_bulge,
-            "max_rna_bulge": args.max_rna_bulge}
+    return {"max_mismatches": args.max_mismatches, **bulges}
 
 
-def _b_merge(args) -> int:
+def _merge(args) -> int:
     from cgtsafe.io.fasta import contig_lengths
-    from cgtsafe.io.tables import read_table, write_table
+    from cgtsafe.io.tables import write_table
     from cgtsafe.offtarget.merge import merge_hits
 
     contigs = list(contig_lengths(args.genome)) if args.genome else None
-    guides = None
-    if args.guides:
-        guides = list(read_table(args.guides, required=("name", "spacer"), what="guide table")["name"])
+    from cgtsafe.offtarget.search import read_guide_names
+
+    guides = read_guide_names(args.guides) if args.guides else None
     write_table(merge_hits(args.inputs, contig_order=contigs, guide_order=guides), args.out)
     return 0
 
 
-def _b_annotate(args) -> int:
+def _annotate(args) -> int:
     from cgtsafe.io.tables import read_table, write_table
     from cgtsafe.offtarget.annotate import annotate_sites, sites_bed
     from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
@@ -322,33 +339,33 @@ def _b_annotate(args) -> int:
     return 0
 
 
-def _b_species(args) -> int:
+def _species(args) -> int:
     from cgtsafe.offtarget.species import run_species
 
-    nuc, pam = _b_nuclease(args)
+    nuc, pam = _nuclease(args)
     run_species(sites_path=args.sites, genome=args.genome, animal_genome=args.animal_genome, label=args.label,
-                guides_path=args.guides, nuclease=nuc, pam=pam, limits=_b_limits(args), flank=args.flank,
+                guides_path=args.guides, nuclease=nuc, pam=pam, limits=_limits(args), flank=args.flank,
                 threads=args.threads, out=args.out, max_bulge_mismatches=args.max_bulge_mismatches)
     return 0
 
 
-def _b_variants(args) -> int:
+def _variants(args) -> int:
     from cgtsafe.offtarget.variants import run_variants
 
-    nuc, pam = _b_nuclease(args)
+    nuc, pam = _nuclease(args)
     run_variants(vcf=args.vcf, label=args.label, genome=args.genome, guides_path=args.guides, nuclease=nuc, pam=pam,
-                 limits=_b_limits(args), genes=args.genes, genes_of_concern=args.genes_of_concern,
+                 limits=_limits(args), genes=args.genes, genes_of_concern=args.genes_of_concern,
                  windows=args.windows, threads=args.threads, out=args.out,
                  max_bulge_mismatches=args.max_bulge_mismatches)
     return 0
 
 
-def _b_summarize(args) -> int:
+def _summarize(args) -> int:
     from cgtsafe.errors import InputError
     from cgtsafe.offtarget.summarize import run_summarize
 
     if args.species_labels and len(args.species_labels) != len(args.species):
         raise InputError("--species-labels must give one label per --species table")
-    nuc, pam = _b_nuclease(args)
-    run_summarize(args=args, nuclease=nuc, pam=pam, limits=_b_limits(args))
+    nuc, pam = _nuclease(args)
+    run_summarize(args=args, nuclease=nuc, pam=pam, limits=_limits(args))
     return 0

@@ -31,7 +31,7 @@ from cgtsafe.io.tables import read_table
 #: columns every search table has (written by cgtsafe.offtarget.search)
 HIT_COLUMNS = (
     "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
-    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "score_basis",
 )
 INT_COLUMNS = ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end")
 FLOAT_COLUMNS = ("cfd", "mit")

@@ -16,8 +16,10 @@ fewer than two mismatches, the last 1 with no mismatch). In the search table the
 follows CRISPOR: the hit score is multiplied by 0.2 when the site's PAM is not NGG (NAG, NGA, ...).
 
 Where the scores are undefined they are NaN (documented, never guessed):
-  * sites with a DNA or RNA bulge (both models were fitted on mismatches only; we do not
-    extrapolate — rank bulged sites by their edit counts);
+  * alignments with a DNA or RNA bulge (both models were fitted on mismatches only; we do not
+    extrapolate). The search (:mod:`cgtsafe.offtarget.hits`) gives a bulged row the scores of the
+    bulge-free alignment at the same PAM when that is within the mismatch limit (``score_basis``
+    ``bulge_free_alignment``), else leaves it unscored;
   * nucleases other than 20-nt spacer + 3-nt 3' PAM (SaCas9, Cas12a, custom PAMs of another length):
     the models are SpCas9 models;
   * a site with a non-ACGT base in the protospacer or PAM.
@@ -29,7 +31,7 @@ canonical PAM; further perfect matches count as off-targets)::
     mit_specificity = round(100 * 100 / (100 + sum(mit hit scores)))
     cfd_specificity = round(100 * 100 / (100 + sum(CFD)))    (CRISPOR default, CFD in 0..1)
 
-NaN scores (bulged sites) are left out of the sums; ``n_scored``/``n_unscored`` say how many.
+NaN scores (unscored sites) are left out of the sums; ``n_scored``/``n_unscored`` say how many.
 """
 
 from __future__ import annotations

@@ -13,8 +13,20 @@ Sequence rules
     protospacer it counts as a mismatch, in the PAM it fails the PAM. An ``N`` in a PAM *pattern*
     matches A, C, G or T.
   * Bulges: a DNA bulge is an extra genomic base (``-`` in ``guide_aln``), an RNA bulge an extra
-    guide base (``-`` in ``site_aln``). Bulges are internal: the first and the last column of the
-    protospacer alignment (next to the PAM and at the PAM-distal end) are always base pairs.
+    guide base (``-`` in ``site_aln``). Limits: ``max_dna_bulge`` and ``max_rna_bulge`` cap each kind,
+    ``max_bulges`` (default: their sum) caps DNA + RNA bulges together. ``max_bulges=N`` with both
+    per-kind limits >= N is "at most N bulges of either kind" as Cas-OFFinder 3, CRISPRitz and CRISPRme
+    mean it (for N = 1 exactly their alignment set: one bulge, DNA or RNA); ``max_dna_bulge=1,
+    max_rna_bulge=1`` alone also allows one of each in one alignment, which those tools cannot express.
+  * Bulges are internal by default: the first and the last column of the protospacer alignment (next to
+    the PAM and at the PAM-distal end) are base pairs. ``end_bulges=True`` also allows DNA bulges before
+    the first base pair (extra genomic bases between PAM and protospacer) and RNA-bulged PAM-distal guide
+    bases, as Cas-OFFinder 3 does (58 such loci in a paired run on GRCh37 chrX 1-70 Mb, issue #18).
+    Why not by default: an unpaired PAM-distal guide base is a truncated-guide match, already reported
+    as the bulge-free alignment with a mismatch at position 1 when within the limits; a base between the
+    PAM and the protospacer displaces the PAM from the R-loop start, which Cas9 reads at a fixed
+    distance (PAM-adjacent seed pairing initiates the R-loop: Sternberg et al. 2014 Nature 507:62), and
+    alignments that end in a gap are not unique (the end base can be written as gap or as mismatch).
 
 Locus and the one-hit-per-locus rule
   A *locus* is (guide, contig, strand, PAM position): the PAM bases are fixed, the protospacer is read
@@ -41,7 +53,10 @@ Coordinates and columns (one row per locus; see docs/outputs/offtarget_search.md
   ``start + 6`` without bulges). The cut is placed ``cut_offsets`` nt from the PAM into the
   protospacer, counted in genomic bases. ``guide_aln``/``site_aln``: the alignment 5'->3' on the hit
   strand including the PAM (guide side shows the PAM pattern); mismatched bases are lower case in
-  ``site_aln``. ``cfd``/``mit``: see :mod:`cgtsafe.offtarget.scoring` (NaN where undefined).
+  ``site_aln``. ``cfd``/``mit``: see :mod:`cgtsafe.offtarget.scoring` (NaN where undefined);
+  ``score_basis``: ``alignment`` (the row's own, bulge-free), ``bulge_free_alignment`` (a bulged row
+  scored on the bulge-free alignment at the same PAM, when that is within ``max_mismatches``: bulges never
+  strip a strong site of its score) or ``unscored`` (see :mod:`cgtsafe.offtarget.hits`).
   Rows are sorted by guide (input order), contig (genome order), start, strand, end.
 
 Chunks (``chunk=(i, n)``, CLI ``--chunk i/n``)
@@ -57,132 +72,44 @@ protospacer + PAM, a PAM lookup table and popcount per PAM position; bulged sear
 with a lower-bound filter and early termination. Both are numba kernels that release the GIL and run
 over 1 Mb blocks on Python threads (results concatenated in block order: deterministic).
 numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``;
-:func:`search_rows` loads them (``_kernels.warm``) before it waits for the first contig. This module and
-:func:`search_rows` do not import pandas (start-up time of the CLI); :func:`search_genome` wraps the
-rows in a DataFrame and :func:`write_rows` writes them as ``write_table`` would (same bytes).
+:func:`search_batches` loads them (``_kernels.warm``) before it waits for the first contig. It yields
+one contig's hits at a time as numpy columns (:class:`cgtsafe.offtarget.hits.HitBatch`, rendered and
+scored by numba kernels) and imports no pandas (start-up time of the CLI); :func:`write_search` streams
+them to the hit table (same bytes as ``write_table``), :func:`search_genome` builds a DataFrame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cgtsafe.errors import InputError
-from cgtsafe.offtarget.nuclease import IUPAC, Nuclease, pam_matches, validate_pam
+from cgtsafe.offtarget.guides import Guide, read_guide_names, read_guides, validate_guides  # noqa: F401 (API)
+from cgtsafe.offtarget.hits import HitBatch
+from cgtsafe.offtarget.nuclease import IUPAC, Nuclease, validate_pam
 
 COLUMNS = (
     "guide", "chrom", "start", "end", "strand", "site", "mismatches", "dna_bulge", "rna_bulge", "pam",
-    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit",
+    "pam_class", "cut_start", "cut_end", "guide_aln", "site_aln", "cfd", "mit", "score_basis",
 )  # fmt: skip
 
-LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2)}
+LIMITS = {"max_mismatches": (0, 6), "max_dna_bulge": (0, 2), "max_rna_bulge": (0, 2), "max_bulges": (0, 4)}
 
 _COMP = str.maketrans("ACGTRYKMBDHVNacgtrykmbdhvn", "TGCAYRMKVHDBNtgcayrmkvhdbn")
 _BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
-
-
-@dataclass(frozen=True)
-class Guide:
-    """A guide spacer (upper case A/C/G/T, 5'->3', without PAM)."""
-
-    name: str
-    spacer: str
 
 
 def revcomp(seq: str) -> str:
     return seq.translate(_COMP)[::-1]
 
 
-# ----------------------------------------------------------------------------------------------
-# input
-# ----------------------------------------------------------------------------------------------
-def validate_guides(guides: Sequence[Guide], nuclease: Nuclease, *, path: str | Path | None = None) -> list[Guide]:
-    """Check guides (letters, length, PAM attached, duplicate names); return them upper-cased."""
-    out: list[Guide] = []
-    seen: dict[str, int] = {}
-    L = nuclease.spacer_length
-    for idx, g in enumerate(guides):
-        line = idx + 2 if path is not None else None
-        name = str(g.name).strip()
-        spacer = str(g.spacer).strip().upper()
-        if not name:
-            raise InputError("empty guide name", path=path, line=line)
-        if name in seen:
-            raise InputError(f"guide name {name!r} occurs twice (also line {seen[name]}); names must be unique",
-                             path=path, line=line)
-        seen[name] = idx + 2
-        if not spacer or any(c not in "ACGT" for c in spacer):
-            bad = next((c for c in spacer if c not in "ACGT"), "")
-            raise InputError(f"guide {name}: spacer {g.spacer!r} has {'no bases' if not spacer else repr(bad)}; "
-                             "expected A/C/G/T only", path=path, line=line)
-        P = nuclease.pam_length
-        if len(spacer) == L + P:
-            tail = spacer[L:] if nuclease.pam_side == "3prime" else spacer[:P]
-            if any(pam_matches(p, tail) for p in (nuclease.pam, *nuclease.alt_pams)):
-                raise InputError(f"guide {name} looks like spacer+PAM ({len(spacer)} nt ending in {tail}); "
-                                 f"give the {L}-nt spacer only", path=path, line=line)
-        if len(spacer) != L:
-            raise InputError(f"guide {name}: spacer has {len(spacer)} nt; {nuclease.name} expects {L} nt",
-                             path=path, line=line)
-        out.append(Guide(name, spacer))
-    if not out:
-        raise InputError("no guides given", path=path)
-    return out
-
-
-def read_guides(path: str | Path, nuclease: Nuclease) -> list[Guide]:
-    """Read a guide table (TSV with columns ``name`` and ``spacer``; other columns ignored)."""
-    pairs = _read_guides_plain(path)
-    if pairs is None:  # anything but a plain, simple TSV: the general (pandas) reader
-        from cgtsafe.io.tables import read_table
-
-        df = read_table(path, required=("name", "spacer"), what="guide table")
-        pairs = list(zip(df["name"], df["spacer"]))
-    if not pairs:
-        raise InputError("guide table has no rows", path=path)
-    return validate_guides([Guide(n, s) for n, s in pairs], nuclease, path=path)
-
-
-def _read_guides_plain(path: str | Path) -> list[tuple[str, str]] | None:
-    """``(name, spacer)`` pairs of a plain UTF-8 TSV without quotes, CR, BOM or ragged rows, read
-    without pandas (start-up time of the CLI); None for anything else (the caller then uses
-    :func:`cgtsafe.io.tables.read_table`, which gives the same values for the simple files taken here)."""
-    path = Path(path)
-    name = path.name.lower()
-    if name.endswith((".parquet", ".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")) or not path.is_file():
-        return None
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not text or any(c in text for c in ('"', "\r", "\ufeff", "\x00")):
-        return None
-    lines = [ln for ln in text.split("\n") if ln != ""]
-    if not lines:
-        return None
-    header = lines[0].split("\t")
-    if len(set(header)) != len(header) or "name" not in header or "spacer" not in header or "" in header:
-        return None
-    if any(h != h.strip() or h.startswith("Unnamed") for h in header):
-        return None
-    i_name = header.index("name")
-    i_spacer = header.index("spacer")
-    out = []
-    for ln in lines[1:]:
-        fields = ln.split("\t")
-        if len(fields) != len(header) or not ln.strip():
-            return None
-        out.append((fields[i_name], fields[i_spacer]))
-    return out
-
-
-def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int) -> None:
+def check_limits(max_mismatches: int, max_dna_bulge: int, max_rna_bulge: int, max_bulges: int | None = None) -> None:
     for key, val in (("max_mismatches", max_mismatches), ("max_dna_bulge", max_dna_bulge),
-                     ("max_rna_bulge", max_rna_bulge)):
+                     ("max_rna_bulge", max_rna_bulge), ("max_bulges", max_bulges)):
+        if val is None and key == "max_bulges":
+            continue
         lo, hi = LIMITS[key]
         if not isinstance(val, (int, np.integer)) or isinstance(val, bool) or not lo <= int(val) <= hi:
             raise InputError(f"{key} must be an integer {lo}..{hi}, got {val!r}")
@@ -307,81 +234,54 @@ def _guide_arrays(guides: Sequence[Guide], L: int, pam_side: str):
 
 
 # ----------------------------------------------------------------------------------------------
-# alignment reconstruction (pure Python; only for reported loci)
-# ----------------------------------------------------------------------------------------------
-def _render(gp: str, tp: str, ops) -> tuple[str, str]:
-    """Alignment strings in PAM-proximal-first order (guide side, site side; mismatches lower case).
-
-    ``ops``: columns from the PAM outwards, 0 base pair, 1 DNA bulge, 2 RNA bulge, -1 padding.
-    """
-    ga, sa = [], []
-    i = j = 0
-    for op in ops:
-        if op == 0:
-            g, t = gp[i], tp[j]
-            ga.append(g)
-            sa.append(t if t == g else t.lower())
-            i += 1
-            j += 1
-        elif op == 1:
-            ga.append("-")
-            sa.append(tp[j])
-            j += 1
-        elif op == 2:
-            ga.append(gp[i])
-            sa.append("-")
-            i += 1
-    return "".join(ga), "".join(sa)
-
-
-# ----------------------------------------------------------------------------------------------
 # the search
 # ----------------------------------------------------------------------------------------------
-def search_genome(
-    genome,
-    guides: Sequence[Guide],
-    nuclease: Nuclease,
-    *,
-    max_mismatches: int,
-    max_dna_bulge: int = 0,
-    max_rna_bulge: int = 0,
-    pam: str | None = None,
-    contigs: Sequence[str] | None = None,
-    threads: int | None = None,
-    chunk: tuple[int, int] | None = None,
-    alternative_pams: bool = True,
-    max_bulge_mismatches: int | None = None,
-) -> pd.DataFrame:
-    """Search ``genome`` for sites of ``guides`` (see the module docstring for rules and columns).
-
+_SEARCH_DOC = """
     ``pam`` overrides the nuclease's PAM (then no alternative PAMs are searched);
     ``alternative_pams=False`` searches the canonical PAM only; ``max_bulge_mismatches`` limits the
     mismatches of alignments that have a bulge (default: ``max_mismatches``). It is a limit on the
     alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
     it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
-    """
-    rows = search_rows(genome, guides, nuclease, max_mismatches=max_mismatches, max_dna_bulge=max_dna_bulge,
-                       max_rna_bulge=max_rna_bulge, pam=pam, contigs=contigs, threads=threads, chunk=chunk,
-                       alternative_pams=alternative_pams, max_bulge_mismatches=max_bulge_mismatches)
-    return rows_frame(rows)
+    ``max_bulges`` caps DNA + RNA bulges (see "Bulges"); ``end_bulges`` allows bulges at the protospacer ends.
+"""
 
 
-_INT_COLUMNS = ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end")
-
-
-def rows_frame(rows: Sequence[tuple]) -> pd.DataFrame:
-    """DataFrame of :func:`search_rows` rows (same dtypes as always: int64, object strings, float64 scores)."""
+def search_genome(genome, guides: Sequence[Guide], nuclease: Nuclease, **kw) -> pd.DataFrame:
+    """Search ``genome`` for sites of ``guides``: a DataFrame with :data:`COLUMNS` (see the module docstring;
+    keyword arguments as :func:`search_batches`)."""
     import pandas as pd
 
-    df = pd.DataFrame([r[:-2] for r in rows], columns=list(COLUMNS[:-2]))
-    df["cfd"] = np.array([r[-2] for r in rows], dtype=float)
-    df["mit"] = np.array([r[-1] for r in rows], dtype=float)
+    from cgtsafe.offtarget.hits import columns
+
+    guides = validate_guides(list(guides), nuclease)
+    names = [g.name for g in guides]
+    batches = list(search_batches(genome, guides, nuclease, **kw))
+    parts = [columns(b, names) for b in batches]
+    data = {c: [x for p in parts for x in p[c]] if c in _OBJ_COLUMNS else
+            np.concatenate([np.asarray(p[c]) for p in parts]) if parts else [] for c in COLUMNS}
+    df = pd.DataFrame({c: data[c] for c in COLUMNS}, columns=list(COLUMNS))
+    if len(batches) > 1:  # batches are contigs in genome order: guide-major order is a stable sort by guide
+        gidx = np.concatenate([b.guide for b in batches])
+        df = df.iloc[np.argsort(gidx, kind="stable")].reset_index(drop=True)
     for col in _INT_COLUMNS:
         df[col] = df[col].astype(np.int64)
+    for col in ("cfd", "mit"):
+        df[col] = df[col].astype(float)
     return df
 
 
-def search_rows(
+search_genome.__doc__ += _SEARCH_DOC
+_INT_COLUMNS = ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end")
+_OBJ_COLUMNS = ("guide", "chrom", "strand", "site", "pam", "pam_class", "guide_aln", "site_aln", "score_basis")
+
+
+def search_rows(genome, guides: Sequence[Guide], nuclease: Nuclease, **kw) -> list[tuple]:
+    """The rows of :func:`search_genome` as tuples in :data:`COLUMNS` order (small searches, tests)."""
+    df = search_genome(genome, guides, nuclease, **kw)
+    return list(df.itertuples(index=False, name=None))
+
+
+def search_batches(
     genome,
     guides: Sequence[Guide],
     nuclease: Nuclease,
@@ -395,20 +295,20 @@ def search_rows(
     chunk: tuple[int, int] | None = None,
     alternative_pams: bool = True,
     max_bulge_mismatches: int | None = None,
-) -> list[tuple]:
-    """The rows of :func:`search_genome` as tuples in :data:`COLUMNS` order, sorted (no pandas).
-
-    ``pam`` overrides the nuclease's PAM (then no alternative PAMs are searched);
-    ``alternative_pams=False`` searches the canonical PAM only; ``max_bulge_mismatches`` limits the
-    mismatches of alignments that have a bulge (default: ``max_mismatches``). It is a limit on the
-    alignments, applied before the one-hit-per-locus choice: a locus whose bulged alignments all exceed
-    it is still reported with its best bulge-free alignment when that is within ``max_mismatches``.
-    """
+    max_bulges: int | None = None,
+    end_bulges: bool = False,
+):
+    """The hits one contig at a time (genome order) as :class:`cgtsafe.offtarget.hits.HitBatch`, rows sorted
+    by guide, start, strand, end: memory is bounded by one contig (see :func:`hits.write_batches`)."""
     from cgtsafe.io.fasta import RawFastaRecord
     from cgtsafe.offtarget import _kernels
-    from cgtsafe.offtarget.scoring import score_values
+    from cgtsafe.offtarget import _render_kernels as R
 
-    check_limits(max_mismatches, max_dna_bulge, max_rna_bulge)
+    check_limits(max_mismatches, max_dna_bulge, max_rna_bulge, max_bulges)
+    if max_bulges is not None:  # the total caps each kind too
+        max_dna_bulge, max_rna_bulge = min(max_dna_bulge, max_bulges), min(max_rna_bulge, max_bulges)
+    else:
+        max_bulges = max_dna_bulge + max_rna_bulge
     if max_bulge_mismatches is None:
         max_bulge_mismatches = max_mismatches
     elif not isinstance(max_bulge_mismatches, (int, np.integer)) or not 0 <= max_bulge_mismatches <= max_mismatches:
@@ -419,7 +319,6 @@ def search_rows(
         patterns = [validate_pam(pam)]
     else:
         patterns = [nuclease.pam, *(nuclease.alt_pams if alternative_pams else ())]
-    n_canonical = 1
     if chunk is not None:
         i, n = chunk
         if not (isinstance(i, int) and isinstance(n, int) and n >= 1 and 1 <= i <= n):
@@ -439,14 +338,13 @@ def search_rows(
     nthreads = _kernels.n_threads(threads)
     # load the cached kernels now, while a prefetching reader may still be decompressing the genome
     _kernels.warm(bulges=max_dna_bulge > 0 or max_rna_bulge > 0)
+    tables = _render_tables(guides, patterns, nuclease)
     owned: dict[str, tuple[int, int]] | None = None
     if chunk is not None:
         lengths = _genome_lengths(genome, contigs)
         owned = dict(zip(lengths, chunk_ranges(list(lengths.values()), chunk)))
-    rows: list[tuple] = []
-    contig_rank = {}
-    for ci, (name, seq) in enumerate(_iter_genome(genome, contigs)):
-        contig_rank[name] = ci
+    off_a, off_b = nuclease.cut_offsets
+    for name, seq in _iter_genome(genome, contigs):
         if isinstance(seq, RawFastaRecord):  # from iter_fasta_raw: joined and checked here, without the GIL
             seq = _kernels.pack_record(seq, nthreads)
         if owned is None:
@@ -462,166 +360,74 @@ def search_rows(
         hits = _kernels.scan(codes, lo, hi, L=L, P=P, pam_right=pam_right, pam_masks=pam_masks, pam_tab=pam_tab,
                              gcodes=gcodes,
                              lanes=lanes, gprox=gprox, max_mm=int(max_mismatches), max_d=int(max_dna_bulge),
-                             max_r=int(max_rna_bulge), max_mmb=int(max_bulge_mismatches), threads=nthreads)
-        if len(hits):
-            ops, mms = _kernels.traceback_batch(codes, _kernels.LUT, hits, L, P, pam_right, gprox, int(max_dna_bulge),
-                                                int(max_rna_bulge))
-            if not np.array_equal(mms, hits[:, 3]):
-                raise AssertionError(f"internal: scan and traceback disagree on {name}")
-            rows.extend(_build_rows(name, codes, hits, ops, guides, nuclease, patterns, n_canonical, P))
-    cfd, mit = score_values([r[9] for r in rows], [r[5] for r in rows], [r[13] for r in rows],
-                            [r[7] for r in rows], [r[8] for r in rows], nuclease)
-    guide_rank = {g.name: k for k, g in enumerate(guides)}
-    # sort_hits order (stable): guide, contig, start, strand, end
-    order = sorted(range(len(rows)), key=lambda k: (guide_rank[rows[k][0]], contig_rank[rows[k][1]], rows[k][2],
-                                                   rows[k][4], rows[k][3]))
-    return [(*rows[k], cfd[k], mit[k]) for k in order]
+                             max_r=int(max_rna_bulge), max_mmb=int(max_bulge_mismatches), max_b=int(max_bulges),
+                             ends=bool(end_bulges), threads=nthreads)
+        if not len(hits):
+            continue
+        # sort_hits order within the contig (stable, keys unique): guide, start, strand ('+' < '-'), end
+        ops, mms = _kernels.traceback_batch(codes, _kernels.LUT, hits, L, P, pam_right, gprox, int(max_dna_bulge),
+                                            int(max_rna_bulge), bool(end_bulges))
+        if not np.array_equal(mms, hits[:, 3]):
+            raise AssertionError(f"internal: scan and traceback disagree on {name}")
+        start, end, site, site_len, pam_b, galn, saln, aln_len, bf, bf_ok = R.render(
+            codes, hits, ops, L, P, three, pam_right, tables["guides"], tables["pats"], *tables["case"])
+        order = np.lexsort((end, hits[:, 1], start, hits[:, 0]))
+        hits, start, end, site, site_len, pam_b, galn, saln, aln_len, bf, bf_ok = (
+            x[order] for x in (hits, start, end, site, site_len, pam_b, galn, saln, aln_len, bf, bf_ok))
+        q = hits[:, 2]
+        pr = pam_right[hits[:, 1]]
+        ca = np.where(pr, q - off_a, q + P + off_a)
+        cb = np.where(pr, q - off_b, q + P + off_b)
+        bulged = ((hits[:, 4] + hits[:, 5]) > 0).astype(np.uint8)
+        if tables["scoreable"]:
+            cfd, mit, basis = R.score(bf, bf_ok, bulged, tables["gcode"], hits[:, 0], tables["code"], *tables["cfd"],
+                                      int(max_mismatches))
+        else:
+            cfd = mit = np.full(len(hits), np.nan)
+            basis = np.full(len(hits), 2, dtype=np.int8)
+        yield HitBatch(chrom=name, guide=hits[:, 0].copy(), start=start, end=end, strand=hits[:, 1].astype(np.int8),
+                       site=site, site_len=site_len, mismatches=hits[:, 3].copy(), dna_bulge=hits[:, 4].copy(),
+                       rna_bulge=hits[:, 5].copy(), pam=pam_b, pam_class=(hits[:, 6] >= 1).astype(np.int8),
+                       cut_start=np.minimum(ca, cb), cut_end=np.maximum(ca, cb), guide_aln=galn, site_aln=saln,
+                       aln_len=aln_len, cfd=cfd, mit=mit, score_basis=basis)
 
 
-def sort_hits(df: pd.DataFrame, contig_order: Mapping[str, int] | Sequence[str],
-              guide_order: Mapping[str, int] | Sequence[str] | None = None) -> pd.DataFrame:
-    """Sort hits by guide (given order, else name), contig (genome order), start, strand, end."""
-    import pandas as pd
-    if not isinstance(contig_order, Mapping):
-        contig_order = {c: k for k, c in enumerate(contig_order)}
-    if guide_order is not None and not isinstance(guide_order, Mapping):
-        guide_order = {c: k for k, c in enumerate(guide_order)}
-    key = pd.DataFrame({
-        "g": df["guide"].map(guide_order) if guide_order is not None else df["guide"],
-        "c": df["chrom"].map(contig_order),
-        "s": df["start"],
-        "t": df["strand"],
-        "e": df["end"],
-    })
-    order = key.sort_values(["g", "c", "s", "t", "e"], kind="mergesort").index
-    out = df.loc[order].reset_index(drop=True)
-    for col in ("start", "end", "mismatches", "dna_bulge", "rna_bulge", "cut_start", "cut_end"):
-        out[col] = out[col].astype(np.int64)
+search_batches.__doc__ += _SEARCH_DOC
+
+
+def _render_tables(guides: Sequence[Guide], patterns: Sequence[str], nuclease: Nuclease) -> dict:
+    """Byte tables of the render and score kernels (ASCII guides/patterns, case and complement maps, CFD/MIT)."""
+    from cgtsafe.offtarget.scoring import _tables, scoreable
+
+    L = nuclease.spacer_length
+    ident = bytes(range(256))
+    comp = np.frombuffer(ident.translate(bytes.maketrans(b"ACGTRYKMBDHVNacgtrykmbdhvn", b"TGCAYRMKVHDBNtgcayrmkvhdbn")),
+                         dtype=np.uint8)
+    upper = np.frombuffer(ident.upper(), dtype=np.uint8)
+    lower = np.frombuffer(ident.lower(), dtype=np.uint8)
+    code = np.full(256, 4, dtype=np.uint8)
+    for ch, v in zip(b"ACGTacgt", (0, 1, 2, 3, 0, 1, 2, 3)):
+        code[ch] = v
+    g_ascii = np.array([list(g.spacer.encode()) for g in guides], dtype=np.uint8).reshape(len(guides), L)
+    out = {"guides": g_ascii, "pats": np.array([list(p.encode()) for p in patterns], dtype=np.uint8),
+           "case": (comp, upper, lower), "code": code, "gcode": code[g_ascii],
+           "scoreable": scoreable(nuclease) and len(patterns[0]) == 3}
+    if out["scoreable"]:
+        mm, pam, w = _tables()
+        idx = {"A": 0, "C": 1, "G": 2, "T": 3, "U": 3}
+        mmtab = np.full((20, 4, 4), np.nan)
+        for (pos, rna, dna), v in mm.items():
+            mmtab[pos - 1, idx[rna], idx[dna]] = v
+        pamtab = np.full((4, 4), np.nan)
+        for di, v in pam.items():
+            pamtab[idx[di[0]], idx[di[1]]] = v
+        out["cfd"] = (mmtab, pamtab, np.array(w, dtype=float))
     return out
 
 
-def _build_rows(name, seq: np.ndarray, hits: np.ndarray, ops_all: np.ndarray, guides, nuclease: Nuclease, patterns,
-                n_canonical, P):
-    L = nuclease.spacer_length
-    three = nuclease.pam_side == "3prime"
-    off_a, off_b = nuclease.cut_offsets
-    n = len(seq)
-    for (g, s, q, mm, d, r, k), ops in zip(hits.tolist(), ops_all.tolist()):
-        glen = L + d - r  # genomic protospacer length
-        plus = s == 0
-        pam_right = three == plus
-        if pam_right:
-            start, end = q - glen, q + P
-        else:
-            start, end = q, q + P + glen
-        assert 0 <= start and end <= n
-        site_plus = seq[start:end].tobytes().decode()
-        site = site_plus if plus else revcomp(site_plus)
-        pam_seq = (site[-P:] if three else site[:P]).upper()
-        proto = site[:-P] if three else site[P:]
-        guide = guides[g].spacer
-        # PAM-proximal-first strings, upper case for comparison
-        gp = guide[::-1] if three else guide
-        tp_full = proto[::-1] if three else proto
-        tp_up = tp_full.upper()
-        ga, sa = _render(gp, tp_up, ops)
-        if three:
-            guide_aln = ga[::-1] + patterns[k]
-            site_aln = sa[::-1] + pam_seq
-        else:
-            guide_aln = patterns[k] + ga
-            site_aln = pam_seq + sa
-        # cut positions relative to the PAM (genomic bases), "base right of the break" on + axis
-        if pam_right:
-            cuts = (q - off_a, q - off_b)
-        else:
-            cuts = (q + P + off_a, q + P + off_b)
-        yield (
-            guides[g].name, name, start, end, "+" if plus else "-", site, mm, d, r, pam_seq,
-            "canonical" if k < n_canonical else "alternative", min(cuts), max(cuts), guide_aln, site_aln,
-        )
+def write_search(batches, guides: Sequence[Guide], path: str | Path, *, bed: str | Path | None = None) -> int:
+    """Stream the search's batches to the hit table ``path`` (.tsv, .tsv.gz, .parquet) and optional BED6;
+    returns the number of rows (see :func:`cgtsafe.offtarget.hits.write_batches`)."""
+    from cgtsafe.offtarget.hits import write_batches
 
-
-def bed_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """BED6 of the hits: chrom, start, end (0-based, exclusive), name ``guide|mmN|bulgeB``,
-    score ``round(cfd * 1000)`` (0 where CFD is undefined), strand. Same row order as ``df``."""
-    import pandas as pd
-    cfd = df["cfd"].to_numpy(dtype=float) if len(df) else np.zeros(0)
-    score = np.where(np.isnan(cfd), 0, np.floor(cfd * 1000 + 0.5)).astype(np.int64)
-    names = [f"{g}|mm{m}|bulge{d + r}" for g, m, d, r in
-             zip(df["guide"], df["mismatches"], df["dna_bulge"], df["rna_bulge"])]
-    return pd.DataFrame({"chrom": df["chrom"], "start": df["start"], "end": df["end"], "name": names,
-                         "score": score, "strand": df["strand"]})
-
-
-# ----------------------------------------------------------------------------------------------
-# output without pandas (the CLI's start-up time); byte-identical to cgtsafe.io.tables.write_table
-# ----------------------------------------------------------------------------------------------
-_FLOAT_FORMAT = "%.6g"  # cgtsafe.io.tables.FLOAT_FORMAT
-
-
-def _tsv_text(header: Sequence[str] | None, rows, float_cols: Sequence[int] = ()) -> str:
-    """Rows as pandas ``to_csv(sep="\\t", index=False, float_format="%.6g", lineterminator="\\n")`` writes
-    them (csv module, minimal quoting; NaN as an empty field)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter="\t", lineterminator="\n", quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                   doublequote=True)
-    if header is not None:
-        w.writerow(header)
-    fc = set(float_cols)
-    for row in rows:
-        w.writerow([("" if v != v else _FLOAT_FORMAT % v) if k in fc else v for k, v in enumerate(row)])
-    return buf.getvalue()
-
-
-def _write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path`` and rename it into place (as write_table)."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_rows(rows: Sequence[tuple], path: str | Path) -> None:
-    """Write :func:`search_rows` rows as the hit table: ``.tsv`` and ``.tsv.gz`` directly (same bytes as
-    ``write_table(rows_frame(rows), path)``), ``.parquet`` through pandas."""
-    name = Path(path).name.lower()
-    if name.endswith(".tsv.gz"):
-        import gzip
-        import io
-
-        text = _tsv_text(COLUMNS, rows, (15, 16)).encode()
-        raw = io.BytesIO()
-        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-            gz.write(text)
-        _write_atomic(path, raw.getvalue())
-    elif name.endswith((".tsv", ".txt")):
-        _write_atomic(path, _tsv_text(COLUMNS, rows, (15, 16)).encode())
-    else:
-        from cgtsafe.io.tables import write_table
-
-        write_table(rows_frame(rows), path)
-
-
-def write_rows_bed(rows: Sequence[tuple], path: str | Path) -> None:
-    """BED6 of :func:`search_rows` rows (same bytes as :func:`bed_frame` written without header)."""
-    import math
-
-    bed = []
-    for r in rows:
-        cfd = r[15]
-        score = 0 if cfd != cfd else int(math.floor(cfd * 1000 + 0.5))
-        bed.append((r[1], r[2], r[3], f"{r[0]}|mm{r[6]}|bulge{r[7] + r[8]}", score, r[4]))
-    _write_atomic(path, _tsv_text(None, bed).encode())
+    return write_batches(batches, [g.name for g in guides], path, columns_=COLUMNS, bed=bed)

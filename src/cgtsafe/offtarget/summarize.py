@@ -28,7 +28,7 @@ import pandas as pd
 from cgtsafe import __version__
 from cgtsafe.errors import InputError
 from cgtsafe.io.tables import read_table, write_json, write_table
-from cgtsafe.offtarget.annotate import EXONIC
+from cgtsafe.offtarget.annotate import EXONIC, NOT_ANNOTATED
 from cgtsafe.summary import make_summary, write_summary
 
 REQUIREMENTS_BASE = ["R004-38", "R004-39", "R004-40", "R002-30", "R002-31", "R002-32"]
@@ -80,9 +80,13 @@ def guide_summary(sites: pd.DataFrame, guides, windows) -> pd.DataFrame:
         for k in range(7):
             row[f"off_{k}mm"] = int(((off["mismatches"] == k) & ~bulged).sum())
         row["off_bulged"] = int(bulged.sum())
-        row["off_exonic"] = int(off["feature"].isin(EXONIC).sum())
-        row["off_cds"] = int((off["feature"] == "cds").sum())
-        row["off_gene_of_concern"] = int((off["gene_of_concern"] == 1).sum())
+        unknown = int((off["feature"] == NOT_ANNOTATED).sum())
+        for col, n in (("off_exonic", int(off["feature"].isin(EXONIC).sum())),
+                       ("off_cds", int((off["feature"] == "cds").sum())),
+                       ("off_gene_of_concern", int((off["gene_of_concern"] == 1).sum()))):
+            # a count over annotated sites only would read as "none"; say what is unknown
+            row[col] = n if not unknown else (NOT_ANNOTATED if unknown == len(off) else f"{n}+{unknown} {NOT_ANNOTATED}")
+        row["off_not_annotated"] = unknown
         row["off_high_priority"] = int((off["priority"] == "high").sum())
         sp = spec[spec["guide"] == g.name] if len(spec) else spec
         for c in ("mit_specificity", "cfd_specificity", "mit_sum", "cfd_sum", "n_unscored"):
@@ -186,15 +190,25 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
     attention = bool(high or no_on or multi_on or var_strong)
     level = "attention" if attention else "info"
     wmax = windows[-1] if windows else 0
-    lim_en = (f"<= {limits['max_mismatches']} mismatches, <= {limits['max_dna_bulge']} DNA and "
-              f"<= {limits['max_rna_bulge']} RNA bulges")
-    lim_zh = (f"错配≤{limits['max_mismatches']}个、DNA凸起≤{limits['max_dna_bulge']}个、"
-              f"RNA凸起≤{limits['max_rna_bulge']}个")
+    lim_en, lim_zh = limits_text(limits)
+    unknown = int((off["feature"] == NOT_ANNOTATED).sum())
+    if unknown and unknown == n_off:
+        ann_en = ("exons and genes of concern: not annotated (" +
+                  ("no gene annotation given" if not genes else "no site contig in the gene annotation") + ")")
+        ann_zh = "外显子及关注基因：未注释（" + ("未提供基因注释" if not genes else "位点所在序列不在基因注释中") + "）"
+        exonic_v = goc_v = "not annotated / 未注释"
+    else:
+        extra_en = f" ({unknown} sites not annotated: contig not in the gene annotation)" if unknown else ""
+        extra_zh = f"（另有{unknown}个位点未注释：所在序列不在基因注释中）" if unknown else ""
+        ann_en = f"{exonic} in exons, {goc} within {wmax:,} bp of a gene of concern{extra_en}"
+        ann_zh = f"位于外显子{exonic}个，距关注基因{wmax:,} bp以内{goc}个{extra_zh}"
+        exonic_v = exonic if not unknown else f"{exonic} (+{unknown} not annotated / 未注释)"
+        goc_v = goc if not unknown else f"{goc} (+{unknown} not annotated / 未注释)"
     verdict_en = (f"{n_off} candidate off-target sites predicted for {len(names)} guide(s) ({lim_en}); {high} high "
-                  f"priority, {exonic} in exons, {goc} within {wmax:,} bp of a gene of concern. All are candidates "
+                  f"priority, {ann_en}. All are candidates "
                   "for verification by targeted deep sequencing / WGS (sitecheck).")
-    verdict_zh = (f"{len(names)}条向导共预测{n_off}个候选脱靶位点（{lim_zh}）；其中高优先级{high}个，位于外显子{exonic}个，"
-                  f"距关注基因{wmax:,} bp以内{goc}个。所有候选位点均需通过靶向深度测序/全基因组测序（sitecheck）验证。")
+    verdict_zh = (f"{len(names)}条向导共预测{n_off}个候选脱靶位点（{lim_zh}）；其中高优先级{high}个，{ann_zh}。"
+                  f"所有候选位点均需通过靶向深度测序/全基因组测序（sitecheck）验证。")
     if no_on:
         verdict_en += f" No perfect on-target site for: {', '.join(no_on)}."
         verdict_zh += f" 以下向导在参考基因组中无完全匹配的在靶位点：{'、'.join(no_on)}。"
@@ -212,9 +226,9 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
          "value": le3},
         {"label_en": "bulged off-target sites", "label_zh": "含凸起的脱靶位点数", "value": bulged_off},
         {"label_en": "off-targets in exons (CDS/UTR/exon)", "label_zh": "位于外显子（CDS/UTR/外显子）的脱靶位点数",
-         "value": exonic},
+         "value": exonic_v},
         {"label_en": f"off-targets within {wmax:,} bp of a gene of concern",
-         "label_zh": f"距关注基因{wmax:,} bp以内的脱靶位点数", "value": goc},
+         "label_zh": f"距关注基因{wmax:,} bp以内的脱靶位点数", "value": goc_v},
     ]
     for r in gs.itertuples(index=False):
         key.append({"label_en": f"{r.guide}: specificity MIT / CFD (CRISPOR, 0-100)",
@@ -350,7 +364,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
         "(mismatches + 2 x bulges); the others are listed. Sites were scored with CFD (Doench et al. 2016) and the MIT "
         "score (Hsu et al. 2013); guide specificity follows CRISPOR (Haeussler et al. 2016): 100 x 100 / (100 + sum of "
         "off-target scores). The cut position was annotated with "
-        f"{Path(genes).name if genes else 'no gene annotation'} (feature priority CDS > UTR > exon > intron > promoter "
+        f"{Path(genes).name if genes else 'no gene annotation (every site not annotated; not annotated counts as possibly exonic / near a gene of concern in the priority)'} (feature priority CDS > UTR > exon > intron > promoter "
         f"[2 kb upstream of a TSS] > intergenic) and flagged within {win_txt} bp of {n_goc} genes of concern ({goc_src}). "
         "Priority: high = <= 2 edits, or CFD >= 0.5, or <= 3 edits in an exon / near a gene of concern; medium = <= 4 "
         "edits, CFD >= 0.2, exonic or near a gene of concern; low otherwise."
@@ -368,7 +382,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
         + "同一向导、同一链上切割位置相差不超过5 bp的位点合并为一个候选位点，以代价（错配+2×凸起）最低的比对为代表，"
         "其余比对另行列出。位点评分采用CFD（Doench等，2016）与MIT评分（Hsu等，2013）；向导特异性按CRISPOR"
         "（Haeussler等，2016）计算：100×100/(100+脱靶评分之和)。以切割位置进行基因注释（"
-        f"{Path(genes).name if genes else '未提供基因注释'}；注释优先级：CDS > UTR > 外显子 > 内含子 > 启动子"
+        f"{Path(genes).name if genes else '未提供基因注释（所有位点均为未注释；优先级判定时未注释位点按可能位于外显子/关注基因附近处理）'}；注释优先级：CDS > UTR > 外显子 > 内含子 > 启动子"
         f"[转录起始位点上游2 kb] > 基因间区），并标记距{n_goc}个关注基因{win_txt} bp以内的位点。优先级规则：高 = 编辑数≤2，"
         "或CFD≥0.5，或位于外显子/关注基因附近且编辑数≤3；中 = 编辑数≤4，或CFD≥0.2，或位于外显子/关注基因附近；其余为低。"
         + methods_species_zh + methods_var_zh)
@@ -484,6 +498,21 @@ def validated_class_table(validated_dir: str | Path) -> pd.DataFrame:
     return out.sort_values(["study", "mismatches", "bulges"], kind="mergesort").reset_index(drop=True)
 
 
+def limits_text(limits: dict) -> tuple[str, str]:
+    """The search limits in words (en, zh), including the total-bulge limit and the end-bulge rule."""
+    en = (f"<= {limits['max_mismatches']} mismatches, <= {limits['max_dna_bulge']} DNA and "
+          f"<= {limits['max_rna_bulge']} RNA bulges")
+    zh = (f"错配≤{limits['max_mismatches']}个、DNA凸起≤{limits['max_dna_bulge']}个、"
+          f"RNA凸起≤{limits['max_rna_bulge']}个")
+    if limits.get("max_bulges") is not None:
+        en += f", <= {limits['max_bulges']} bulge(s) of either kind in all"
+        zh += f"、凸起合计≤{limits['max_bulges']}个"
+    if limits.get("end_bulges"):
+        en += ", bulges allowed at the protospacer ends (Cas-OFFinder 3 rule)"
+        zh += "、允许原间隔序列末端凸起（Cas-OFFinder 3规则）"
+    return en, zh
+
+
 def limits_sensitivity(limits: dict, max_bulge_mismatches=None, table: pd.DataFrame | None = None) -> list[dict]:
     """Per study: share of validated sites (and reads) inside the configured limits (performance entries).
 
@@ -497,6 +526,8 @@ def limits_sensitivity(limits: dict, max_bulge_mismatches=None, table: pd.DataFr
             table = pd.read_csv(fh, sep="\t")
     mm = table["mismatches"] <= limits["max_mismatches"]
     bmax = min(limits["max_dna_bulge"], limits["max_rna_bulge"])
+    if limits.get("max_bulges") is not None:
+        bmax = min(bmax, limits["max_bulges"])
     bmm = limits["max_mismatches"] if max_bulge_mismatches is None else max_bulge_mismatches
     inside = mm & ((table["bulges"] == 0) | ((table["bulges"] <= bmax) & (table["mismatches"] <= bmm)))
     out = []

@@ -18,6 +18,10 @@ limits as the genome search; the windows are laid end to end, separated by N run
 Before the comparison both haplotypes' hits get the same treatment as the genome-wide sites: bulged
 hits above ``max_bulge_mismatches`` are dropped and overlapping loci are collapsed.
 
+Input: VCF 4.x (plain, gzip or bgzip) or BCF (decoded with pysam/htslib), see :func:`read_vcf`.
+Multi-allelic records give one allele each (``INFO/AF`` per allele, Number=A); genotypes: any ploidy,
+phased or not, missing (``.``) alleles ignored; an allele counts as carried when any sample's GT names it.
+
 Each ALT allele is applied alone (nearby variants on the same haplotype are not combined).
 Symbolic alleles (``<DEL>``, ``*``), alleles longer than ``MAX_INDEL`` bp, records whose FILTER
 is not ``PASS``/``.``, and, when the VCF has genotypes (FORMAT/GT), ALT alleles that no sample carries
@@ -72,7 +76,7 @@ class Allele:
     ref: str
     alt: str
     af: float | None
-    line: int
+    line: int | None  # 1-based line of the VCF (None for BCF records)
 
     @property
     def variant_id(self) -> str:
@@ -86,7 +90,12 @@ class VcfReadResult:
 
 
 def read_vcf(path: str | Path, genome_lengths: dict[str, int], genome_seq=None) -> VcfReadResult:
-    """Parse a plain or bgzip VCF; validate every record; return the ALT alleles to test.
+    """Parse a plain / gzip / bgzip VCF or a BCF; validate every record; return the ALT alleles to test.
+
+    A BCF is decoded by htslib (``pysam.VariantFile``) and each record, as htslib writes it as VCF text,
+    goes through the same checks as a text VCF's line (errors name ``record N``). A text VCF is read line
+    by line here so that every error names its line: htslib reports malformed text records without a line
+    number and reads a non-numeric value of a Float INFO field (e.g. ``AF=high``) as missing.
 
     ``genome_seq(chrom, start0, end0) -> str`` (optional) checks that REF matches the reference.
     Errors (one line, file + line): missing ``#CHROM`` header, fewer than 8 columns, non-integer
@@ -98,6 +107,11 @@ def read_vcf(path: str | Path, genome_lengths: dict[str, int], genome_seq=None) 
         raise InputError("VCF not found", path=path)
     alleles: list[Allele] = []
     skipped = {"filtered": 0, "symbolic": 0, "too_long": 0, "not_carried": 0}
+    if _is_bcf(path):
+        for recno, line in _bcf_lines(path):
+            where = f"{path}, record {recno}"  # BCF has no lines: errors name the record
+            alleles.extend(_parse_record(line, None, where, genome_lengths, genome_seq, skipped))
+        return VcfReadResult(alleles, skipped)
     seen_header = False
     try:
         fh = open_text_bytes(path)
@@ -122,6 +136,44 @@ def read_vcf(path: str | Path, genome_lengths: dict[str, int], genome_seq=None) 
     if not seen_header:
         raise InputError("not a VCF: no '#CHROM' header line", path=path)
     return VcfReadResult(alleles, skipped)
+
+
+def _is_bcf(path: Path) -> bool:
+    """BCF (binary VCF, BGZF-compressed or not): the decompressed stream starts with ``BCF\\2``."""
+    import gzip
+
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(4)
+        except (OSError, EOFError):
+            return False
+    return head[:3] == b"BCF"
+
+
+def _bcf_lines(path: Path):
+    """``(record number, VCF text line)`` of a BCF file decoded by htslib (pysam.VariantFile); the lines go
+    through the same checks as a text VCF's (errors name the record number instead of a line)."""
+    import pysam
+
+    try:
+        vf = pysam.VariantFile(str(path))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read BCF ({exc})", path=path) from None
+    with vf:
+        it = iter(vf)
+        recno = 0
+        while True:
+            recno += 1
+            try:
+                rec = next(it)
+            except StopIteration:
+                return
+            except (OSError, ValueError) as exc:
+                raise InputError(f"record {recno}: htslib cannot decode this BCF record ({exc})", path=path) from None
+            yield recno, str(rec).rstrip("\n")
 
 
 def _parse_record(line, lineno, path, lengths, genome_seq, skipped) -> list[Allele]:

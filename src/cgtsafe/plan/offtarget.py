@@ -43,6 +43,10 @@ def search_opts(config: dict) -> str:
         parts.append("--no-alternative-pams")
     parts += ["--max-mismatches", str(ot["max_mismatches"]), "--max-dna-bulge", str(ot["max_dna_bulge"]),
               "--max-rna-bulge", str(ot["max_rna_bulge"])]
+    if ot.get("max_bulges") is not None:
+        parts += ["--max-bulges", str(int(ot["max_bulges"]))]
+    if ot.get("end_bulges"):
+        parts.append("--end-bulges")
     return qjoin(parts)
 
 

@@ -438,9 +438,11 @@ def annotate(df: pd.DataFrame, reference, *, guides=None, nuclease: str = "SpCas
                   "gene_of_concern_distance"):
             df[k] = ann[k]
     else:
-        for k in ("gene", "feature", "nearest_gene", "gene_of_concern_name"):
+        # No annotation: say so (the offtarget convention), never "0 genes of concern" (no false reassurance).
+        for k in ("gene", "nearest_gene", "gene_of_concern_name"):
             df[k] = ""
-        df["gene_of_concern"] = 0
+        df["feature"] = "not_annotated"
+        df["gene_of_concern"] = -1
         df["gene_of_concern_distance"] = -1
     return df[COLUMNS]
 

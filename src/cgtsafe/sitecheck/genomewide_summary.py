@@ -29,7 +29,10 @@ def build_summary(tables: list[pd.DataFrame], stats: list[dict], *, table_name: 
     n_snv = int((called["type"] == "SNV").sum()) if len(called) else 0
     n_indel = int((called["type"] == "INDEL").sum()) if len(called) else 0
     n_guide = int(called["guide_like"].astype(int).sum()) if len(called) else 0
-    n_concern = int(called["gene_of_concern"].astype(int).sum()) if len(called) else 0
+    concern = called["gene_of_concern"].astype(int) if len(called) else pd.Series([], dtype=int)
+    n_concern: int | str = int((concern == 1).sum())
+    if (concern < 0).any():  # -1 = not annotated (no gene table): unknown, not zero
+        n_concern = f"{n_concern} (+{int((concern < 0).sum())} not annotated)"
     shared = sum(s["shared_snv"] + s["shared_indel_loci"] for s in stats)
     callable_mb = sum(s["callable_bp"] for s in stats) / 1e6
     p = stats[0]["parameters"] if stats else asdict(Params())
