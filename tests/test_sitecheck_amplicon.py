@@ -96,7 +96,7 @@ def test_fastq_errors(tmp_path):
     with pytest.raises(InputError, match="lengths differ"):
         list(iter_fastq(bad))
     bad.write_text("r1\nACGT\n+\nIIII\n")
-    with pytest.raises(InputError, match="not a FASTQ record"):
+    with pytest.raises(InputError, match="malformed FASTQ record"):
         list(iter_fastq(bad))
 
 

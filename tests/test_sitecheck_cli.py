@@ -64,7 +64,7 @@ def test_cli_end_to_end_and_deterministic(fanc):
     assert v.loc["FANC_OT", "lod"] > 0.001
     s = json.loads((a / "summary.json").read_text())
     assert s["analysis"] == "sitecheck" and s["status"] == "computed"
-    assert "of 1 off-target candidate sites edited above the declared 0.1 % threshold" in s["verdict_en"]
+    assert "of 1 off-target candidate sites edited at or possibly above the declared 0.1 % threshold" in s["verdict_en"]
     assert "0.1 %" in s["verdict_zh"]
     assert any(k["value"] == "0.1 % justified because X" for k in s["key_figures"])
     assert "R004-41" in s["requirements"] and "R002-32" in s["requirements"]
@@ -102,3 +102,17 @@ def test_summarize_requires_justification(fanc, capsys):
     rc = main(["sitecheck", "summarize", "--verdicts", str(d / "site_verdicts.tsv"), "--threshold", "0.001",
                "--justification", " ", "--out", str(d / "s2.json")])
     assert rc == 2 and "threshold_justification" in capsys.readouterr().err
+
+
+def test_compare_rejects_a_truncated_counts_table(fanc, capsys):
+    """issue #11: a counts table cut short gave verdicts for fewer sites and exit 0; now one-line error, no output."""
+    a = _run(fanc, "t")
+    lines = (a / "Cas9.tsv").read_text().splitlines()
+    (a / "Cas9.tsv").write_text("\n".join(lines[:2]) + "\n")  # header + the first amplicon only
+    out = a / "v2.tsv"
+    capsys.readouterr()
+    rc = main(["sitecheck", "compare", "--sites", str(fanc / "sites.tsv"), "--window", "1", "--amplicon-sheet",
+               str(fanc / "sheet.tsv"), "--counts", str(a / "Cas9.tsv"), str(a / "Untreated.tsv"),
+               "--threshold", "0.001", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "lack 1 of 2 amplicons" in err[0] and not out.exists()

@@ -236,3 +236,44 @@ def test_nominated_sites_merge_by_window_overlap(tmp_path):
     bad.write_text("site_id\tchrom\tstart\tend\tstrand\tcut_start\tcut_end\nA\tchr1\tx\t506\t+\t500\t500\n")
     with pytest.raises(InputError, match="line 2.*start: expected an integer"):
         read_sites(bad)
+
+
+@pytest.mark.parametrize("strand", ["+", "-"])
+def test_base_editor_conversions_in_bam_reads(tmp_path, strand):
+    """CBE on WGS-style reads: editor-type substitutions inside protospacer 4-8 are events, both strands;
+    other substitutions and conversions outside the window are not (truth by construction)."""
+    from cgtsafe.sitecheck.editors import get_editor
+
+    # protospacer position p <-> reference index CUT + p - 18 (+ strand) or CUT + 17 - p (- strand)
+    def idx(p):
+        return CUT + p - 18 if strand == "+" else CUT + 17 - p
+
+    ref_b, alt_b = ("C", "T") if strand == "+" else ("G", "A")
+    global REF
+    saved = REF
+    ref = list(REF)
+    for p in (5, 7, 10):
+        ref[idx(p)] = ref_b
+    ref[idx(6)] = "A" if strand == "+" else "T"
+    REF = "".join(ref)
+    try:
+        base = _ref_read(440, 120)
+        specs = [
+            ("conv5", 440, "120M", _sub(base, idx(5) - 440, alt_b)),          # target conversion
+            ("conv57", 440, "120M", _sub(_sub(base, idx(5) - 440, alt_b), idx(7) - 440, alt_b)),  # + bystander
+            ("conv10", 440, "120M", _sub(base, idx(10) - 440, alt_b)),        # outside the window 4-8
+            ("other", 440, "120M", _sub(base, idx(5) - 440, "G" if strand == "+" else "C")),  # C>G: not editor
+            ("ok", 440, "120M", base),
+        ]
+        site = Site("S1", "chr1", CUT - 17 if strand == "+" else CUT - 6, CUT + 6 if strand == "+" else CUT + 17,
+                    strand, CUT, CUT)
+        r = _count(tmp_path, specs, site=site, editor=get_editor("BE4max"))
+        n = _count(tmp_path, specs, site=site)
+    finally:
+        REF = saved
+    assert r["events"] == 2 and r["editor_substitution"] == 2
+    assert r["conversions"] == "C5:2;C7:1"
+    assert r["counted_event"].startswith("indel or C>T at protospacer 4-8")
+    # the window grows to cover the activity window; the nuclease view counts none of them as events
+    assert r["window_start"] <= min(idx(4), idx(8)) and r["window_end"] > max(idx(4), idx(8))
+    assert n["events"] == 0 and n["counted_event"] == "indel"

@@ -76,11 +76,23 @@ class SitecheckPlan:
         return (f"--window {self.sc['window']}" + (f" --variant-sites {var}" if var else "")
                 + (f" --nominated {nom}" if nom else ""))
 
+    def editor_args(self) -> str:
+        """``--editor NAME [--editor-window FIRST LAST]`` (sitecheck.editor / editor_window)."""
+        from cgtsafe.sitecheck.editors import get_editor
+
+        name, window = self.sc.get("editor") or "nuclease", self.sc.get("editor_window")
+        try:
+            get_editor(name, window)
+        except InputError as exc:
+            raise InputError(f"key 'sitecheck.editor': {exc}") from None
+        out = f"--editor {q(name)}"
+        return out + (f" --editor-window {int(window[0])} {int(window[1])}" if window else "")
+
     def wgs_filters(self) -> str:
-        return flags(self.sc, "min_mapq", "min_baseq")
+        return f"{flags(self.sc, 'min_mapq', 'min_baseq')} {self.editor_args()}"
 
     def amplicon_filters(self) -> str:
-        return flags(self.sc, "min_baseq", "min_identity", "min_overlap")
+        return f"{flags(self.sc, 'min_baseq', 'min_identity', 'min_overlap')} {self.editor_args()}"
 
     def stat_args(self) -> str:
         return flags(self.sc, "threshold", "alpha", "power", "min_depth")

@@ -19,12 +19,12 @@ guide cut_offset`` with ``start`` 0-based, ``end`` exclusive (+ strand).
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 
 from cgtsafe.errors import InputError
+from cgtsafe.io.fasta import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 
 MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND, END_GAP, GAP_INCENTIVE = 5, -4, -20, -2, -2, 1
@@ -233,117 +233,278 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 
 
 def iter_fastq(path: str | Path):
-    """Yield ``(name, seq, qual)`` (bytes); one-line errors for malformed records."""
+    """Yield ``(name, seq, qual)`` (bytes) read by :func:`cgtsafe.io.fastq.read_fastq` (dnaio; its one-line
+    errors for malformed or truncated records), plus one-line errors naming the file and line for letters
+    other than A C G T N in a read, quality characters below '!' and Phred+64 qualities."""
+    from cgtsafe.io.fastq import read_fastq
+
     path = Path(path)
     if not path.exists():
         raise InputError("FASTQ file not found", path=path)
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else open
-    try:
-        with opener(path, "rb") as fh:
-            lineno = 0
-            while True:
-                h = fh.readline()
-                if not h:
-                    return
-                lineno += 1
-                if not h.strip():
-                    continue
-                s = fh.readline().rstrip(b"\r\n")
-                p = fh.readline()
-                q = fh.readline().rstrip(b"\r\n")
-                if not h.startswith(b"@") or not p.startswith(b"+"):
-                    raise InputError("not a FASTQ record: expected '@name', sequence, '+', qualities",
-                                     path=path, line=lineno)
-                if len(s) != len(q):
-                    raise InputError(f"sequence and quality lengths differ ({len(s)} vs {len(q)})",
-                                     path=path, line=lineno)
-                yield h[1:].split()[0], s, q
-                lineno += 3
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read FASTQ ({str(exc).splitlines()[0]}); truncated gzip?", path=path) from None
+    for n, (name, seq, qual) in enumerate(read_fastq(path), start=1):
+        line = 4 * (n - 1) + 1  # four-line records
+        s = seq.encode()
+        q = qual.encode()
+        bad = s.translate(None, b"ACGTN")
+        if bad:
+            raise InputError(f"read {name!r}: letter {chr(bad[0])!r} in the sequence; expected A, C, G, T or N",
+                             path=path, line=line + 1)
+        if q:
+            lo, hi = min(q), max(q)
+            if lo < 33:
+                raise InputError(f"quality character {chr(lo)!r} (code {lo}) below '!': not Phred+33",
+                                 path=path, line=line + 3)
+            if lo >= 64 and hi > 75:
+                raise InputError(f"qualities look like Phred+64 ('{chr(lo)}'..'{chr(hi)}'); convert to "
+                                 "Phred+33 (e.g. seqtk seq -Q64 -V)", path=path, line=line + 3)
+        yield name.encode(), s, q
 
 
-def merge_pair(s1: bytes, q1: bytes, s2: bytes, q2: bytes, min_overlap: int = 10,
-               max_mismatch_frac: float = 0.1):
-    """Merge mates by their overlap (R2 reverse-complemented); the higher-quality base wins at
-    disagreements. Returns ``(seq, qual)`` or ``None`` when no acceptable overlap exists. The longest
-    overlap with <= ``max_mismatch_frac`` mismatches is chosen (then the fewest mismatches)."""
-    r2 = s2.translate(_COMP)[::-1]
-    rq2 = q2[::-1]
-    best = None
-    n1, n2 = len(s1), len(r2)
-    for ov in range(min(n1, n2), min_overlap - 1, -1):
-        a = s1[n1 - ov:]
-        b = r2[:ov]
-        mism = sum(1 for x, y in zip(a, b) if x != y)
-        if mism <= max_mismatch_frac * ov:
-            best = ov
-            break
-    if best is None:
-        return None
-    ov = best
-    seq = bytearray(s1[:n1 - ov])
-    qual = bytearray(q1[:n1 - ov])
-    for k in range(ov):
-        x, qx = s1[n1 - ov + k], q1[n1 - ov + k]
-        y, qy = r2[k], rq2[k]
+def _consensus(a: bytes, qa: bytes, b: bytes, qb: bytes) -> tuple[bytearray, bytearray]:
+    """Base-by-base merge of two aligned stretches: agreement keeps the base with the higher quality;
+    disagreement keeps the higher-quality base (ties: read 1)."""
+    seq, qual = bytearray(), bytearray()
+    for x, qx, y, qy in zip(a, qa, b, qb):
         if x == y or qx >= qy:
             seq.append(x)
             qual.append(max(qx, qy) if x == y else qx)
         else:
             seq.append(y)
             qual.append(qy)
-    seq += r2[ov:]
-    qual += rq2[ov:]
-    return bytes(seq), bytes(qual)
+    return seq, qual
+
+
+def merge_pair(s1: bytes, q1: bytes, s2: bytes, q2: bytes, min_overlap: int = 10,
+               max_mismatch_frac: float = 0.1):
+    """Merge mates by their overlap (R2 reverse-complemented); the higher-quality base wins at
+    disagreements. Returns ``(seq, qual)`` or ``None`` when no acceptable overlap exists.
+
+    First the usual overlap (R1's 3' end over R2's): the longest with <= ``max_mismatch_frac`` mismatches.
+    Failing that, adapter read-through (insert shorter than the reads): the fragment is R1's first ``L``
+    bases and reverse-complemented R2's last ``L`` bases; the longest ``L >= min_overlap`` that agrees
+    within ``max_mismatch_frac`` is the insert, and the adapter tails beyond it are dropped."""
+    r2 = s2.translate(_COMP)[::-1]
+    rq2 = q2[::-1]
+    n1, n2 = len(s1), len(r2)
+    for ov in range(min(n1, n2), min_overlap - 1, -1):
+        mism = sum(1 for x, y in zip(s1[n1 - ov:], r2[:ov]) if x != y)
+        if mism <= max_mismatch_frac * ov:
+            seq, qual = _consensus(s1[n1 - ov:], q1[n1 - ov:], r2[:ov], rq2[:ov])
+            return bytes(s1[:n1 - ov] + seq + r2[ov:]), bytes(q1[:n1 - ov] + qual + rq2[ov:])
+    for ins in range(min(n1, n2) - 1, min_overlap - 1, -1):
+        a, b = s1[:ins], r2[n2 - ins:]
+        mism = sum(1 for x, y in zip(a, b) if x != y)
+        if mism <= max_mismatch_frac * ins:
+            seq, qual = _consensus(a, q1[:ins], b, rq2[n2 - ins:])
+            return bytes(seq), bytes(qual)
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
 # per amplicon counting
 
 
+#: outcome classes against an expected (prime-edited / HDR) amplicon, CRISPResso2's per-read classes:
+#: Reference unmodified/modified, Prime-edited (or HDR) unmodified/modified, Scaffold-incorporated, ambiguous
+OUTCOMES = ("reference_unmodified", "reference_modified", "intended_unmodified", "intended_modified",
+            "scaffold_incorporated", "ambiguous")
+
+
+def _orient(amp: bytes, seq: bytes, qual: bytes, cut: int, min_identity: float):
+    """Align ``seq`` as given and, when that fails, reverse-complemented (amplicon given in the other
+    orientation than the reads). Returns ``(score, events, seq, qual, flipped)``."""
+    score, ev = align_read(amp, seq, cut)
+    if ev["identity"] >= min_identity:
+        return score, ev, seq, qual, False
+    rseq = seq.translate(_COMP)[::-1]
+    rscore, rev = align_read(amp, rseq, cut)
+    if rev["identity"] > ev["identity"]:
+        return rscore, rev, rseq, qual[::-1], True
+    return score, ev, seq, qual, False
+
+
+def common_flanks(a: bytes, b: bytes) -> tuple[int, int]:
+    """Lengths of the common prefix and (non-overlapping) common suffix of two sequences."""
+    n = min(len(a), len(b))
+    pre = 0
+    while pre < n and a[pre] == b[pre]:
+        pre += 1
+    suf = 0
+    while suf < n - pre and a[len(a) - 1 - suf] == b[len(b) - 1 - suf]:
+        suf += 1
+    return pre, suf
+
+
+def prime_edited_amplicon(amplicon: str, cut_offset: int, strand: str, extension: str) -> tuple[str, int]:
+    """Expected prime-edited amplicon from the pegRNA 3' extension (5'->3', RT template then PBS, RNA or
+    DNA letters), as CRISPResso2 builds it: the PBS pairs with the protospacer strand just 5' of the nick;
+    the reverse transcript of the RT template replaces the reference from the nick on, up to where its 3'
+    homology arm realigns. Returns ``(expected amplicon, flap end)`` with the flap end a 0-based point in
+    + strand coordinates of the expected amplicon. One-line error when the PBS does not match."""
+    amp = amplicon.upper()
+    ext = extension.upper().replace("U", "T")
+    if not ext or set(ext) - set("ACGT"):
+        raise InputError(f"pegRNA extension {extension!r}: expected A, C, G, T/U")
+    proto = amp if strand == "+" else revcomp(amp)
+    nick = cut_offset if strand == "+" else len(amp) - cut_offset
+    flap = revcomp(ext)
+    k = next((k for k in range(min(len(flap) - 1, nick), 4, -1) if flap[:k] == proto[nick - k:nick]), 0)
+    if not k:
+        raise InputError("pegRNA extension: its primer-binding site (3' end) does not match the protospacer strand "
+                         "left of the nick")
+    rt = flap[k:]
+    seg = proto[nick:nick + len(rt) + 30].encode()
+    _, ev = align_read(seg, rt.encode())
+    edited = proto[:nick] + rt + proto[nick + ev["cov_end"]:]
+    end = nick + len(rt)
+    if strand == "+":
+        return edited, end
+    return revcomp(edited), len(edited) - end
+
+
 def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int = 5, min_baseq: int = 20,
-                      min_identity: float = 0.6, cut_end_offset: int | None = None) -> dict:
+                      min_identity: float = 0.6, cut_end_offset: int | None = None, editor=None,
+                      strand: str = "+", expected_seq: str | None = None, flap_end: int | None = None,
+                      scaffold: str | None = None, scaffold_min_match: int = 1) -> dict:
     """Classify reads (iterable of ``(seq, qual)``; ``None`` items count as ``unmerged``) against one
-    amplicon. ``cut_end_offset`` (second nick of a staggered cut) defaults to ``cut_offset``."""
+    amplicon. ``cut_end_offset`` (second nick of a staggered cut) defaults to ``cut_offset``.
+
+    ``editor`` (:class:`cgtsafe.sitecheck.editors.Editor`, default nuclease) and the site ``strand`` decide
+    what counts as an event (see :mod:`cgtsafe.sitecheck.editors`). ``expected_seq``: expected edited
+    amplicon (prime editing or HDR); each read is then also aligned to it (:data:`OUTCOMES`). ``flap_end``
+    (point in the expected amplicon) and ``scaffold`` enable the scaffold-incorporated class."""
+    from cgtsafe.sitecheck.editors import format_conversions, get_editor, site_context
+
+    editor = editor or get_editor()
     amp = amplicon_seq.upper().encode()
     ce = cut_offset if cut_end_offset is None else cut_end_offset
-    ws = max(0, min(cut_offset, ce) - flank)
-    we = min(len(amp), max(cut_offset, ce) + flank)
+    ctx = site_context(editor, strand, cut_offset, ce, flank, len(amp))
+    exp = expected_seq.upper().encode() if expected_seq else None
+    if exp is not None:
+        pre, suf = common_flanks(amp, exp)
+        ctx.ws = max(0, min(ctx.ws, pre))
+        ctx.we = min(len(amp), max(ctx.we, len(amp) - suf))
+        delta = len(exp) - len(amp)
+        ews = min(ctx.ws, pre)
+        ewe = min(len(exp), max(ctx.we + delta if ctx.we >= len(amp) - suf else ctx.we, len(exp) - suf))
+        sc_rc = b""
+        if scaffold and flap_end is not None:
+            sc = revcomp(scaffold.upper().replace("U", "T"))
+            sc_rc = sc.encode()
+            proto_exp = exp if strand == "+" else exp.translate(_COMP)[::-1]
+            fe = flap_end if strand == "+" else len(exp) - flap_end
+            # CRISPResso2's disambiguation: require more scaffold bases while they equal the reference
+            m = max(1, scaffold_min_match)
+            while m < len(sc_rc) and sc_rc[:m] == proto_exp[fe:fe + m]:
+                m += 1
+            scaffold_min_match = m
+    ws, we = ctx.ws, ctx.we
     counts = dict.fromkeys(CLASSES, 0)
     excl = dict.fromkeys(AMPLICON_EXCLUSIONS, 0)
-    cache: dict[bytes, dict] = {}
+    outcomes = dict.fromkeys(OUTCOMES, 0)
+    events = ed_sub = 0
+    conv: dict[int, int] = {}
+    cache: dict[bytes, tuple] = {}
     for item in reads:
         if item is None:
             excl["unmerged"] += 1
             continue
         seq, qual = item
-        ev = cache.get(seq)
-        if ev is None:
-            _, ev = align_read(amp, seq, cut_offset)
-            cache[seq] = ev
+        hit = cache.get(seq)
+        if hit is None:
+            score, ev, oseq, _, flipped = _orient(amp, seq, b"", cut_offset, min_identity)
+            eres = None
+            if exp is not None and ev["identity"] >= min_identity:
+                escore, eev = align_read(exp, oseq, -1)
+                eres = (escore, eev)
+            hit = (score, ev, flipped, eres)
+            cache[seq] = hit
+        score, ev, flipped, eres = hit
+        if flipped:
+            qual = qual[::-1]
         if ev["identity"] < min_identity:
             excl["not_aligned"] += 1
             continue
         if ev["cov_start"] > ws or ev["cov_end"] < we:
             excl["not_spanning"] += 1
             continue
-        n_subs = sum(1 for a, b in ev["mismatch_pairs"] if ws <= a < we and qual[b] - 33 >= min_baseq)
-        cls = classify_events(ev["deletions"], ev["insertions"], n_subs, ws, we, amp)
+        oseq = seq.translate(_COMP)[::-1] if flipped else seq
+        subs = [(a, oseq[b], amp[a]) for a, b in ev["mismatch_pairs"] if ws <= a < we and qual[b] - 33 >= min_baseq]
+        cls = classify_events(ev["deletions"], ev["insertions"], len(subs), ws, we, amp)
         counts[CLASSES[cls]] += 1
+        is_event, positions = ctx.classify(cls, subs)
+        ed_sub += bool(positions) and cls != 1
+        for p in positions:
+            conv[p] = conv.get(p, 0) + 1
+        if exp is not None:
+            is_event = _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min_baseq,
+                                         flap_end, strand, sc_rc, scaffold_min_match)
+        events += is_event
     out = {"window_start": ws, "window_end": we, "reads": sum(counts.values())}
     out.update(counts)
     out.update({f"excluded_{k}": v for k, v in excl.items()})
+    out.update({"events": events, "editor_substitution": ed_sub,
+                "counted_event": "any change from the reference-unmodified read" if exp is not None
+                else editor.counted_event, "conversions": format_conversions(conv, ctx.label)})
+    out.update(outcomes)
     return out
 
 
+def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min_baseq, flap_end, strand, sc_rc,
+                      min_match) -> bool:
+    """Assign one read to Reference / intended (expected amplicon) / ambiguous, like CRISPResso2; returns
+    whether it counts as an event (anything but reference-unmodified)."""
+    from cgtsafe.sitecheck.quantify import UNMODIFIED, insertion_span
+
+    escore, eev = eres
+    if score > escore:
+        key = "reference_unmodified" if cls == UNMODIFIED else "reference_modified"
+        outcomes[key] += 1
+        return key != "reference_unmodified"
+    if score == escore:
+        outcomes["ambiguous"] += 1
+        return True
+    if sc_rc and flap_end is not None:
+        for p, ins in eev["insertions"]:
+            lp, rp = insertion_span(exp, p, ins)
+            if lp <= flap_end <= rp:
+                k = (flap_end - p) % len(ins)  # the same insertion placed at the flap end
+                bases = ins[k:] + ins[:k]
+                bases = bases if strand == "+" else bases.translate(_COMP)[::-1]
+                if bases.startswith(sc_rc[:min_match]):
+                    outcomes["scaffold_incorporated"] += 1
+                    return True
+    n_subs = sum(1 for a, b in eev["mismatch_pairs"] if ews <= a < ewe and qual[b] - 33 >= min_baseq)
+    ecls = classify_events(eev["deletions"], eev["insertions"], n_subs, ews, ewe, exp)
+    outcomes["intended_unmodified" if ecls == 0 else "intended_modified"] += 1
+    return True
+
+
+#: the 13 bases common to Illumina TruSeq read 1 and read 2 adapters
+ADAPTER = b"AGATCGGAAGAGC"
+
+
+def trim_adapter(seq: bytes, qual: bytes, adapter: bytes = ADAPTER, min_partial: int = 6):
+    """Cut a single-end read at the adapter (insert shorter than the read): at the first full occurrence,
+    else where a 3' suffix of >= ``min_partial`` bases equals the adapter's start (chance match of a
+    6-base prefix: 1 in 4,096 reads)."""
+    k = seq.upper().find(adapter)
+    if k >= 0:
+        return seq[:k], qual[:k]
+    up = seq.upper()
+    for n in range(min(len(adapter) - 1, len(seq)), min_partial - 1, -1):
+        if up.endswith(adapter[:n]):
+            return seq[:-n], qual[:-n]
+    return seq, qual
+
+
 def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap: int = 10):
-    """Reads of one sample/amplicon as ``(seq, qual)`` items (merged pairs; ``None`` = unmerged pair)."""
+    """Reads of one sample/amplicon as ``(seq, qual)`` items (merged pairs; ``None`` = unmerged pair).
+    Single-end reads are cut at the Illumina adapter (:func:`trim_adapter`); pairs are merged, which also
+    removes read-through adapters (:func:`merge_pair`)."""
     if not fastq2:
         for _, s, q in iter_fastq(fastq):
-            yield s, q
+            yield trim_adapter(s, q)
         return
     it2 = iter_fastq(fastq2)
     for name1, s1, q1 in iter_fastq(fastq):
@@ -359,6 +520,113 @@ def read_items(fastq: str | Path, fastq2: str | Path | None = None, min_overlap:
         yield merge_pair(s1, q1, s2, q2, min_overlap=min_overlap)
     if next(it2, None) is not None:
         raise InputError(f"mate file has more reads than {Path(fastq).name}", path=fastq2)
+
+
+#: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``)
+STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads")
+
+
+#: k-mer length of the pooled-amplicon prefilter
+POOL_K = 12
+
+
+def _pool_candidates(seq: bytes, index: dict, n: int) -> list[tuple[int, bool]]:
+    """``(amplicon index, reverse-complemented)`` pairs sharing the most k-mers with the read: every pair
+    with at least half the best count; every amplicon in both orientations when no k-mer is shared."""
+    hits: dict[tuple[int, bool], int] = {}
+    for j in range(len(seq) - POOL_K + 1):
+        for key in index.get(seq[j:j + POOL_K], ()):
+            hits[key] = hits.get(key, 0) + 1
+    if not hits:
+        return [(i, f) for i in range(n) for f in (False, True)]
+    top = max(hits.values())
+    return sorted(k for k, v in hits.items() if 2 * v >= top)
+
+
+def assign_pooled(items: list, amplicons: dict[str, bytes], min_identity: float):
+    """Pooled amplicon sequencing: each read (merged item) goes to the one amplicon it aligns to best
+    (identity, either orientation); reads aligning to none are ``unassigned``, reads with equal best
+    identity to two amplicons ``ambiguous``: each read counts for one amplicon only. A 12-mer prefilter
+    chooses the amplicons and the orientation to align in (pairs sharing at least half as many 12-mers
+    with the read as the best one; all of them when none is shared). Assigned reads are returned in the
+    amplicon's orientation (sequence reverse-complemented, qualities reversed where needed).
+    Returns ``({amplicon: [items]}, n_unassigned, n_ambiguous)``."""
+    out: dict[str, list] = {a: [] for a in amplicons}
+    unassigned = ambiguous = 0
+    memo: dict[bytes, tuple[str | None, bool]] = {}
+    names = list(amplicons)
+    index: dict[bytes, set[tuple[int, bool]]] = {}
+    for i, a in enumerate(names):
+        # a k-mer of the amplicon matches forward reads; one of its reverse complement matches flipped reads
+        for flipped, s in ((False, amplicons[a]), (True, amplicons[a].translate(_COMP)[::-1])):
+            for j in range(len(s) - POOL_K + 1):
+                index.setdefault(s[j:j + POOL_K], set()).add((i, flipped))
+    for item in items:
+        if item is None:
+            continue
+        seq = item[0]
+        if seq not in memo:
+            best, name, tie, flip = -1.0, None, False, False
+            for i, flipped in _pool_candidates(seq.upper(), index, len(names)):
+                read = seq.translate(_COMP)[::-1] if flipped else seq
+                _, ev = align_read(amplicons[names[i]], read)
+                if ev["identity"] > best + 1e-12:
+                    best, name, tie, flip = ev["identity"], names[i], False, flipped
+                elif abs(ev["identity"] - best) <= 1e-12 and names[i] != name:
+                    tie = True
+            memo[seq] = ("" if tie and best >= min_identity else (name if best >= min_identity else None), flip)
+        a, flip = memo[seq]
+        if a is None:
+            unassigned += 1
+        elif a == "":
+            ambiguous += 1
+        else:
+            out[a].append((seq.translate(_COMP)[::-1], item[1][::-1]) if flip else item)
+    return out, unassigned, ambiguous
+
+
+def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *, sample: str, flank: int,
+                    min_baseq: int, min_identity: float, min_overlap: int, editor=None) -> list[dict]:
+    """Count rows (:data:`cgtsafe.sitecheck.quantify.COUNT_COLUMNS` + ``amplicon`` + :data:`STEP_COLUMNS` +
+    :data:`OUTCOMES`) for one sample's sheet ``rows``. Rows sharing the same FASTQ file(s) with different
+    amplicon sequences are a pool (:func:`assign_pooled`); rows with the same sequence (several sites on one
+    amplicon) share its reads. ``sites``: ``{site_id: Site}``."""
+    from cgtsafe.sitecheck.quantify import CLASSES, EDITOR_COLUMNS
+
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in sorted(rows, key=lambda r: r["amplicon"]):
+        groups.setdefault((r["fastq"], r["fastq2"] or ""), []).append(r)
+    out = []
+    for (fq1, fq2), members in sorted(groups.items()):
+        items = list(read_items(fq1, fq2 or None, min_overlap))
+        n_in = len(items)
+        merged = [x for x in items if x is not None]
+        # amplicons with the same sequence (several sites on one amplicon) share their reads
+        seqs = sorted({amplicons[m["amplicon"]]["sequence"].upper() for m in members})
+        if len(seqs) > 1:
+            per, _, _ = assign_pooled(merged, {q: q.encode() for q in seqs}, min_identity)
+        else:
+            per = {seqs[0]: merged}
+        for m in members:
+            amp = amplicons[m["amplicon"]]
+            site = sites[amp["site_id"]]
+            stagger = site.cut_end - site.cut_start
+            mine = per[amp["sequence"].upper()]
+            res = quantify_amplicon(amp["sequence"], amp["cut_offset"], mine, flank=flank, min_baseq=min_baseq,
+                                    min_identity=min_identity, cut_end_offset=amp["cut_offset"] + stagger,
+                                    editor=editor, strand=site.strand, expected_seq=amp.get("expected") or None,
+                                    flap_end=amp.get("flap_end"), scaffold=amp.get("scaffold") or None)
+            res["excluded_unmerged"] = n_in - len(merged)
+            steps = {"input_reads": n_in, "merged_reads": len(merged), "assigned_reads": len(mine),
+                     "aligned_reads": len(mine) - res["excluded_not_aligned"]}
+            out.append({"sample": sample, "assay": "amplicon", "site_id": amp["site_id"], "chrom": amp["chrom"],
+                        "window_start": amp["start"] + res["window_start"],
+                        "window_end": amp["start"] + res["window_end"], "reads": res["reads"],
+                        **{k: res[k] for k in CLASSES},
+                        **{f"excluded_{k}": res[f"excluded_{k}"] for k in AMPLICON_EXCLUSIONS},
+                        **{k: res[k] for k in EDITOR_COLUMNS}, "amplicon": m["amplicon"], **steps,
+                        **{k: res[k] for k in OUTCOMES}})
+    return sorted(out, key=lambda r: r["amplicon"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -389,6 +657,12 @@ def read_amplicons(path: str | Path) -> dict[str, dict]:
             raise InputError(f"amplicon {name}: cut_offset {row['cut_offset']} outside the sequence "
                              f"(length {len(seq)})", path=path, line=i)
         row["sequence"] = seq
+        row["expected"] = (row.get("expected_sequence") or "").strip().upper()
+        if row["expected"] and set(row["expected"]) - set("ACGTN"):
+            raise InputError(f"amplicon {name}: expected_sequence must contain only A, C, G, T, N", path=path, line=i)
+        row["scaffold"] = (row.get("scaffold") or "").strip()
+        if row["scaffold"] and set(row["scaffold"].upper()) - set("ACGTU"):
+            raise InputError(f"amplicon {name}: scaffold must contain only A, C, G, T/U", path=path, line=i)
         out[name] = row
     return out
 

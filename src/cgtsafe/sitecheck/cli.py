@@ -19,6 +19,11 @@ def _add_window_args(p, *, mapq: bool = True) -> None:
                    help="substitutions with base quality below this are ignored (default 20)")
     if mapq:
         p.add_argument("--min-mapq", type=int, default=20, help="reads with MAPQ below this are excluded (default 20)")
+    p.add_argument("--editor", default="nuclease",
+                   help="editor preset: nuclease (default), CBE, ABE, ABE8e, PE, HDR or an alias (BE4max, ABE7.10, "
+                        "PE2, ...); decides what counts as editing (docs/outputs/sitecheck.md)")
+    p.add_argument("--editor-window", type=int, nargs=2, metavar=("FIRST", "LAST"),
+                   help="base editor activity window, protospacer positions (1 = PAM-distal); default: the preset's")
 
 
 def _add_stat_args(p) -> None:
@@ -165,50 +170,57 @@ def _quantify_wgs(args) -> int:
     row = _sheet_row(df, args.sample, args.sheet).iloc[0]
     sites = _sites(args)
     counts = quantify_bam(row["file"], args.reference, sites, sample=args.sample, flank=args.window,
-                          min_mapq=args.min_mapq, min_baseq=args.min_baseq, threads=args.threads)
+                          min_mapq=args.min_mapq, min_baseq=args.min_baseq, threads=args.threads,
+                          editor=_editor(args))
     write_table(counts, args.out)
     return 0
+
+
+def _editor(args):
+    from cgtsafe.sitecheck.editors import get_editor
+
+    return get_editor(args.editor, args.editor_window)
 
 
 def _quantify_amplicon(args) -> int:
     import pandas as pd
 
     from cgtsafe.io.tables import write_table
-    from cgtsafe.sitecheck.amplicon import (AMPLICON_EXCLUSIONS, quantify_amplicon, read_amplicon_sheet,
-                                            read_amplicons, read_items)
-    from cgtsafe.sitecheck.quantify import CLASSES
+    from cgtsafe.sitecheck.amplicon import (prime_edited_amplicon, quantify_sample, read_amplicon_sheet,
+                                            read_amplicons)
 
     amps = read_amplicons(args.amplicons)
     df = read_amplicon_sheet(args.sheet)
     sites = _sites(args)
     _check_amplicons(df, amps, sites, args.sheet, args.amplicons)
     by_id = {s.site_id: s for s in sites}
-    rows = []
-    for r in _sheet_row(df, args.sample, args.sheet).sort_values("amplicon").to_dict("records"):
-        amp = amps[r["amplicon"]]
-        site = by_id[amp["site_id"]]
-        stagger = site.cut_end - site.cut_start
-        res = quantify_amplicon(amp["sequence"], amp["cut_offset"], read_items(r["fastq"], r["fastq2"] or None,
-                                                                                args.min_overlap),
-                                flank=args.window, min_baseq=args.min_baseq, min_identity=args.min_identity,
-                                cut_end_offset=amp["cut_offset"] + stagger)
-        rows.append({"sample": args.sample, "assay": "amplicon", "site_id": amp["site_id"], "chrom": amp["chrom"],
-                     "window_start": amp["start"] + res["window_start"], "window_end": amp["start"] + res["window_end"],
-                     "reads": res["reads"], **{k: res[k] for k in CLASSES},
-                     **{f"excluded_{k}": res[f"excluded_{k}"] for k in AMPLICON_EXCLUSIONS},
-                     "amplicon": r["amplicon"]})
-    out = pd.DataFrame(rows)
-    write_table(out, args.out)
+    for name, a in amps.items():
+        ext = (a.get("pegrna_extension") or "").strip()
+        if ext:
+            try:
+                exp, flap_end = prime_edited_amplicon(a["sequence"], a["cut_offset"], by_id[a["site_id"]].strand, ext)
+            except InputError as exc:
+                raise InputError(f"amplicon {name}: {exc}", path=args.amplicons) from None
+            if a["expected"] and a["expected"] != exp:
+                raise InputError(f"amplicon {name}: expected_sequence differs from the amplicon built from "
+                                 "pegrna_extension; give one of them", path=args.amplicons)
+            a["expected"], a["flap_end"] = exp, flap_end
+    rows = quantify_sample(_sheet_row(df, args.sample, args.sheet).to_dict("records"), amps, by_id,
+                           sample=args.sample, flank=args.window, min_baseq=args.min_baseq,
+                           min_identity=args.min_identity, min_overlap=args.min_overlap, editor=_editor(args))
+    for r in rows:
+        kept = ", ".join(f"{k} {r[k]} ({100 * r[k] / max(1, r['input_reads']):.1f} %)"
+                         for k in ("merged_reads", "assigned_reads", "aligned_reads", "reads"))
+        print(f"{args.sample} {r['amplicon']}: input {r['input_reads']}; kept: {kept}")
+    write_table(pd.DataFrame(rows), args.out)
     return 0
 
 
 def _compare(args) -> int:
-    import pandas as pd
-
     from cgtsafe.io.tables import read_table, write_table
     from cgtsafe.sitecheck.amplicon import read_amplicon_sheet
     from cgtsafe.sitecheck.quantify import read_wgs_sheet
-    from cgtsafe.sitecheck.verdict import VERDICT_COLUMNS, compare
+    from cgtsafe.sitecheck.verdict import compare_pairs
 
     sites = _sites(args)
     tables = {}
@@ -216,30 +228,21 @@ def _compare(args) -> int:
         t = read_table(path, required=("sample", "assay", "site_id", "reads", "indel"), what="counts table")
         for (sample, assay), part in t.groupby(["sample", "assay"], sort=True):
             tables[(assay, sample)] = part
-    pairs = []
+    pairs, expected = [], {}
     if args.wgs_sheet:
         w = read_wgs_sheet(args.wgs_sheet, check_files=False)
         pairs += [("wgs", r["sample"], r["control"]) for r in w.to_dict("records") if r["role"] == "edited"]
+        all_ids = {s.site_id for s in sites}
+        expected.update({("wgs", r["sample"]): ("site_id", all_ids) for r in w.to_dict("records")})
     if args.amplicon_sheet:
         a = read_amplicon_sheet(args.amplicon_sheet, check_files=False)
-        pairs += sorted({("amplicon", r["sample"], r["control"]) for r in a.to_dict("records")
-                         if r["role"] == "edited"})
-    if not pairs:
-        raise InputError("no edited/control pair: give --wgs-sheet and/or --amplicon-sheet with edited samples")
-    parts = []
-    for assay, e, c in pairs:
-        for name in (e, c):
-            if (assay, name) not in tables:
-                raise InputError(f"no {assay} counts for sample {name!r} among --counts files")
-        ids = set(tables[(assay, e)]["site_id"])
-        sub = [s for s in sites if s.site_id in ids]
-        parts.append(compare(tables[(assay, e)], tables[(assay, c)], sub, assay=assay, threshold=args.threshold,
-                             alpha=args.alpha, target_power=args.power, min_depth=args.min_depth))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(VERDICT_COLUMNS))
-    order = {s.site_id: i for i, s in enumerate(sites)}
-    out["_o"] = out["site_id"].map(order)
-    out = out.sort_values(["assay", "edited_sample", "control_sample", "_o"], kind="mergesort").drop(columns="_o")
-    write_table(out.reset_index(drop=True), args.out)
+        recs = a.to_dict("records")
+        pairs += sorted({("amplicon", r["sample"], r["control"]) for r in recs if r["role"] == "edited"})
+        for r in recs:
+            expected.setdefault(("amplicon", r["sample"]), ("amplicon", set()))[1].add(r["amplicon"])
+    out = compare_pairs(tables, pairs, sites, expected, threshold=args.threshold, alpha=args.alpha,
+                        target_power=args.power, min_depth=args.min_depth)
+    write_table(out, args.out)
     return 0
 
 

@@ -46,8 +46,12 @@ UNMODIFIED, INDEL, SUBSTITUTION = 0, 1, 2
 CLASSES = ("unmodified", "indel", "substitution_only")
 EXCLUSION_REASONS = ("unmapped", "secondary", "supplementary", "qc_fail", "duplicate", "mate_unmapped",
                      "low_mapq", "not_spanning", "overlapping_mate")
+#: editor-aware columns (:mod:`cgtsafe.sitecheck.editors`): ``events`` = reads counted as editing,
+#: ``editor_substitution`` = reads without an indel carrying a base editor's conversion in its activity window,
+#: ``conversions`` = reads converted per editable protospacer position, ``counted_event`` = what ``events`` counts
+EDITOR_COLUMNS = ("events", "editor_substitution", "counted_event", "conversions")
 COUNT_COLUMNS = ("sample", "assay", "site_id", "chrom", "window_start", "window_end", "reads",
-                 *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS))
+                 *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS), *EDITOR_COLUMNS)
 #: reference bases fetched on each side of the window to find the equivalence span of indels
 REF_PAD = 400
 
@@ -150,11 +154,17 @@ def _filter_reason(read, min_mapq: int) -> str | None:
 
 
 def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank: int, min_mapq: int, min_baseq: int,
-                  contig_len: int) -> list[dict]:
+                  contig_len: int, editor=None) -> list[dict]:
     """Count all ``sites`` (one contig, sorted by window start) with a single fetch over their span."""
     from bisect import bisect_left
 
-    wins = [(max(0, s.window(flank)[0]), min(s.window(flank)[1], contig_len)) for s in sites]
+    from cgtsafe.sitecheck.editors import format_conversions, get_editor, site_context
+
+    editor = editor or get_editor()
+    ctxs = [site_context(editor, s.strand, s.cut_start, s.cut_end, flank, contig_len) for s in sites]
+    order = sorted(range(len(sites)), key=lambda k: (ctxs[k].ws, sites[k].site_id))  # bisect needs sorted starts
+    sites, ctxs = [sites[k] for k in order], [ctxs[k] for k in order]
+    wins = [(c.ws, c.we) for c in ctxs]
     starts = [w[0] for w in wins]
     max_len = max(we - ws for ws, we in wins)
     r_lo = min(starts)
@@ -185,14 +195,26 @@ def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank
     for i, site in enumerate(sites):
         ws, we = wins[i]
         counts = [0, 0, 0]
+        events = ed_sub = 0
+        conv: dict[int, int] = {}
+        local = ctxs[i]
+        local.activity = {k - off: v for k, v in local.activity.items()}
         for reads in cands[i].values():
             if len(reads) > 1:
                 reads.sort(key=lambda r: (0 if r.flag & 0x40 else 1, r.reference_start))
                 excl[i]["overlapping_mate"] += len(reads) - 1
-            counts[_classify_read(reads[0], refseq, off, ws - off, we - off, min_baseq)] += 1
+            cls, subs = _classify_read(reads[0], refseq, off, ws - off, we - off, min_baseq)
+            counts[cls] += 1
+            is_event, positions = local.classify(cls, subs)
+            events += is_event
+            ed_sub += bool(positions) and cls != INDEL
+            for p in positions:
+                conv[p] = conv.get(p, 0) + 1
         row = {"site_id": site.site_id, "chrom": chrom, "window_start": ws, "window_end": we, "reads": sum(counts)}
         row.update(dict(zip(CLASSES, counts)))
         row.update({f"excluded_{k}": v for k, v in excl[i].items()})
+        row.update({"events": events, "editor_substitution": ed_sub, "counted_event": editor.counted_event,
+                    "conversions": format_conversions(conv, local.label)})
         rows.append(row)
     return rows
 
@@ -213,12 +235,13 @@ def _regions(sites: list[Site], flank: int) -> list[list[Site]]:
     return groups
 
 
-def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq: int) -> int:
+def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq: int) -> tuple[int, list]:
+    """Class of one read and its window substitutions ``[(local index, read base, reference base)]``."""
     rp = read.reference_start - off
     qp = 0
     dels: list[tuple[int, int]] = []
     ins: list[tuple[int, bytes]] = []
-    n_subs = 0
+    subs: list[tuple[int, int, int]] = []
     seq = None
     quals = None
     for op, ln in read.cigartuples:
@@ -234,7 +257,7 @@ def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq:
                     base = seq[q]
                     rb = refseq[r] if 0 <= r < len(refseq) else 78
                     if base != rb and base != 78 and rb != 78 and (quals is None or quals[q] >= min_baseq):
-                        n_subs += 1
+                        subs.append((r, base, rb))
             rp += ln
             qp += ln
         elif op == 1:
@@ -248,17 +271,18 @@ def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq:
             rp += ln
         elif op == 4:
             qp += ln
-    return classify_events(dels, ins, n_subs, lws, lwe, refseq)
+    return classify_events(dels, ins, len(subs), lws, lwe, refseq), subs
 
 
 def _worker(args) -> list[dict]:
-    bam, reference, groups, flank, min_mapq, min_baseq = args
+    bam, reference, groups, flank, min_mapq, min_baseq, editor = args
     ref = ReferenceGenome(reference)
     af = open_alignment(bam, ref)
     lengths = dict(zip(af.references, af.lengths))
     try:
         return [r for g in groups
-                for r in _count_region(af, ref, g[0].chrom, g, flank, min_mapq, min_baseq, lengths[g[0].chrom])]
+                for r in _count_region(af, ref, g[0].chrom, g, flank, min_mapq, min_baseq, lengths[g[0].chrom],
+                                       editor)]
     except (OSError, ValueError) as exc:
         raise read_error(exc, bam) from None
     finally:
@@ -266,7 +290,8 @@ def _worker(args) -> list[dict]:
 
 
 def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, sample: str, flank: int = 5,
-                 min_mapq: int = 20, min_baseq: int = 20, threads: int = 1, assay: str = "wgs") -> pd.DataFrame:
+                 min_mapq: int = 20, min_baseq: int = 20, threads: int = 1, assay: str = "wgs",
+                 editor=None) -> pd.DataFrame:
     """Count read classes per site for one sample. Checks the inputs first (contigs, index, sites)."""
     ref = ReferenceGenome(reference)
     af, _info = open_checked(bam, ref, contigs=sorted({s.chrom for s in sites}), check_duplicates=True)
@@ -280,7 +305,7 @@ def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, s
     jobs_groups: list[list[list[Site]]] = [[] for _ in range(max(1, n_jobs))]
     for k, g in enumerate(sorted(groups, key=len, reverse=True)):
         jobs_groups[k % len(jobs_groups)].append(g)
-    jobs = [(str(bam), str(reference), gs, flank, min_mapq, min_baseq) for gs in jobs_groups if gs]
+    jobs = [(str(bam), str(reference), gs, flank, min_mapq, min_baseq, editor) for gs in jobs_groups if gs]
     if len(jobs) <= 1:
         rows = [r for j in jobs for r in _worker(j)]
     else:

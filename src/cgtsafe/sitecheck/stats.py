@@ -6,14 +6,14 @@
 * :func:`fisher_greater` - one-sided Fisher exact test, H1: edited frequency > control frequency; the
   p-value is the upper tail of the hypergeometric distribution of the edited count given the margins.
 * :func:`bh` - Benjamini-Hochberg adjusted p-values (q-values) across the sites of one comparison.
-* :func:`limit_of_detection` - per-site limit of detection (LOD): the smallest true editing frequency
-  ``f`` for which the one-sided Fisher test at level ``alpha`` (per site, no multiplicity correction)
-  rejects with probability >= ``power``. Exact, conditional on the control as observed: the edited count
-  is Binomial(n_edited, b + f * (1 - b)) with ``b`` = observed control frequency (background); the
-  critical edited count ``k*`` is the smallest count whose Fisher p-value is < alpha (the p-value
-  decreases monotonically with the edited count), and power(f) = P(K >= k*). ``f`` is found by bisection
-  (power increases with f) to 1e-7. When even f = 1 cannot reach the power, LOD = 1 and
-  ``lod_reachable`` is False.
+* (no power-based LOD: a limit of detection computed conditionally on the observed control overstates the
+  power once the control is resampled, e.g. 0.72-0.79 instead of 0.80; the verdicts rest on
+  :func:`clean_pvalue` and :func:`exclusion_limit`, which account for the control's sampling.)
+* :func:`clopper_pearson_upper` / :func:`clopper_pearson_lower` - exact one-sided binomial bounds.
+* :func:`clean_pvalue` - exact (conservative) p-value of H0 "the site is edited at >= threshold" against H1
+  "editing below threshold": the test behind ``not_detected``. See its docstring.
+* :func:`exclusion_limit` - the dual upper confidence bound of the editing frequency (the smallest editing
+  frequency the data exclude), at a given error level.
 """
 
 from __future__ import annotations
@@ -82,52 +82,67 @@ def bh(p):
     return out
 
 
-def _critical_count(n1, k2, n2, alpha):
-    """Smallest edited count k (0..n1) with Fisher p < alpha; n1 + 1 when none (vectorised bisection)."""
-    lo = np.zeros_like(n1)
-    hi = n1 + 1  # sentinel: "no count is significant"
-    # invariant: p(hi) < alpha or hi == n1 + 1; p(lo - 1) >= alpha
-    for _ in range(64):
-        active = lo < hi
-        if not active.any():
-            break
-        mid = (lo + hi) // 2
-        p = _st.hypergeom.sf(mid - 1, n1 + n2, mid + k2, n1)
-        sig = (p < alpha) & active
-        hi = np.where(sig, mid, hi)
-        lo = np.where(active & ~sig, mid + 1, lo)
-    return hi
+def clopper_pearson_upper(k, n, conf):
+    """Exact one-sided upper bound of a binomial proportion at confidence ``conf`` (1 where k == n; NaN n == 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = _st.beta.ppf(conf, k + 1, np.maximum(n - k, 1e-300))
+    u = np.where(k >= n, 1.0, u)
+    return np.where(n > 0, u, np.nan)
 
 
-def power(f, n1, k2, n2, alpha: float):
-    """Power of the one-sided Fisher test to detect true editing frequency ``f`` (vectorised)."""
-    n1, k2, n2 = (np.asarray(x, dtype=np.int64) for x in (n1, k2, n2))
-    kc = _critical_count(n1, k2, n2, alpha)
-    b = np.where(n2 > 0, k2 / np.maximum(n2, 1), 0.0)
-    pe = np.clip(b + np.asarray(f, dtype=float) * (1 - b), 0, 1)
-    return np.where(kc > n1, 0.0, _st.binom.sf(kc - 1, n1, pe))
+def clopper_pearson_lower(k, n, conf):
+    """Exact one-sided lower bound of a binomial proportion at confidence ``conf`` (0 where k == 0; NaN n == 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = _st.beta.ppf(1 - conf, np.maximum(k, 1e-300), n - k + 1)
+    lo = np.where(k <= 0, 0.0, lo)
+    return np.where(n > 0, lo, np.nan)
 
 
-def limit_of_detection(n1, k2, n2, alpha: float = 0.05, target_power: float = 0.8, tol: float = 1e-7):
-    """Per-site LOD (see module docstring). Returns ``(lod, reachable)``; NaN where n1 or n2 is 0."""
-    n1, k2, n2 = (np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in (n1, k2, n2))
-    kc = _critical_count(n1, k2, n2, alpha)
-    b = np.where(n2 > 0, k2 / np.maximum(n2, 1), 0.0)
+def clean_pvalue(ke, ne, kc, nc, threshold: float, gamma: float):
+    """p-value of H0: the true editing frequency ``f`` is >= ``threshold`` (H1: f < threshold).
 
-    def pw(f):
-        pe = np.clip(b + f * (1 - b), 0, 1)
-        return np.where(kc > n1, 0.0, _st.binom.sf(kc - 1, n1, pe))
+    Editing model (as for the LOD): the edited sample's event frequency is ``pe = pc + f * (1 - pc)`` with
+    ``pc`` the control's (background) frequency. Both counts are random. Berger-Boos construction: with
+    ``Lc`` the exact (Clopper-Pearson) lower ``1 - gamma`` bound of ``pc``, under H0 and when ``pc >= Lc``
+    (probability >= 1 - gamma), ``pe >= Lc + threshold * (1 - Lc)``; so
+    ``p = P(Binomial(ne, Lc + threshold * (1 - Lc)) <= ke) + gamma`` is a valid p-value
+    (P(p <= a) <= a for every a), whatever the background. Exact and conservative; NaN where a sample has
+    no reads.
+    """
+    ke, ne, kc, nc = (np.asarray(x, dtype=float) for x in (ke, ne, kc, nc))
+    lc = clopper_pearson_lower(kc, nc, 1 - gamma)
+    p0 = np.clip(lc + threshold * (1 - lc), 0, 1)
+    with np.errstate(invalid="ignore"):
+        p = _st.binom.cdf(ke, ne, np.nan_to_num(p0)) + gamma
+    return np.where((ne > 0) & (nc > 0), np.clip(p, 0, 1), np.nan)
 
-    reachable = pw(np.ones_like(b)) >= target_power
-    lo = np.zeros_like(b)
-    hi = np.ones_like(b)
-    while True:
-        mid = (lo + hi) / 2
-        ok = pw(mid) >= target_power
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid)
-        if np.all(hi - lo <= tol):
-            break
-    lod = np.where(reachable, hi, 1.0)
-    valid = (n1 > 0) & (n2 > 0)
-    return np.where(valid, lod, np.nan), reachable & valid
+
+def exclusion_limit(ke, ne, kc, nc, level, gamma: float):
+    """Upper confidence bound of the editing frequency ``f`` dual to :func:`clean_pvalue`: the smallest
+    threshold ``t`` for which ``clean_pvalue(..., t, gamma) <= level``. ``level`` (> gamma) may be an array.
+    ``f_up = (U - Lc) / (1 - Lc)`` with ``U`` the Clopper-Pearson upper ``1 - (level - gamma)`` bound of the
+    edited frequency and ``Lc`` the lower ``1 - gamma`` bound of the control's; clipped to [0, 1]."""
+    ke, ne, kc, nc = (np.asarray(x, dtype=float) for x in (ke, ne, kc, nc))
+    level = np.asarray(level, dtype=float)
+    u = clopper_pearson_upper(ke, ne, 1 - (level - gamma))
+    lc = clopper_pearson_lower(kc, nc, 1 - gamma)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(lc < 1, (u - lc) / np.maximum(1 - lc, 1e-300), 1.0)
+    return np.where((ne > 0) & (nc > 0), np.clip(f, 0, 1), np.nan)
+
+
+def bh_threshold(p, level: float) -> float:
+    """The Benjamini-Hochberg step-up rejection level ``level * R / m`` (R = number of rejections, at least 1
+    so that the bound is defined when nothing is rejected); NaN p-values are not counted."""
+    p = np.asarray(p, dtype=float)
+    pv = np.sort(p[~np.isnan(p)])
+    m = len(pv)
+    if m == 0:
+        return float(level)
+    ok = np.nonzero(pv <= level * np.arange(1, m + 1) / m)[0]
+    r = int(ok[-1]) + 1 if len(ok) else 0
+    return float(level * max(r, 1) / m)

@@ -2,7 +2,7 @@
 
 Reads ``site_verdicts.tsv`` (and the per-sample counts tables for the exclusion audit), writes two
 plotly figures next to the summary (``fig_site_frequencies.json``: editing frequency edited vs control
-with Wilson 95 % intervals and the per-site LOD; ``fig_lod_vs_depth.json``) and merges the fragments of
+with Wilson 95 % intervals and the per-site LOD, the exact upper bound of the editing frequency behind ``not_detected``; ``fig_lod_vs_depth.json``) and merges the fragments of
 the genome-wide and structural steps (``genomewide_summary.json``, ``structural_summary.json`` in the
 same directory) when they exist.
 """
@@ -37,35 +37,51 @@ def methods_text(p: dict) -> tuple[str, str]:
         f"quantification window of {p['window']} bp on each side of the cut (both nicks of a staggered cut "
         f"included). Excluded: unmapped, secondary, supplementary, QC-failed and duplicate (0x400) records, "
         f"reads whose mate is unmapped, MAPQ < {p['min_mapq']}, and reads not covering the whole window; "
-        f"overlapping mates were counted once (read 1). Amplicon reads were aligned to the amplicon with an "
-        f"affine-gap aligner (identity >= {p['min_identity']}). A read is 'indel' when an insertion or deletion "
+        f"overlapping mates were counted once (read 1). Amplicon reads (single-end reads cut at the Illumina "
+        f"adapter; pairs merged by their overlap, or to the insert when it is shorter than the reads; pooled "
+        f"amplicons: each read assigned to the one amplicon it aligns to best) were aligned to the amplicon in "
+        f"either orientation with an affine-gap aligner (identity >= {p['min_identity']}). A read is 'indel' when an insertion or deletion "
         f"(in any equivalent placement) overlaps the window, 'substitution only' when a base with quality >= "
-        f"{p['min_baseq']} differs from the reference in the window; the editing frequency is the indel "
-        f"fraction. Edited > control was tested per site with a one-sided Fisher exact test; p-values were "
-        f"adjusted across sites by Benjamini-Hochberg; 95 % intervals are Wilson score intervals (difference: "
-        f"Newcombe). The per-site limit of detection (LOD) is the smallest true editing frequency detected by "
-        f"the one-sided Fisher test at alpha = {p['alpha']} with power {p['power']}, computed exactly from the "
-        f"binomial distribution of the edited count given the site's depths and the control's background. "
-        f"Verdicts: edited (q < {p['alpha']} and excess >= threshold), edited below threshold (q < alpha, "
-        f"excess < threshold), not detected (q >= alpha and LOD <= threshold), inconclusive (LOD above "
-        f"threshold), no coverage (< {p['min_depth']} reads in a sample). Declared threshold: "
-        f"{_pct(p['threshold'])}."
+        f"{p['min_baseq']} differs from the reference in the window; the editing frequency is the fraction of "
+        f"reads with the counted event ({p['counted_event']}). Edited > control was tested per site with a "
+        f"one-sided Fisher exact test, adjusted across sites by Benjamini-Hochberg (q); 95 % intervals are Wilson "
+        f"score intervals (difference: Newcombe). Whether a site is shown clean was tested separately: H0 'the "
+        f"true editing frequency is at or above the threshold', exact binomial test of the edited count with the "
+        f"control's background taken at its exact lower confidence bound (control resampled, Berger-Boos), "
+        f"Benjamini-Hochberg across sites at level 1 - power = {1 - p['power']:.2g}; the per-site limit (LOD) is "
+        f"the dual exact upper confidence bound of the editing frequency at that level. Verdicts: edited "
+        f"(q < {p['alpha']} and LOD above the threshold), edited below threshold (q < alpha and LOD <= threshold), "
+        f"not detected (q >= alpha and LOD <= threshold: a site edited at the threshold is called not detected "
+        f"in at most {1 - p['power']:.2g} of cases, whatever the number of sites), inconclusive (q >= alpha and "
+        f"LOD above the threshold: the data cannot exclude editing at the threshold), no coverage "
+        f"(< {p['min_depth']} reads in a sample). Declared threshold: {_pct(p['threshold'])}."
     )
     zh = (
         f"对候选位点（计算机预测位点，及提供时的实验提名位点）比较每个编辑样本与同一供者的匹配对照样本。"
         f"在切割位点两侧各 {p['window']} bp 的定量窗口内计数读段（交错切割的两个切口均在窗口内）。"
         f"排除：未比对、次要比对、补充比对、QC 失败及重复（0x400）记录，配对读段未比对者，MAPQ < {p['min_mapq']}，"
-        f"以及未完整覆盖窗口的读段；重叠的配对读段只计一次（取 read 1）。扩增子读段以仿射空位比对算法比对至扩增子"
+        f"以及未完整覆盖窗口的读段；重叠的配对读段只计一次（取 read 1）。扩增子读段（单端读段在 Illumina 接头处截断；"
+        f"双端读段按重叠合并，插入片段短于读长时合并为插入片段；混合扩增子测序中每条读段只归属比对最佳的一个扩增子）"
+        f"以仿射空位比对算法按任一方向比对至扩增子"
         f"（一致性 >= {p['min_identity']}）。插入或缺失（任一等价位置）与窗口重叠的读段计为\"插入缺失\"；"
-        f"窗口内碱基质量 >= {p['min_baseq']} 且与参考不同者计为\"仅替换\"；编辑频率为插入缺失读段比例。"
-        f"各位点以单侧 Fisher 精确检验（编辑 > 对照）检验，并经 Benjamini-Hochberg 校正；95 % 区间为 Wilson "
-        f"得分区间（差值采用 Newcombe 法）。各位点检测限（LOD）为在 alpha = {p['alpha']}、检验效能 {p['power']} "
-        f"下单侧 Fisher 检验可检出的最小真实编辑频率，依据该位点两样本深度及对照背景按二项分布精确计算。"
-        f"判定：已编辑（q < {p['alpha']} 且超出对照的频率 >= 阈值）、低于阈值的编辑（q < alpha 且超出频率 < 阈值）、"
-        f"未检出（q >= alpha 且 LOD <= 阈值）、不确定（LOD 高于阈值）、无覆盖（任一样本 < {p['min_depth']} 条读段）。"
-        f"声明阈值：{_pct(p['threshold'])}。"
+        f"窗口内碱基质量 >= {p['min_baseq']} 且与参考不同者计为\"仅替换\"；编辑频率为含计数事件"
+        f"（{p['counted_event']}）的读段比例。"
+        f"各位点以单侧 Fisher 精确检验（编辑 > 对照）检验，并经 Benjamini-Hochberg 校正（q）；95 % 区间为 Wilson "
+        f"得分区间（差值采用 Newcombe 法）。位点是否可判定为阴性另行检验：原假设为\"真实编辑频率不低于阈值\"，"
+        f"以编辑样本计数的精确二项检验进行，对照背景取其精确置信下限（对照亦视为抽样，Berger-Boos 法），"
+        f"并在各位点间以 Benjamini-Hochberg 法在 1 - 检验效能 = {1 - p['power']:.2g} 水平校正；各位点检测限（LOD）"
+        f"为该水平下编辑频率的对偶精确置信上限。判定：已编辑（q < {p['alpha']} 且 LOD 高于阈值）、低于阈值的编辑"
+        f"（q < alpha 且 LOD <= 阈值）、未检出（q >= alpha 且 LOD <= 阈值：以阈值频率编辑的位点被判为未检出的比例"
+        f"不超过 {1 - p['power']:.2g}，与位点数无关）、不确定（q >= alpha 且 LOD 高于阈值：数据无法排除阈值水平的编辑）、"
+        f"无覆盖（任一样本 < {p['min_depth']} 条读段）。声明阈值：{_pct(p['threshold'])}。"
     )
     return en, zh
+
+
+def _counted_events(df: pd.DataFrame) -> str:
+    if "counted_event" not in df.columns or not len(df):
+        return "indel"
+    return "; ".join(sorted(set(df["counted_event"].astype(str)) - {""})) or "indel"
 
 
 def _figures(df: pd.DataFrame, outdir: Path) -> list[dict]:
@@ -89,7 +105,7 @@ def _figures(df: pd.DataFrame, outdir: Path) -> list[dict]:
     if len(df):
         fig.add_hline(y=float(df["threshold"].iloc[0]), line_dash="dash", annotation_text="threshold / 阈值")
     fig.update_layout(title="Editing frequency per site, edited vs control (Wilson 95 % CI) and LOD / 各位点编辑频率",
-                      yaxis={"title": "indel frequency / 插入缺失频率", "type": "log"}, xaxis={"title": "site / 位点"})
+                      yaxis={"title": "editing frequency / 编辑频率", "type": "log"}, xaxis={"title": "site / 位点"})
     write_text(outdir / "fig_site_frequencies.json", fig.to_json() + "\n")
     figs.append({"id": "sitecheck_frequencies", "title_en": "Editing frequency per site (edited vs control, LOD)",
                  "title_zh": "各位点编辑频率（编辑 vs 对照，检测限）", "path": "fig_site_frequencies.json"})
@@ -135,7 +151,10 @@ def build_summary(args) -> dict:
               "power": args.power, "window": args.window, "min_mapq": args.min_mapq, "min_baseq": args.min_baseq,
               "min_depth": args.min_depth, "min_identity": args.min_identity,
               "test": "one-sided Fisher exact (edited > control)", "multiplicity": "Benjamini-Hochberg",
-              "interval": "Wilson score 95 %", "lod_method": "exact binomial power of the Fisher test"}
+              "interval": "Wilson score 95 %",
+              "clean_test": "exact binomial, control at its Clopper-Pearson lower bound (Berger-Boos), BH at 1 - power",
+              "lod_method": "exact upper confidence bound of the editing frequency at the BH level of the clean test",
+              "counted_event": _counted_events(df)}
     en_m, zh_m = methods_text(params)
     key, sent_en, sent_zh = [], [], []
     level = "pass"
@@ -147,14 +166,14 @@ def build_summary(args) -> dict:
         inconc = sorted(set(part.loc[part["verdict"] == "inconclusive_lod_above_threshold", "site_id"]) - set(edited))
         nocov = sorted(set(part.loc[part["verdict"] == "no_coverage", "site_id"]) - set(edited))
         a_en, a_zh = ASSAY_EN.get(assay, assay), ASSAY_ZH.get(assay, assay)
-        s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited above the declared "
-                f"{_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
-                + f"; {len(inconc)} site{'' if len(inconc) == 1 else 's'} inconclusive (LOD above threshold)"
-                + (f"; {len(below)} edited below the threshold" if below else "")
+        s_en = (f"{a_en}: {len(edited)} of {n_sites} off-target candidate sites edited at or possibly above "
+                f"the declared {_pct(args.threshold)} threshold" + (f" ({', '.join(edited)})" if edited else "")
+                + f"; {len(inconc)} site{'' if len(inconc) == 1 else 's'} inconclusive (editing at the threshold not excluded)"
+                + (f"; {len(below)} edited, shown below the threshold" if below else "")
                 + (f"; {len(nocov)} without coverage" if nocov else ""))
-        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个编辑频率高于声明阈值 {_pct(args.threshold)}"
+        s_zh = (f"{a_zh}：{n_sites} 个脱靶候选位点中 {len(edited)} 个存在编辑且不能排除达到或高于声明阈值 {_pct(args.threshold)}"
                 + (f"（{', '.join(edited)}）" if edited else "")
-                + f"；{len(inconc)} 个位点不确定（检测限高于阈值）"
+                + f"；{len(inconc)} 个位点不确定（无法排除阈值水平的编辑）"
                 + (f"；{len(below)} 个位点存在低于阈值的编辑" if below else "")
                 + (f"；{len(nocov)} 个位点无覆盖" if nocov else ""))
         sent_en.append(s_en)
@@ -164,9 +183,11 @@ def build_summary(args) -> dict:
         elif (inconc or nocov) and level == "pass":
             level = "inconclusive"
         key += [
-            {"label_en": f"{a_en}: off-target sites edited above threshold", "label_zh": f"{a_zh}：高于阈值的脱靶编辑位点数",
+            {"label_en": f"{a_en}: off-target sites edited (not shown below threshold)",
+             "label_zh": f"{a_zh}：存在编辑且不能排除达到阈值的脱靶位点数",
              "value": f"{len(edited)} / {n_sites}"},
-            {"label_en": f"{a_en}: sites inconclusive (LOD > threshold)", "label_zh": f"{a_zh}：不确定位点数（检测限 > 阈值）",
+            {"label_en": f"{a_en}: sites inconclusive (editing at the threshold not excluded)",
+             "label_zh": f"{a_zh}：不确定位点数（无法排除阈值水平的编辑）",
              "value": len(inconc)},
             {"label_en": f"{a_en}: median per-site LOD", "label_zh": f"{a_zh}：位点检测限中位数",
              "value": _pct(float(np.nanmedian(part["lod"]))) if part["lod"].notna().any() else "n/a"},
@@ -176,6 +197,13 @@ def build_summary(args) -> dict:
                     "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：在靶编辑效率 {r.site_id}（{r.edited_sample}）",
                     "value": f"{_pct(r.edited_freq)} [{_pct(r.edited_ci_low)}, {_pct(r.edited_ci_high)}]"
                     if pd.notna(r.edited_freq) else "n/a"})
+        if isinstance(r.edited_conversions, str) and r.edited_conversions:
+            key.append({"label_en": f"{ASSAY_EN.get(r.assay, r.assay)}: base conversions per protospacer position, "
+                                    f"intended and bystander, reads ({r.site_id}, {r.edited_sample} / {r.control_sample})",
+                        "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：各原间隔序列位置的碱基转换读段数（目标及旁观者编辑；"
+                                    f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
+                        "value": f"{r.edited_conversions} / {r.control_conversions or '-'} of {r.edited_reads} / "
+                                 f"{r.control_reads}"})
     key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(args.threshold)})
     key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": args.justification})
     if not sent_en:
