@@ -6,7 +6,10 @@ Writes a results folder with four computed summaries: off-target candidates (20,
 hits (10,000 rows), each with a plotly figure (the integration figure has 200,000 points), then runs
 the report build as a child process and prints wall time, peak RSS of the child and the HTML size.
 
-    .venv/bin/python benchmarks/bench_report.py [--rows-integration 200000] [--workdir DIR]
+    .venv/bin/python benchmarks/bench_report.py [--rows-integration 200000] [--workdir DIR] [--pdf]
+
+With ``--pdf`` a second child builds the HTML and the PDF (WeasyPrint, static matplotlib figures); its wall
+time and peak RSS are printed next to the HTML-only run (the peer in the same run), as a ratio.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows-integration", type=int, default=200_000)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--pdf", action="store_true", help="also time the build with --pdf")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_report_"))
     rng = np.random.default_rng(7)
@@ -76,6 +80,19 @@ def main() -> int:
     print(f"command: {' '.join(cmd)}")
     print(f"rows: offtarget 20000, sitecheck 5000, integration {args.rows_integration}, tcr 10000")
     print(f"wall time: {wall:.2f} s; peak RSS (child): {peak_kb / 1024:.0f} MB; HTML: {out.stat().st_size / 1e6:.1f} MB")
+    if args.pdf:
+        pdf = work / "report.pdf"
+        wrap = ("import resource, subprocess, sys, time, json; t = time.time(); "
+                "rc = subprocess.run(sys.argv[1:]).returncode; w = time.time() - t; "
+                "print(json.dumps({'rc': rc, 'wall': w, "
+                "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
+        r = subprocess.run([sys.executable, "-c", wrap] + cmd + ["--pdf", str(pdf)], capture_output=True, text=True)
+        m = json.loads(r.stdout.strip().splitlines()[-1])
+        if m["rc"] != 0:
+            print(r.stderr, file=sys.stderr)
+            return m["rc"]
+        print(f"with --pdf: wall {m['wall']:.2f} s ({m['wall'] / wall:.1f}x the HTML-only run); peak RSS "
+              f"{m['rss']:.0f} MB; PDF: {pdf.stat().st_size / 1e6:.1f} MB")
     return 0
 
 

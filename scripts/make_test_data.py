@@ -7,7 +7,7 @@ Order: genome (genome, genes, guides, planted off-target sites, donor VCF, anima
 sequencing (WGS BAMs, amplicon reads), integration (LAM/LM-PCR reads), tcr (proteome), imported, antigen (demo IHC table), vector
 (synthetic transfer-vector constructs), guideseq (GUIDE-seq-like reads). Each module
 in scripts/testdata/ exposes ``generate(outdir, ctx)``. At the end ``MANIFEST.sha256`` lists the
-SHA-256 of every file; ``tests/test_testdata.py`` regenerates into a temporary folder and compares.
+SHA-256 of every generated file (the hand-written demo config in ``demo/`` is not listed); ``tests/test_testdata.py`` regenerates into a temporary folder and compares.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ STEPS = ("genome", "sequencing", "integration", "tcr", "imported", "antigen", "v
 
 def manifest(outdir: Path) -> str:
     lines = []
-    for p in sorted(q for q in outdir.rglob("*") if q.is_file() and q.name != "MANIFEST.sha256"):
+    for p in sorted(q for q in outdir.rglob("*") if q.is_file() and q.name != "MANIFEST.sha256"
+                    and q.relative_to(outdir).parts[0] != "demo"):
         h = hashlib.sha256(p.read_bytes()).hexdigest()
         lines.append(f"{h}  {p.relative_to(outdir).as_posix()}")
     return "\n".join(lines) + "\n"

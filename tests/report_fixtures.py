@@ -20,6 +20,15 @@ EVIL = "<script>alert(1)</script>"
 EVIL_JSON = "x</script><script>alert(2)</script>"
 
 
+SITE_VERDICT_COLUMNS = [
+    "assay", "edited_sample", "control_sample", "site_id", "guide", "chrom", "start", "end", "strand", "cut_start",
+    "cut_end", "window_start", "window_end", "source", "on_target", "mismatches", "gene", "gene_of_concern",
+    "edited_reads", "edited_indel", "edited_substitution_only", "edited_unmodified", "edited_freq", "edited_ci_low",
+    "edited_ci_high", "control_reads", "control_indel", "control_substitution_only", "control_unmodified",
+    "control_freq", "control_ci_low", "control_ci_high", "excess_freq", "excess_ci_low", "excess_ci_high", "p_value",
+    "q_value", "lod", "lod_reachable", "threshold", "verdict"]
+
+
 def _fig(title: str, x, y, name: str = "series") -> dict:
     import plotly.graph_objects as go
 
@@ -58,7 +67,7 @@ def make_results(root: Path, *, statuses: dict[str, str] | None = None, big_rows
         rows = [[f"chr{1 + i % 4}", 1000 * i, 1000 * i + 23, i % 7, f"{(i * 37 % 101) / 100:.2f}",
                  EVIL if i == 3 else f"site_{i:04d}"] for i in range(big_rows)]
         _tsv(d / "sites.tsv", ["chrom", "start", "end", "mismatches", "score", "name"], rows)
-        (d / "fig_mm.json").write_text(json.dumps(_fig(f"Mismatch distribution {EVIL}", range(7),
+        (d / "fig_mm.json").write_text(json.dumps(_fig(f"Mismatch distribution / 错配分布 {EVIL}", range(7),
                                                         [sum(1 for r in rows if r[3] == k) for k in range(7)])),
                                        encoding="utf-8")
         tables = [{"id": "sites", "title_en": f"Candidate sites & {EVIL}", "title_zh": "候选位点",
@@ -67,6 +76,14 @@ def make_results(root: Path, *, statuses: dict[str, str] | None = None, big_rows
         figures = [{"id": "mismatches", "title_en": "Mismatches per site", "title_zh": "各位点错配数",
                     "path": "fig_mm.json"}]
         if a == "sitecheck":
+            # the per-site verdict table with the real 41 columns of sitecheck/site_verdicts.tsv
+            _tsv(d / "site_verdicts.tsv", SITE_VERDICT_COLUMNS,
+                 [[{"assay": "amplicon", "site_id": f"OT{i}", "edited_freq": f"0.00{i}", "edited_ci_low": "0.0004",
+                    "edited_ci_high": "0.0051", "lod": "0.0012", "threshold": "0.001",
+                    "verdict": "edited" if i == 1 else "not_detected"}.get(c, "x") for c in SITE_VERDICT_COLUMNS]
+                  for i in range(1, 4)])
+            tables.append({"id": "sitecheck_site_verdicts", "title_en": "Per-site verdicts", "title_zh": "各位点结论",
+                           "path": "site_verdicts.tsv"})
             _tsv(d / "species.tsv", ["site", "human", "cynomolgus", "conserved"],
                  [["ON", "GGGTGGGGGGAGTTTGCTCCTGG", "GGGTGGGGGGAGTTTGCTCCTGG", "yes"],
                   ["OT1", "GAGTGGGGGGAGTTTGCTCCAGG", "GAGTGAGGGGAGTTTGCTCCAGG", "no"]])

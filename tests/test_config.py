@@ -14,7 +14,7 @@ from cgtsafe.errors import InputError
 
 @pytest.fixture()
 def demo_config(repo):
-    return load_yaml(repo / "config" / "config.yaml")
+    return load_yaml(repo / "test-data" / "demo" / "config.yaml")
 
 
 def test_demo_config_is_valid_and_defaults_filled(demo_config):

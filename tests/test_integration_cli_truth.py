@@ -25,7 +25,7 @@ def run(tmp_path_factory):
     if not (TD / "truth_clones.tsv").exists() or not (GENOME / "genes.gtf").exists():
         pytest.skip(f"test-data/integration absent: {TD}")
     out = tmp_path_factory.mktemp("int_truth")
-    layout = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["integration"]["reads"]["layout"]
+    layout = yaml.safe_load((ROOT / "test-data" / "demo" / "config.yaml").read_text())["integration"]["reads"]["layout"]
     rc = main(["integration", "call-sites", "--samples", str(TD / "samples.tsv"), "--genome", str(GENOME / "ref.fa"),
                "--r1", str(TD / "R1.fastq.gz"), "--r2", str(TD / "R2.fastq.gz"), "--i1", str(TD / "I1.fastq.gz"),
                "--vector", str(TD / "vector.fa"), "--layout", json.dumps(layout), "--out-dir", str(out)])

@@ -82,3 +82,39 @@ def test_not_an_annotation(tmp_path):
     p.write_text("hello\tworld\n")
     with pytest.raises(InputError, match="not a GTF or genePred"):
         read_transcripts(p)
+
+
+# Mouse annotation (MGI symbols: first letter upper case). Lmo2 sits on mouse chr2 and Mecom on chr3 (GRCm39); the
+# coordinates here are small synthetic stand-ins, the symbols are the real MGI ones.
+MOUSE_GTF = """\
+chr2\tt\ttranscript\t100001\t120000\t.\t-\t.\tgene_id "ENSMUSG00000032698"; transcript_id "T1"; gene_name "Lmo2";
+chr2\tt\texon\t100001\t120000\t.\t-\t.\tgene_id "ENSMUSG00000032698"; transcript_id "T1"; gene_name "Lmo2";
+chr3\tt\ttranscript\t300001\t400000\t.\t-\t.\tgene_id "ENSMUSG00000027684"; transcript_id "T2"; gene_name "Mecom";
+chr3\tt\texon\t300001\t400000\t.\t-\t.\tgene_id "ENSMUSG00000027684"; transcript_id "T2"; gene_name "Mecom";
+chr3\tt\ttranscript\t600001\t610000\t.\t+\t.\tgene_id "ENSMUSG00000000001"; transcript_id "T3"; gene_name "Gnai3";
+chr3\tt\texon\t600001\t610000\t.\t+\t.\tgene_id "ENSMUSG00000000001"; transcript_id "T3"; gene_name "Gnai3";
+"""
+
+
+def test_mouse_genes_of_concern_flagged_case_insensitively(tmp_path):
+    """The shipped list is human (LMO2, MECOM); a mouse annotation's Lmo2 and Mecom are flagged by both the
+    integration-site annotator and the off-target concern index (case-insensitive symbol match)."""
+    from cgtsafe.integration.annotate import SiteAnnotator
+    from cgtsafe.offtarget.annotate import ConcernIndex
+
+    p = tmp_path / "mouse.gtf"
+    p.write_text(MOUSE_GTF)
+    ann = GeneAnnotator.from_file(p)
+    goc = load_genes_of_concern()
+    assert "LMO2" in goc and "Lmo2" in goc and "mecom" in goc and "Gnai3" not in goc
+    assert goc["Lmo2"] == goc["LMO2"]
+    site = SiteAnnotator(ann, goc, windows=(50000, 100000))
+    inside = site.annotate_one("chr2", 110000, "+")  # 1-based position inside Lmo2
+    assert inside["gene_of_concern"] == "Lmo2" and inside["goc_distance"] == 0
+    near = site.annotate_one("chr3", 430000, "+")  # 30 kb past Mecom's end
+    assert near["gene_of_concern"] == "Mecom" and near["goc_window"] == 50000
+    far = site.annotate_one("chr3", 605000, "+")  # in Gnai3, > 100 kb from Mecom
+    assert far["gene_of_concern"] == ""
+    index = ConcernIndex(ann, goc)
+    assert index.present == ["Lmo2", "Mecom"]
+    assert index.near("chr2", 130000, 50000) == [(10001, "Lmo2")]  # 0-based; span end exclusive

@@ -39,8 +39,10 @@ def make_workdir(tmp: Path, **offtarget) -> Path:
                          ("src", "src"), ("envs", "envs"), ("test-data", "test-data")):
         (tmp / name).symlink_to(REPO / target)
     (tmp / "workflow" / "Snakefile").write_text(SNAKEFILE)
-    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     cfg["offtarget"].update(offtarget)
+    if offtarget.get("enabled") is False:  # sitecheck needs the off-target sites.tsv (a config error without it)
+        cfg["sitecheck"]["enabled"] = False
     (tmp / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return tmp
 

@@ -28,7 +28,7 @@ def demo(monkeypatch):
     if not (REPO / "test-data" / "genome" / "ref.fa").exists():
         pytest.skip("test-data absent")
     monkeypatch.chdir(REPO)
-    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     return validate_config(raw, schema_dir=REPO / "workflow" / "schemas")
 
 

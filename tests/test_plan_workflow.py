@@ -55,8 +55,10 @@ def _hostile_workdir(tmp_path: Path) -> tuple[Path, list[str]]:
         f"EDITED_D1\tedited\t{crams[0]}\tCONTROL_D1\n"
         f"CONTROL_D1\tcontrol\t{crams[1]}\t\n")
     for sheet in ("samples_amplicon.tsv", "samples_integration.tsv"):
-        shutil.copyfile(REPO / "config" / sheet, work / "config" / sheet)
-    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+        shutil.copyfile(REPO / "test-data" / "demo" / sheet, work / "config" / sheet)
+    cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
+    cfg["sitecheck"].update(wgs_samples="config/samples_wgs.tsv", amplicon_samples="config/samples_amplicon.tsv")
+    cfg["integration"]["samples"] = "config/samples_integration.tsv"
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return work, crams
 

@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -24,50 +19,10 @@ from report_fixtures import make_results
 
 websocket = pytest.importorskip("websocket", reason="websocket-client absent: pip install 'cgtsafe[test]'")
 
-CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+from cgtsafe.report.browser import check_layout, chromium, open_page, section_screenshots  # noqa: E402
+
+CHROMIUM = chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium absent: apt-get install -y chromium")
-SHOT_DIR = None  # screenshots go under the pytest tmp dir (path printed)
-
-
-class Cdp:
-    """Minimal DevTools client: send commands, collect events."""
-
-    def __init__(self, ws_url: str):
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
-        self.next_id = 0
-        self.events: list[dict] = []
-
-    def send(self, method: str, **params):
-        self.next_id += 1
-        mid = self.next_id
-        self.ws.send(json.dumps({"id": mid, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == mid:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-            if "method" in msg:
-                self.events.append(msg)
-
-    def wait_event(self, method: str, timeout: float = 30.0) -> dict:
-        end = time.time() + timeout
-        for e in self.events:
-            if e["method"] == method:
-                return e
-        while time.time() < end:
-            msg = json.loads(self.ws.recv())
-            if "method" in msg:
-                self.events.append(msg)
-                if msg["method"] == method:
-                    return msg
-        raise TimeoutError(method)
-
-    def eval(self, expr: str):
-        r = self.send("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in r:
-            raise AssertionError(f"JS error evaluating {expr!r}: {r['exceptionDetails']}")
-        return r["result"].get("value")
 
 
 @pytest.fixture(scope="module")
@@ -79,41 +34,8 @@ def page(tmp_path_factory):
     out = root / "report.html"
     build_report_files(config=p["config"], results=p["results"], provenance=p["provenance"],
                        performance=p["performance"], out=out, generated="2026-11-21T22:00:00+00:00")
-    udd = root / "chrome-profile"
-    proc = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={udd}", "--remote-debugging-port=0", "--remote-allow-origins=*",
-         "--window-size=1400,1000", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        port_file = udd / "DevToolsActivePort"
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("chromium did not open its DevTools port within 30 s")
-        port = int(port_file.read_text().split()[0])
-        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
-        ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-        cdp = Cdp(ws_url)
-        for domain in ("Page", "Runtime", "Network", "Log"):
-            cdp.send(f"{domain}.enable")
-        cdp.send("Page.navigate", url=out.as_uri())
-        cdp.wait_event("Page.loadEventFired", timeout=60)
-        for _ in range(100):
-            if cdp.eval("document.documentElement.getAttribute('data-ready')") == "1":
-                break
-            time.sleep(0.1)
+    with open_page(out, root / "chrome-profile") as cdp:
         yield cdp, root, out
-        cdp.ws.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_script_ran_without_errors(page):
@@ -185,6 +107,31 @@ def test_trace_filter(page):
     n = int(cdp.eval("document.getElementById('trace-shown').textContent"))
     assert 0 < n < 190
     cdp.eval("var s=document.getElementById('trace-status'); s.value=''; s.dispatchEvent(new Event('change'))")
+
+
+@pytest.mark.parametrize("query,ids", [
+    ("九（三）", ("R004-38", "R004-41")), ("九、（三）", ("R004-38", "R004-41")), ("九 (三)", ("R004-38",)),
+    ("WGS", ("R002-32",)), ("ｗｇｓ", ("R002-32",)), ("6.2.3", ("R002-32",)), ("全基因组测序", ("R002-32",)),
+])
+def test_trace_filter_normalises_clause_numbers(page, query, ids):
+    cdp, _, _ = page
+    shown = cdp.eval("(function(q){var f=document.getElementById('trace-filter'); f.value=q;"
+                     "f.dispatchEvent(new Event('input'));"
+                     "return Array.from(document.querySelectorAll('#trace-table tbody tr'))"
+                     ".filter(function(t){return t.style.display !== 'none';}).map(function(t){return t.id;});})"
+                     f"({json.dumps(query)})")
+    assert shown and len(shown) < 190, query
+    for rid in ids:
+        assert f"req-{rid}" in shown, (query, rid)
+    cdp.eval("var f=document.getElementById('trace-filter'); f.value=''; f.dispatchEvent(new Event('input'))")
+
+
+def test_layout_no_overlap_clip_or_blank_table(page):
+    cdp, root, _ = page
+    problems = {s["id"]: s["problems"] for s in check_layout(cdp) if s["problems"]}
+    assert problems == {}
+    shots = section_screenshots(cdp, root / "sections")
+    assert len(shots) >= 15 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in shots)
 
 
 def test_language_switch_and_screenshot(page):

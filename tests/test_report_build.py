@@ -274,3 +274,30 @@ def test_species_routing(analysis, item_id, expected):
     from cgtsafe.report.build import is_species
 
     assert is_species(analysis, item_id) is expected
+
+
+def test_shipped_validation_record_cited(demo):
+    """The real-data validation record shipped with the package (independent peer comparisons: Cas-OFFinder,
+    CRISPResso2, intSiteCaller, ...) is cited with its version, date and figures in the method-performance section."""
+    from cgtsafe.validation.record import load_reference_record
+
+    rec = load_reference_record()
+    if rec is None:
+        pytest.skip("no validation record shipped with this checkout")
+    html = demo[0]
+    assert f"cgtsafe {rec['cgtsafe_version']}, {rec['date']}" in html
+    assert "validation record" in html
+    first = rec["records"][0]["metric"]
+    import html as _html
+
+    assert _html.escape(first, quote=False) in html or _html.escape(first) in html
+
+
+def test_validation_record_of_another_version_is_labelled():
+    from cgtsafe.report.view_sections import record_note
+
+    en, zh = record_note({"cgtsafe_version": "0.0.1", "date": "2026-01-01", "summary": {"passed": 1, "records": 1},
+                          "reference_data": {"files": []}, "records": []})
+    assert "does not qualify this run" in en and "不能作为本次运行的验证依据" in zh
+    en, _ = record_note(None)
+    assert "validate-reference" in en

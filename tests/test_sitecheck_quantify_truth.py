@@ -42,11 +42,11 @@ def amplicon(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("amp")
     for s in ("EDITED_D1", "CONTROL_D1"):
-        assert main(["sitecheck", "quantify-amplicon", "--sheet", str(ROOT / "config" / "samples_amplicon.tsv"),
+        assert main(["sitecheck", "quantify-amplicon", "--sheet", str(ROOT / "test-data" / "demo" / "samples_amplicon.tsv"),
                      "--sample", s, "--amplicons", str(SEQ / "amplicons.tsv"), "--sites", str(PLANTED),
                      "--out", str(d / f"{s}.tsv")]) == 0
     assert main(["sitecheck", "compare", "--sites", str(PLANTED), "--amplicon-sheet",
-                 str(ROOT / "config" / "samples_amplicon.tsv"), "--counts", str(d / "EDITED_D1.tsv"),
+                 str(ROOT / "test-data" / "demo" / "samples_amplicon.tsv"), "--counts", str(d / "EDITED_D1.tsv"),
                  str(d / "CONTROL_D1.tsv"), "--threshold", "0.001", "--out", str(d / "v.tsv")]) == 0
     v = pd.read_csv(d / "v.tsv", sep="\t").set_index("site_id")
     truth = pd.read_csv(SEQ / "truth_sites.tsv", sep="\t").set_index("site_id")

@@ -150,7 +150,7 @@ def test_plan_passes_ranking_predictor_and_source_accession(monkeypatch):
     from conftest import REPO
 
     monkeypatch.chdir(REPO)
-    cfg = validate_config(yaml.safe_load((REPO / "config" / "config.yaml").read_text()),
+    cfg = validate_config(yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text()),
                           schema_dir=REPO / "workflow" / "schemas")
     cfg["tcr"].update(top_n=250, hla_predictor="none", hla_panel=[])
     cfg["tcr"]["peptides"][0]["source_accession"] = ["P43357", "P43357-2"]
@@ -161,8 +161,8 @@ def test_plan_passes_ranking_predictor_and_source_accession(monkeypatch):
     assert w[w.index("--top-n") + 1] == "250" and w[w.index("--hla-predictor") + 1] == "none"
     assert w[w.index("--hla-panel") + 1] == "" and w[w.index("--source-accession") + 1] == "P43357,P43357-2"
     # schema defaults for a user config: top 500, built-in predictor, the Chinese panel
-    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
     raw["tcr"] = {"enabled": True, "proteome": "x.fa", "peptides": []}
-    user = validate_config(raw, schema_dir=REPO / "workflow" / "schemas")
+    user = validate_config(raw, schema_dir=REPO / "workflow" / "schemas", check_inputs=False)  # defaults only
     assert user["tcr"]["top_n"] == 500 and user["tcr"]["hla_predictor"] == "smmpmbec"
     assert "HLA-A*11:01" in user["tcr"]["hla_panel"]

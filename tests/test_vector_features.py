@@ -209,11 +209,11 @@ def test_schema_rejects_bad_vector_config(repo):
     from cgtsafe.config import load_yaml, validate_config
     from cgtsafe.errors import InputError
 
-    cfg = load_yaml(repo / "config" / "config.yaml")
+    cfg = load_yaml(repo / "test-data" / "demo" / "config.yaml")
     cfg["vector"]["min_orf_aa"] = 0
     with pytest.raises(InputError, match="vector.min_orf_aa"):
         validate_config(cfg, schema_dir=repo / "workflow" / "schemas")
-    cfg = load_yaml(repo / "config" / "config.yaml")
+    cfg = load_yaml(repo / "test-data" / "demo" / "config.yaml")
     cfg["antigen"]["targets"] = [{"name": "CD19"}]
     with pytest.raises(InputError, match="antigen.targets.0.id"):
         validate_config(cfg, schema_dir=repo / "workflow" / "schemas")

@@ -21,7 +21,7 @@ def _absolute(cfg, repo):
             return {k: fix(v) for k, v in node.items()}
         if isinstance(node, list):
             return [fix(v) for v in node]
-        if isinstance(node, str) and (repo / node).exists() and "/" in node:
+        if isinstance(node, str) and (repo / node).exists() and ("/" in node or node == "test-data"):
             return str(repo / node)
         return node
 
@@ -58,7 +58,7 @@ def _not_fasta(repo, tmp_path, cfg):
 
 
 def _duplicate_wgs_sample(repo, tmp_path, cfg):
-    rows = (repo / "config" / "samples_wgs.tsv").read_text().splitlines()
+    rows = (repo / "test-data" / "demo" / "samples_wgs.tsv").read_text().splitlines()
     sheet = tmp_path / "wgs.tsv"
     sheet.write_text("\n".join([rows[0], rows[1], rows[1]]) + "\n")
     cfg["sitecheck"]["wgs_samples"] = str(sheet)
@@ -66,7 +66,8 @@ def _duplicate_wgs_sample(repo, tmp_path, cfg):
 
 def _unsafe_integration_sample(repo, tmp_path, cfg):
     sheet = tmp_path / "int.tsv"
-    sheet.write_text("sample\tsubject\ttimepoint\tbarcode\n<script>alert(1)</script>\tPT01\tm1\tACGTACGTACGT\n")
+    sheet.write_text("sample\tsubject\ttimepoint\tcell_type\tbarcode\n<script>alert(1)</script>\tPT01\tm1\tPBMC\t"
+                     "ACGTACGTACGT\n")
     cfg["integration"]["samples"] = str(sheet)
 
 
@@ -79,14 +80,14 @@ def _unsafe_integration_sample(repo, tmp_path, cfg):
         (_not_fasta, "is not a FASTA file"),
         (lambda repo, tmp, c: c["reference"].update(genes_of_concern_windows="50kb"),
          "key 'reference.genes_of_concern_windows': expected array"),
-        (_duplicate_wgs_sample, "line 3: duplicate sample"),
+        (_duplicate_wgs_sample, "line 3: duplicate"),
         (_unsafe_integration_sample, "line 2: sample '<script>alert(1)</script>' is not a safe name"),
     ],
 )
 def test_bad_config_stops_before_anything_runs(repo, tmp_path, mutate, expected):
     if SNAKEMAKE is None:
         pytest.skip("snakemake executable not found")
-    cfg = _absolute(yaml.safe_load((repo / "config" / "config.yaml").read_text()), repo)
+    cfg = _absolute(yaml.safe_load((repo / "test-data" / "demo" / "config.yaml").read_text()), repo)
     _absolute_sheets(repo, tmp_path, cfg)
     mutate(repo, tmp_path, cfg)
     proc, cfg_path = _run(repo, tmp_path, cfg)

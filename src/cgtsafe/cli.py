@@ -31,9 +31,17 @@ SUBCOMMAND_MODULES = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake (missing or unknown option, bad value) is one line on stderr and exit status 2,
+    like every other input error (argparse would print the whole usage block first)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(2, f"cgtsafe: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with ``only`` (a module of SUBCOMMAND_MODULES) just that module's commands."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="cgtsafe",
         description="Genomic safety evidence for cell and gene therapy products (each step of the workflow).",
     )
@@ -56,7 +64,30 @@ def _module_for(argv: list[str]) -> str | None:
     return None
 
 
+class _Terminated(BaseException):
+    """SIGTERM (a cluster or Snakemake cancelling the job): unwinds the stack so that the atomic writers
+    remove their temporary files, as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by tests/test_bad_input.py in a subprocess
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker thread)
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser(_module_for(list(sys.argv[1:] if argv is None else argv)))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -68,9 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"cgtsafe: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # a file the step could not open or write (not found, a directory, permission, disk full) that the
+        # step's own checks did not catch: still one line naming the file, never a traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"cgtsafe: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("cgtsafe: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("cgtsafe: terminated (SIGTERM); no output written by the interrupted step", file=sys.stderr)
+        return 143
     return int(result or 0)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
 import platform
 import subprocess
 import sys
@@ -75,8 +76,12 @@ def register(sub) -> None:
     p.add_argument("--inputs", nargs="*", default=[], help="input files or directories to checksum")
     p.add_argument("--outputs", nargs="*", default=[], help="output files or directories to checksum")
     p.add_argument("--workflow-dir", default=".", help="pipeline checkout, for its git commit")
-    p.add_argument("--command-line", default="", help="the command line that started the run")
-    p.add_argument("--started", default="", help="start time stamp (ISO 8601)")
+    p.add_argument("--command-line", default=None,
+                   help="the command line that started the run (default: environment variable CGTSAFE_COMMAND_LINE)")
+    p.add_argument("--started", default=None,
+                   help="start time stamp, ISO 8601 (default: environment variable CGTSAFE_RUN_STARTED). The workflow "
+                        "passes both through the environment, not as rule parameters, so that a finished run has "
+                        "nothing left to do (a parameter holding the start time would rerun the rule every time)")
     p.add_argument("--out", required=True, help="output JSON")
     p.set_defaults(func=_run)
 
@@ -98,8 +103,9 @@ def _run(args) -> int:
     record = {
         "software": software_versions(),
         "pipeline_commit": git_commit(args.workflow_dir),
-        "command_line": args.command_line,
-        "started": args.started,
+        "command_line": args.command_line if args.command_line is not None else os.environ.get(
+            "CGTSAFE_COMMAND_LINE", ""),
+        "started": args.started if args.started is not None else os.environ.get("CGTSAFE_RUN_STARTED", ""),
         "finished": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
         "config": config,
         "inputs": file_records(args.inputs),

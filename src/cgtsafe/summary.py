@@ -12,7 +12,9 @@ Fields (all strings bilingual where a reader sees them):
 ``reason``            why it is not computed (for the three other statuses)
 ``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
 ``verdict_en/_zh``    one sentence with the key figure, e.g. "0 of 412 candidate sites edited ..."
-``key_figures``       list of ``{"label_en", "label_zh", "value"}``
+``uncertainty_en/_zh`` optional: the interval / power that goes with the verdict (the report shows it right
+                      after the verdict; when absent the report states what it can read from key figures)
+``key_figures``       list of ``{"label_en", "label_zh", "value"}``, optionally ``"value_zh"`` when the value is text
 ``methods_en/_zh``    methods text generated from the actual parameters
 ``parameters``        the parameters used (dict)
 ``tables``            list of ``{"id", "title_en", "title_zh", "path", "description_en", "description_zh"}``
@@ -33,9 +35,12 @@ from typing import Any
 
 
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
+OPTIONAL_FIELDS = ("uncertainty_en", "uncertainty_zh")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
 ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "cnv")
-#: report section (ER-xx of the evidence-report outline, cgtsafe/data/report_outline.tsv) each analysis fills
+#: the evidence-report section (ER id of ``report_outline.tsv``) each analysis is rendered into; several
+#: analyses may share a section. The report renders any summary generically, so adding an analysis means:
+#: append it to ``ANALYSES`` and map it here (an unmapped analysis goes to ER-12 "other computable items").
 ANALYSIS_SECTION = {"offtarget": "ER-03", "sitecheck": "ER-04", "integration": "ER-06", "tcr": "ER-09",
                     "antigen": "ER-10", "vector": "ER-06", "nomination": "ER-03", "cnv": "ER-04"}
 
@@ -66,7 +71,7 @@ def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> d
         "exclusions": [],
         "inputs": [],
     }
-    unknown = set(fields) - set(out)
+    unknown = set(fields) - set(out) - set(OPTIONAL_FIELDS)
     if unknown:
         raise ValueError(f"unknown summary field(s): {', '.join(sorted(unknown))}")
     out.update(fields)

@@ -1,6 +1,10 @@
 # Provenance of the run: resolved config, checksums of inputs and outputs, software versions, and the
 # demo validation against its truth tables. Plan: src/cgtsafe/plan/report.py.
 REP = PLAN.report
+# The start time and command line reach `cgtsafe provenance` through the environment, not as rule
+# parameters: a parameter that changes every run would make a finished run rerun provenance and report.
+os.environ.setdefault("CGTSAFE_RUN_STARTED", RUN_STARTED)
+os.environ.setdefault("CGTSAFE_COMMAND_LINE", COMMAND_LINE)
 
 
 rule resolved_config:
@@ -41,12 +45,9 @@ rule provenance:
         inputs=REP.provenance_inputs(),
         outputs=REP.outputs(),
         workflow_dir=str(Path(workflow.basedir).parent),
-        started=RUN_STARTED,
-        command_line=COMMAND_LINE,
     shell:
         "{params.cmd} provenance --config {input.config:q} --inputs {params.inputs:q}"
         " --outputs {params.outputs:q} --workflow-dir {params.workflow_dir:q}"
-        " --started {params.started:q} --command-line {params.command_line:q}"
         " --out {output:q} > {log:q} 2>&1"
 
 

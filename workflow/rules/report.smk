@@ -1,4 +1,4 @@
-# Evidence report: one bilingual, offline HTML file from the four analysis summaries, the provenance
+# Evidence report: one bilingual, offline HTML file (and its PDF for the eCTD) from the four analysis summaries, the provenance
 # record, the method-performance JSON (when configured) and the lab results declared in report.imported.
 
 
@@ -10,8 +10,13 @@ rule report:
         imported=REP.imported,
         performance=REP.performance,
     output:
-        report(
+        html=report(
             REP.html,
+            caption="../report/evidence_report.rst",
+            category="Evidence report",
+        ),
+        pdf=report(
+            REP.pdf,
             caption="../report/evidence_report.rst",
             category="Evidence report",
         ),
@@ -20,12 +25,13 @@ rule report:
     conda:
         "../../envs/cgtsafe.yaml"
     resources:
-        mem_mb=mem_mb(2000, 1000),
-        runtime=runtime(10, 10),
+        mem_mb=mem_mb(3000, 1000),
+        runtime=runtime(20, 10),
     params:
         cmd=CGTSAFE,
         results=results_dir(),
         performance=REP.performance_opt,
     shell:
         "{params.cmd} report build --config {input.config:q} --results {params.results:q}"
-        " --provenance {input.provenance:q} {params.performance} --out {output:q} > {log:q} 2>&1"
+        " --provenance {input.provenance:q} {params.performance} --out {output.html:q} --pdf {output.pdf:q}"
+        " > {log:q} 2>&1"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cgtsafe.io.annotation import GeneAnnotator
+from cgtsafe.io.annotation import GeneAnnotator, GenesOfConcern
 
 ANNOTATION_COLUMNS = ("nearest_gene", "gene_distance", "nearest_gene_strand", "tss_gene", "tss_distance", "feature", "in_gene",
                       "gene_strand", "gene_orientation", "gene_of_concern", "goc_distance", "goc_window")
@@ -33,7 +33,7 @@ class SiteAnnotator:
     def __init__(self, annotator: GeneAnnotator, genes_of_concern: dict[str, str] | None = None,
                  windows=(50000, 100000)):
         self.ann = annotator
-        self.goc = dict(genes_of_concern or {})
+        self.goc = GenesOfConcern(genes_of_concern or {})  # case-insensitive symbols
         self.windows = sorted(int(w) for w in windows) or [0]
         self._spans: dict[tuple[str, str], tuple[int, int]] = {}
         self._strand: dict[tuple[str, str], str] = {}

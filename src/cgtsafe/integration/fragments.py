@@ -73,6 +73,25 @@ def validate_fragments(df: pd.DataFrame, *, path: str | Path = "fragments") -> p
     return df[list(REQUIRED) + list(OPTIONAL)].reset_index(drop=True)
 
 
+def check_on_genome(df: pd.DataFrame, lengths: dict[str, int], *, path: str | Path, genome: str | Path,
+                    what: str = "fragment") -> None:
+    """Every ``chrom``/``position`` (1-based) lies on a contig of the reference genome (``lengths``: contig ->
+    bp). A contig the genome lacks, or a position beyond its end, would otherwise get random controls and a
+    nearest gene as if it were real; it is one error naming the line (header = line 1)."""
+    chroms = df["chrom"].astype(str).to_numpy()
+    pos = pd.to_numeric(df["position"], errors="coerce").to_numpy()
+    for i, (c, x) in enumerate(zip(chroms, pos)):
+        n = lengths.get(c)
+        if n is None:
+            shown = ", ".join(sorted(lengths)[:5]) + (" ..." if len(lengths) > 5 else "")
+            raise InputError(f"{what} on contig {c!r}, which the reference genome {str(genome)!r} does not have "
+                             f"(its contigs: {shown}); same genome build and contig names (chr1 vs 1)?",
+                             path=path, line=i + 2)
+        if not 1 <= x <= n:
+            raise InputError(f"{what} position {int(x)} is beyond the end of {c} ({n} bp in {str(genome)!r}; "
+                             "positions are 1-based)", path=path, line=i + 2)
+
+
 def merge_sites(frags: pd.DataFrame, subject_of: dict[str, str], merge_distance: int = 5) -> pd.DataFrame:
     """Add ``subject`` and ``site_position`` (merged, 1-based) to every fragment (see module doc)."""
     if merge_distance < 0:

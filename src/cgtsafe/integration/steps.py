@@ -88,7 +88,11 @@ def read_sites(path) -> pd.DataFrame:
 def run_enrichment(*, sites, genome, annotator, out, controls_out, per_site=3, seed=1, tss_window=5000):
     from cgtsafe.integration.enrichment import enrichment_table, mappable_intervals, random_controls
 
+    from cgtsafe.integration.fragments import check_on_genome
+    from cgtsafe.io.fasta import contig_lengths
+
     s = read_sites(sites)
+    check_on_genome(s, contig_lengths(genome), path=sites, genome=genome, what="integration site")
     distinct = s.drop_duplicates(["sample", "chrom", "position", "strand"]).copy()
     distinct["site_id"] = (distinct["sample"] + "|" + distinct["chrom"] + ":" + distinct["position"].astype(str)
                            + ":" + distinct["strand"])

@@ -78,7 +78,8 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
         if len(bg):
             bg_max = int(pd.to_numeric(bg["n_regions"]).max())
     goc_set = set(load_genes_of_concern_names(params))
-    cis_goc_genes = sorted(set(cis_sig["gene"]) & goc_set) if len(cis_sig) else []
+    goc_folded = {g.casefold() for g in goc_set}  # symbols match case-insensitively (mouse Lmo2 = LMO2)
+    cis_goc_genes = sorted(g for g in set(cis_sig["gene"]) if str(g).casefold() in goc_folded) if len(cis_sig) else []
     cis_excess = len(cis_goc) and (bg_max is None or len(regions) > bg_max)
     if cis_excess:
         sentences_en.append(f"{len(cis_goc)} common integration site region(s) near genes of concern"

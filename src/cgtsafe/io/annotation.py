@@ -301,12 +301,47 @@ class GeneAnnotator:
         }
 
 
-def load_genes_of_concern(path: str | Path | None = None) -> dict[str, str]:
+class GenesOfConcern(dict):
+    """Gene symbol -> category, looked up case-insensitively (``in``, ``[]``, ``get``).
+
+    The shipped list holds human (HGNC, upper-case) symbols; mouse and rat (MGI/RGD: ``Lmo2``, ``Mecom``) and
+    zebrafish (``lmo2``) symbols of the same genes differ only in case, so an annotation of those species is
+    matched by case-insensitive symbol comparison. This is not an ortholog map: a gene whose ortholog has a
+    different symbol in that species is not matched (give that species' symbols in your own list,
+    ``reference.genes_of_concern``). Iteration, ``len`` and ``keys`` keep the symbols as written in the list.
+    """
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._folded = {str(k).casefold(): k for k in self}
+
+    def _key(self, key):
+        return self._folded.get(str(key).casefold(), key) if not super().__contains__(key) else key
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) or str(key).casefold() in self._folded
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._folded[str(key).casefold()] = key
+
+    def __reduce__(self):  # pickling (multiprocessing) keeps the class
+        return (GenesOfConcern, (dict(self),))
+
+
+def load_genes_of_concern(path: str | Path | None = None) -> GenesOfConcern:
     """Gene symbol -> category from a TSV with a ``gene_symbol`` column (shipped default when ``None``).
 
     The shipped list (``cgtsafe/data/genes_of_concern.tsv``) is a copy of the curated list in
     the project's shared reference data; its ``evidence`` and ``primary_source`` columns cite
-    the clinical reports and databases each gene comes from.
+    the clinical reports and databases each gene comes from. Symbols are matched case-insensitively
+    (:class:`GenesOfConcern`), so a mouse annotation's ``Lmo2``/``Mecom`` are flagged.
     """
     import csv
 
@@ -315,8 +350,17 @@ def load_genes_of_concern(path: str | Path | None = None) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise InputError("genes-of-concern list not found", path=path)
-    with open(path, encoding="utf-8") as fh:
-        reader = csv.DictReader(fh, delimiter="\t")
-        if not reader.fieldnames or "gene_symbol" not in reader.fieldnames:
-            raise InputError("genes-of-concern list needs a 'gene_symbol' column", path=path)
-        return {row["gene_symbol"]: row.get("category", "") or "" for row in reader if row["gene_symbol"]}
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh, delimiter="\t")
+            if not reader.fieldnames or "gene_symbol" not in reader.fieldnames:
+                raise InputError("genes-of-concern list needs a 'gene_symbol' column", path=path)
+            rows = {row["gene_symbol"].strip(): row.get("category", "") or "" for row in reader
+                    if (row.get("gene_symbol") or "").strip()}
+    except UnicodeDecodeError:
+        raise InputError("genes-of-concern list is not UTF-8 text", path=path) from None
+    except IsADirectoryError:
+        raise InputError("genes-of-concern list is a directory; expected a TSV file", path=path) from None
+    if not rows:
+        raise InputError("genes-of-concern list has no gene symbols", path=path)
+    return GenesOfConcern(rows)

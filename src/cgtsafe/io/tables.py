@@ -1,7 +1,7 @@
 """Deterministic, atomic table writing.
 
 Tables are written to a temporary file next to the target and renamed into place, so a failed
-step never leaves a half-written table. TSV floats use a fixed format so that the same inputs
+step never leaves a half-written table; result files get the mode of any new file (the umask applies). TSV floats use a fixed format so that the same inputs
 give byte-identical files. ``.tsv``, ``.tsv.gz`` (gzip header without time stamp) and
 ``.parquet`` are supported.
 """
@@ -9,11 +9,13 @@ give byte-identical files. ``.tsv``, ``.tsv.gz`` (gzip header without time stamp
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import gzip
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,20 +26,74 @@ from cgtsafe.errors import InputError
 FLOAT_FORMAT = "%.6g"
 
 
+_TMP_SUFFIX = ".tmp"
+
+
+def _tmp_name(path: Path) -> Path:
+    """``.<name>.<pid>.<random>.tmp`` next to the target (not created here: the writer creates it, so it gets
+    the mode of any new file, i.e. honours the umask, unlike ``tempfile.mkstemp``'s 0600)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove temporary files of this target left by a writer process that no longer runs (killed with
+    SIGKILL, so its clean-up never ran)."""
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*{_TMP_SUFFIX}"))
+    except OSError:
+        return
+    for tmp in candidates:
+        parts = tmp.name[len(path.name) + 2: -len(_TMP_SUFFIX)].split(".")
+        if len(parts) != 2 or not parts[0].isdigit():
+            continue
+        pid = int(parts[0])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_error(path: Path, exc: OSError) -> InputError:
+    reason = exc.strerror or str(exc)
+    hint = {errno.ENOSPC: " (disk full)", errno.EDQUOT: " (disk quota exceeded)",
+            errno.EROFS: " (read-only file system)", errno.EACCES: " (no write permission)"}.get(exc.errno, "")
+    return InputError(f"cannot write output: {reason}{hint}; nothing was written", path=path)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's directory; rename it into place on success."""
+    """Yield a temporary path in the target's directory; rename it into place on success.
+
+    The temporary file is removed on any error (and on SIGTERM/SIGINT via the CLI's signal handler); one left
+    by a killed process is removed by the next write of the same target. A full disk, a read-only or
+    unwritable folder become one :class:`InputError` line naming the target, with nothing written.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    _remove_stale_temps(path)
+    tmp_path = _tmp_name(path)
     try:
         yield tmp_path
         os.replace(tmp_path, path)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        with contextlib.suppress(OSError):
+            if tmp_path.exists():
+                tmp_path.unlink()
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -27,9 +27,12 @@ def check_reference(config: dict, config_file: str = "config") -> None:
                          path=config_file)
 
 
-def provenance_inputs(config: dict, config_file: str) -> list[str]:
-    """Every file named in the config, and every file named in a sample sheet the config names."""
+def provenance_inputs(config: dict, config_file: str, results: str = "results") -> list[str]:
+    """Every file named in the config, and every file named in a sample sheet the config names; files of the
+    run's own results folder (e.g. the default ``sitecheck.sites``) are outputs, not inputs: listing them only
+    once they exist would change the rule's parameters after a complete run (``snakemake -n`` not quiet)."""
     found = []
+    own = Path(results).resolve()
 
     def walk(node):
         if isinstance(node, dict):
@@ -38,7 +41,7 @@ def provenance_inputs(config: dict, config_file: str) -> list[str]:
         elif isinstance(node, list):
             for v in node:
                 walk(v)
-        elif isinstance(node, str) and node and Path(node).is_file():
+        elif isinstance(node, str) and node and not Path(node).resolve().is_relative_to(own) and Path(node).is_file():
             found.append(node)
             if node.endswith((".tsv", ".csv")):
                 with open(node, encoding="utf-8") as fh:
@@ -64,6 +67,7 @@ class ReportPlan:
         self.resolved_config = f"{layout.root}/resolved_config.yaml"
         self.provenance = f"{layout.root}/provenance.json"
         self.html = f"{layout.root}/report/evidence_report.html"
+        self.pdf = f"{layout.root}/report/evidence_report.pdf"
         self.performance_out = f"{layout.root}/validation/method_performance.json"
         self.truth = r.get("truth") or ""
         self.imported = [item["file"] for item in r.get("imported") or []]
@@ -74,7 +78,7 @@ class ReportPlan:
         return [self.layout.dir(a) for a in ANALYSES]
 
     def provenance_inputs(self) -> list[str]:
-        return provenance_inputs(self.config, self.config_file)
+        return provenance_inputs(self.config, self.config_file, self.root)
 
     def reference_data_opt(self) -> str:
         # real reference data (../shared/data): not an input, an absent folder is a note in the log

@@ -3,7 +3,7 @@
 ``cgtsafe report not-applicable --analysis NAME --reason-en TEXT [--reason-zh TEXT] --out FILE``
     writes a ``status: not_applicable`` summary.json for an analysis switched off in the config.
 
-``cgtsafe report build --config RESOLVED.yaml --results DIR --provenance JSON --out HTML [--performance JSON]``
+``cgtsafe report build --config RESOLVED.yaml --results DIR --provenance JSON --out HTML [--performance JSON] [--pdf PDF]``
     renders the bilingual, offline HTML evidence report from the summaries (see ``cgtsafe.report.build``).
 """
 
@@ -32,6 +32,7 @@ def register(sub) -> None:
     b.add_argument("--performance", default=None,
                    help="method_performance.json of the validation step (optional; may be absent)")
     b.add_argument("--out", required=True, help="HTML file to write")
+    b.add_argument("--pdf", default=None, help="also print the report to this PDF file (WeasyPrint)")
     b.add_argument("--generated", default=None,
                    help="time stamp printed as 'generated' (ISO 8601; default: now, UTC)")
     b.set_defaults(func=_build)
@@ -51,5 +52,6 @@ def _build(args) -> int:
     from cgtsafe.report.build import build_report_files
 
     build_report_files(config=args.config, results=args.results, provenance=args.provenance,
-                       performance=args.performance, out=args.out, generated=args.generated)
+                       performance=args.performance, out=args.out, generated=args.generated,
+                       pdf=args.pdf)
     return 0

@@ -16,11 +16,16 @@ Status of a row, decided in this order (first match wins):
                        ``kind`` -> :data:`IMPORT_COVERAGE`, or its explicit ``requirements`` list);
 5. ``not_computed``    the analysis that would answer it failed or lacked input;
 6. ``narrative``       otherwise: the sponsor must supply the text.
+
+:func:`mark_underpowered` then turns ``computed`` into ``computed_underpowered`` for the rows that ask for
+WGS against a frequency threshold when the sitecheck summary's WGS median per-site LOD is above the
+declared threshold (the row was computed, but WGS cannot carry the claim at that threshold).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -173,8 +178,9 @@ def build_matrix(requirements: list[Requirement], summaries: dict[str, dict], im
             continue
         if psum and psum.get("status") in ("failed", "missing_input") and req.id not in NOT_COMPUTABLE:
             r = psum.get("reason") or psum.get("status")
+            zh_status = {"failed": "分析失败", "missing_input": "缺少输入"}[psum["status"]]
             rows.append(TraceRow(req, "not_computed", f"{primary} {psum['status']}: {r}",
-                                 f"{primary} {psum['status']}：{r}"))
+                                 f"{primary} {zh_status}：{psum.get('verdict_zh') or r}"))
             continue
         support = [CODE_TO_ANALYSIS[c] for c in req.analyses if c in CODE_TO_ANALYSIS
                    and summaries.get(CODE_TO_ANALYSIS[c], {}).get("status") == "computed"]
@@ -184,3 +190,58 @@ def build_matrix(requirements: list[Requirement], summaries: dict[str, dict], im
             zh += "可参考的计算证据：" + "、".join(support) + "。"
         rows.append(TraceRow(req, "narrative", en, zh))
     return rows
+
+
+def _pct(value) -> float | None:
+    """'22.7 %' -> 22.7; '0.1 %' -> 0.1; a bare fraction (0.001) is not a percentage -> None."""
+    m = re.fullmatch(r"\s*([0-9.]+(?:[eE][-+]?\d+)?)\s*%\s*", str(value))
+    return float(m.group(1)) if m else None
+
+
+def sitecheck_power(summary: dict | None) -> dict[str, float]:
+    """Median per-site LOD (%) per assay ('WGS', 'targeted deep sequencing') and the declared threshold (%),
+    read from the sitecheck summary's key figures; empty when the summary does not hold them."""
+    out: dict[str, float] = {}
+    if not summary or summary.get("status") != "computed":
+        return out
+    for k in summary.get("key_figures") or []:
+        if not isinstance(k, dict):
+            continue
+        label = str(k.get("label_en", ""))
+        v = _pct(k.get("value"))
+        if v is None:
+            continue
+        if label.endswith(": median per-site LOD"):
+            out[label.split(":")[0].strip()] = v
+        elif label in ("declared threshold", "pre-specified threshold"):
+            out["threshold"] = v
+    return out
+
+
+def mark_underpowered(rows: list[TraceRow], sitecheck: dict | None) -> list[TraceRow]:
+    power = sitecheck_power(sitecheck)
+    wgs, thr = power.get("WGS"), power.get("threshold")
+    if wgs is None or thr is None or wgs <= thr:
+        return rows
+    deep = power.get("targeted deep sequencing")
+    if deep is not None and deep <= thr:
+        en_tail, zh_tail = (f"targeted deep sequencing (median LOD {deep:g} %) carries the claim at the sites it covers",
+                            f"由靶向深度测序（检测限中位数 {deep:g} %）在其覆盖位点支撑结论")
+    elif deep is not None:
+        en_tail = (f"targeted deep sequencing (median LOD {deep:g} %) does not reach it either: the claim is not "
+                   "supported at the threshold")
+        zh_tail = f"靶向深度测序（检测限中位数 {deep:g} %）亦未达到：在该阈值下结论无支持"
+    else:
+        en_tail, zh_tail = "no deep sequencing carries the claim", "无深度测序支撑结论"
+    out = []
+    for r in rows:
+        text = r.req.text_en.lower()
+        if r.status == "computed" and "whole-genome sequencing" in text and "threshold" in text:
+            out.append(TraceRow(r.req, "computed_underpowered",
+                                f"Computed, underpowered: WGS median per-site LOD {wgs:g} % vs the pre-specified "
+                                f"threshold {thr:g} %; {en_tail}. {r.note_en}",
+                                f"已计算，检测力不足：全基因组测序位点检测限中位数 {wgs:g} %，预设阈值 {thr:g} %；"
+                                f"{zh_tail}。{r.note_zh}"))
+        else:
+            out.append(r)
+    return out

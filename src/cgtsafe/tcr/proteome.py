@@ -151,7 +151,7 @@ def read_proteome(path: str | Path, *, keep_sequences: bool = True) -> Proteome:
     raw = np.frombuffer(joined, dtype=np.uint8)
     total = int(lengths.sum())
     nuc = int(np.bincount(raw, minlength=256)[[ord(c) for c in "ACGTN"]].sum())
-    if total >= 50 and nuc / total >= 0.9:
+    if total >= 20 and nuc / total >= 0.9:
         # a protein proteome has ~25% A/C/G/T/N; a nucleotide FASTA ~100% (it would scan to 0 hits)
         raise InputError(f"this looks like a nucleotide FASTA ({100 * nuc / total:.0f}% of letters are A/C/G/T/N); "
                          "expected protein sequences (e.g. the UniProt reference proteome)", path=path)

@@ -24,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--no-fail", action="store_true",
                    help="exit 0 even when a check fails (the workflow rule: the report shows the failure)")
     p.set_defaults(func=_run)
+    from cgtsafe.validation.record import register_reference
+
+    register_reference(sub)
 
 
 def _run(args) -> int:
@@ -34,8 +37,11 @@ def _run(args) -> int:
 
 def run(results: Path, truth: Path, out: Path, *, reference_data: Path | None = None, no_fail: bool = False) -> int:
     """Check ``results`` against ``truth`` (and the real reference data), write ``out``; the exit status."""
+    from cgtsafe.errors import InputError
     from cgtsafe.validation.demo import validate
 
+    if not Path(truth).is_dir():
+        raise InputError("--truth: folder with the truth tables not found", path=truth)
     records = validate(results, truth)
     if reference_data:
         ref = reference_data

@@ -157,14 +157,20 @@ def check_tcr(results: Path, truth: Path) -> list[dict]:
     th = _tsv(truth_path)
     hits = pd.concat([_tsv(p) for p in hit_files], ignore_index=True)
     got = set(zip(hits["protein"], hits["position"], hits["kmer"]))
+    # A decoy may appear in the whole-proteome similarity ranking (method "ranked" only: the top N most similar
+    # k-mers are listed whatever their distance, by design); it must never be called by a recognition method.
+    methods = hits["method"].fillna("").astype(str).str.split(";")
+    recognised = {key for key, m in zip(zip(hits["protein"], hits["position"], hits["kmer"]), methods)
+                  if set(m) & {"exact", "motif", "xscan", "similarity"}}
     real = th[~th["category"].str.startswith("decoy")]
     decoys = th[th["category"].str.startswith("decoy")]
     found = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in real.iterrows())
-    false = sum((r["protein"], r["position"], r["kmer"]) in got for _, r in decoys.iterrows())
+    false = sum((r["protein"], r["position"], r["kmer"]) in recognised for _, r in decoys.iterrows())
     return [
         record("tcr", "planted cross-reactivity hits found (exact, motif, X-scan, similarity)",
                found / max(len(real), 1), "1.0", len(real), "test-data/tcr/truth_hits.tsv", found == len(real)),
-        record("tcr", "decoys reported as hits", false, "0", len(decoys), "test-data/tcr/truth_hits.tsv", false == 0),
+        record("tcr", "decoys called by a recognition method (exact, motif, X-scan, similarity radius)", false, "0",
+               len(decoys), "test-data/tcr/truth_hits.tsv", false == 0),
     ]
 
 

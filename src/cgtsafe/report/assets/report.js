@@ -12,27 +12,94 @@
     root.setAttribute("data-lang", lang);
     root.setAttribute("lang", lang === "en" ? "en" : "zh-CN");
     if (btn) { btn.querySelector(".cur").textContent = LABEL[lang]; }
+    var opts = document.querySelectorAll("option[data-en]");
+    for (var i = 0; i < opts.length; i++) {
+      var en = opts[i].getAttribute("data-en"), zh = opts[i].getAttribute("data-zh");
+      opts[i].textContent = lang === "en" ? en : (lang === "zh" ? zh : zh + " / " + en);
+    }
+    drawFigures();
   }
   if (btn) {
     btn.addEventListener("click", function () {
       var i = ORDER.indexOf(root.getAttribute("data-lang"));
       setLang(ORDER[(i + 1) % ORDER.length]);
     });
-    setLang(root.getAttribute("data-lang") || "both");
   }
 
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
 
-  /* ---- figures ---- */
-  var plots = document.querySelectorAll("div.plot[data-fig]");
-  for (var p = 0; p < plots.length; p++) {
-    var div = plots[p];
-    var spec = data(div.getAttribute("data-fig"));
-    var layout = spec.layout || {};
-    layout.autosize = true;
-    window.Plotly.newPlot(div, spec.data || [], layout,
-      { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] });
-    div.setAttribute("data-rendered", "1");
+  /* ---- figures: one plotly chart per figure block; strings the report knows are shown in the current
+     language ("中文 / English" when both); margins grow to fit axis titles, legends sit below the plot ---- */
+  function localise(v, zh, lang) {
+    if (typeof v !== "string" || !zh[v] || lang === "en") { return v; }
+    return lang === "zh" ? zh[v] : zh[v] + " / " + v;
+  }
+  /* legend entries and annotations: one language (Chinese when both are shown) so the plot keeps its room */
+  function short(v, zh, lang) {
+    if (typeof v !== "string" || !zh[v] || lang === "en") { return v; }
+    return zh[v];
+  }
+  function titled(t, zh, lang) {
+    if (t === undefined || t === null) { return t; }
+    if (typeof t === "string") { return { text: localise(t, zh, lang) }; }
+    var o = JSON.parse(JSON.stringify(t));
+    o.text = localise(o.text, zh, lang);
+    return o;
+  }
+  function wrap(text, n) {   /* long axis titles break into lines instead of running off the plot */
+    if (typeof text !== "string" || text.length <= n || text.indexOf("<br") >= 0) { return text; }
+    var words = text.split(" "), lines = [""];
+    words.forEach(function (w) {
+      var cur = lines[lines.length - 1];
+      if (cur && (cur + " " + w).length > n) { lines.push(w); } else { lines[lines.length - 1] = cur ? cur + " " + w : w; }
+    });
+    return lines.join("<br>");
+  }
+  function drawFigures() {
+    var lang = root.getAttribute("data-lang") || "both";
+    var plots = document.querySelectorAll("div.plot[data-fig]");
+    for (var p = 0; p < plots.length; p++) {
+      var div = plots[p];
+      var block = data(div.getAttribute("data-fig"));
+      var spec = block.spec || block, zh = block.zh || {};
+      var layout = JSON.parse(JSON.stringify(spec.layout || {}));
+      var traces = JSON.parse(JSON.stringify(spec.data || []));
+      layout.title = titled(layout.title, zh, lang);
+      ["xaxis", "yaxis"].forEach(function (ax) {
+        layout[ax] = layout[ax] || {};
+        layout[ax].automargin = true;
+        if (layout[ax].title) {
+          layout[ax].title = titled(layout[ax].title, zh, lang);
+          layout[ax].title.text = wrap(layout[ax].title.text, ax === "yaxis" ? 38 : 90);
+        }
+      });
+      for (var i = 0; i < traces.length; i++) { traces[i].name = short(traces[i].name, zh, lang); }
+      (layout.annotations || []).forEach(function (a) { a.text = short(a.text, zh, lang); });
+      var m = layout.margin || {};
+      layout.margin = { l: Math.max(m.l || 0, 70), r: Math.max(m.r || 0, 30), t: Math.max(m.t || 0, 60),
+                        b: Math.max(m.b || 0, 70) };
+      /* legend outside the plot: to the right when its entries are short, else at the bottom of the figure
+         below the x-axis title (container coordinates, bottom margin grown to hold it) */
+      var names = traces.filter(function (t) { return t.showlegend !== false && t.name; })
+                        .map(function (t) { return String(t.name); });
+      if (names.length > 1 || (names.length === 1 && layout.showlegend)) {
+        var longest = Math.max.apply(null, names.map(function (n) { return n.length; }));
+        if (longest <= 28) {
+          layout.legend = Object.assign({}, layout.legend || {}, { orientation: "v", x: 1.02, xanchor: "left",
+                                          y: 1, yanchor: "top", yref: "paper" });
+        } else {
+          layout.legend = Object.assign({}, layout.legend || {}, { orientation: "h", x: 0, xanchor: "left",
+                                          y: 0, yanchor: "bottom", yref: "container" });
+          var rows = names.length;
+          layout.margin.b = Math.max(layout.margin.b, 95 + 21 * rows);
+          layout.height = Math.max(layout.height || 0, 420 + 21 * rows);
+        }
+      }
+      layout.autosize = true;
+      window.Plotly.react(div, traces, layout,
+        { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] });
+      div.setAttribute("data-rendered", "1");
+    }
   }
 
   /* ---- tables ---- */
@@ -82,17 +149,20 @@
       var d = data(src);
       var rows = d.rows.slice();
       var numeric = d.numeric || [];
+      var order = d.order || d.columns.map(function (c, i) { return i; });
+      var nkey = d.nkey === undefined ? order.length : d.nkey;
       var ths = table.querySelectorAll("thead th");
       function render() {
         var tbody = document.createElement("tbody");
         var n = Math.min(limit, rows.length);
         for (var i = 0; i < n; i++) {
           var tr = document.createElement("tr");
-          for (var j = 0; j < d.columns.length; j++) {
+          for (var o = 0; o < order.length; o++) {
+            var j = order[o];
             var td = document.createElement("td");
             var v = rows[i][j];
             td.textContent = v === null || v === undefined ? "" : String(v);
-            if (numeric[j]) { td.className = "num"; }
+            td.className = (numeric[j] ? "num" : "") + (o >= nkey ? " detail" : "");
             tr.appendChild(td);
           }
           tbody.appendChild(tr);
@@ -106,13 +176,21 @@
             for (var k = 0; k < ths.length; k++) { ths[k].removeAttribute("aria-sort"); }
             th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
             var idx = rows.map(function (r, i) { return [r, i]; });
-            idx.sort(function (a, b) { return dir * cmp(a[0][col], b[0][col]) || a[1] - b[1]; });
+            var jc = order[col];
+            idx.sort(function (a, b) { return dir * cmp(a[0][jc], b[0][jc]) || a[1] - b[1]; });
             rows = idx.map(function (x) { return x[0]; });
             render();
           });
         })(c, ths[c]);
       }
     })(tables[ti]);
+  }
+  var cols = document.querySelectorAll("button.cols[data-table]");
+  for (var ci = 0; ci < cols.length; ci++) {
+    cols[ci].addEventListener("click", function (ev) {
+      var t = document.querySelector('table[data-src="' + ev.currentTarget.getAttribute("data-table") + '"]');
+      if (t) { t.classList.toggle("compact"); }
+    });
   }
   var dls = document.querySelectorAll("button.dl[data-src]");
   for (var di = 0; di < dls.length; di++) {
@@ -126,13 +204,19 @@
   /* ---- traceability filter ---- */
   var ft = document.getElementById("trace-filter"), fs = document.getElementById("trace-status");
   var fd = document.getElementById("trace-doc"), shown = document.getElementById("trace-shown");
+  /* same normalisation as cgtsafe.report.clauses.search_key: NFKC, lower case, no spaces or punctuation */
+  function norm(t) {
+    t = String(t || "");
+    if (t.normalize) { t = t.normalize("NFKC"); }
+    return t.toLowerCase().replace(/[\s\p{P}\p{S}_]+/gu, "");
+  }
   function filter() {
-    var q = (ft.value || "").toLowerCase(), st = fs.value, doc = fd.value, n = 0;
+    var q = norm(ft.value), st = fs.value, doc = fd.value, n = 0;
     var trs = document.querySelectorAll("#trace-table tbody tr");
     for (var i = 0; i < trs.length; i++) {
       var tr = trs[i];
       var ok = (!st || tr.getAttribute("data-status") === st) && (!doc || tr.getAttribute("data-doc") === doc) &&
-               (!q || tr.textContent.toLowerCase().indexOf(q) >= 0);
+               (!q || (tr.getAttribute("data-search") || norm(tr.textContent)).indexOf(q) >= 0);
       tr.style.display = ok ? "" : "none";
       if (ok) { n++; }
     }
@@ -142,5 +226,6 @@
     ft.addEventListener("input", filter); fs.addEventListener("change", filter); fd.addEventListener("change", filter);
     filter();
   }
+  setLang(root.getAttribute("data-lang") || "both");
   root.setAttribute("data-ready", "1");
 })();
