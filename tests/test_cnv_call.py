@@ -139,7 +139,7 @@ def test_plan_pairs_and_cuts():
     from cgtsafe.plan import Plan
 
     root = Path(__file__).resolve().parents[1]
-    cfg = validate_config(yaml.safe_load((root / "config" / "config.yaml").read_text()))
+    cfg = validate_config(yaml.safe_load((root / "test-data" / "demo" / "config.yaml").read_text()))
     cwd = os.getcwd()
     os.chdir(root)
     try:

@@ -193,7 +193,7 @@ def test_plan_feeds_sitecheck(tmp_path):
     from cgtsafe.config import validate_config
     from cgtsafe.plan import Plan
 
-    cfg = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
+    cfg = validate_config(yaml.safe_load((ROOT / "test-data" / "demo" / "config.yaml").read_text()))
     import os
 
     cwd = os.getcwd()
