@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["general", "offtarget", "sitecheck", "sitecheck_genomewide", "integration_reads", "integration", "tcr", "antigen", "vector",
+ORDER = ["general", "offtarget", "sitecheck", "sitecheck_genomewide", "integration_reads", "integration", "tcr", "antigen", "vector", "nomination", "cnv",
          "report"]
 
 INTRO = """# Configuration reference

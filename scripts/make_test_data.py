@@ -5,7 +5,7 @@
 
 Order: genome (genome, genes, guides, planted off-target sites, donor VCF, animal genome), then
 sequencing (WGS BAMs, amplicon reads), integration (LAM/LM-PCR reads), tcr (proteome), imported, antigen (demo IHC table), vector
-(synthetic transfer-vector constructs). Each module
+(synthetic transfer-vector constructs), guideseq (GUIDE-seq-like reads). Each module
 in scripts/testdata/ exposes ``generate(outdir, ctx)``. At the end ``MANIFEST.sha256`` lists the
 SHA-256 of every generated file (the hand-written demo config in ``demo/`` is not listed); ``tests/test_testdata.py`` regenerates into a temporary folder and compares.
 """
@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 SEED = 20261121
-STEPS = ("genome", "sequencing", "integration", "tcr", "imported", "antigen", "vector")
+STEPS = ("genome", "sequencing", "integration", "tcr", "imported", "antigen", "vector", "guideseq")
 
 
 def manifest(outdir: Path) -> str:

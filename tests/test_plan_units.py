@@ -56,7 +56,7 @@ def test_output_root_comes_from_the_plan(demo):
     p = plan(demo, root="out dir/")
     assert p.report.html == "out dir/report/evidence_report.html"
     assert p.report.summaries == [f"out dir/{a}/summary.json" for a in ("offtarget", "sitecheck", "integration", "tcr",
-                                                                         "antigen", "vector")]
+                                                                         "antigen", "vector", "nomination", "cnv")]
     assert p.offtarget.chunk_files()[0] == "out dir/offtarget/chunks/hits.1.tsv"
     assert all(c.startswith("out dir/sitecheck/counts/") for c in p.sitecheck.counts())
     assert p.integration.fragments == "out dir/integration/fragments.tsv"
@@ -126,7 +126,9 @@ def test_sitecheck_paths_with_shell_characters_stay_one_word(demo, tmp_path):
     w = words(sc.input_files())
     assert f"{tmp_path}/edited_{EVIL}" in w and f"{tmp_path}/control_{EVIL}" in w
     assert words(sc.sheet_args()) == ["--wgs-sheet", str(tmp_path / "wgs sheet.tsv")]
-    assert words(sc.common_args())[-1] == f"GUIDE-seq={tmp_path}/nom {EVIL}.tsv"
+    # the configured file stays one word (the demo's own nomination output follows it)
+    assert words(sc.common_args())[-2:] == [f"GUIDE-seq={tmp_path}/nom {EVIL}.tsv",
+                                            "GUIDE-seq=results/nomination/nominated.tsv"]
     assert gw.edited == ["E1"]
     assert gw.pair_files(SimpleNamespace(sample="E1")) == {"edited": f"{tmp_path}/edited_{EVIL}",
                                                            "control": f"{tmp_path}/control_{EVIL}"}

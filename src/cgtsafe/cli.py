@@ -22,6 +22,8 @@ SUBCOMMAND_MODULES = (
     "cgtsafe.tcr.cli",
     "cgtsafe.antigen.cli",
     "cgtsafe.vector.cli",
+    "cgtsafe.nomination.cli",
+    "cgtsafe.cnv.cli",
     "cgtsafe.report.cli",
     "cgtsafe.provenance",
     "cgtsafe.config",

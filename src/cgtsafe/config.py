@@ -26,7 +26,7 @@ import yaml
 
 from cgtsafe.errors import InputError
 
-SECTIONS = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "report")
+SECTIONS = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "cnv", "report")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 #: a declared off-target frequency threshold above this is almost surely a percentage (1 = 100 %)
 MAX_PLAUSIBLE_THRESHOLD = 0.1

@@ -6,7 +6,8 @@ a summary are relative to the summary file's directory.
 
 Fields (all strings bilingual where a reader sees them):
 
-``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``, ``antigen``, ``vector``
+``analysis``          one of ``offtarget``, ``sitecheck``, ``integration``, ``tcr``, ``antigen``, ``vector``,
+                      ``nomination``, ``cnv``
 ``status``            ``computed`` | ``not_applicable`` | ``failed`` | ``missing_input``
 ``reason``            why it is not computed (for the three other statuses)
 ``verdict_level``     ``pass`` | ``attention`` | ``fail`` | ``inconclusive`` | ``info``
@@ -36,12 +37,12 @@ from typing import Any
 STATUSES = ("computed", "not_applicable", "failed", "missing_input")
 OPTIONAL_FIELDS = ("uncertainty_en", "uncertainty_zh")
 LEVELS = ("pass", "attention", "fail", "inconclusive", "info")
-ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector")
+ANALYSES = ("offtarget", "sitecheck", "integration", "tcr", "antigen", "vector", "nomination", "cnv")
 #: the evidence-report section (ER id of ``report_outline.tsv``) each analysis is rendered into; several
 #: analyses may share a section. The report renders any summary generically, so adding an analysis means:
 #: append it to ``ANALYSES`` and map it here (an unmapped analysis goes to ER-12 "other computable items").
 ANALYSIS_SECTION = {"offtarget": "ER-03", "sitecheck": "ER-04", "integration": "ER-06", "tcr": "ER-09",
-                    "antigen": "ER-10", "vector": "ER-06"}
+                    "antigen": "ER-10", "vector": "ER-06", "nomination": "ER-03", "cnv": "ER-04"}
 
 
 def make_summary(analysis: str, *, status: str = "computed", **fields: Any) -> dict:

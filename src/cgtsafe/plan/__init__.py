@@ -3,7 +3,7 @@ outputs and command-line arguments.
 
 ``workflow/rules/common.smk`` builds one :class:`Plan`; each rules file reads its analysis' part
 (``PLAN.offtarget``, ``PLAN.sitecheck``, ``PLAN.genomewide``, ``PLAN.integration``, ``PLAN.tcr``,
-``PLAN.antigen``, ``PLAN.vector``, ``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
+``PLAN.antigen``, ``PLAN.vector``, ``PLAN.nomination``, ``PLAN.cnv``, ``PLAN.report``) and keeps only rules. Nothing here imports Snakemake, so every part is unit-tested
 on plain dict configs (``tests/test_plan_*.py``). Argument strings are shell-quoted here
 (:func:`shlex.quote`); rules quote their own ``{input:q}``/``{output:q}``/``{log:q}``.
 
@@ -19,9 +19,11 @@ import sys
 from functools import cached_property
 
 from cgtsafe.plan.antigen import AntigenPlan
+from cgtsafe.plan.cnv import CnvPlan
 from cgtsafe.plan.common import Layout, enabled
 from cgtsafe.plan.genomewide import GenomewidePlan
 from cgtsafe.plan.integration import IntegrationPlan
+from cgtsafe.plan.nomination import NominationPlan
 from cgtsafe.plan.offtarget import OfftargetPlan
 from cgtsafe.plan.report import ReportPlan, check_reference
 from cgtsafe.plan.sitecheck import SitecheckPlan
@@ -65,6 +67,8 @@ class Plan:
             return None
         sc = SitecheckPlan(self.config, self.layout, self.config_file)
         sc.fragments = GenomewidePlan(self.config, self.layout, sc).fragments()
+        if self.nomination is not None and self.nomination.to_sitecheck():
+            sc.add_nominated(*self.nomination.to_sitecheck())
         return sc
 
     @cached_property
@@ -86,3 +90,11 @@ class Plan:
     @cached_property
     def vector(self) -> VectorPlan | None:
         return VectorPlan(self.config, self.layout, self.config_file) if self.enabled("vector") else None
+
+    @cached_property
+    def nomination(self) -> NominationPlan | None:
+        return NominationPlan(self.config, self.layout, self.config_file) if self.enabled("nomination") else None
+
+    @cached_property
+    def cnv(self) -> CnvPlan | None:
+        return CnvPlan(self.config, self.layout, self.sitecheck, self.config_file) if self.enabled("cnv") else None

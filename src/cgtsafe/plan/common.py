@@ -79,6 +79,10 @@ NOT_APPLICABLE = {
                 "配置中已关闭靶抗原表达分析（antigen.enabled: false）"),
     "vector": ("vector-design analysis switched off in the configuration (vector.enabled: false)",
                "配置中已关闭载体设计分析（vector.enabled: false）"),
+    "cnv": ("copy-number analysis switched off in the configuration (cnv.enabled: false)",
+            "配置中已关闭拷贝数分析（cnv.enabled: false）"),
+    "nomination": ("empirical off-target nomination switched off in the configuration (nomination.enabled: false)",
+                   "配置中已关闭经验性脱靶提名分析（nomination.enabled: false）"),
 }
 
 

@@ -47,6 +47,11 @@ class SitecheckPlan:
     def path(self, name: str) -> str:
         return f"{self.dir}/{name}"
 
+    def add_nominated(self, method: str, path: str) -> None:
+        """A nominated-site table made by the workflow (``nomination``): ``METHOD=path`` like a configured one
+        (after the existence check: the file is an output of an earlier rule)."""
+        self.sc = {**self.sc, "nominated": [*self.sc.get("nominated", []), f"{method}={path}"]}
+
     def nominated_files(self) -> list[str]:
         return [n.rpartition("=")[2] for n in self.sc.get("nominated", [])]
 

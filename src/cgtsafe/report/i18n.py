@@ -54,6 +54,8 @@ ANALYSIS_TITLES = {
     "tcr": ("TCR cross-reactivity", "TCR交叉反应性", "ER-09"),
     "antigen": ("CAR/TCR target expression in normal tissues", "CAR/TCR靶点在正常组织中的表达", "ER-10"),
     "vector": ("Vector design: splice sites, polyA signals, enhancers/promoters; VCN", "载体设计：剪接位点、多聚腺苷酸信号、增强子/启动子；拷贝数", "ER-06"),
+    "cnv": ("Copy-number changes after editing (edited vs control WGS)", "编辑后拷贝数改变（编辑与对照全基因组测序）", "ER-04"),
+    "nomination": ("Empirical off-target nomination (GUIDE-seq / CHANGE-seq reads)", "经验性脱靶位点提名（GUIDE-seq / CHANGE-seq 读段）", "ER-03"),
 }
 
 STATUS_LABELS = {

@@ -1,0 +1,159 @@
+"""``cgtsafe cnv call``: edited and control WGS -> binned log ratios, segments with calls, cut-site-distal loss
+tests and limits of detection (tables only; see :mod:`cgtsafe.cnv.segment` for the statistics).
+
+Outputs (``--outdir``; coordinates 0-based, end exclusive)
+  ``bins.tsv``        ``chrom start end gc n_fraction edited control edited_gc control_gc log2_ratio used``
+  ``segments.tsv``    ``chrom start end n_bins mean_log2 se z call cell_fraction cell_fraction_low cell_fraction_high
+                      recurrent_region`` (named iPSC culture gain overlapped, :mod:`cgtsafe.cnv.regions`)
+  ``run.json``        bin size, noise sigma, centring offset, call threshold, recurrent regions this genome can show
+  ``cut_distal.tsv``  per on-target cut and side: ``name chrom cut side start end n_bins mean_log2 cell_fraction
+                      cell_fraction_low cell_fraction_high p_loss detectable_loss status``
+  ``lod.tsv``         ``segment_bp n_bins detectable_loss detectable_gain`` (80 % power at the call threshold)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cgtsafe.errors import InputError
+
+#: segment sizes of the limit-of-detection table (those longer than the longest contig are left out)
+LOD_SIZES = (100_000, 500_000, 1_000_000, 5_000_000, 10_000_000, 50_000_000)
+
+
+def parse_cut(text: str) -> tuple[str, str, int]:
+    name, _, rest = text.partition("=")
+    chrom, _, pos = rest.rpartition(":")
+    if not name or not chrom or not pos.isdigit():
+        raise InputError(f"--cut: expected NAME=CHROM:POS (0-based base right of the break), got {text!r}")
+    return name, chrom, int(pos)
+
+
+def on_target_cuts(path: str | Path) -> list[tuple[str, str, int]]:
+    """Cuts of the on-target rows (0 mismatches, no bulge) of an offtarget sites table."""
+    import csv
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError("sites table not found", path=p)
+    with p.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    need = ("guide", "chrom", "mismatches", "dna_bulge", "rna_bulge", "cut_start")
+    if rows and any(k not in rows[0] for k in need):
+        raise InputError(f"expected columns {', '.join(need)}", path=p, line=1)
+    out = []
+    for r in rows:
+        if int(r["mismatches"]) == 0 and int(r["dna_bulge"]) == 0 and int(r["rna_bulge"]) == 0:
+            out.append((f"{r['guide']}", r["chrom"], int(r["cut_start"])))
+    return sorted(set(out))
+
+
+def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, cuts=(), bin_size: int | None = None,
+             target_reads: int = 1000, min_mapq: int = 20, max_n: float = 0.1, alpha: float = 0.01,
+             n_perm: int = 200, seed: int = 1, genes: str | None = None) -> dict:
+    import pandas as pd
+
+    from cgtsafe.cnv.depth import bin_composition, bin_counts
+    from cgtsafe.cnv.segment import (bonferroni_z, call_genome, cut_distal_tests, detectable_fraction, gc_correct,
+                                     log_ratio, noise_sigma)
+    from cgtsafe.io.fasta import read_fasta
+    from cgtsafe.io.tables import write_table
+
+    from cgtsafe.cnv.regions import covered, flag, gene_spans
+
+    anchors = {}
+    if genes:
+        from cgtsafe.io.annotation import read_transcripts
+
+        anchors = gene_spans(read_transcripts(genes))
+    genome = read_fasta(reference)
+    lengths = {k: len(v) for k, v in genome.items()}
+    for name, chrom, pos in cuts:
+        if chrom not in lengths or not 0 < pos < lengths[chrom]:
+            raise InputError(f"--cut {name}: {chrom}:{pos} is not inside a contig of the reference")
+    fine = 1000
+    e1 = bin_counts(edited, reference, lengths, fine, min_mapq)
+    c1 = bin_counts(control, reference, lengths, fine, min_mapq)
+    total = sum(float(v.sum()) for v in e1.values())
+    if total == 0:
+        raise InputError("no usable reads (mapped, primary, MAPQ >= min_mapq)", path=edited)
+    if bin_size is None:
+        bin_size = int(max(fine, np.ceil(target_reads * sum(lengths.values()) / total / fine) * fine))
+    k = bin_size // fine
+    comp = bin_composition(genome, bin_size)
+    rows = {c: [] for c in ("chrom", "start", "end", "gc", "n_fraction", "edited", "control")}
+    for c, length in lengths.items():
+        nb = -(-length // bin_size)
+        pad = nb * k
+        e = np.pad(e1[c], (0, pad - e1[c].size)).reshape(nb, k).sum(axis=1)
+        ct = np.pad(c1[c], (0, pad - c1[c].size)).reshape(nb, k).sum(axis=1)
+        st = np.arange(nb) * bin_size
+        rows["chrom"] += [c] * nb
+        rows["start"] += st.tolist()
+        rows["end"] += np.minimum(st + bin_size, length).tolist()
+        rows["gc"] += comp[c][0].tolist()
+        rows["n_fraction"] += comp[c][1].tolist()
+        rows["edited"] += e.tolist()
+        rows["control"] += ct.tolist()
+    b = pd.DataFrame(rows)
+    full = (b["end"] - b["start"]).to_numpy() == bin_size
+    used = full & (b["n_fraction"].to_numpy() <= max_n) & (b["control"].to_numpy() > 0) & np.isfinite(b["gc"])
+    gc = b["gc"].fillna(0).to_numpy()
+    fit = used.copy()
+    for rnd in range(2):  # second round: GC strata fitted on the bins outside called segments
+        b["edited_gc"] = gc_correct(b["edited"].to_numpy(), gc, used, fit=fit)
+        b["control_gc"] = gc_correct(b["control"].to_numpy(), gc, used, fit=fit)
+        x = log_ratio(b["edited_gc"].to_numpy(), b["control_gc"].to_numpy())
+        sigma = noise_sigma(x)
+        if not np.isfinite(sigma) or sigma <= 0:
+            raise InputError("too few usable bins to estimate the noise (genome too small for the bin size?)")
+        xs, starts, ends = {}, {}, {}
+        for c in lengths:
+            sel = (b["chrom"].to_numpy() == c) & np.isfinite(x)
+            if sel.sum() >= 2:
+                xs[c], starts[c], ends[c] = x[sel], b["start"].to_numpy()[sel], b["end"].to_numpy()[sel]
+        calls, offset = call_genome(xs, starts, ends, sigma, alpha=alpha, n_perm=n_perm, seed=seed)
+        fit = used.copy()
+        for sg in calls:
+            if sg.call != "neutral":
+                fit &= ~((b["chrom"].to_numpy() == sg.chrom) & (b["start"].to_numpy() >= sg.start)
+                         & (b["end"].to_numpy() <= sg.end))
+    x = x - offset
+    b["log2_ratio"] = x
+    b["used"] = np.where(np.isfinite(x), "yes", "no")
+    seg = pd.DataFrame([{"chrom": s.chrom, "start": s.start, "end": s.end, "n_bins": s.n_bins, "mean_log2": s.mean,
+                         "se": s.se, "z": s.z, "call": s.call, "cell_fraction": s.fraction,
+                         "cell_fraction_low": s.fraction_low, "cell_fraction_high": s.fraction_high,
+                         "recurrent_region": flag(s.chrom, s.start, s.end, s.call, anchors)} for s in calls])
+    dist = []
+    for name, chrom, pos in cuts:
+        sel = (b["chrom"].to_numpy() == chrom)
+        for d in cut_distal_tests(chrom, pos, b["start"].to_numpy()[sel], b["end"].to_numpy()[sel], x[sel], sigma,
+                                  lengths[chrom], alpha=alpha):
+            dist.append({"name": name, "chrom": chrom, "cut": pos, "side": d.side, "start": d.start, "end": d.end,
+                         "n_bins": d.n_bins, "mean_log2": d.mean, "cell_fraction": d.fraction,
+                         "cell_fraction_low": d.fraction_low, "cell_fraction_high": d.fraction_high,
+                         "p_loss": d.p_loss, "detectable_loss": d.detectable_loss, "status": d.status})
+    z = bonferroni_z(alpha, max(1, len(calls)))
+    lod = []
+    for size in LOD_SIZES:
+        n = size // bin_size
+        if n >= 1 and size <= max(lengths.values()):
+            lo, ga = detectable_fraction(int(n), sigma, z)
+            lod.append({"segment_bp": size, "n_bins": int(n), "detectable_loss": lo, "detectable_gain": ga})
+    outdir = Path(outdir)
+    write_table(b, outdir / "bins.tsv")
+    write_table(seg, outdir / "segments.tsv")
+    write_table(pd.DataFrame(dist, columns=["name", "chrom", "cut", "side", "start", "end", "n_bins", "mean_log2",
+                                            "cell_fraction", "cell_fraction_low", "cell_fraction_high", "p_loss",
+                                            "detectable_loss", "status"]), outdir / "cut_distal.tsv")
+    write_table(pd.DataFrame(lod, columns=["segment_bp", "n_bins", "detectable_loss", "detectable_gain"]),
+                outdir / "lod.tsv")
+    from cgtsafe.io.tables import write_json
+
+    info = {"bin_size": bin_size, "sigma": sigma, "offset": offset, "z": z,
+            "recurrent_regions_covered": covered(lengths, anchors)}
+    write_json(outdir / "run.json", info)
+    return info

@@ -1,0 +1,25 @@
+"""Recurrent iPSC regions flagged by name (gene-anchored 20q11.21, chromosome 12/17/X gains)."""
+
+from cgtsafe.cnv.regions import covered, flag, gene_spans
+from cgtsafe.io.annotation import Transcript
+
+ANCH = gene_spans([Transcript("t1", "BCL2L1", "chr20", "-", 31_664_452, 31_723_989, 0, 0),
+                   Transcript("t2", "ID1", "chr20", "+", 31_605_283, 31_606_515, 0, 0),
+                   Transcript("t3", "TP53", "chr17", "-", 7_661_779, 7_687_538, 0, 0)])
+
+
+def test_20q11_21_gain_flagged_through_the_annotation():
+    assert flag("chr20", 31_000_000, 32_000_000, "gain", ANCH) == "20q11.21 (BCL2L1 amplicon)"
+    assert flag("chr20", 40_000_000, 50_000_000, "gain", ANCH) == ""
+    assert flag("chr20", 31_000_000, 32_000_000, "loss", ANCH) == ""
+
+
+def test_whole_chromosome_gains_both_namings():
+    assert flag("12", 0, 5_000_000, "gain", ANCH).startswith("12p gain or trisomy 12")
+    assert flag("chrX", 0, 5, "gain", ANCH) == "chromosome X gain"
+    assert flag("chr1", 0, 5, "gain", ANCH) == ""
+
+
+def test_coverage_statement():
+    assert covered(["chr1", "chr2"], {}) == []
+    assert covered(["chr12", "chrX", "chr20"], ANCH) == ["20q11.21", "12", "X"]
