@@ -530,6 +530,16 @@ def test_suite_size():
     assert len({c.id for c in ALL_CASES}) == len(ALL_CASES)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm_offtarget_kernels():
+    """A fresh installation compiles the off-target kernels once, announcing it on stderr (an information
+    line, not an error); compile them here so that every case below sees only its own error line."""
+    from cgtsafe.offtarget import _kernels
+
+    _kernels.warm(bulges=False)
+    _kernels.warm(bulges=True)
+
+
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_bad_input_one_line_exit_2_nothing_written(case, tmp_path, capsys):
     w = W(tmp_path)

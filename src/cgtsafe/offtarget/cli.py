@@ -153,11 +153,16 @@ def run_search(args) -> int:
 def _run_search(args, t0) -> int:
     import time
 
+    from pathlib import Path
+
+    from cgtsafe.errors import InputError
+
+    if not Path(args.genome).is_file():  # before the prefetch thread and the kernels' cold-cache notice
+        raise InputError("file not found" if not Path(args.genome).exists() else "is not a file", path=args.genome)
     # chunked jobs need the contig lengths first (search_genome reads the .fai or the genome itself)
     genome = args.genome if args.chunk else _prefetch_genome(args.genome)
 
     # no pandas on this path (about 0.4 s of start-up): rows are written directly (same bytes)
-    from cgtsafe.errors import InputError
     from cgtsafe.offtarget.nuclease import custom_nuclease, get_nuclease
     from cgtsafe.offtarget.search import check_limits, parse_chunk, read_guides, search_batches, write_search
 

@@ -72,7 +72,8 @@ protospacer + PAM, a PAM lookup table and popcount per PAM position; bulged sear
 with a lower-bound filter and early termination. Both are numba kernels that release the GIL and run
 over 1 Mb blocks on Python threads (results concatenated in block order: deterministic).
 numba caches the compiled kernels next to this module (``__pycache__``) or under ``NUMBA_CACHE_DIR``;
-:func:`search_batches` loads them (``_kernels.warm``) before it waits for the first contig. It yields
+:func:`search_batches` loads them (``_kernels.warm``) once the first contig has been read (a missing or
+non-FASTA genome fails first, without the one-time compile notice of a cold cache). It yields
 one contig's hits at a time as numpy columns (:class:`cgtsafe.offtarget.hits.HitBatch`, rendered and
 scored by numba kernels) and imports no pandas (start-up time of the CLI); :func:`write_search` streams
 them to the hit table (same bytes as ``write_table``), :func:`search_genome` builds a DataFrame.
@@ -333,8 +334,6 @@ def search_batches(
     three = nuclease.pam_side == "3prime"
     pam_right = np.array([three, not three], dtype=np.bool_)
     nthreads = _kernels.n_threads(threads)
-    # load the cached kernels now, while a prefetching reader may still be decompressing the genome
-    _kernels.warm(bulges=max_dna_bulge > 0 or max_rna_bulge > 0)
     tables = _render_tables(guides, patterns, nuclease)
     owned: dict[str, tuple[int, int]] | None = None
     if chunk is not None:
@@ -342,6 +341,9 @@ def search_batches(
         owned = dict(zip(lengths, chunk_ranges(list(lengths.values()), chunk)))
     off_a, off_b = nuclease.cut_offsets
     for name, seq in _iter_genome(genome, contigs):
+        # load (or, on a cold cache, compile with a notice) the kernels once the first record has been read, so
+        # that a missing or non-FASTA genome is its one error line, not preceded by the compile notice
+        _kernels.warm(bulges=max_dna_bulge > 0 or max_rna_bulge > 0)
         if isinstance(seq, RawFastaRecord):  # from iter_fasta_raw: joined and checked here, without the GIL
             seq = _kernels.pack_record(seq, nthreads)
         if owned is None:
