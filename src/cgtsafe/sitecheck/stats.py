@@ -3,9 +3,9 @@
 * :func:`wilson` - Wilson score interval of a binomial proportion (Wilson 1927), two-sided 95 % by default.
 * :func:`newcombe_diff` - interval of a difference of two independent proportions from the two Wilson
   intervals (Newcombe 1998, method 10).
-* :func:`fisher_greater` - one-sided Fisher exact test, H1: edited frequency > control frequency; the
-  p-value is the upper tail of the hypergeometric distribution of the edited count given the margins.
-* :func:`bh` - Benjamini-Hochberg adjusted p-values (q-values) across the sites of one comparison.
+* :func:`fisher_greater` - one-sided Fisher exact test, H1: edited frequency > control frequency, and
+  :func:`bh` - Benjamini-Hochberg q-values across the sites of one comparison: the shared implementations of
+  :mod:`cgtsafe.stats`, re-exported here for the sitecheck modules.
 * (no power-based LOD: a limit of detection computed conditionally on the observed control overstates the
   power once the control is resampled, e.g. 0.72-0.79 instead of 0.80; the verdicts rest on
   :func:`clean_pvalue` and :func:`exclusion_limit`, which account for the control's sampling.)
@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats as _st
+
+from cgtsafe.stats import bh, fisher_greater  # noqa: F401  (the one implementation; see module docstring)
 
 
 def wilson(k, n, z: float = 1.959963984540054):
@@ -51,35 +53,6 @@ def newcombe_diff(k1, n1, k2, n2, z: float = 1.959963984540054):
     lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return d, lo, hi
-
-
-def fisher_greater(k1, n1, k2, n2):
-    """One-sided Fisher exact p-value, H1: p1 > p2 (vectorised). NaN where a sample has no reads."""
-    k1, n1, k2, n2 = (np.asarray(x, dtype=np.int64) for x in (k1, n1, k2, n2))
-    total = n1 + n2
-    succ = k1 + k2
-    with np.errstate(invalid="ignore"):
-        p = _st.hypergeom.sf(k1 - 1, total, succ, n1)
-    p = np.where((n1 > 0) & (n2 > 0), np.clip(p, 0.0, 1.0), np.nan)
-    return p
-
-
-def bh(p):
-    """Benjamini-Hochberg adjusted p-values; NaN entries stay NaN and are not counted."""
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    pv = p[ok]
-    order = np.argsort(pv, kind="mergesort")
-    ranked = pv[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.clip(q, 0, 1)
-    out[ok] = res
-    return out
 
 
 def clopper_pearson_upper(k, n, conf):
