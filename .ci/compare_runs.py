@@ -5,7 +5,7 @@
 
 Every file must exist in both and be byte-identical, except what records the run itself: Snakemake
 benchmark records (results/benchmarks/: wall times), results/provenance.json and the report (command
-line, times, absolute paths), and CI's own extra files (results/validation/ci_*). For provenance, the
+line, times, absolute paths; the PDF also embeds its creation date), and CI's own extra files (results/validation/ci_*). For provenance, the
 SHA-256 of every output file listed must still agree. Exit 1 with the differing files listed.
 """
 
@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-RUN_RECORDS = ("benchmarks/", "provenance.json", "report/evidence_report.html", "validation/ci_")
+RUN_RECORDS = ("benchmarks/", "provenance.json", "report/evidence_report.html", "report/evidence_report.pdf",
+               "validation/ci_")
 
 
 def files(root: Path) -> dict[str, str]:
