@@ -15,14 +15,13 @@ tool is installed, so only absolute figures are printed.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from _child import measure  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,13 +58,7 @@ def main(argv=None) -> int:
         _bam(tmp / "c.bam", lengths, args.reads, 2, False)
         cmd = [sys.executable, "-m", "cgtsafe", "cnv", "call", "--edited", str(tmp / "e.bam"), "--control",
                str(tmp / "c.bam"), "--reference", str(ref), "--cut", "DEMO_g1=chr1:102930", "--outdir", str(tmp / "o")]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode:
-            print(proc.stderr, file=sys.stderr)
-            return 1
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        wall, rss = measure(cmd)
         print((tmp / "o" / "cut_distal.tsv").read_text())
         print(f"cnv call: 2 x {args.reads} reads, wall {wall:.1f} s ({2 * args.reads / wall:,.0f} reads/s), "
               f"peak RSS {rss:.0f} MB")

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from _child import measure  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -72,13 +71,7 @@ def main(argv=None) -> int:
                str(REPO / "test-data" / "genome" / "ref.fa"), "--guides",
                str(REPO / "test-data" / "offtarget" / "guides.tsv"), "--samples", str(tmp / "samples.tsv"),
                "--threads", str(args.threads), "--outdir", str(tmp / "out")]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode:
-            print(proc.stderr, file=sys.stderr)
-            return 1
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        wall, rss = measure(cmd)
         print((tmp / "out" / "reads.tsv").read_text())
         print(f"nomination call: {args.pairs} + {args.pairs // 10} read pairs, wall {wall:.1f} s, "
               f"peak RSS {rss:.0f} MB")
