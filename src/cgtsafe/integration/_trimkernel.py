@@ -28,41 +28,31 @@ STAGE, R2Q, R2P, R2L, R1Q, R1L, G2S, G2E, G1S, G1E, US, UE = range(12)
 
 
 @njit(cache=True, nogil=True)
+def _bad(q, a, n, p, thr, b0, bl):
+    """1 when base ``p`` of the padded quality track (first/last base repeated beyond the ends) is bad."""
+    if p < 0:
+        return b0
+    if p >= n:
+        return bl
+    return 1 if q[a + p] <= thr else 0
+
+
+@njit(cache=True, nogil=True)
 def _qtrim(q, a, n, thr, hw, bad_bases):
     """Leading bases kept by the sliding-window tail trim (as trim.quality_trim_length)."""
     if n == 0 or bad_bases <= 0:
         return 0 if bad_bases <= 0 else n
     b0 = 1 if q[a] <= thr else 0
     bl = 1 if q[a + n - 1] <= thr else 0
-    # window sum over padded[i .. i + 2hw] with padded = [b0]*hw + bad + [bl]*hw
+    # window sum over padded[i .. i + 2hw] (padded position j = read position j - hw)
     w = 2 * hw + 1
     s = 0
     for j in range(w):
-        p = j - hw
-        if p < 0:
-            s += b0
-        elif p < n:
-            s += 1 if q[a + p] <= thr else 0
-        else:
-            s += bl
+        s += _bad(q, a, n, j - hw, thr, b0, bl)
     for i in range(n):
         if s >= bad_bases:
             return i
-        # slide: drop padded[i], add padded[i + w]
-        p = i - hw
-        if p < 0:
-            s -= b0
-        elif p < n:
-            s -= 1 if q[a + p] <= thr else 0
-        else:
-            s -= bl
-        p = i + w - hw
-        if p < 0:
-            s += b0
-        elif p < n:
-            s += 1 if q[a + p] <= thr else 0
-        else:
-            s += bl
+        s += _bad(q, a, n, i + hw + 1, thr, b0, bl) - _bad(q, a, n, i - hw, thr, b0, bl)
     return n
 
 
@@ -105,6 +95,14 @@ def _readthrough(seq, a, n, marker, max_mm_full, max_rate, min_overlap):
     hi = min(m - 1, n)
     if hi < min_overlap:
         return cut
+    return partial_cut(seq[a:a + n], marker, cut, hi, min_overlap, max_rate)
+
+
+@njit(cache=True, nogil=True)
+def partial_cut(seq, marker, cut: int, hi: int, min_overlap: int, max_rate: float) -> int:
+    """Start of the longest marker prefix (``hi`` .. ``min_overlap`` bases) ending the read within its substitution
+    limit ``floor(overlap x max_rate)``, left of ``cut``; else ``cut`` (``seq``, ``marker``: uint8 arrays)."""
+    n = seq.shape[0]
     for ov in range(hi, min_overlap - 1, -1):
         start = n - ov
         if start >= cut:
@@ -112,7 +110,7 @@ def _readthrough(seq, a, n, marker, max_mm_full, max_rate, min_overlap):
         limit = int(ov * max_rate + 1e-9)
         mm = 0
         for i in range(ov):
-            if seq[a + start + i] != marker[i]:
+            if seq[start + i] != marker[i]:
                 mm += 1
                 if mm > limit:
                     break

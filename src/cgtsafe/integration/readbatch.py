@@ -136,29 +136,25 @@ class BatchTrimmer:
         fast = np.flatnonzero(~slow)
         if len(fast):
             if len(fast) < n:
-                keep = fast
-                sample_f = sample[keep]
-                sub1, sub2 = [seq1[i] for i in keep], [seq2[i] for i in keep]
-                j1f, j2f = "".join(sub1).upper(), "".join(sub2).upper()
-                o1f, o2f = _offsets(sub1), _offsets(sub2)
-                q1 = "".join([recs1[i].qualities for i in keep]).encode("ascii")
-                q2 = "".join([recs2[i].qualities for i in keep]).encode("ascii")
+                sample_f = sample[fast]
+                sub1, sub2 = [seq1[i] for i in fast], [seq2[i] for i in fast]
+                j1, j2 = "".join(sub1).upper(), "".join(sub2).upper()
+                b1, b2 = j1.encode("ascii"), j2.encode("ascii")
+                o1, o2 = _offsets(sub1), _offsets(sub2)
+                q1 = "".join([recs1[i].qualities for i in fast]).encode("ascii")
+                q2 = "".join([recs2[i].qualities for i in fast]).encode("ascii")
             else:
-                sample_f, j1f, j2f, o1f, o2f = sample, j1, j2, o1, o2
+                sample_f = sample
                 q1 = "".join([r.qualities for r in recs1]).encode("ascii")
                 q2 = "".join([r.qualities for r in recs2]).encode("ascii")
             out = np.empty((len(fast), N_OUT), dtype=np.int32)
             u8 = lambda x: np.frombuffer(x, dtype=np.uint8)  # noqa: E731
-            trim_batch(u8(j1f.encode("ascii")), u8(q1), o1f, u8(j2f.encode("ascii")), u8(q2), o2f, sample_f, out,
-                       *self.args)
+            trim_batch(u8(b1), u8(q1), o1, u8(b2), u8(q2), o2, sample_f, out, *self.args)
             self._count(sample_f, out, tally)
-            stage = out[:, STAGE]
-            for r in np.flatnonzero(stage == 6).tolist():
-                s, row = int(sample_f[r]), out[r]
-                a1, a2 = int(o1f[r]), int(o2f[r])
-                g2s, g2e, g1s, g1e, us, ue = (int(row[G2S]), int(row[G2E]), int(row[G1S]), int(row[G1E]),
-                                              int(row[US]), int(row[UE]))
-                kept.append(Trimmed(s, j2f[a2 + g2s:a2 + g2e], j1f[a1 + g1s:a1 + g1e], j1f[a1 + us:a1 + ue]))
+            rows = np.flatnonzero(out[:, STAGE] == 6)
+            cols = np.column_stack([sample_f[rows], o1[rows], o2[rows], out[rows][:, [G2S, G2E, G1S, G1E, US, UE]]])
+            for smp, a1, a2, g2s, g2e, g1s, g1e, us, ue in cols.tolist():
+                kept.append(Trimmed(smp, j2[a2 + g2s:a2 + g2e], j1[a1 + g1s:a1 + g1e], j1[a1 + us:a1 + ue]))
         for i in np.flatnonzero(slow).tolist():
             s = idx[i]
             t = process_pair(s, seq1[i].upper(), recs1[i].qualities, seq2[i].upper(), recs2[i].qualities,
