@@ -95,12 +95,12 @@ def index_benchmark(copies: int, gdir: Path, max_rss_gb: float) -> None:
             return
         print(f"index build: genome {fa.stat().st_size / 1e9:.2f} GB ({copies} x chrX 70 Mb) -> {mmi.name} "
               f"{mmi.stat().st_size / 1e9:.2f} GB; wall {r['wall']:.0f} s, cpu {r['cpu']:.0f} s, "
-              f"peak RSS {r['rss'] / 1024:.2f} GB, load {r['load']:.1f}")
+              f"peak RSS {r['rss'] / 1024:.2f} GiB, load {r['load']:.1f}")
     else:
         print(f"index build: reused {mmi} ({mmi.stat().st_size / 1e9:.2f} GB, built by an earlier run)")
     r = run_child([sys.executable, "-c", code, str(fa), str(mmi)], max_rss_gb=max_rss_gb)
     print(f"index reuse (load + check by a later run): wall {r['wall']:.0f} s, cpu {r['cpu']:.0f} s, "
-          f"peak RSS {r['rss'] / 1024:.2f} GB, load {r['load']:.1f}")
+          f"peak RSS {r['rss'] / 1024:.2f} GiB, load {r['load']:.1f}")
 
 
 def main() -> int:

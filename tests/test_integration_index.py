@@ -30,7 +30,8 @@ def test_index_built_once_then_reused(tmp_path):
     stamp = mmi.stat().st_mtime_ns
     again = PairAligner(fa, index_path=mmi)
     assert not again.index_built and mmi.stat().st_mtime_ns == stamp
-    assert list(mmi.parent.iterdir()) == [mmi]  # written atomically: no temporary file left
+    # written atomically (no temporary file left), with the stamp of the genome file it was built from
+    assert sorted(mmi.parent.iterdir()) == [mmi, mmi.with_name("g.mmi.json")]
     read = first.aligner.seq("c1", 1000, 1100)
     assert [(h.ctg, h.r_st) for h in again.aligner.map(read)] == [("c1", 1000)]
 
@@ -52,6 +53,17 @@ def test_index_of_another_genome_refused(tmp_path):
     other_length = _genome(tmp_path / "l.fa", contigs=(("c1", 60_000), ("c2", 40_001)))
     with pytest.raises(InputError, match="contig c2 is not 40001 bp"):
         PairAligner(other_length, index_path=mmi)
+
+
+def test_changed_genome_checked_again(tmp_path):
+    """The stamp spares the genome scan only while the genome file is unchanged: a genome rewritten with other
+    contigs under the same path is caught by the full check."""
+    fa = _genome(tmp_path / "g.fa")
+    mmi = tmp_path / "g.mmi"
+    PairAligner(fa, index_path=mmi)
+    _genome(fa, contigs=(("c1", 60_000), ("c2", 39_000)))
+    with pytest.raises(InputError, match="contig c2 is not 39000 bp"):
+        PairAligner(fa, index_path=mmi)
 
 
 def test_index_of_another_preset_refused(tmp_path):

@@ -96,13 +96,37 @@ def resolve_index(genome_fasta: str | Path, index_path: str | Path | None) -> Pa
     return beside if beside.exists() else None
 
 
+def _genome_stamp(genome_fasta: str | Path) -> dict:
+    st = Path(genome_fasta).stat()
+    return {"genome": str(Path(genome_fasta).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def stamp_index(index_path: str | Path, genome_fasta: str | Path) -> None:
+    """Record beside a freshly built index (``<index>.json``) which genome file (path, size, mtime) it was built
+    from, so that a later run on the unchanged file need not read the genome again to check it."""
+    from cgtsafe.io.tables import write_json
+
+    write_json(str(index_path) + ".json", {**_genome_stamp(genome_fasta), "k": INDEX_K, "w": INDEX_W})
+
+
 def check_index(aligner, genome_fasta: str | Path, index_path: str | Path) -> None:
-    """A reused index must be the ``sr`` index of this genome: k/w, contig names (in order) and lengths."""
+    """A reused index must be the ``sr`` index of this genome: k/w, then contig names (in order) and lengths --
+    unless the stamp written when it was built names this very genome file, unchanged since (same size and
+    modification time): the check then needs no pass over a genome without ``.fai``."""
+    import json
+
     from cgtsafe.io.fasta import contig_lengths
 
     if (aligner.k, aligner.w) != (INDEX_K, INDEX_W):
         raise InputError(f"minimap2 index has k={aligner.k}, w={aligner.w}; expected the sr preset's k={INDEX_K}, "
                          f"w={INDEX_W} (delete it to rebuild)", path=index_path)
+    stamp = Path(str(index_path) + ".json")
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else {}
+    except (OSError, ValueError):
+        recorded = {}
+    if recorded and all(recorded.get(k) == v for k, v in _genome_stamp(genome_fasta).items()):
+        return
     lengths = contig_lengths(genome_fasta)
     names = list(aligner.seq_names)
     if names != list(lengths):
@@ -140,6 +164,7 @@ class PairAligner:
                 self.aligner = mappy.Aligner(str(genome_fasta), fn_idx_out=str(tmp), **kwargs)
                 if self.aligner:
                     os.replace(tmp, self.index_path)
+                    stamp_index(self.index_path, genome_fasta)
                     self.index_built = True
             finally:
                 tmp.unlink(missing_ok=True)
