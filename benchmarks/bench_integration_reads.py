@@ -8,7 +8,7 @@
 The run is simulated with the test-data simulator (scripts/testdata/integration.py, same layout, clones,
 and read classes as test-data/integration, scaled up) on test-data/genome/ref.fa. The whole
 ``cgtsafe integration call-sites`` process is timed; the script prints wall time, user+sys CPU time,
-read pairs per second (wall and per CPU second), the peak RSS of the child process (``os.wait4``) and the
+read pairs per second (wall and per CPU second), the peak RSS of the child process (its ``VmHWM``) and the
 load average, and checks the attrition against the simulator's truth (a benchmark of a wrong answer is
 worthless). ``--baseline SRC`` runs the same command with another checkout's ``src`` (e.g. a clone of main)
 right before this one, checks that both wrote byte-identical tables, and prints the throughput ratio (the
@@ -41,36 +41,42 @@ TABLES = ("fragments", "multihits", "multihit_clusters", "attrition", "read_stag
 
 
 def run_child(cmd: list[str], src: str | None = None, max_rss_gb: float | None = None) -> dict:
-    """Wall s, user+sys CPU s and peak RSS MiB of one child process (``os.wait4``); with ``max_rss_gb`` the child
-    is stopped when its resident set passes that size (``stopped`` is then True)."""
+    """Wall s, user+sys CPU s (``os.wait4``) and peak RSS MiB of one child process; with ``max_rss_gb`` the child
+    is stopped when its resident set passes that size (``stopped`` is then True).
+
+    Peak RSS is the child's own ``VmHWM`` (``/proc/<pid>/status``, polled every 0.2 s; it starts afresh at exec),
+    not ``ru_maxrss``, which also counts the pages of this (large, simulating) parent that the child holds between
+    fork and exec; ``ru_maxrss`` is the fallback where ``/proc`` is absent."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stopped = False
-    while max_rss_gb is not None:
+    err = tempfile.TemporaryFile()  # not a pipe: a child writing much to stderr must not block
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    stopped, hwm_kb = False, 0
+    while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         try:
-            rss_kb = next(int(x.split()[1]) for x in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                          if x.startswith("VmRSS:"))
-        except (OSError, StopIteration):
+            fields = dict(x.split(":", 1) for x in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if ":" in x)
+            rss_kb = int(fields["VmRSS"].split()[0])
+            hwm_kb = max(hwm_kb, int(fields["VmHWM"].split()[0]))
+        except (OSError, KeyError, ValueError):
             rss_kb = 0
-        if rss_kb > max_rss_gb * 1024 ** 2:
+        if max_rss_gb is not None and rss_kb > max_rss_gb * 1024 ** 2:
             proc.kill()
             stopped = True
             _, status, usage = os.wait4(proc.pid, 0)
             break
-        time.sleep(0.5)
-    else:
-        _, status, usage = os.wait4(proc.pid, 0)
+        time.sleep(0.2)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0 and not stopped:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024,
+        err.seek(0)
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
+    err.close()
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": (hwm_kb or usage.ru_maxrss) / 1024,
             "load": (load0 + os.getloadavg()[0]) / 2, "stopped": stopped}
 
 
