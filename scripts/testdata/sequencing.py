@@ -58,6 +58,7 @@ for _p in (ROOT / "src", ROOT / "scripts"):  # stand-alone run (benchmarks) with
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from testdata import cnv as cnv_truth  # noqa: E402
 from testdata.simulate import (  # noqa: E402
     LETTERS,
     Event,
@@ -296,8 +297,9 @@ def _fragment_lengths(rng, n):
 
 
 def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: list[Locus], edited: bool,
-                 planted: list[dict], coverage: float = COVERAGE):
-    """Return (records, per-site counts, per-outcome alt counts, sv support counts)."""
+                 planted: list[dict], coverage: float = COVERAGE, cnv_events=(), cnv_rng=None):
+    """Return (records, per-site counts, per-outcome alt counts, sv support counts). ``cnv_events``: planted
+    copy-number events (``scripts/testdata/cnv.py``), drawn from ``cnv_rng``."""
     recs = Records()
     site_cuts = [(s["chrom"], int(s["cut_start"])) for s in planted]
     counts = {i: {"edited": 0, "unedited": 0, "sv": 0} for i in range(len(planted))}
@@ -329,6 +331,10 @@ def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: li
             st = (rng.random(n) * np.maximum(L - fl + 1, 1)).astype(np.int64)
             orient = rng.random(n) < 0.5  # True: R1 is the left (forward) read
             dup = rng.random(n) < DUP_RATE
+            if cnv_events:
+                fl, st, orient, dup = cnv_truth.adjust(cnv_rng, cnv_events, c, h, L, coverage, READ_LEN,
+                                                       _fragment_lengths, fl, st, orient, dup, DUP_RATE)
+                n = st.size
             ok = (st + fl <= L) & (ncum[np.minimum(st + fl, L)] - ncum[st] == 0)
             # zones needing the slow path
             zones = [(e.pos - 2, e.pos + e.length + 2) for e in germ_index_events if e.contig == c]
@@ -762,13 +768,16 @@ def generate(outdir: Path, ctx: dict) -> None:
         else:
             hap_events[int(rng.integers(0, 2))].append(e)
 
-    # WGS
+    # WGS (copy-number events of the edited sample: scripts/testdata/cnv.py)
+    cnv_events = cnv_truth.events(on.chrom, on.cut, g.lengths[on.chrom]) if ctx.get("cnv", True) else []
     site_counts = {}
     outcome_reads = {}
     sv_support = {}
     for sample, role, stem in SAMPLES:
+        cnv_rng = np.random.default_rng(int(ctx["seed"]) + cnv_truth.SEED_OFFSET)
         recs, counts, oreads, svs = simulate_wgs(rng, g, hap_events, loci, role == "edited", planted,
-                                                 float(ctx.get("coverage", COVERAGE)))
+                                                 float(ctx.get("coverage", COVERAGE)),
+                                                 cnv_events if role == "edited" else (), cnv_rng)
         write_cram(sdir / f"{stem}.cram", ref_fa, g, sample, recs)
         site_counts[sample] = counts
         if role == "edited":
@@ -828,6 +837,8 @@ def generate(outdir: Path, ctx: dict) -> None:
 
     for r in sv_truth:
         r += sv_support[r[0]]
+    if cnv_events:
+        cnv_truth.write(outdir, cnv_events, {"CUT_DISTAL_LOSS": on.site["site_id"]})
     _write_tsv(sdir / "truth_sv.tsv", ["type", "chrom1", "pos1", "chrom2", "pos2", "size", "frequency", "site_id1",
                                        "site_id2", "n_fragments_EDITED_D1", "n_split_reads_EDITED_D1",
                                        "n_discordant_pairs_EDITED_D1"], sv_truth)
