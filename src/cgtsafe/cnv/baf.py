@@ -85,13 +85,15 @@ class Hets:
     pos: np.ndarray  # 0-based
     allele1: np.ndarray  # index into ACGT (the control's more frequent base)
     allele2: np.ndarray
+    control_a: np.ndarray  # control reads of allele2
+    control_n: np.ndarray  # control reads of both alleles
 
 
 def discover_hets(control, reference, lengths: dict[str, int], *, snps: dict[str, np.ndarray] | None = None,
                   min_depth: int = 20, min_minor: float = 0.25, min_mapq: int = 20, min_baseq: int = 20,
                   chunk: int = 2_000_000) -> tuple[Hets, int]:
     """Het sites of the control (see the module docstring) and the number of positions examined."""
-    chroms, poss, a1s, a2s = [], [], [], []
+    chroms, poss, a1s, a2s, ca, cn = [], [], [], [], [], []
     examined = 0
     af = _open(control, reference)
     have = set(af.references)
@@ -123,9 +125,12 @@ def discover_hets(control, reference, lengths: dict[str, int], *, snps: dict[str
             poss.append(idx[k] + s)
             a1s.append(order[k, 0])
             a2s.append(order[k, 1])
+            ca.append(top2[k])
+            cn.append(top1[k] + top2[k])
     af.close()
     cat = (lambda x, t: np.concatenate(x).astype(t) if x else np.zeros(0, t))
-    return Hets(np.asarray(chroms, dtype=object), cat(poss, np.int64), cat(a1s, np.int8), cat(a2s, np.int8)), examined
+    return Hets(np.asarray(chroms, dtype=object), cat(poss, np.int64), cat(a1s, np.int8), cat(a2s, np.int8),
+                cat(ca, np.int64), cat(cn, np.int64)), examined
 
 
 def allele_counts(path, reference, hets: Hets, *, min_mapq: int = 20, min_baseq: int = 20,
