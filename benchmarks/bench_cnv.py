@@ -10,7 +10,7 @@ a whole child process (wall and peak RSS via benchmarks/_child.py):
    real 30x density (150-nt reads, MAPQ 60, reads are reference substrings), with two peers on the same file in the
    same run: a plain pysam loop (same filters, no binning) and htslib's own iteration (``AlignmentFile.count``, C
    code, no MAPQ filter: the ceiling of any pysam-based counter). Also B-allele het-site discovery
-   (``cgtsafe.cnv.baf.discover_hets``, pysam ``count_coverage``) on the same region.
+   (``cgtsafe.cnv.baf.discover_hets``; peer: pysam ``count_coverage``) on the same region.
 2. GC correction + segmentation + calls + arm table on a full GRCh38-sized genome's worth of bins: 24 contigs with
    the GRCh38 chromosome lengths, 5-kb bins (the bin size ``cnv call`` chooses for 1,000 reads per bin at 30x 2x150:
    ~620,000 bins), Poisson counts with a GC bias, a planted 20 % loss over half of chromosome 14's long arm and a
@@ -97,12 +97,19 @@ def _stage(argv: list[str]) -> int:
 
         hets, examined = discover_hets(argv[1], argv[2], {"bench": int(argv[3])})
         print(examined)
+    elif stage == "peer_baf":
+        import pysam
+
+        with pysam.AlignmentFile(argv[1]) as af:
+            for s in range(0, int(argv[2]), 2_000_000):
+                af.count_coverage("bench", s, min(int(argv[2]), s + 2_000_000), quality_threshold=20,
+                                  read_callback=lambda r: not (r.flag & 0xF04) and r.mapping_quality >= 20)
     elif stage == "segment":
-        _segment_genome(int(argv[1]))
+        Path(argv[2]).write_text(_segment_genome(int(argv[1])))
     return 0
 
 
-def _segment_genome(n_perm: int) -> None:
+def _segment_genome(n_perm: int) -> str:
     from cgtsafe.cnv.regions import arm_table
     from cgtsafe.cnv.segment import call_genome, gc_correct, log_ratio, noise_sigma
 
@@ -134,9 +141,10 @@ def _segment_genome(n_perm: int) -> None:
     arm_table(chroms, np.concatenate(list(st.values())), np.concatenate(list(en.values())), x - offset,
               dict(zip(NAMES, GRCH38)), cen, calls, sigma, 4.0)
     called = [c for c in calls if c.call != "neutral"]
-    print(f"{tot} bins, {len(calls)} segments, called: "
-          + "; ".join(f"{c.chrom}:{c.start}-{c.end} {c.call} f={c.fraction:.3f}" for c in called)
-          + f" (in-process {time.perf_counter() - t0:.1f} s)")
+    return (f"{tot} bins, {len(calls)} segments, called: "
+            + "; ".join(f"{c.chrom}:{c.start}-{c.end} {c.call} f={c.fraction:.3f}" for c in called)
+            + f" (planted: chr14 second half loss f=0.2, chr20:30,000,000-31,000,000 gain f=1.0; in-process "
+            f"{time.perf_counter() - t0:.1f} s)")
 
 
 def main(argv=None) -> int:
@@ -150,6 +158,11 @@ def main(argv=None) -> int:
     me = [sys.executable, str(Path(__file__).resolve()), "--stage"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        # first, so that its peak RSS is its own (ru_maxrss of the children is a running maximum)
+        wall_s, rss_s = measure(me + ["segment", str(args.permutations), str(tmp / "seg.txt")])
+        print(f"segmentation + calls + arms on a GRCh38-sized genome (5-kb bins, {args.permutations} permutations): "
+              f"wall {wall_s:.1f} s, peak RSS {rss_s:.0f} MB")
+        print("  " + (tmp / "seg.txt").read_text())
         t0 = time.perf_counter()
         bam, fa, n = _region_bam(tmp, args.region_mb)
         length = int(args.region_mb * 1e6)
@@ -167,11 +180,11 @@ def main(argv=None) -> int:
               f"; cgtsafe / htslib iteration: {ours / rates['peer: htslib iteration (AlignmentFile.count)']:.2f}")
         wall_b, rss_b = measure(me + ["baf", str(bam), str(fa), str(length)])
         baf_rate = length / wall_b
-        print(f"  BAF het-site discovery (count_coverage): wall {wall_b:.2f} s, {baf_rate / 1e6:.2f} Mb/s, peak RSS "
-              f"{rss_b:.0f} MB")
-    wall_s, rss_s = measure(me + ["segment", str(args.permutations)])
-    print(f"segmentation + calls + arms on a GRCh38-sized genome (5-kb bins, {args.permutations} permutations): "
-          f"wall {wall_s:.1f} s, peak RSS (largest child so far) {rss_s:.0f} MB")
+        print(f"  BAF het-site discovery (cgtsafe bulk base counter): wall {wall_b:.2f} s, {baf_rate / 1e6:.2f} Mb/s, "
+              f"peak RSS {rss_b:.0f} MB")
+        wall_p, _ = measure(me + ["peer_baf", str(bam), str(length)])
+        print(f"  peer: pysam count_coverage (same filters): wall {wall_p:.2f} s, {length / wall_p / 1e6:.2f} Mb/s; "
+              f"ratio cgtsafe / pysam {wall_p / wall_b:.2f}")
     count_s = 2 * HUMAN_READS_30X / ours
     baf_s = 2 * 3.1e9 / baf_rate
     print("\nPROJECTION (not measured; = measured rate x size) for one 30x human edited/control pair:")
