@@ -105,8 +105,10 @@ def test_summary_names_events_and_baf(demo, tmp_path):
     assert s["verdict_level"] == "attention"
     vals = " ".join(str(k["value"]) for k in s["key_figures"])
     assert "allelic imbalance supports the loss" in vals and "1q loss (arm level)" in vals
-    fig = json.loads((o / "figures" / "genome_ratio.json").read_text())
+    assert (o / "figures" / "genome_ratio.json").exists()
+    fig = json.loads((o / "figures" / "genome_baf.json").read_text())
     assert any("B-allele" in (t.get("name") or "") for t in fig["data"])
+    assert [f["id"] for f in s["figures"]] == ["cnv_genome_ratio", "cnv_genome_baf"]
 
 
 @pytest.fixture(scope="module")

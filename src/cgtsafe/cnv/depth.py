@@ -57,9 +57,15 @@ def bin_counts(path: str | Path, reference: str | Path, lengths: dict[str, int],
             if name not in have:
                 out[name] = np.zeros(nb)
                 continue
-            starts = [r.reference_start for r in af.fetch(name)
-                      if not (r.flag & 0xF04) and r.mapping_quality >= min_mapq]
-            out[name] = np.bincount(np.asarray(starts, dtype=np.int64) // bin_size, minlength=nb)[:nb].astype(float)
+            acc = np.zeros(nb)
+            starts: list[int] = []
+            for r in af.fetch(name):
+                if not (r.flag & 0xF04) and r.mapping_quality >= min_mapq:
+                    starts.append(r.reference_start)
+                    if len(starts) >= 1_000_000:  # bounded memory: a 30x chr1 has ~80 M reads
+                        acc += np.bincount(np.asarray(starts, dtype=np.int64) // bin_size, minlength=nb)[:nb]
+                        starts.clear()
+            out[name] = acc + np.bincount(np.asarray(starts, dtype=np.int64) // bin_size, minlength=nb)[:nb]
     finally:
         af.close()
     return out

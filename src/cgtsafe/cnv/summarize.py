@@ -15,41 +15,56 @@ from pathlib import Path
 from cgtsafe.errors import InputError
 
 
+def _offsets(bins) -> dict:
+    offs, o = {}, 0
+    for c in dict.fromkeys(bins["chrom"]):
+        offs[c] = o
+        o += int(bins.loc[bins["chrom"] == c, "end"].max())
+    return offs
+
+
 def _figure(per_sample: dict) -> dict:
-    """Log2 ratio (bins, segments) along the genome; below it the edited sample's B-allele frequency at the control's
-    het sites when measured (at most 20,000 evenly strided sites per sample)."""
+    """Log2 ratio (bins, segments) along the genome (contigs end to end)."""
     import plotly.graph_objects as go
     import plotly.io as pio
-    from plotly.subplots import make_subplots
 
-    has_baf = any(v[2] is not None and len(v[2]) for v in per_sample.values())
-    fig = make_subplots(rows=2 if has_baf else 1, cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        row_heights=[0.6, 0.4] if has_baf else None)
-    for name, (bins, seg, baf) in per_sample.items():
-        offs, o = {}, 0
-        for c in dict.fromkeys(bins["chrom"]):
-            offs[c] = o
-            o += int(bins.loc[bins["chrom"] == c, "end"].max())
+    fig = go.Figure()
+    for name, (bins, seg, _) in per_sample.items():
+        offs = _offsets(bins)
         used = bins[bins["used"] == "yes"]
         fig.add_trace(go.Scattergl(x=[offs[c] + s for c, s in zip(used["chrom"], used["start"])],
                                    y=used["log2_ratio"].round(4).tolist(), mode="markers", name=f"{name} bins",
-                                   marker={"size": 3, "opacity": 0.5}), row=1, col=1)
+                                   marker={"size": 3, "opacity": 0.5}))
         xs, ys = [], []
         for r in seg.itertuples():
             xs += [offs[r.chrom] + r.start, offs[r.chrom] + r.end, None]
             ys += [round(r.mean_log2, 4)] * 2 + [None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} segments", line={"width": 3}), row=1, col=1)
-        if has_baf and baf is not None and len(baf):
-            b = baf.iloc[:: max(1, -(-len(baf) // 20000))]
-            fig.add_trace(go.Scattergl(x=[offs.get(c, 0) + int(p) for c, p in zip(b["chrom"], b["pos"])],
-                                       y=b["edited_baf"].round(3).tolist(), mode="markers",
-                                       name=f"{name} B-allele frequency / B 等位基因频率",
-                                       marker={"size": 3, "opacity": 0.4}), row=2, col=1)
-    fig.update_layout(template="plotly_white")
-    fig.update_xaxes(title_text="genome position (contigs end to end) / 基因组位置", row=2 if has_baf else 1, col=1)
-    fig.update_yaxes(title_text="log2(edited / control) / 编辑与对照读深比", row=1, col=1)
-    if has_baf:
-        fig.update_yaxes(title_text="BAF (edited, control het sites) / B 等位基因频率", range=[0, 1], row=2, col=1)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} segments", line={"width": 3}))
+    fig.update_layout(template="plotly_white", xaxis_title="genome position (contigs end to end) / 基因组位置",
+                      yaxis_title="log2(edited / control) / 编辑与对照读深比")
+    return json.loads(pio.to_json(fig, validate=True, remove_uids=True))
+
+
+def _baf_figure(per_sample: dict) -> dict | None:
+    """The edited sample's B-allele frequency at the control's het sites, on the same genome axis as the ratio
+    figure (at most 20,000 evenly strided sites per sample); None when no sample has B-allele data."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    fig = go.Figure()
+    for name, (bins, _, baf) in per_sample.items():
+        if baf is None or not len(baf):
+            continue
+        offs = _offsets(bins)
+        b = baf.iloc[:: max(1, -(-len(baf) // 20000))]
+        fig.add_trace(go.Scattergl(x=[offs.get(c, 0) + int(p) for c, p in zip(b["chrom"], b["pos"])],
+                                   y=b["edited_baf"].round(3).tolist(), mode="markers",
+                                   name=f"{name} B-allele frequency", marker={"size": 3, "opacity": 0.4}))
+    if not fig.data:
+        return None
+    fig.update_layout(template="plotly_white", xaxis_title="genome position (contigs end to end) / 基因组位置",
+                      yaxis_title="B-allele frequency (edited, at control het SNPs) / B 等位基因频率",
+                      yaxis_range=[0, 1])
     return json.loads(pio.to_json(fig, validate=True, remove_uids=True))
 
 
@@ -84,6 +99,13 @@ def run_summarize(samples: list[tuple[str, str]], outdir, out) -> None:
     arm = pd.concat(arms, ignore_index=True) if arms else pd.DataFrame(columns=["sample"])
     write_table(arm[["sample", *[c for c in arm.columns if c != "sample"]]], outdir / "arms.tsv")
     write_json(outdir / "figures" / "genome_ratio.json", _figure(per))
+    figures = [{"id": "cnv_genome_ratio", "title_en": "Genome-wide log2 ratio", "title_zh": "全基因组 log2 读深比",
+                "path": "figures/genome_ratio.json"}]
+    baf_fig = _baf_figure(per)
+    if baf_fig is not None:
+        write_json(outdir / "figures" / "genome_baf.json", baf_fig)
+        figures.append({"id": "cnv_genome_baf", "title_en": "Genome-wide B-allele frequency (same genome axis)",
+                        "title_zh": "全基因组 B 等位基因频率（同一基因组坐标）", "path": "figures/genome_baf.json"})
     called = seg[seg["call"] != "neutral"]
     distal = dist[dist["status"] == "loss detected"]
     if len(called) or len(distal):
@@ -181,8 +203,7 @@ def run_summarize(samples: list[tuple[str, str]], outdir, out) -> None:
                            "count": len(missing), "reason": ", ".join(missing)})
     summary = make_summary("cnv", verdict_level=level, verdict_en=verdict_en, verdict_zh=verdict_zh, key_figures=kf,
                            methods_en=methods_en, methods_zh=methods_zh, parameters={"samples": [s for s, _ in samples]},
-                           tables=tables, figures=[{"id": "cnv_genome_ratio", "title_en": "Genome-wide log2 ratio",
-                                                    "title_zh": "全基因组 log2 读深比", "path": "figures/genome_ratio.json"}],
+                           tables=tables, figures=figures,
                            requirements=["R004-37"], exclusions=exclusions,
                            inputs=[str(Path(d) / "bins.tsv") for _, d in samples])
     write_summary(out, summary)
