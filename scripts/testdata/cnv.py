@@ -1,12 +1,13 @@
 """Copy-number truth of the synthetic WGS pair (the CNV part of ``scripts/testdata/sequencing.py``).
 
 The edited sample (``sequencing/wgs_edited.cram``) carries two planted copy-number events, drawn from their own
-generator (``numpy.random.default_rng(seed + SEED_OFFSET)``) so that they can be reasoned about apart from the rest
-of the simulation:
+generator (``numpy.random.default_rng(seed + SEED_OFFSET)``): fragments of a lost homolog are simulated as usual
+(same draws of the main generator) and then discarded, and fragments of a gained copy are simulated with the
+events' generator, so everything else in ``test-data/sequencing`` is byte-for-byte what it is without the events:
 
 * ``loss``: in ``LOSS_FRACTION`` (20 %) of cells, haplotype 0 of chr1 is lost from the top DEMO_g1 on-target cut to
   the end of chr1 (the cut-to-telomere loss reported after Cas9 cuts): every fragment of haplotype 0 whose leftmost
-  base is at or after the cut is dropped with probability 0.2. Expected depth ratio 1 - f/2 = 0.9 (log2 -0.152);
+  base is at or after the cut is discarded with probability 0.2. Expected depth ratio 1 - f/2 = 0.9 (log2 -0.152);
   het SNPs there read 1/(2 - f) = 0.556 of the kept allele (B-allele shift 0.056).
 * ``gain``: a clonal (cell fraction 1.0) single-copy gain of haplotype 1 of chr2:330,000-480,000 next to the
   synthetic chr2 centromere, the demo's stand-in for the 20q11.21 gain of cultured pluripotent cells: extra
@@ -50,26 +51,28 @@ def events(loss_chrom: str, loss_cut: int, loss_end: int) -> list[dict]:
     ]
 
 
-def adjust(rng, evs: list[dict], contig: str, hap: int, length: int, coverage: float, read_len: int, frag_len_fn,
-           fl: np.ndarray, st: np.ndarray, orient: np.ndarray, dup: np.ndarray, dup_rate: float):
-    """Apply the events of ``contig``/``hap`` to one haplotype's fragments (start ``st``, length ``fl``): losses
-    drop fragments, gains add fragments drawn from ``rng`` (lengths from ``frag_len_fn(rng, n)``)."""
+def plan(rng, evs: list[dict], contig: str, hap: int, length: int, coverage: float, read_len: int, frag_len_fn,
+         st: np.ndarray, dup_rate: float):
+    """The events of ``contig``/``hap`` for one haplotype's fragments (starts ``st``): ``(lost, extra)``: ``lost``
+    marks fragments of a homolog lost in a cell (each fragment starting in the region with probability f); ``extra``
+    = ``(lengths, starts, orientation, duplicate)`` of the fragments of gained copies (None when no gain), all drawn
+    from ``rng`` (not the simulation's main generator, whose stream stays as without the events)."""
+    lost = np.zeros(st.size, dtype=bool)
+    xs = []
     for e in evs:
         if e["chrom"] != contig or e["haplotype"] != hap:
             continue
         a, b, f = int(e["start"]), int(e["end"]), float(e["cell_fraction"])
         if e["type"] == "loss":
-            inside = (st >= a) & (st < b)
-            drop = inside & (rng.random(st.size) < f)
-            fl, st, orient, dup = fl[~drop], st[~drop], orient[~drop], dup[~drop]
+            lost |= (st >= a) & (st < b) & (rng.random(st.size) < f)
         else:
             n = int(round((b - a) * coverage / 2 / (2 * read_len) * f * e["copies"]))
             xfl = frag_len_fn(rng, n)
-            xst = a + (rng.random(n) * (b - a)).astype(np.int64)
-            xst = np.minimum(xst, length - xfl)
-            fl, st = np.r_[fl, xfl], np.r_[st, xst]
-            orient, dup = np.r_[orient, rng.random(n) < 0.5], np.r_[dup, rng.random(n) < dup_rate]
-    return fl, st, orient, dup
+            xst = np.minimum(a + (rng.random(n) * (b - a)).astype(np.int64), length - xfl)
+            xs.append((xfl, xst, rng.random(n) < 0.5, rng.random(n) < dup_rate))
+    if not xs:
+        return lost, None
+    return lost, tuple(np.concatenate([x[i] for x in xs]) for i in range(4))
 
 
 def _arm(chrom: str, start: int, end: int) -> str:

@@ -98,7 +98,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
 
     from cgtsafe.cnv.depth import bin_composition, bin_counts
     from cgtsafe.cnv.segment import (bonferroni_z, call_genome, cut_distal_tests, detectable_fraction, gc_correct,
-                                     log_ratio, noise_sigma)
+                                     log_ratio, noise_sigma, reference_se)
     from cgtsafe.io.fasta import read_fasta
     from cgtsafe.io.tables import write_table
 
@@ -170,6 +170,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
                 fit &= ~((b["chrom"].to_numpy() == sg.chrom) & (b["start"].to_numpy() >= sg.start)
                          & (b["end"].to_numpy() <= sg.end))
     x = x - offset
+    ref_se = reference_se(calls, sigma)
     b["log2_ratio"] = x
     b["used"] = np.where(np.isfinite(x), "yes", "no")
     bafs = _baf_sites(edited, control, reference, lengths, snps=snps, min_mapq=min_mapq, min_baseq=min_baseq,
@@ -185,7 +186,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
     for name, chrom, pos in cuts:
         sel = (b["chrom"].to_numpy() == chrom)
         for d in cut_distal_tests(chrom, pos, b["start"].to_numpy()[sel], b["end"].to_numpy()[sel], x[sel], sigma,
-                                  lengths[chrom], alpha=alpha):
+                                  lengths[chrom], alpha=alpha, ref_se=ref_se):
             dist.append({"name": name, "chrom": chrom, "cut": pos, "side": d.side, "start": d.start, "end": d.end,
                          "n_bins": d.n_bins, "mean_log2": d.mean, "cell_fraction": d.fraction,
                          "cell_fraction_low": d.fraction_low, "cell_fraction_high": d.fraction_high,
@@ -197,7 +198,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
     for size in LOD_SIZES:
         n = size // bin_size
         if n >= 1 and size <= max(lengths.values()):
-            lo, ga = detectable_fraction(int(n), sigma, z)
+            lo, ga = detectable_fraction(int(n), sigma, z, ref_se)
             lod.append({"segment_bp": size, "n_bins": int(n), "detectable_loss": lo, "detectable_gain": ga})
     outdir = Path(outdir)
     write_table(b, outdir / "bins.tsv")
@@ -216,7 +217,7 @@ def run_call(edited: str, control: str, reference: str, outdir: str | Path, *, c
                 outdir / "lod.tsv")
     from cgtsafe.io.tables import write_json
 
-    info = {"bin_size": bin_size, "sigma": sigma, "offset": offset, "z": z,
+    info = {"bin_size": bin_size, "sigma": sigma, "offset": offset, "z": z, "reference_se": ref_se,
             "recurrent_regions_covered": covered(lengths, anchors, cen, named),
             "centromeres": cen_source, "mappability": str(mappability or ""),
             "bins_used": int(used.sum()), "bins_total": int(used.size),
