@@ -135,3 +135,33 @@ def test_base_counts_equal_pysam_count_coverage():
                            read_callback=lambda r: not (r.flag & 0xF04) and r.mapping_quality >= 20)
     af.close()
     assert ours.sum() > 400_000 and (ours == np.stack([np.asarray(c) for c in cc], axis=1)).all()
+
+
+def test_het_sites_from_a_population_vcf(tmp_path):
+    """With ``--snps`` only the VCF's biallelic SNVs are examined: the planted het SNVs of chr4 (truth_germline.tsv)
+    plus homozygous ones and an indel; het sites found = the planted hets with depth, nothing else."""
+    import csv
+    from pathlib import Path
+
+    pytest.importorskip("pysam")
+    from cgtsafe.cnv.baf import discover_hets, read_snps
+
+    td = Path(__file__).resolve().parents[1] / "test-data"
+    with open(td / "sequencing" / "truth_germline.tsv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["chrom"] == "chr4"]
+    snv = [r for r in rows if len(r["ref"]) == 1 and len(r["alt"]) == 1]
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr4,length=100000>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    lines += [f"chr4\t{r['pos']}\t.\t{r['ref']}\t{r['alt']}\t.\tPASS\t." for r in rows]
+    (tmp_path / "snps.vcf").write_text("\n".join(lines) + "\n")
+    snps = read_snps(tmp_path / "snps.vcf")
+    assert snps["chr4"].size == len(snv)
+    hets, examined = discover_hets(td / "sequencing" / "wgs_control.cram", td / "genome" / "ref.fa",
+                                   {"chr4": 100_000}, snps=snps)
+    assert examined == len(snv)
+    het_truth = {int(r["pos"]) - 1 for r in snv if r["genotype"] == "0/1"}
+    found = set(hets.pos.tolist())
+    assert found <= het_truth and len(found) >= 0.7 * len(het_truth)
+    (tmp_path / "bad.vcf").write_text("not a vcf\n")
+    with pytest.raises(InputError):
+        read_snps(tmp_path / "bad.vcf")
