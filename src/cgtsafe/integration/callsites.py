@@ -46,10 +46,11 @@ from pathlib import Path
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.integration.align import PairAligner, VectorScreen
+from cgtsafe.integration.align import PairAligner
 from cgtsafe.integration.demux import BarcodeAssigner, iter_pairs
 from cgtsafe.integration.layout import Layout, Sample
-from cgtsafe.integration.trim import find_linker, find_primer_ltr, find_readthrough, quality_trim_length
+from cgtsafe.integration.peer_rules import readthrough_cut, vector_screen
+from cgtsafe.integration.trim import find_linker, find_primer_ltr, quality_trim_length
 
 ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "linker_found", "vector_filtered",
                      "quality_filtered", "aligned", "unique_aligned", "multihit", "unique_sites")
@@ -78,7 +79,7 @@ class _Tally:
 
 
 def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, layout: Layout,
-                 screen: VectorScreen | None, tally: _Tally) -> Trimmed | None:
+                 screen, tally: _Tally) -> Trimmed | None:
     """Trim one barcode-assigned pair, count its stages; return the host parts or ``None`` when dropped."""
     at, st = tally.attr[idx], tally.stages[idx]
     at["barcode"] += 1
@@ -116,12 +117,10 @@ def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, l
         return None
     at["linker_found"] += 1
     g2 = t2[lend:]
-    g2 = g2[:find_readthrough(g2, lay.linker_marker(sample.linker), lay.readthrough_max_mismatch_rate,
-                              lay.readthrough_min_overlap)]
+    g2 = g2[:readthrough_cut(g2, lay.linker_marker(sample.linker), lay)]
     g1 = t1[gstart:]
-    g1 = g1[:find_readthrough(g1, lay.ltr_marker(), lay.readthrough_max_mismatch_rate,
-                              lay.readthrough_min_overlap)]
-    if screen is not None and (screen.is_vector(g2) or screen.is_vector(g1)):
+    g1 = g1[:readthrough_cut(g1, lay.ltr_marker(), lay)]
+    if screen is not None and screen.drop(g2, g1):
         return None
     at["vector_filtered"] += 1
     if len(g2) < lay.min_genomic_length or len(g1) < lay.min_genomic_length:
@@ -192,7 +191,7 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
     for p in [r1, r2, i1, vector] + [x for s in samples for x in (s.r1, s.r2)]:
         if p and not Path(p).exists():
             raise InputError("input file not found", path=p)
-    screen = VectorScreen(vector, layout.vector_kmer, layout.vector_min_kmer_fraction) if vector else None
+    screen = vector_screen(vector, layout) if vector else None
     aligner = None if genome is None else PairAligner(genome, max_align_start=layout.max_align_start, min_identity=layout.min_identity,
                           max_fragment_length=layout.max_fragment_length, index_path=index_path)
     tally = _Tally(len(samples))

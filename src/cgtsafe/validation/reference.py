@@ -428,7 +428,7 @@ def run_inspiired(d: Path) -> tuple[list[dict], dict]:
     # anywhere, mingDNA 30); only the sequences of the run are given
     layout = layout_from_mapping({
         "primer": first["primer"], "ltr_bit": first["ltrBit"], "linker": first["linkerSequence"],
-        "ltr_readthrough": first["largeLTRFrag"][:20],
+        "ltr_readthrough": first["largeLTRFrag"],
     })
     with tempfile.TemporaryDirectory(prefix="cgtsafe_refval_") as tmp:
         sheet = Path(tmp) / "samples.tsv"
