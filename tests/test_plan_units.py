@@ -324,3 +324,16 @@ def test_integration_matrix_and_fragments_exclude_each_other(demo, tmp_path):
 
     with pytest.raises(ConfigProblems, match="exclude each other"):
         validate_config(demo, schema_dir=REPO / "workflow" / "schemas")
+
+
+def test_integration_vispa2_barcode_lists_reach_call_sites(demo, tmp_path):
+    """integration.reads.ltr_barcodes / lc_barcodes (VISPA2 lists) are inputs of call-sites, one word each."""
+    lists = {k: tmp_path / f"{k} {EVIL}.list" for k in ("ltr_barcodes", "lc_barcodes")}
+    for p in lists.values():
+        p.write_text("LTR51\tCCATCCTC\n")
+    demo["integration"]["reads"].update({k: str(v) for k, v in lists.items()})
+    it = plan(demo).integration
+    assert {k: it.read_files()[k] for k in lists} == {k: str(v) for k, v in lists.items()}
+    w = words(it.read_args())
+    assert w[w.index("--ltr-barcodes") + 1] == str(lists["ltr_barcodes"])
+    assert w[w.index("--lc-barcodes") + 1] == str(lists["lc_barcodes"])

@@ -510,13 +510,17 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
                 except InputError as exc:
                     out.append(str(exc))
                 else:
-                    _catch(out, path, read_samples, it["samples"], layout)
+                    _catch(out, path, read_samples, it["samples"], layout,
+                           ltr_barcodes=reads.get("ltr_barcodes") or None, lc_barcodes=reads.get("lc_barcodes") or None)
         if not it.get("fragments") and not it.get("matrix"):
             for k in ("r1", "r2", "i1"):
                 if reads.get(k):
                     file(f"integration.reads.{k}", "fastq")
             if reads.get("vector"):
                 file("integration.reads.vector", "fasta")
+            for k in ("ltr_barcodes", "lc_barcodes"):
+                if reads.get(k):
+                    file(f"integration.reads.{k}")
 
     # TCR cross-reactivity
     if on("tcr"):

@@ -20,6 +20,7 @@ if INT.call_sites:
             multihit_clusters=INT.path("multihit_clusters.tsv"),
             attrition=INT.path("attrition.tsv"),
             read_stages=INT.path("read_stages.tsv"),
+            undetermined=INT.path("undetermined.tsv"),
             params=INT.path("call_sites_params.json"),
         log:
             "logs/integration/call_sites.log",

@@ -78,6 +78,8 @@ _DEFAULTS = {
     "ltr_readthrough": "",
     "linker_readthrough": "",
     "barcode_max_mismatches": 1,
+    "ltr_barcode_max_mismatches": 1,
+    "lc_barcode_max_mismatches": 1,
     "primer_max_mismatches": 0,
     "primer_max_offset": 5,
     "ltr_max_mismatches": 0,
@@ -137,6 +139,8 @@ class Layout:
     ltr_readthrough: str = ""
     linker_readthrough: str = ""
     barcode_max_mismatches: int = 1
+    ltr_barcode_max_mismatches: int = 1
+    lc_barcode_max_mismatches: int = 1
     primer_max_mismatches: int = 0
     primer_max_offset: int = 5
     ltr_max_mismatches: int = 0
@@ -253,7 +257,9 @@ def read_layout(path: str | Path) -> Layout:
 # --------------------------------------------------------------------------------------------------
 # sample sheet
 
-SAMPLE_COLUMNS = ("sample", "subject", "timepoint", "cell_type", "barcode")
+SAMPLE_COLUMNS = ("sample", "subject", "timepoint", "cell_type")
+#: one of these column sets names how a row is demultiplexed (I1 barcode, VISPA2 double barcode, own FASTQs)
+DEMUX_COLUMNS = (("barcode",), ("tag_id",), ("ltr_barcode", "lc_barcode"), ("r1", "r2"))
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,9 @@ class Sample:
     i1: str = ""
     replicate: str = ""
     specimen: str = ""
+    #: VISPA2-style double barcode: LTR barcode at the start of R2, linker-cassette barcode at the start of R1
+    ltr_barcode: str = ""
+    lc_barcode: str = ""
 
     @property
     def fragment_sample(self) -> str:
@@ -273,31 +282,68 @@ class Sample:
         return self.specimen or self.name
 
 
-def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
+def read_barcode_list(path: str | Path) -> dict[str, str]:
+    """VISPA2 barcode list (``elements/barcode/barcode.LTR.48.list``): one ``name<TAB>sequence`` per line."""
+    from cgtsafe.io.compressed import open_input
+
+    out: dict[str, str] = {}
+    with open_input(path, "rt", what="barcode list") as fh:
+        for i, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not _DNA.match(parts[1].strip().upper()) or not parts[0].strip():
+                raise InputError("expected 'name<TAB>barcode sequence (A/C/G/T)'", path=path, line=i)
+            name = parts[0].strip()
+            if name in out:
+                raise InputError(f"barcode name {name} appears twice", path=path, line=i)
+            out[name] = parts[1].strip().upper()
+    if not out:
+        raise InputError("barcode list is empty", path=path)
+    return out
+
+
+def read_samples(path: str | Path, layout: Layout, *, ltr_barcodes: str | Path | None = None,
+                 lc_barcodes: str | Path | None = None) -> list[Sample]:
     """Read the integration sample sheet.
 
-    Required columns: ``sample subject timepoint cell_type barcode``. Optional: ``linker`` (per-sample
-    linker, overrides the layout's), ``r1``/``r2``/``i1`` (per-sample FASTQs: then ``barcode`` may be
-    empty and no demultiplexing is done for that sample), ``replicate`` and ``specimen`` (replicate
-    libraries: rows with the same ``specimen`` are independent PCR/shearing replicates of that pooled
-    sample; each row keeps its own unique ``sample`` = library name). Barcodes must be unique and far
-    enough apart for the barcode tolerance.
+    Required columns: ``sample subject timepoint cell_type`` and, per row, one way to find its reads:
+    ``barcode`` (I1 index of a multiplexed run), a VISPA2-style double barcode (``ltr_barcode`` + ``lc_barcode``,
+    or VISPA2's association-file ``TagID`` as column ``tag_id``, e.g. ``LTR51.LC26``; each a sequence or a name
+    from the VISPA2 barcode lists ``ltr_barcodes`` / ``lc_barcodes``), or per-sample ``r1``/``r2`` FASTQs (no
+    demultiplexing). Optional: ``linker`` (per-sample linker, overrides the layout's), ``i1``, ``replicate`` and
+    ``specimen`` (replicate libraries: rows with the same ``specimen`` are independent PCR/shearing replicates of
+    that pooled sample; each row keeps its own unique ``sample`` = library name). A run uses one
+    demultiplexing mode (I1 or double barcode). I1 barcodes must be unique and far enough apart for the barcode
+    tolerance; double-barcode pairs must not collide (:func:`check_dual_barcodes`).
     """
     from cgtsafe.config import read_sample_sheet
     from cgtsafe.io.sheets import check_sheet
 
     path = Path(path)
     df = read_sample_sheet(path, required=SAMPLE_COLUMNS)
+    if not any(all(c in df.columns for c in cols) for cols in DEMUX_COLUMNS):
+        raise InputError("sample sheet needs column barcode (I1), tag_id or ltr_barcode + lc_barcode (VISPA2 double "
+                         "barcode), or r1 + r2 (per-sample FASTQs)", path=path)
     check_sheet(df, "integration", path)
+    lists = {"ltr": read_barcode_list(ltr_barcodes) if ltr_barcodes else {},
+             "lc": read_barcode_list(lc_barcodes) if lc_barcodes else {}}
     samples: list[Sample] = []
     seen: dict[str, int] = {}
+    lines: dict[str, int] = {}
     for i, row in enumerate(df.to_dict("records"), start=2):
-        bc = str(row["barcode"]).strip().upper()
+        bc = str(row.get("barcode", "") or "").strip().upper()
         r1, r2 = str(row.get("r1", "") or "").strip(), str(row.get("r2", "") or "").strip()
+        ltr, lc = _dual_barcodes(row, lists, path, i)
         if bc and not _DNA.match(bc):
             raise InputError(f"barcode {bc!r}: expected A/C/G/T only", path=path, line=i)
-        if not bc and not (r1 and r2):
-            raise InputError("sample has neither a barcode nor per-sample r1/r2 FASTQs", path=path, line=i)
+        if not bc and not ltr and not (r1 and r2):
+            raise InputError("sample has neither a barcode (I1 or LTR + LC) nor per-sample r1/r2 FASTQs", path=path,
+                             line=i)
+        if ltr and (bc or r1 or r2):
+            raise InputError("a double-barcoded sample (ltr_barcode/lc_barcode/tag_id) has no I1 barcode or own "
+                             "r1/r2 FASTQs", path=path, line=i)
         if bc:
             if bc in seen:
                 raise InputError(f"barcode {bc} is duplicated (first on line {seen[bc]})", path=path, line=i)
@@ -308,8 +354,13 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
         if spec and not rep:
             raise InputError("column specimen is set but replicate is empty (a replicate library needs both)",
                              path=path, line=i)
-        samples.append(Sample(row["sample"], bc, linker, r1, r2, str(row.get("i1", "") or "").strip(), rep, spec))
+        samples.append(Sample(row["sample"], bc, linker, r1, r2, str(row.get("i1", "") or "").strip(), rep, spec,
+                              ltr, lc))
+        lines[row["sample"]] = i
     check_replicates([(s.name, s.fragment_sample, s.replicate) for s in samples], path)
+    if any(s.barcode for s in samples) and any(s.ltr_barcode for s in samples):
+        raise InputError("the sheet mixes I1 barcodes (column barcode) and double barcodes (LTR + LC); a run is "
+                         "demultiplexed one way", path=path)
     bcs = [(s.barcode, seen[s.barcode]) for s in samples if s.barcode]
     lengths = {len(b) for b, _ in bcs}
     if len(lengths) > 1:
@@ -324,9 +375,63 @@ def read_samples(path: str | Path, layout: Layout) -> list[Sample]:
                     f"barcodes {bcs[a][0]} (line {bcs[a][1]}) and {bcs[b][0]} differ at only {d} position(s); "
                     f"with barcode_max_mismatches={k} they must differ at >= {2 * k + 1}",
                     path=path, line=bcs[b][1])
+    check_dual_barcodes([(s.name, s.ltr_barcode, s.lc_barcode, lines[s.name]) for s in samples if s.ltr_barcode],
+                        layout.ltr_barcode_max_mismatches, layout.lc_barcode_max_mismatches, path)
     if not samples:
         raise InputError("sample sheet has no samples", path=path)
     return samples
+
+
+def _dual_barcodes(row: dict, lists: dict, path, line) -> tuple[str, str]:
+    """(LTR barcode, LC barcode) sequences of a row (``("", "")`` when the row is not double-barcoded)."""
+    tag = str(row.get("tag_id", "") or "").strip()
+    ltr, lc = str(row.get("ltr_barcode", "") or "").strip(), str(row.get("lc_barcode", "") or "").strip()
+    if tag:
+        parts = tag.split(".")
+        if len(parts) != 2 or not all(parts):
+            raise InputError(f"column tag_id: expected VISPA2's TagID '<LTR barcode>.<LC barcode>' (e.g. LTR51.LC26), "
+                             f"got {tag!r}", path=path, line=line)
+        if (ltr and ltr != parts[0]) or (lc and lc != parts[1]):
+            raise InputError(f"column tag_id {tag!r} disagrees with columns ltr_barcode/lc_barcode", path=path,
+                             line=line)
+        ltr, lc = parts
+    if bool(ltr) != bool(lc):
+        raise InputError("a double barcode needs both ltr_barcode and lc_barcode", path=path, line=line)
+    out = []
+    for kind, value in (("ltr", ltr), ("lc", lc)):
+        if not value:
+            out.append("")
+        elif _DNA.match(value.upper()):
+            out.append(value.upper())
+        elif value in lists[kind]:
+            out.append(lists[kind][value])
+        else:
+            where = f"--{kind}-barcodes / integration.reads.{kind}_barcodes"
+            raise InputError(f"{kind.upper()} barcode {value!r} is neither a DNA sequence nor a name in the "
+                             f"{kind.upper()} barcode list ({where}{'' if lists[kind] else ': none given'})",
+                             path=path, line=line)
+    return out[0], out[1]
+
+
+def check_dual_barcodes(rows, k_ltr: int, k_lc: int, path) -> None:
+    """``rows`` = (sample, LTR barcode, LC barcode, line). One length per barcode kind; no two samples whose LTR
+    barcodes are within ``2 k_ltr`` **and** LC barcodes within ``2 k_lc`` substitutions (a read within tolerance of
+    both could not be assigned): the error names both samples."""
+    for kind, col in (("LTR", 1), ("LC", 2)):
+        lengths = sorted({len(r[col]) for r in rows})
+        if len(lengths) > 1:
+            raise InputError(f"{kind} barcodes have different lengths ({', '.join(map(str, lengths))}); expected one "
+                             "length", path=path)
+    for a in range(len(rows)):
+        for b in range(a + 1, len(rows)):
+            da = sum(x != y for x, y in zip(rows[a][1], rows[b][1]))
+            db = sum(x != y for x, y in zip(rows[a][2], rows[b][2]))
+            if da <= 2 * k_ltr and db <= 2 * k_lc:
+                raise InputError(
+                    f"samples {rows[a][0]} (line {rows[a][3]}) and {rows[b][0]} collide: their LTR barcodes differ at "
+                    f"{da} and their LC barcodes at {db} position(s); with ltr_barcode_max_mismatches={k_ltr} and "
+                    f"lc_barcode_max_mismatches={k_lc} a read pair could match both (need LTR > {2 * k_ltr} or LC > "
+                    f"{2 * k_lc} differences)", path=path, line=rows[b][3])
 
 
 def check_replicates(rows, path) -> None:

@@ -8,7 +8,7 @@ import json
 from cgtsafe.errors import InputError
 from cgtsafe.plan.common import Layout, enabled, goc_opt, opt, q, windows
 
-READ_FILE_KEYS = ("r1", "r2", "i1", "vector")
+READ_FILE_KEYS = ("r1", "r2", "i1", "vector", "ltr_barcodes", "lc_barcodes")
 
 
 class IntegrationPlan:
@@ -55,7 +55,7 @@ class IntegrationPlan:
 
     def read_args(self) -> str:
         """Input files, plus ``--index`` (the cached minimap2 index: reused when present, else written once)."""
-        args = [f"--{key} {q(path)}" for key, path in self.read_files().items()]
+        args = [f"--{key.replace('_', '-')} {q(path)}" for key, path in self.read_files().items()]
         if self.reads.get("index"):
             args.append(f"--index {q(self.reads['index'])}")
         return " ".join(args)
