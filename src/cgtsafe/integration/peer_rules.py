@@ -93,12 +93,44 @@ def _overlap_py(read, marker, match, mismatch, go, ge):
     return best, best_start
 
 
+def _overlap_score_py(read, marker, match, mismatch, go, ge):
+    """The best score of :func:`_overlap_py` without the start (one rolling row; the fast first pass)."""
+    n, m = len(read), len(marker)
+    neg = -1e18
+    h = np.zeros(m + 1)
+    f = np.full(m + 1, neg)
+    best = neg
+    for i in range(1, n + 1):
+        diag = 0.0  # H[i-1][0]
+        left = 0.0  # H[i][0]
+        e = neg
+        c = read[i - 1]
+        for j in range(1, m + 1):
+            up = h[j]
+            fv = max(up - go - ge, f[j] - ge)
+            f[j] = fv
+            e = max(left - go - ge, e - ge)
+            d = diag + (match if c == marker[j - 1] else mismatch)
+            diag = up
+            hv = max(d, fv, e)
+            h[j] = hv
+            left = hv
+        if h[m] > best:
+            best = h[m]
+    for j in range(1, m + 1):
+        if h[j] > best:
+            best = h[j]
+    return best
+
+
 try:
     from numba import njit
 
     _overlap = njit(cache=True, nogil=True)(_overlap_py)
+    _overlap_best = njit(cache=True, nogil=True)(_overlap_score_py)
 except ImportError:  # pragma: no cover - numba is a dependency
     _overlap = _overlap_py
+    _overlap_best = _overlap_score_py
 
 
 def overlap_score(seq: str, marker: str) -> tuple[float, int]:
@@ -115,10 +147,13 @@ def overlap_cut(seq: str, marker: str, fraction: float = 0.55) -> int:
     ``round(score) >= 2 * round(fraction * len(marker))`` (R's rounding: half to even), else ``len(seq)``."""
     if not marker or not seq:
         return len(seq)
-    score, start = overlap_score(seq, marker)
-    if round(score) >= 2 * round(fraction * len(marker)):
-        return int(start)
-    return len(seq)
+    need = 2 * round(fraction * len(marker))
+    r = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
+    k = np.frombuffer(marker.encode("ascii"), dtype=np.uint8)
+    if round(_overlap_best(r, k, MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND)) < need:  # no hit (most reads)
+        return len(seq)
+    score, start = _overlap(r, k, MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND)
+    return int(start) if round(score) >= need else len(seq)
 
 
 class VectorAlignScreen:
@@ -148,8 +183,27 @@ class VectorAlignScreen:
         self.buf = mappy.ThreadBuffer()
         self.min_fraction = min_fraction
         self.max_query_start = max_query_start
+        # minimap2 (k=11, w=1, min_cnt=2) cannot chain a read with fewer than 2 shared 11-mers: skip those
+        from cgtsafe.io.fasta import revcomp
+
+        self.kmers = set()
+        for seq in records.values():
+            t = seq.decode().upper()
+            for strand in (t, revcomp(t)):
+                self.kmers.update(strand[i:i + 11] for i in range(len(strand) - 10))
+
+    def _seeded(self, seq: str) -> bool:
+        kmers, n = self.kmers, 0
+        for i in range(len(seq) - 10):
+            if seq[i:i + 11] in kmers:
+                n += 1
+                if n >= 2:
+                    return True
+        return False
 
     def _hit(self, seq: str, ltr_side: bool) -> bool:
+        if len(seq) * self.min_fraction < 11 or not self._seeded(seq):
+            return False
         for h in self.aligner.map(seq, buf=self.buf):
             if h.mlen <= self.min_fraction * len(seq):
                 continue
