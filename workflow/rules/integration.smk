@@ -182,10 +182,10 @@ if INT.enabled:
             cmd=CGTSAFE,
             outdir=output_dir(0),
             reads=INT.read_table_args,
-            source=INT.matrix or INT.fragments,
+            source=INT.source_arg,
             args=INT.summary_args(),
         shell:
-            "{params.cmd} integration summarize --dir {params.outdir:q} --fragments {params.source:q}"
+            "{params.cmd} integration summarize --dir {params.outdir:q} {params.source}"
             " {params.reads} {params.args} --out {output:q} > {log:q} 2>&1"
 
 else:

@@ -111,6 +111,12 @@ class IntegrationPlan:
         """``--attrition F --multihits F`` when the read processing ran."""
         return " ".join(f"--{k} {q(input[k])}" for k in ("attrition", "multihits") if k in input.keys())
 
+    @staticmethod
+    def source_arg(wildcards, input) -> str:
+        """``--fragments <path>``: the fragments table, or the imported matrix the sites came from (listed as input)."""
+        key = "imported_matrix" if "imported_matrix" in input.keys() else "fragments"
+        return f"--fragments {q(input[key])}"
+
     def summary_args(self) -> str:
         c = self.c
         return (f"--merge-distance {c['merge_distance']} --abundance {q(self.abundance())}"
