@@ -250,6 +250,15 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
                        "(multihit_clusters.tsv)")
         exclusions.append({"what": "multi-mapping reads", "count": int(rc) if rc == rc else int(len(mh)),
                            "reason": reason})
+    und = Path(attrition).with_name("undetermined.tsv") if attrition else None
+    if und is not None and und.exists():
+        ut = read_table(und, required=("reason", "barcode", "reads"), what="undetermined read pairs table")
+        tot = ut[ut["barcode"] == "*"]
+        n_un = int(pd.to_numeric(tot["reads"], errors="coerce").fillna(0).sum())
+        if n_un:
+            parts = "; ".join(f"{r}: {int(n)}" for r, n in zip(tot["reason"], pd.to_numeric(tot["reads"])))
+            exclusions.append({"what": "read pairs assigned to no sample (demultiplexing)", "count": n_un,
+                               "reason": f"{parts} (most frequent unmatched barcodes in undetermined.tsv)"})
     inputs = [str(x) for x in (fragments, attrition, multihits) if x]
     lim = _pct(top_t)
     where = "contains" if max_lo <= top_t <= max_hi else ("lies above" if max_lo > top_t else "lies below")
