@@ -337,3 +337,14 @@ def test_integration_vispa2_barcode_lists_reach_call_sites(demo, tmp_path):
     w = words(it.read_args())
     assert w[w.index("--ltr-barcodes") + 1] == str(lists["ltr_barcodes"])
     assert w[w.index("--lc-barcodes") + 1] == str(lists["lc_barcodes"])
+
+
+def test_integration_matrix_checked_before_any_job(demo, tmp_path):
+    """A matrix without the configured quantification column is one config line naming the file."""
+    from cgtsafe.config import ConfigProblems
+
+    m = _matrix_config(demo, tmp_path)
+    demo["integration"]["matrix_quantification"] = "fragmentEstimate_sum"
+    with pytest.raises(ConfigProblems, match=r"lacks the quantification column 'fragmentEstimate_sum'") as err:
+        validate_config(demo, schema_dir=REPO / "workflow" / "schemas")
+    assert str(m) in str(err.value)

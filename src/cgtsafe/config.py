@@ -493,7 +493,11 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
             if it.get("fragments"):
                 out.append(f"{path}: keys 'integration.fragments' and 'integration.matrix' exclude each other (give "
                            "the fragment table or the imported matrix)")
-            file("integration.matrix", "tsv")
+            if file("integration.matrix", "tsv"):
+                from cgtsafe.integration.isanalytics import read_isa_matrix
+
+                _catch(out, path, read_isa_matrix, it["matrix"],
+                       quantification=it.get("matrix_quantification") or "seqCount")
         elif it.get("fragments") and file("integration.fragments", "tsv"):
             _catch(out, path, _fragments_on_genome, it["fragments"], ref.get("genome"))
         elif need("integration.samples", "when integration.enabled is true and integration.fragments is empty "
