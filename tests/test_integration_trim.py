@@ -24,15 +24,18 @@ def _sub(s: str, i: int) -> str:
 
 
 def _reference_trim(qual: str, thr: int, window: int, bad: int) -> int:
-    """Straightforward re-statement of ShortRead trimTailw: cut before the first base whose centred
-    window (ends padded with the first/last quality) holds >= bad bases of quality <= thr."""
-    hw = window // 2
-    q = [ord(c) - 33 for c in qual]
-    for i in range(len(q)):
-        n = sum(q[min(max(j, 0), len(q) - 1)] <= thr for j in range(i - hw, i + hw + 1))
-        if n >= bad:
-            return i
-    return len(q)
+    """Step-by-step re-statement of ShortRead's C loop ``trim_tailw`` (src/trim.c): a running count starts as
+    (halfwidth + 1) x the first base's badness + the badness of bases 1..halfwidth; at each base j it adds base
+    min(j + halfwidth, last) and removes base max(0, j - halfwidth); the read keeps j bases at the first j where
+    the count reaches ``bad``."""
+    wd = window // 2
+    m = [int(ord(c) - 33 <= thr) for c in qual]
+    n_bad = (wd + 1) * m[0] + sum(m[min(len(m) - 1, j)] for j in range(1, wd + 1))
+    for j in range(len(m)):
+        n_bad += m[min(len(m) - 1, j + wd)] - m[max(0, j - wd)]
+        if n_bad >= bad:
+            return j
+    return len(m)
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -49,6 +52,8 @@ def test_quality_trim_matches_sliding_window_definition(seed):
     ("F" * 60 + "#" * 40, 59),             # bad from 60: the window centred at 59 holds 60..64
     ("#" * 100, 0),
     ("F" * 50 + "#" * 4 + "F" * 46, 100),  # 4 bad bases never reach 5 in one window
+    ("FFFFF#" + "F" * 40 + "####" + "F" * 50, 44),  # base 5 (0-based) counts in every window (ShortRead's loop)
+    ("FFFFFF" + "F" * 40 + "####" + "F" * 50, 100),  # the same 4 bad bases without it: kept whole
 ])
 def test_quality_trim_examples(qual, expected):
     assert quality_trim_length(qual, 30, 11, 5) == expected

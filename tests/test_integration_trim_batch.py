@@ -16,7 +16,7 @@ import dnaio
 import pytest
 
 from cgtsafe.errors import InputError
-from cgtsafe.integration.align import VectorScreen
+from cgtsafe.integration.peer_rules import vector_screen
 from cgtsafe.integration.callsites import _Tally, process_pair
 from cgtsafe.integration.demux import iter_pairs
 from cgtsafe.integration.layout import Linker, Sample, layout_from_mapping
@@ -70,8 +70,9 @@ def _pair(rng, linker: Linker):
 LAYOUTS = {
     "default": {},
     "tolerant": {"preset": "tolerant"},
-    "offsets": {"preset": "tolerant", "linker_max_offset": 0, "primer_max_offset": 0, "ltr_max_offset": 2,
+    "offsets": {"preset": "tolerant", "quality_window": 1, "linker_max_offset": 0, "primer_max_offset": 0, "ltr_max_offset": 2,
                 "umi_length_tolerance": 0, "readthrough_min_overlap": 5, "vector_min_kmer_fraction": 0.0},
+    "hamming_rules": {"readthrough_rule": "hamming", "vector_rule": "kmer"},
     "loose": {"primer_max_mismatches": 3, "ltr_max_mismatches": 2, "linker_max_mismatch_rate": 0.3,
               "readthrough_max_mismatch_rate": 0.3, "min_trimmed_read_length": 20, "min_genomic_length": 0,
               "quality_bad_bases": 1, "quality_window": 1, "ltr_readthrough": "ACGTTGCA", "vector_kmer": 12},
@@ -102,7 +103,7 @@ def test_batch_equals_reference_on_random_pairs(name, seed, tmp_path):
     samples = [Sample("a", "", Linker.parse(LINKER)), Sample("b", "", Linker.parse(LINKER_PLAIN))]
     vec = tmp_path / "v.fa"
     vec.write_text(">v\n" + VECTOR[:1500] + "NNNN" + VECTOR[1500:] + "\n")
-    screen = VectorScreen(vec, layout.vector_kmer, layout.vector_min_kmer_fraction)
+    screen = vector_screen(vec, layout)
     idx, recs1, recs2 = [], [], []
     for _ in range(1500):
         s = rng.randrange(2)
@@ -132,7 +133,7 @@ def test_batch_equals_reference_on_real_reads():
         layout = layout_from_mapping({"primer": info[0]["primer"], "ltr_bit": info[0]["ltrBit"], "linker": linkers[0],
                                       "ltr_readthrough": info[0]["largeLTRFrag"][:20], "preset": preset})
         samples = [Sample(f"s{i}", "", Linker.parse(lk)) for i, lk in enumerate(linkers)]
-        screen = VectorScreen(d / "p746vector.fasta", layout.vector_kmer, layout.vector_min_kmer_fraction)
+        screen = vector_screen(d / "p746vector.fasta", layout)
         recs1, recs2 = [], []
         with dnaio.open(files[0]) as f1, dnaio.open(files[1]) as f2:
             for a, b in zip(f1, f2):

@@ -265,3 +265,86 @@ def test_donor_variant_tables_join_the_sitecheck_arguments(demo):
             cfg[k].update(v)
         sc = Plan(cfg, root="out").sitecheck
         assert sc.variant_tables == [] and "--variant-sites" not in sc.common_args()
+
+
+#: planted ISAnalytics long matrix: (sample, chrom, 1-based locus, strand, seqCount); one site in two subjects
+PLANTED_MATRIX = [
+    ("PT01-M01", "chr1", 150000, "+", 60), ("PT01-M01", "chr2", 220000, "-", 30), ("PT01-M01", "chr3", 90000, "+", 10),
+    ("PT01-M06", "chr1", 150000, "+", 45), ("PT01-M06", "chr4", 300000, "-", 5),
+    ("PT02-M01", "chr3", 90000, "+", 1), ("PT02-M01", "chr2", 500000, "+", 9),
+]
+
+
+def _matrix_config(demo, tmp_path):
+    m = tmp_path / f"isa {EVIL}.tsv"
+    m.write_text("chr\tintegration_locus\tstrand\tCompleteAmplificationID\tseqCount\tfragmentEstimate\n" + "".join(
+        f"{c}\t{p}\t{s}\t{smp}\t{n}\t{n / 2}\n" for smp, c, p, s, n in PLANTED_MATRIX))
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tsubject\ttimepoint\ttimepoint_days\n"
+                     "PT01-M01\tPT01\tmonth01\t30\nPT01-M06\tPT01\tmonth06\t180\nPT02-M01\tPT02\tmonth01\t30\n")
+    demo["integration"].update(matrix=str(m), samples=str(sheet), reads={})
+    return m
+
+
+def test_integration_imported_matrix_runs_from_matrix(demo, tmp_path):
+    """An imported matrix replaces the read processing; the sites command the plan builds, run as is, gives the
+    planted sites with the planted read counts and the cross-subject collision decided by the abundance ratio."""
+    import pandas as pd
+
+    from cgtsafe.cli import main
+
+    m = _matrix_config(demo, tmp_path)
+    it = plan(demo).integration
+    assert it.enabled and not it.call_sites and it.read_tables == {}
+    assert it.sites_input() == {"imported_matrix": str(m)}
+    step = words(it.sites_step())
+    assert step == ["from-matrix", "--matrix", str(m), "--quantification", "seqCount"]
+    args = words(it.sites_args())
+    assert "--abundance" not in args and "--length-bin" not in args  # no breakpoints: no sonic model
+    assert words(it.summary_args())[words(it.summary_args()).index("--abundance") + 1] == "imported-seqCount"
+    out = tmp_path / "out"
+    assert main(["integration", *step, "--genes", demo["reference"]["genes"], *args, "--out", str(out)]) == 0
+    sites = pd.read_csv(out / "sites.tsv", sep="\t")
+    got = {(r.sample, r.chrom, r.position, r.strand): r.reads for r in sites.itertuples()}
+    # chr3:90000:+ is in PT01 (10 reads) and PT02 (1 read): ratio 10 >= 10, PT01 keeps it, PT02's is removed
+    want = {(smp, c, p, s): n for smp, c, p, s, n in PLANTED_MATRIX if smp != "PT02-M01" or c != "chr3"}
+    assert got == want
+    coll = pd.read_csv(out / "collisions.tsv", sep="\t")
+    assert set(coll.loc[coll["decision"] == "removed", "samples"]) == {"PT02-M01"}
+    share = sites.set_index(["sample", "chrom"])["relative_abundance"]
+    assert share[("PT01-M01", "chr1")] == pytest.approx(60 / 100, abs=1e-6)
+
+
+def test_integration_matrix_and_fragments_exclude_each_other(demo, tmp_path):
+    _matrix_config(demo, tmp_path)
+    demo["integration"]["fragments"] = str(tmp_path / "samples.tsv")
+    with pytest.raises(InputError, match="exclude each other"):
+        plan(demo)
+    from cgtsafe.config import ConfigProblems
+
+    with pytest.raises(ConfigProblems, match="exclude each other"):
+        validate_config(demo, schema_dir=REPO / "workflow" / "schemas")
+
+
+def test_integration_vispa2_barcode_lists_reach_call_sites(demo, tmp_path):
+    """integration.reads.ltr_barcodes / lc_barcodes (VISPA2 lists) are inputs of call-sites, one word each."""
+    lists = {k: tmp_path / f"{k} {EVIL}.list" for k in ("ltr_barcodes", "lc_barcodes")}
+    for p in lists.values():
+        p.write_text("LTR51\tCCATCCTC\n")
+    demo["integration"]["reads"].update({k: str(v) for k, v in lists.items()})
+    it = plan(demo).integration
+    assert {k: it.read_files()[k] for k in lists} == {k: str(v) for k, v in lists.items()}
+    w = words(it.read_args())
+    assert w[w.index("--ltr-barcodes") + 1] == str(lists["ltr_barcodes"])
+    assert w[w.index("--lc-barcodes") + 1] == str(lists["lc_barcodes"])
+
+
+def test_integration_matrix_checked_before_any_job(demo, tmp_path):
+    """A matrix without the configured quantification column is one config line naming the file."""
+    from cgtsafe.config import ConfigProblems
+
+    m = _matrix_config(demo, tmp_path)
+    demo["integration"]["matrix_quantification"] = "fragmentEstimate_sum"
+    with pytest.raises(ConfigProblems, match=r"lacks the quantification column 'fragmentEstimate_sum'") as err:
+        validate_config(demo, schema_dir=REPO / "workflow" / "schemas")
+    assert str(m) in str(err.value)

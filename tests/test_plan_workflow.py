@@ -135,3 +135,42 @@ def test_every_rule_quotes_paths_logs_and_declares_resources():
             assert "> {log:q} 2>&1" in body, (smk, name)
         if "benchmark:" in body:
             assert "mem_mb=" in body and "runtime=" in body and "retries:" in body, (smk, name)
+
+
+def test_imported_matrix_dry_run(tmp_path):
+    """integration.matrix: the workflow runs `from-matrix` on the imported matrix (one argument, never expanded)
+    instead of the read processing, and feeds the same downstream rules."""
+    if not (REPO / "test-data" / "genome" / "ref.fa").exists():
+        pytest.skip("test-data absent")
+    work = tmp_path / "work dir"
+    (work / "config").mkdir(parents=True)
+    (work / "test-data").symlink_to(REPO / "test-data")
+    matrix = work / "config" / f"isa {EVIL}.tsv"
+    matrix.write_text("chr\tintegration_locus\tstrand\tCompleteAmplificationID\tseqCount\n"
+                      "chr1\t150000\t+\tPT01-M01\t60\nchr2\t220000\t-\tPT01-M06\t30\n")
+    (work / "config" / "samples.tsv").write_text("sample\tsubject\ttimepoint\nPT01-M01\tPT01\tm01\nPT01-M06\tPT01\tm06\n")
+    cfg = yaml.safe_load((REPO / "test-data" / "demo" / "config.yaml").read_text())
+    for section in ("offtarget", "sitecheck", "tcr", "antigen", "vector", "nomination", "cnv"):
+        if isinstance(cfg.get(section), dict):
+            cfg[section]["enabled"] = False
+    cfg["integration"].update(enabled=True, matrix=f"config/{matrix.name}", samples="config/samples.tsv", reads={})
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc = subprocess.run(
+        [str(_need("snakemake")), "-n", "-p", "-F", "--cores", "1", "--snakefile", str(REPO / "workflow" / "Snakefile"),
+         "--directory", str(work), "--configfile", str(work / "config" / "config.yaml")],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    assert "integration_call_sites" not in out
+    assert "rule integration_summary" in out and "rule integration_longitudinal" in out
+    cmd = next(ln.split("Shell command: ", 1)[1] for ln in out.splitlines()
+               if "Shell command: " in ln and " integration from-matrix " in ln)
+    run = re.sub(r"^.*? -m cgtsafe ", "printf '%s\\n' ", cmd, count=1)
+    log = re.search(r"> (\S+|'[^']*') 2>&1$", cmd).group(1).strip("'")
+    (work / log).parent.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(["bash", "-c", run], cwd=work, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    argv = (work / log).read_text().splitlines()
+    assert argv[argv.index("--matrix") + 1] == f"config/{matrix.name}"
+    assert argv[argv.index("--quantification") + 1] == "seqCount" and "--abundance" not in argv
+    assert not list(tmp_path.rglob("PWNED"))

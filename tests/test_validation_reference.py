@@ -27,7 +27,8 @@ EXPECTED = [
     ("offtarget", "MIT hit score vs the published formula"),
     ("sitecheck", "amplicon FANCF (FANC.Cas9, 250 reads): modified % vs CRISPResso2"),
     ("sitecheck", "WGS-region FANCF (smallGenome BAM, chr11:1024-1274): modified % vs CRISPRessoWGS"),
-    *[("integration", f"read stage {ours} vs intSiteCaller {theirs}") for theirs, ours in vr.INSPIIRED_STAGES],
+    *[("integration", f"read stage {ours} vs intSiteCaller {theirs}") for theirs, ours in
+      vr.INSPIIRED_STAGES + vr.INSPIIRED_CURATED],
     ("integration", "HIV sites inside transcription units vs matched random controls"),
     ("integration", "MLV near-TSS (+-5 kb) odds ratio"),
     ("tcr", "HPA expression loader: TTN"),

@@ -58,6 +58,7 @@ for _p in (ROOT / "src", ROOT / "scripts"):  # stand-alone run (benchmarks) with
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from testdata import cnv as cnv_truth  # noqa: E402
 from testdata.simulate import (  # noqa: E402
     LETTERS,
     Event,
@@ -296,14 +297,16 @@ def _fragment_lengths(rng, n):
 
 
 def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: list[Locus], edited: bool,
-                 planted: list[dict], coverage: float = COVERAGE):
-    """Return (records, per-site counts, per-outcome alt counts, sv support counts)."""
+                 planted: list[dict], coverage: float = COVERAGE, cnv_events=(), cnv_rng=None):
+    """Return (records, per-site counts, per-outcome alt counts, sv support counts). ``cnv_events``: planted
+    copy-number events (``scripts/testdata/cnv.py``), drawn from ``cnv_rng``."""
     recs = Records()
     site_cuts = [(s["chrom"], int(s["cut_start"])) for s in planted]
     counts = {i: {"edited": 0, "unedited": 0, "sv": 0} for i in range(len(planted))}
     outcome_reads: dict[Event, int] = {}
     sv_support = {"DEL": [0, 0, 0], "TRA": [0, 0, 0]}  # fragments, split reads, discordant pairs
     name_id = 0
+    cnv_name_id = 1 << 36  # read names of the fragments of gained copies (scripts/testdata/cnv.py)
     site_by_tid: dict[int, list[int]] = {}
     locus_at: dict[int, Locus] = {}
     for i, (cc, cut) in enumerate(site_cuts):
@@ -329,138 +332,157 @@ def simulate_wgs(rng, g: Genome, germ_events_by_hap: list[list[Event]], loci: li
             st = (rng.random(n) * np.maximum(L - fl + 1, 1)).astype(np.int64)
             orient = rng.random(n) < 0.5  # True: R1 is the left (forward) read
             dup = rng.random(n) < DUP_RATE
-            ok = (st + fl <= L) & (ncum[np.minimum(st + fl, L)] - ncum[st] == 0)
-            # zones needing the slow path
-            zones = [(e.pos - 2, e.pos + e.length + 2) for e in germ_index_events if e.contig == c]
-            zones += [lc.zone for lc in loci if lc.chrom == c]
-            slow = np.zeros(n, dtype=bool)
-            if zones:
-                zs = np.array(sorted(zones))
-                merged = [list(zs[0])]
-                for a, b in zs[1:]:
-                    if a <= merged[-1][1]:
-                        merged[-1][1] = max(merged[-1][1], b)
-                    else:
-                        merged.append([a, b])
-                mz = np.array(merged)
-                j = np.searchsorted(mz[:, 0], st + fl, side="left") - 1
-                slow = (j >= 0) & (mz[np.maximum(j, 0), 1] > st)
-            fast = ok & ~slow
-            # ---------- fast path: contiguous 150M reads
-            fidx = np.nonzero(fast)[0]
-            reps = np.where(dup[fidx], 2, 1)
-            fidx = np.repeat(fidx, reps)
-            isdup = np.zeros(len(fidx), bool)
-            isdup[1:] = fidx[1:] == fidx[:-1]
-            s0 = st[fidx]
-            e0 = s0 + fl[fidx]
-            ids = name_id + np.arange(len(fidx))  # a duplicate is another molecule: its own name
-            name_id += len(fidx)
-            ar = np.arange(READ_LEN)
-            left = hs[s0[:, None] + ar[None, :]]
-            right = hs[(e0 - READ_LEN)[:, None] + ar[None, :]]
-            o = orient[fidx]
-            # errors in cycle order: the reverse read's cycles run right-to-left
-            lq_codes, lq = add_errors(rng, left)
-            rc_codes, rq = add_errors(rng, right[:, ::-1])
-            rc_codes, rq = rc_codes[:, ::-1], rq[:, ::-1]
-            fr_l = g.repeat_fraction(c, s0, s0 + READ_LEN)
-            fr_r = g.repeat_fraction(c, e0 - READ_LEN, e0)
-            mq_l = mapq_for(rng, fr_l)
-            mq_r = mapq_for(rng, fr_r)
-            tid = g.tid[c]
-            tlen = e0 - s0
-            ot, op = g.other[c]
-            for k in range(len(fidx)):
-                r1_left = bool(o[k])
-                base_l = 0x1 | 0x2 | 0x20 | (0x40 if r1_left else 0x80)
-                base_r = 0x1 | 0x2 | 0x10 | (0x80 if r1_left else 0x40)
-                if isdup[k]:
-                    base_l |= 0x400
-                    base_r |= 0x400
-                sl, sr = int(s0[k]), int(e0[k]) - READ_LEN
-                t = int(tlen[k])
-                recs.add(tid, sl, int(ids[k]), base_l, int(mq_l[k]), f"{READ_LEN}M", tid, sr, t,
-                         lq_codes[k], lq[k], None)
-                recs.add(tid, sr, int(ids[k]), base_r, int(mq_r[k]), f"{READ_LEN}M", tid, sl, -t,
-                         rc_codes[k], rq[k], None)
-                for flag, mq, pos in ((base_l, mq_l[k], sl), (base_r, mq_r[k], sr)):
-                    if mq == 0 and ot[pos] >= 0:
-                        oc = g.names[int(ot[pos])]
-                        opos = int(op[pos])
-                        if opos + READ_LEN <= g.lengths[oc]:
-                            recs.add(int(ot[pos]), opos, int(ids[k]), (flag | 0x100) & ~0x2, 0, f"{READ_LEN}M",
-                                     tid, sr if pos == sl else sl, 0, None, None, None)
-            # counts at planted sites for fast reads (never overlaps an edited locus zone)
-            for i, (cc, cut) in enumerate(site_cuts):
-                if cc != c:
-                    continue
-                keep = ~isdup
-                a, b = cut - ANCHOR, cut + ANCHOR - 1
-                span_l = (s0 <= a) & (s0 + READ_LEN > b)
-                span_r = (e0 - READ_LEN <= a) & (e0 > b)
-                counts[i]["unedited"] += int((keep & span_l).sum() + (keep & span_r).sum())
-            # ---------- slow path: molecules through the event index
-            sidx = np.nonzero(ok & slow)[0]
-            my_loci = [lc for lc in loci if lc.chrom == c]
-            for k in sidx:
-                s, f = int(st[k]), int(fl[k])
-                chosen: dict[int, str] = {}
-                evs = list(germ_index_events)
-                dropped = False
-                for li, lc in enumerate(my_loci):
-                    if lc.zone[1] <= s or lc.zone[0] >= s + f:
+            lost = np.zeros(n, dtype=bool)
+            extra = None
+            batches = [(rng, fl, st, orient, dup, lost)]
+            if cnv_events:  # copy-number events: their own generator, so the main stream is unchanged
+                lost, extra = cnv_truth.plan(cnv_rng, cnv_events, c, h, L, coverage, READ_LEN, _fragment_lengths,
+                                             st, DUP_RATE)
+                batches = [(rng, fl, st, orient, dup, lost)]
+                if extra is not None:
+                    batches.append((cnv_rng, *extra, np.zeros(extra[0].size, dtype=bool)))
+            for rng_b, fl, st, orient, dup, lost in batches:
+                if rng_b is not rng:  # gained copies: names from their own range (the others keep theirs)
+                    main_name_id, name_id = name_id, cnv_name_id
+                n = st.size
+                ok = (st + fl <= L) & (ncum[np.minimum(st + fl, L)] - ncum[st] == 0)
+                # zones needing the slow path
+                zones = [(e.pos - 2, e.pos + e.length + 2) for e in germ_index_events if e.contig == c]
+                zones += [lc.zone for lc in loci if lc.chrom == c]
+                slow = np.zeros(n, dtype=bool)
+                if zones:
+                    zs = np.array(sorted(zones))
+                    merged = [list(zs[0])]
+                    for a, b in zs[1:]:
+                        if a <= merged[-1][1]:
+                            merged[-1][1] = max(merged[-1][1], b)
+                        else:
+                            merged.append([a, b])
+                    mz = np.array(merged)
+                    j = np.searchsorted(mz[:, 0], st + fl, side="left") - 1
+                    slow = (j >= 0) & (mz[np.maximum(j, 0), 1] > st)
+                fast = ok & ~slow
+                # ---------- fast path: contiguous 150M reads
+                fidx = np.nonzero(fast)[0]
+                reps = np.where(dup[fidx], 2, 1)
+                fidx = np.repeat(fidx, reps)
+                isdup = np.zeros(len(fidx), bool)
+                isdup[1:] = fidx[1:] == fidx[:-1]
+                s0 = st[fidx]
+                e0 = s0 + fl[fidx]
+                ids = name_id + np.arange(len(fidx))  # a duplicate is another molecule: its own name
+                name_id += len(fidx)
+                ar = np.arange(READ_LEN)
+                left = hs[s0[:, None] + ar[None, :]]
+                right = hs[(e0 - READ_LEN)[:, None] + ar[None, :]]
+                o = orient[fidx]
+                # errors in cycle order: the reverse read's cycles run right-to-left
+                lq_codes, lq = add_errors(rng_b, left)
+                rc_codes, rq = add_errors(rng_b, right[:, ::-1])
+                rc_codes, rq = rc_codes[:, ::-1], rq[:, ::-1]
+                fr_l = g.repeat_fraction(c, s0, s0 + READ_LEN)
+                fr_r = g.repeat_fraction(c, e0 - READ_LEN, e0)
+                mq_l = mapq_for(rng_b, fr_l)
+                mq_r = mapq_for(rng_b, fr_r)
+                tid = g.tid[c]
+                tlen = e0 - s0
+                ot, op = g.other[c]
+                for k in range(len(fidx)):
+                    if lost[fidx[k]]:  # a fragment of a lost homolog (its random draws were made above)
                         continue
-                    if not edited:
-                        chosen[id(lc)] = "wt"
+                    r1_left = bool(o[k])
+                    base_l = 0x1 | 0x2 | 0x20 | (0x40 if r1_left else 0x80)
+                    base_r = 0x1 | 0x2 | 0x10 | (0x80 if r1_left else 0x40)
+                    if isdup[k]:
+                        base_l |= 0x400
+                        base_r |= 0x400
+                    sl, sr = int(s0[k]), int(e0[k]) - READ_LEN
+                    t = int(tlen[k])
+                    recs.add(tid, sl, int(ids[k]), base_l, int(mq_l[k]), f"{READ_LEN}M", tid, sr, t,
+                             lq_codes[k], lq[k], None)
+                    recs.add(tid, sr, int(ids[k]), base_r, int(mq_r[k]), f"{READ_LEN}M", tid, sl, -t,
+                             rc_codes[k], rq[k], None)
+                    for flag, mq, pos in ((base_l, mq_l[k], sl), (base_r, mq_r[k], sr)):
+                        if mq == 0 and ot[pos] >= 0:
+                            oc = g.names[int(ot[pos])]
+                            opos = int(op[pos])
+                            if opos + READ_LEN <= g.lengths[oc]:
+                                recs.add(int(ot[pos]), opos, int(ids[k]), (flag | 0x100) & ~0x2, 0, f"{READ_LEN}M",
+                                         tid, sr if pos == sl else sl, 0, None, None, None)
+                # counts at planted sites for fast reads (never overlaps an edited locus zone)
+                for i, (cc, cut) in enumerate(site_cuts):
+                    if cc != c:
                         continue
-                    label, aevs = lc.draw(rng.random())
-                    chosen[id(lc)] = label
-                    if label in lc.drop and lc.drop[label][0] <= s < lc.drop[label][1]:
-                        dropped = True
-                    for e in aevs:
-                        if e.kind == "del" and e.pos <= s < e.pos + e.length:
+                    keep = ~isdup & ~lost[fidx]
+                    a, b = cut - ANCHOR, cut + ANCHOR - 1
+                    span_l = (s0 <= a) & (s0 + READ_LEN > b)
+                    span_r = (e0 - READ_LEN <= a) & (e0 > b)
+                    counts[i]["unedited"] += int((keep & span_l).sum() + (keep & span_r).sum())
+                # ---------- slow path: molecules through the event index
+                sidx = np.nonzero(ok & slow)[0]
+                my_loci = [lc for lc in loci if lc.chrom == c]
+                for k in sidx:
+                    s, f = int(st[k]), int(fl[k])
+                    chosen: dict[int, str] = {}
+                    evs = list(germ_index_events)
+                    dropped = False
+                    for li, lc in enumerate(my_loci):
+                        if lc.zone[1] <= s or lc.zone[0] >= s + f:
+                            continue
+                        if not edited:
+                            chosen[id(lc)] = "wt"
+                            continue
+                        label, aevs = lc.draw(rng_b.random())
+                        chosen[id(lc)] = label
+                        if label in lc.drop and lc.drop[label][0] <= s < lc.drop[label][1]:
                             dropped = True
-                    evs += aevs
-                if dropped:
-                    continue
-                mol = build_molecule(hap_ref, g.tid, EventIndex(evs), c, s, length=f)
-                if mol is None or len(mol.codes) < f:
-                    continue
-                copies = 2 if dup[k] else 1
-                for copy in range(copies):
-                    fid = name_id
-                    name_id += 1
-                    _emit_slow_pair(rng, recs, g, mol, bool(orient[k]), copy == 1, fid, sv_support)
-                    if copy == 1:
+                        for e in aevs:
+                            if e.kind == "del" and e.pos <= s < e.pos + e.length:
+                                dropped = True
+                        evs += aevs
+                    if dropped:
                         continue
-                    # truth counts at planted sites (primary reads of the original molecule)
-                    for part in (slice(0, READ_LEN), slice(f - READ_LEN, f)):
-                        tids, poss = mol.tids[part], mol.poss[part]
-                        aligned = poss >= 0
-                        junction = bool((tids != tids[0]).any()) or bool((np.diff(poss[aligned]) > 50).any())
-                        for t in np.unique(tids).tolist():
-                            on_t = aligned & (tids == t)
-                            lo, hi = int(poss[on_t].min()), int(poss[on_t].max())
-                            for i in site_by_tid.get(t, ()):
-                                cut = site_cuts[i][1]
-                                if cut + ANCHOR - 1 < lo or cut - ANCHOR > hi:
-                                    continue
-                                has_a = bool((on_t & (poss == cut - ANCHOR)).any())
-                                has_b = bool((on_t & (poss == cut + ANCHOR - 1)).any())
-                                if not (has_a or has_b):
-                                    continue
-                                lc = locus_at.get(i)
-                                label = chosen.get(id(lc), "wt") if lc is not None else "wt"
-                                if has_a and has_b:
-                                    if label.startswith("indel"):
-                                        counts[i]["edited"] += 1
-                                        ev = lc.outcomes[int(label[5:])][0]
-                                        outcome_reads[ev] = outcome_reads.get(ev, 0) + 1
-                                    else:
-                                        counts[i]["unedited"] += 1
-                                elif junction:
-                                    counts[i]["sv"] += 1
+                    mol = build_molecule(hap_ref, g.tid, EventIndex(evs), c, s, length=f)
+                    if mol is None or len(mol.codes) < f:
+                        continue
+                    copies = 2 if dup[k] else 1
+                    sink = bool(lost[k])  # lost homolog: draws as usual, records and counts discarded
+                    for copy in range(copies):
+                        fid = name_id
+                        name_id += 1
+                        _emit_slow_pair(rng_b, Records() if sink else recs, g, mol, bool(orient[k]), copy == 1, fid,
+                                        {"DEL": [0, 0, 0], "TRA": [0, 0, 0]} if sink else sv_support)
+                        if copy == 1 or sink:
+                            continue
+                        # truth counts at planted sites (primary reads of the original molecule)
+                        for part in (slice(0, READ_LEN), slice(f - READ_LEN, f)):
+                            tids, poss = mol.tids[part], mol.poss[part]
+                            aligned = poss >= 0
+                            junction = bool((tids != tids[0]).any()) or bool((np.diff(poss[aligned]) > 50).any())
+                            for t in np.unique(tids).tolist():
+                                on_t = aligned & (tids == t)
+                                lo, hi = int(poss[on_t].min()), int(poss[on_t].max())
+                                for i in site_by_tid.get(t, ()):
+                                    cut = site_cuts[i][1]
+                                    if cut + ANCHOR - 1 < lo or cut - ANCHOR > hi:
+                                        continue
+                                    has_a = bool((on_t & (poss == cut - ANCHOR)).any())
+                                    has_b = bool((on_t & (poss == cut + ANCHOR - 1)).any())
+                                    if not (has_a or has_b):
+                                        continue
+                                    lc = locus_at.get(i)
+                                    label = chosen.get(id(lc), "wt") if lc is not None else "wt"
+                                    if has_a and has_b:
+                                        if label.startswith("indel"):
+                                            counts[i]["edited"] += 1
+                                            ev = lc.outcomes[int(label[5:])][0]
+                                            outcome_reads[ev] = outcome_reads.get(ev, 0) + 1
+                                        else:
+                                            counts[i]["unedited"] += 1
+                                    elif junction:
+                                        counts[i]["sv"] += 1
+            if extra is not None:
+                cnv_name_id, name_id = name_id, main_name_id
     return recs, counts, outcome_reads, sv_support
 
 
@@ -762,13 +784,16 @@ def generate(outdir: Path, ctx: dict) -> None:
         else:
             hap_events[int(rng.integers(0, 2))].append(e)
 
-    # WGS
+    # WGS (copy-number events of the edited sample: scripts/testdata/cnv.py)
+    cnv_events = cnv_truth.events(on.chrom, on.cut, g.lengths[on.chrom]) if ctx.get("cnv", True) else []
     site_counts = {}
     outcome_reads = {}
     sv_support = {}
     for sample, role, stem in SAMPLES:
+        cnv_rng = np.random.default_rng(int(ctx["seed"]) + cnv_truth.SEED_OFFSET)
         recs, counts, oreads, svs = simulate_wgs(rng, g, hap_events, loci, role == "edited", planted,
-                                                 float(ctx.get("coverage", COVERAGE)))
+                                                 float(ctx.get("coverage", COVERAGE)),
+                                                 cnv_events if role == "edited" else (), cnv_rng)
         write_cram(sdir / f"{stem}.cram", ref_fa, g, sample, recs)
         site_counts[sample] = counts
         if role == "edited":
@@ -828,6 +853,8 @@ def generate(outdir: Path, ctx: dict) -> None:
 
     for r in sv_truth:
         r += sv_support[r[0]]
+    if cnv_events:
+        cnv_truth.write(outdir, cnv_events, {"CUT_DISTAL_LOSS": on.site["site_id"]})
     _write_tsv(sdir / "truth_sv.tsv", ["type", "chrom1", "pos1", "chrom2", "pos2", "size", "frequency", "site_id1",
                                        "site_id2", "n_fragments_EDITED_D1", "n_split_reads_EDITED_D1",
                                        "n_discordant_pairs_EDITED_D1"], sv_truth)

@@ -489,13 +489,22 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
     if on("integration"):
         it = config["integration"]
         reads = it.get("reads") or {}
-        if it.get("fragments") and file("integration.fragments", "tsv"):
+        if it.get("matrix"):
+            if it.get("fragments"):
+                out.append(f"{path}: keys 'integration.fragments' and 'integration.matrix' exclude each other (give "
+                           "the fragment table or the imported matrix)")
+            if file("integration.matrix", "tsv"):
+                from cgtsafe.integration.isanalytics import read_isa_matrix
+
+                _catch(out, path, read_isa_matrix, it["matrix"],
+                       quantification=it.get("matrix_quantification") or "seqCount")
+        elif it.get("fragments") and file("integration.fragments", "tsv"):
             _catch(out, path, _fragments_on_genome, it["fragments"], ref.get("genome"))
         elif need("integration.samples", "when integration.enabled is true and integration.fragments is empty "
                                          "(sample sheet with barcodes)"):
             pass
         if it.get("samples") and file("integration.samples", "tsv"):
-            if it.get("fragments"):
+            if it.get("fragments") or it.get("matrix"):
                 _catch(out, path, read_sample_sheet, it["samples"], required=("sample", "subject", "timepoint"))
             else:
                 try:
@@ -505,13 +514,17 @@ def semantic_problems(config: dict, *, path: str | Path = "config", schema_ok: b
                 except InputError as exc:
                     out.append(str(exc))
                 else:
-                    _catch(out, path, read_samples, it["samples"], layout)
-        if not it.get("fragments"):
+                    _catch(out, path, read_samples, it["samples"], layout,
+                           ltr_barcodes=reads.get("ltr_barcodes") or None, lc_barcodes=reads.get("lc_barcodes") or None)
+        if not it.get("fragments") and not it.get("matrix"):
             for k in ("r1", "r2", "i1"):
                 if reads.get(k):
                     file(f"integration.reads.{k}", "fastq")
             if reads.get("vector"):
                 file("integration.reads.vector", "fasta")
+            for k in ("ltr_barcodes", "lc_barcodes"):
+                if reads.get(k):
+                    file(f"integration.reads.{k}")
 
     # TCR cross-reactivity
     if on("tcr"):

@@ -29,7 +29,8 @@ SHEET_HELP = {
                        "matched control of an edited row (empty for controls)",
     "samples_amplicon.tsv": "one row per sample and amplicon; role edited|control; fastq2 optional; control as "
                             "in the WGS sheet",
-    "samples_integration.tsv": "one row per sample; barcode = I1 sample barcode of the multiplexed run",
+    "samples_integration.tsv": "one row per sample; barcode = I1 sample barcode of the multiplexed run (VISPA2 "
+                               "double barcodes: columns tag_id, or ltr_barcode + lc_barcode, instead)",
 }
 
 

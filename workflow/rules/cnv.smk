@@ -14,6 +14,7 @@ if CNV:
             segments=CNV.path("{sample}/segments.tsv"),
             distal=CNV.path("{sample}/cut_distal.tsv"),
             lod=CNV.path("{sample}/lod.tsv"),
+            arms=CNV.path("{sample}/arms.tsv"),
             run=CNV.path("{sample}/run.json"),
         log:
             "logs/cnv/call_{sample}.log",
@@ -36,6 +37,7 @@ if CNV:
     rule cnv_summarize:
         input:
             segments=CNV.per_sample("segments.tsv"),
+            arms=CNV.per_sample("arms.tsv"),
             runs=CNV.per_sample("run.json"),
         output:
             summary=CNV.path("summary.json"),

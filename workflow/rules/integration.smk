@@ -2,7 +2,8 @@
 # minimap2 alignment, junction calling; runs when integration.enabled and no external fragment table
 # integration.fragments is given; positions 1-based, docs/outputs/integration_reads.md), then
 # fragments -> sites, clonality, genes of concern, CIS, clones over time, summary. The fragments may
-# come from another pipeline (INSPIIRED, VISPA2). Plan: src/cgtsafe/plan/integration.py.
+# come from another pipeline (INSPIIRED, VISPA2), or the sites from an imported ISAnalytics/VISPA2 matrix
+# (integration.matrix: `from-matrix`, no breakpoints). Plan: src/cgtsafe/plan/integration.py.
 
 INT = plan_of("integration")
 
@@ -19,6 +20,7 @@ if INT.call_sites:
             multihit_clusters=INT.path("multihit_clusters.tsv"),
             attrition=INT.path("attrition.tsv"),
             read_stages=INT.path("read_stages.tsv"),
+            undetermined=INT.path("undetermined.tsv"),
             params=INT.path("call_sites_params.json"),
         log:
             "logs/integration/call_sites.log",
@@ -46,7 +48,7 @@ if INT.enabled:
 
     rule integration_sites:
         input:
-            fragments=INT.fragments,
+            **INT.sites_input(),
             genes=config["reference"]["genes"],
             samples=INT.samples,
         output:
@@ -68,9 +70,10 @@ if INT.enabled:
         params:
             cmd=CGTSAFE,
             outdir=output_dir("sites"),
+            step=INT.sites_step(),
             args=INT.sites_args(),
         shell:
-            "{params.cmd} integration from-fragments --fragments {input.fragments:q} --genes {input.genes:q}"
+            "{params.cmd} integration {params.step} --genes {input.genes:q}"
             " {params.args} --out {params.outdir:q} > {log:q} 2>&1"
 
     rule integration_enrichment:
@@ -154,7 +157,7 @@ if INT.enabled:
     rule integration_summary:
         input:
             **INT.read_tables,
-            fragments=INT.fragments,
+            **INT.sites_input(),
             sites=INT.path("sites.tsv"),
             clonality=INT.path("clonality.tsv"),
             enrichment=INT.path("enrichment.tsv"),
@@ -179,9 +182,10 @@ if INT.enabled:
             cmd=CGTSAFE,
             outdir=output_dir(0),
             reads=INT.read_table_args,
+            source=INT.source_arg,
             args=INT.summary_args(),
         shell:
-            "{params.cmd} integration summarize --dir {params.outdir:q} --fragments {input.fragments:q}"
+            "{params.cmd} integration summarize --dir {params.outdir:q} {params.source}"
             " {params.reads} {params.args} --out {output:q} > {log:q} 2>&1"
 
 else:

@@ -10,7 +10,8 @@ GC correction (per sample)
 Log ratio
   ``log2(edited / control)`` of the GC-corrected counts (GC correction over all bins of the genome together),
   centred on the mode of the bin values (Gaussian kernel density peak, bandwidth 0.01 on a 0.001 grid): the
-  copy-neutral majority of the genome. The median would be pulled by a large one-sided event (a 20 % loss over a
+  copy-neutral majority of the genome; after segmentation re-centred on the mean of the bins of the segments not
+  called, whose standard error ``sigma / sqrt(N)`` is added to every segment's (:func:`call_genome`). The median would be pulled by a large one-sided event (a 20 % loss over a
   sixth of the genome shifts it by about 0.01, which is several SE of a long segment).
 
 Segmentation: binary segmentation (Olshen et al. 2004 CBS, one-breakpoint form)
@@ -21,14 +22,14 @@ Segmentation: binary segmentation (Olshen et al. 2004 CBS, one-breakpoint form)
   genome (robust to the breakpoints themselves).
 
 Calls
-  A segment with mean log ratio ``m`` over ``n`` bins has ``SE = sigma / sqrt(n)``; it is a call when
+  A segment with mean log ratio ``m`` over ``n`` bins has ``SE = sqrt(sigma^2 / n + SE_ref^2)``; it is a call when
   ``|m| / SE >= z`` with ``z`` the Bonferroni normal quantile for ``alpha`` over the segments. A single-copy change
   in a fraction ``f`` of diploid cells gives ``2^m = 1 - f/2`` (loss) or ``1 + f/2`` (gain), so
   ``f = 2 (1 - 2^m)`` or ``2 (2^m - 1)``; the 95 % interval follows from ``m +- 1.96 SE`` (clipped to 0..1;
   values above 1 mean more than one copy or a whole clone).
 
 Limit of detection
-  For a segment of ``n`` bins the smallest detectable ``|m|`` at 80 % power is ``(z + z_0.8) sigma / sqrt(n)``,
+  For a segment of ``n`` bins the smallest detectable ``|m|`` at 80 % power is ``(z + z_0.8) SE``,
   converted to the cell fraction of a single-copy loss or gain as above ("a 10 Mb loss in >= x % of cells would
   have been detected").
 """
@@ -135,9 +136,10 @@ def fraction(m: float, kind: str) -> float:
     return 2 * (1 - 2.0 ** m) if kind == "loss" else 2 * (2.0 ** m - 1)
 
 
-def detectable_fraction(n_bins: int, sigma: float, z: float) -> tuple[float, float]:
-    """(loss, gain) cell fractions detectable at 80 % power over ``n_bins`` bins."""
-    m = (z + Z_POWER) * sigma / np.sqrt(max(n_bins, 1))
+def detectable_fraction(n_bins: int, sigma: float, z: float, ref_se: float = 0.0) -> tuple[float, float]:
+    """(loss, gain) cell fractions detectable at 80 % power over ``n_bins`` bins (``ref_se``: uncertainty of the
+    copy-neutral reference level)."""
+    m = (z + Z_POWER) * np.sqrt(sigma ** 2 / max(n_bins, 1) + ref_se ** 2)
     return min(1.0, fraction(-m, "loss")), min(1.0, fraction(m, "gain"))
 
 
@@ -157,12 +159,12 @@ class Segment:
 
 
 def call_segments(chrom: str, starts: np.ndarray, ends: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]],
-                  sigma: float, z: float) -> list[Segment]:
+                  sigma: float, z: float, ref_se: float = 0.0) -> list[Segment]:
     out = []
     for a, b in segs:
         v = x[a:b]
         m = float(np.mean(v))
-        se = sigma / np.sqrt(b - a)
+        se = float(np.sqrt(sigma ** 2 / (b - a) + ref_se ** 2))
         zz = m / se if se > 0 else 0.0
         kind = "neutral" if abs(zz) < z else ("loss" if m < 0 else "gain")
         k = "loss" if m < 0 else "gain"
@@ -176,27 +178,37 @@ def call_genome(xs: dict[str, np.ndarray], starts: dict[str, np.ndarray], ends: 
                 *, alpha: float = 0.01, min_bins: int = 5, n_perm: int = 200, seed: int = 1,
                 rounds: int = 3) -> tuple[list[Segment], float]:
     """Segment every contig, then re-centre on the copy-neutral segments and call (returns the segments and the
-    total offset removed). Re-centring: the bin-weighted median of the means of segments not called, subtracted
-    from all bins, ``rounds`` times (a large one-sided event shifts the initial mode by a fraction of its size)."""
+    total offset removed). Re-centring: the bin-weighted mean of the segments not called (the mean of their bins),
+    subtracted from all bins, ``rounds`` times (a large one-sided event shifts the initial mode by a fraction of its
+    size). The standard error of each segment includes that of the reference level, ``sigma / sqrt(N)`` over the
+    ``N`` copy-neutral bins (:func:`reference_se`): on a small genome it is comparable to a segment's own SE."""
     segs = {c: binary_segmentation(x, sigma, min_bins=min_bins, alpha=alpha, n_perm=n_perm, seed=seed)
             for c, x in xs.items()}
     z = bonferroni_z(alpha, sum(len(v) for v in segs.values()))
     xs = {c: x.copy() for c, x in xs.items()}
     offset = 0.0
+    ref_se = 0.0
     for _ in range(rounds + 1):
-        calls = [s for c in xs for s in call_segments(c, starts[c], ends[c], xs[c], segs[c], sigma, z)]
+        calls = [s for c in xs for s in call_segments(c, starts[c], ends[c], xs[c], segs[c], sigma, z, ref_se)]
         neutral = [s for s in calls if s.call == "neutral"] or calls
         means = np.array([s.mean for s in neutral])
         weights = np.array([s.n_bins for s in neutral], dtype=float)
-        order = np.argsort(means, kind="stable")
-        cum = np.cumsum(weights[order])
-        shift = float(means[order][np.searchsorted(cum, cum[-1] / 2)])
+        ref_se = reference_se(calls, sigma)
+        shift = float(np.sum(means * weights) / np.sum(weights))
         if abs(shift) < 1e-9:
             break
         offset += shift
         for c in xs:
             xs[c] -= shift
+    calls = [s for c in xs for s in call_segments(c, starts[c], ends[c], xs[c], segs[c], sigma, z, ref_se)]
     return calls, offset
+
+
+def reference_se(calls, sigma: float) -> float:
+    """Standard error of the copy-neutral reference level: ``sigma / sqrt(N)`` over the bins of the segments not
+    called (all segments when every one is called)."""
+    n = sum(s.n_bins for s in calls if s.call == "neutral") or sum(s.n_bins for s in calls)
+    return float(sigma / np.sqrt(max(n, 1)))
 
 
 def bonferroni_z(alpha: float, n_tests: int) -> float:
@@ -221,7 +233,7 @@ class DistalTest:
 
 
 def cut_distal_tests(chrom: str, cut: int, starts: np.ndarray, ends: np.ndarray, x: np.ndarray, sigma: float,
-                     contig_length: int, alpha: float = 0.05) -> list[DistalTest]:
+                     contig_length: int, alpha: float = 0.05, ref_se: float = 0.0) -> list[DistalTest]:
     """One-sided loss test of the bins between an on-target cut and each contig end (telomere)."""
     out = []
     for side, sel in (("to_end", starts >= cut), ("to_start", ends <= cut)):
@@ -233,11 +245,11 @@ def cut_distal_tests(chrom: str, cut: int, starts: np.ndarray, ends: np.ndarray,
                                   float("nan"), float("nan"), float("nan"), "inconclusive (no usable bins)"))
             continue
         m = float(np.mean(x[sel]))
-        se = sigma / np.sqrt(n)
+        se = float(np.sqrt(sigma ** 2 / n + ref_se ** 2))
         p = float(norm.cdf(m / se))
         f = fraction(m, "loss")
         a, b = sorted((fraction(m - 1.96 * se, "loss"), fraction(m + 1.96 * se, "loss")))
-        det = detectable_fraction(n, sigma, float(norm.isf(alpha)))[0]
+        det = detectable_fraction(n, sigma, float(norm.isf(alpha)), ref_se)[0]
         status = "loss detected" if p < alpha else f"not detected (>= {det:.1%} of cells detectable)"
         out.append(DistalTest(chrom, cut, side, lo_bp, hi_bp, n, m, max(0.0, f), max(0.0, a), max(0.0, b), p, det,
                               status))

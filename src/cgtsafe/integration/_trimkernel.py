@@ -39,20 +39,23 @@ def _bad(q, a, n, p, thr, b0, bl):
 
 @njit(cache=True, nogil=True)
 def _qtrim(q, a, n, thr, hw, bad_bases):
-    """Leading bases kept by the sliding-window tail trim (as trim.quality_trim_length)."""
+    """Leading bases kept by ShortRead's trimTailw (as trim.quality_trim_length): the first ``j`` whose bad-base
+    count over read positions ``j-L .. j-L+S-1`` (``L = max(hw-1, 0)``, ``S = 2hw`` or 1 when ``hw = 0``; ends
+    padded with the first/last base) plus the badness of base ``min(hw, n-1)`` reaches ``bad_bases``."""
     if n == 0 or bad_bases <= 0:
         return 0 if bad_bases <= 0 else n
     b0 = 1 if q[a] <= thr else 0
     bl = 1 if q[a + n - 1] <= thr else 0
-    # window sum over padded[i .. i + 2hw] (padded position j = read position j - hw)
-    w = 2 * hw + 1
-    s = 0
-    for j in range(w):
-        s += _bad(q, a, n, j - hw, thr, b0, bl)
+    extra = 1 if q[a + min(hw, n - 1)] <= thr else 0
+    left = max(hw - 1, 0)
+    span = 2 * hw if hw >= 1 else 1
+    s = extra
+    for j in range(span):
+        s += _bad(q, a, n, j - left, thr, b0, bl)
     for i in range(n):
         if s >= bad_bases:
             return i
-        s += _bad(q, a, n, i + hw + 1, thr, b0, bl) - _bad(q, a, n, i - hw, thr, b0, bl)
+        s += _bad(q, a, n, i + span - left, thr, b0, bl) - _bad(q, a, n, i - left, thr, b0, bl)
     return n
 
 
@@ -203,9 +206,11 @@ def trim_batch(s1, q1, o1, s2, q2, o2, sample, out,
                primer, primer_off, primer_mm, ltr, ltr_off, ltr_mm,
                l1, l1_off, l1_mm, l2, l2_off, l2_mm, umi_len, umi_tol, lk_hi,
                lmark, lmark_off, lmark_mm, ltrmark, ltrmark_mm, rt_rate, rt_min,
-               k, kmers, min_fraction, screen):
+               k, kmers, min_fraction, screen, finish):
     """Trim every pair ``i`` (R1 = ``s1[o1[i]:o1[i+1]]``, R2 likewise) of sample ``sample[i]`` into ``out[i]``.
 
+    With ``finish`` false the kernel stops at ``linker_found`` (stage 4) and returns the host parts before the
+    read-through cut (for the intSiteCaller read-through/vector rules applied by the caller).
     Per-sample linker parts are slices of the flat arrays ``l1``/``l2``/``lmark`` at the offsets
     ``*_off[sample]`` .. ``*_off[sample + 1]``, with their own mismatch limits.
     """
@@ -266,6 +271,14 @@ def trim_batch(s1, q1, o1, s2, q2, o2, sample, out,
         if gstart < 0:
             continue
         out[i, STAGE] = 4
+        if not finish:  # read-through and vector rules applied by the caller: the untrimmed host parts
+            out[i, G2S] = lend
+            out[i, G2E] = t2
+            out[i, G1S] = gstart
+            out[i, G1E] = t1
+            out[i, US] = ustart
+            out[i, UE] = uend
+            continue
         # host parts after read-through cuts
         mk = lmark[lmark_off[smp]:lmark_off[smp + 1]]
         c2 = _readthrough(s2, a2 + lend, t2 - lend, mk, lmark_mm[smp], rt_rate, rt_min)

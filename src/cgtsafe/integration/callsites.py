@@ -19,7 +19,8 @@ Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integratio
 ``attrition.tsv``  read pairs surviving each step, per sample (cumulative, left to right):
                    ``reads`` pairs in the input the sample came from (whole run for a multiplexed run,
                    the sample's files otherwise); ``barcode`` pairs assigned to the sample (I1 within the
-                   barcode tolerance); ``qtrimmed`` both reads keep >= ``min_trimmed_read_length`` bases
+                   barcode tolerance, or the LTR + LC double barcode each within its tolerance, after which
+                   both barcodes are cut off the reads); ``qtrimmed`` both reads keep >= ``min_trimmed_read_length`` bases
                    after quality tail trimming; ``primed`` primer found in R2; ``ltr_verified`` LTR end
                    follows the primer; ``linker_found`` linker (+UMI) found in R1; ``vector_filtered``
                    not vector/plasmid-derived; ``quality_filtered`` both host parts >= ``min_genomic_length``
@@ -32,6 +33,12 @@ Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integratio
                    ``barcode r2_qtrimmed r2_primed r2_ltr r1_qtrimmed r1_linker`` -- ``r2_*`` count R2
                    reads after quality trimming / with primer / with primer + LTR end; ``r1_*`` count R1
                    reads after quality trimming / with the linker, independently of the other read.
+``undetermined.tsv`` ``reason barcode reads``: read pairs of a multiplexed run assigned to no sample. First one
+                   row per reason with ``barcode`` ``*`` (they sum to the ``undetermined`` attrition row), then the
+                   100 most frequent observed barcodes (I1 prefix, or ``LTR+LC`` for double barcodes) with their
+                   reason (``no sample barcode within tolerance``; double barcodes: ``LTR barcode not matched``,
+                   ``LC barcode not matched``, ``neither barcode matched``, ``barcode pair not in the sample
+                   sheet``). Sorted by reads (descending), then barcode.
 ``call_sites_params.json`` the layout parameters and software versions used.
 """
 
@@ -46,10 +53,11 @@ from pathlib import Path
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.integration.align import PairAligner, VectorScreen
-from cgtsafe.integration.demux import BarcodeAssigner
+from cgtsafe.integration.align import PairAligner
+from cgtsafe.integration.demux import BarcodeAssigner, DualBarcodeAssigner, iter_pairs
 from cgtsafe.integration.layout import Layout, Sample
-from cgtsafe.integration.trim import find_linker, find_primer_ltr, find_readthrough, quality_trim_length
+from cgtsafe.integration.peer_rules import readthrough_cut, vector_screen
+from cgtsafe.integration.trim import find_linker, find_primer_ltr, quality_trim_length
 
 ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "linker_found", "vector_filtered",
                      "quality_filtered", "aligned", "unique_aligned", "multihit", "unique_sites")
@@ -57,6 +65,15 @@ STAGE_COLUMNS = ("barcode", "r2_qtrimmed", "r2_primed", "r2_ltr", "r1_qtrimmed",
 FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads", "replicate")
 UNDETERMINED = "undetermined"
 CHUNK = 4096
+
+
+class _Read:
+    """A read of the double-barcode path (barcode removed) with the two attributes of a dnaio record used."""
+
+    __slots__ = ("sequence", "qualities")
+
+    def __init__(self, sequence: str, qualities: str):
+        self.sequence, self.qualities = sequence, qualities
 
 
 @dataclass
@@ -75,10 +92,33 @@ class _Tally:
         self.multihits: Counter = Counter()
         self.multihit_lengths: dict = defaultdict(set)
         self.undetermined = 0
+        self.unassigned = _Unassigned()
+
+
+class _Unassigned:
+    """Unassigned read pairs by reason (exact) and by observed barcode (the most frequent; bounded memory)."""
+
+    LIMIT = 100_000
+
+    def __init__(self):
+        self.by_reason: Counter = Counter()
+        self.by_barcode: Counter = Counter()
+
+    def add(self, barcode: str, reason: str) -> None:
+        self.by_reason[reason] += 1
+        self.by_barcode[(barcode, reason)] += 1
+        if len(self.by_barcode) > self.LIMIT:  # keep the frequent ones; rare error variants are dropped
+            self.by_barcode = Counter(dict(self.by_barcode.most_common(self.LIMIT // 10)))
+
+    def table(self, top: int = 100) -> pd.DataFrame:
+        rows = [(reason, "*", n) for reason, n in sorted(self.by_reason.items())]
+        rows += [(reason, bc, n) for (bc, reason), n in
+                 sorted(self.by_barcode.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+        return pd.DataFrame(rows, columns=["reason", "barcode", "reads"])
 
 
 def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, layout: Layout,
-                 screen: VectorScreen | None, tally: _Tally) -> Trimmed | None:
+                 screen, tally: _Tally) -> Trimmed | None:
     """Trim one barcode-assigned pair, count its stages; return the host parts or ``None`` when dropped."""
     at, st = tally.attr[idx], tally.stages[idx]
     at["barcode"] += 1
@@ -116,12 +156,10 @@ def process_pair(idx: int, s1: str, q1: str, s2: str, q2: str, sample: Sample, l
         return None
     at["linker_found"] += 1
     g2 = t2[lend:]
-    g2 = g2[:find_readthrough(g2, lay.linker_marker(sample.linker), lay.readthrough_max_mismatch_rate,
-                              lay.readthrough_min_overlap)]
+    g2 = g2[:readthrough_cut(g2, lay.linker_marker(sample.linker), lay)]
     g1 = t1[gstart:]
-    g1 = g1[:find_readthrough(g1, lay.ltr_marker(), lay.readthrough_max_mismatch_rate,
-                              lay.readthrough_min_overlap)]
-    if screen is not None and (screen.is_vector(g2) or screen.is_vector(g1)):
+    g1 = g1[:readthrough_cut(g1, lay.ltr_marker(), lay)]
+    if screen is not None and screen.drop(g2, g1):
         return None
     at["vector_filtered"] += 1
     if len(g2) < lay.min_genomic_length or len(g1) < lay.min_genomic_length:
@@ -235,13 +273,16 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
     from cgtsafe.integration.readbatch import BatchTrimmer, iter_pair_batches
 
     pooled = [i for i, s in enumerate(samples) if not (s.r1 and s.r2)]
-    if pooled and not (r1 and r2 and i1):
+    dual = any(samples[i].ltr_barcode for i in pooled)
+    if pooled and not (r1 and r2 and (i1 or dual)):
         names = ", ".join(samples[i].name for i in pooled[:3])
-        raise InputError(f"samples without per-sample FASTQs ({names}) need --r1, --r2 and --i1 (multiplexed run)")
+        raise InputError(f"samples without per-sample FASTQs ({names}) need --r1, --r2"
+                         + (" (double barcodes: LTR barcode in R2, LC barcode in R1)" if dual else
+                            " and --i1 (multiplexed run)"))
     for p in [r1, r2, i1, vector] + [x for s in samples for x in (s.r1, s.r2)]:
         if p and not Path(p).exists():
             raise InputError("input file not found", path=p)
-    screen = VectorScreen(vector, layout.vector_kmer, layout.vector_min_kmer_fraction) if vector else None
+    screen = vector_screen(vector, layout) if vector else None
     aligner = None if genome is None else PairAligner(genome, max_align_start=layout.max_align_start, min_identity=layout.min_identity,
                           max_fragment_length=layout.max_fragment_length, index_path=index_path)
     tally = _Tally(len(samples))
@@ -259,7 +300,32 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
 
     run_total = 0
     try:
-        if pooled:
+        if pooled and dual:
+            # VISPA2-style: the sample is the (LTR barcode at the start of R2, LC barcode at the start of R1) pair;
+            # the barcodes are removed before the primer/linker search
+            pset = set(pooled)
+            dassign = DualBarcodeAssigner([(s.ltr_barcode, s.lc_barcode) if i in pset else ("", "")
+                                           for i, s in enumerate(samples)],
+                                          layout.ltr_barcode_max_mismatches, layout.lc_barcode_max_mismatches)
+            la, lb = dassign.ltr_len, dassign.lc_len
+            bidx: list[int] = []
+            b1: list[_Read] = []
+            b2: list[_Read] = []
+            for _name, (s1, q1), (s2, q2), _ in iter_pairs(r1, r2):
+                run_total += 1
+                idx = dassign.assign(s2, s1)
+                if idx < 0:
+                    tally.undetermined += 1
+                    tally.unassigned.add(f"{s2[:la]}+{s1[:lb]}", dassign.explain(s2, s1))
+                    continue
+                bidx.append(idx)
+                b1.append(_Read(s1[lb:], q1[lb:]))
+                b2.append(_Read(s2[la:], q2[la:]))
+                if len(bidx) >= 4096:
+                    trim(bidx, b1, b2)
+                    bidx, b1, b2 = [], [], []
+            trim(bidx, b1, b2)
+        elif pooled:
             pooled_set = set(pooled)
             assigner = BarcodeAssigner([samples[i].barcode if i in pooled_set else "" for i in range(len(samples))],
                                        layout.barcode_max_mismatches)
@@ -267,10 +333,14 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
             assign = assigner.assign
             for recs1, recs2, recsi in iter_pair_batches(r1, r2, i1):
                 run_total += len(recs1)
-                idx = [assign(r.sequence[:bc_len].upper()) for r in recsi]
+                bcs = [r.sequence[:bc_len].upper() for r in recsi]
+                idx = [assign(b) for b in bcs]
                 if -1 in idx:
                     sel = [i for i, x in enumerate(idx) if x >= 0]
                     tally.undetermined += len(idx) - len(sel)
+                    for i, x in enumerate(idx):
+                        if x < 0:
+                            tally.unassigned.add(bcs[i], "no sample barcode within tolerance")
                     idx = [idx[i] for i in sel]
                     recs1, recs2 = [recs1[i] for i in sel], [recs2[i] for i in sel]
                 trim(idx, recs1, recs2)
@@ -322,7 +392,7 @@ def _tables(samples, tally: _Tally, run_total: int, pooled: bool, genome) -> dic
     stages = pd.DataFrame([[s.name] + [int(tally.stages[i][c]) for c in STAGE_COLUMNS] for i, s in enumerate(samples)],
                           columns=["sample", *STAGE_COLUMNS])
     return {"fragments": frag, "multihits": multi, "multihit_clusters": clusters, "attrition": attrition,
-            "read_stages": stages}
+            "read_stages": stages, "undetermined": tally.unassigned.table()}
 
 
 MULTIHIT_CLUSTER_COLUMNS = ["sample", "cluster", "n_loci", "loci", "read_sets", "reads", "fragments"]

@@ -271,13 +271,17 @@ def add_reads_parsers(s) -> None:
     """``call-sites``: demultiplex, trim, screen and align LM-PCR reads into fragments.tsv."""
     p = s.add_parser("call-sites", help="reads (I1/R1/R2 FASTQ) -> fragments.tsv, multihits.tsv, attrition.tsv")
     p.add_argument("--samples", required=True,
-                   help="sample sheet: sample subject timepoint cell_type barcode [linker r1 r2]")
+                   help="sample sheet: sample subject timepoint cell_type + barcode (I1) | tag_id or ltr_barcode + "
+                        "lc_barcode (VISPA2 double barcode) | r1 r2 [linker ...]")
     p.add_argument("--layout", required=True,
                    help="read layout: YAML file, or an inline JSON mapping {\"primer\": ...} (primer, ltr_bit, "
                         "linker, tolerances; docs/config/integration_reads.md)")
     p.add_argument("--r1", default=None, help="R1 FASTQ(.gz) of a multiplexed run (linker side)")
     p.add_argument("--r2", default=None, help="R2 FASTQ(.gz) of a multiplexed run (LTR side)")
     p.add_argument("--i1", default=None, help="I1 FASTQ(.gz) of a multiplexed run (barcode)")
+    p.add_argument("--ltr-barcodes", default=None,
+                   help="VISPA2 LTR barcode list (name<TAB>sequence) for double-barcoded sheets that name barcodes")
+    p.add_argument("--lc-barcodes", default=None, help="VISPA2 linker-cassette barcode list (name<TAB>sequence)")
     p.add_argument("--genome", required=True, help="host genome FASTA (its minimap2 index: --index, else <genome>.mmi "
                                                    "when present, else built in memory)")
     p.add_argument("--vector", default=None, help="vector/plasmid FASTA for the vector screen (recommended)")
@@ -285,7 +289,8 @@ def add_reads_parsers(s) -> None:
                                                  "against the genome), else built and written there once")
     p.add_argument("--threads", type=int, default=1, help="alignment threads besides the read-processing one [1]")
     p.add_argument("--out-dir", required=True,
-                   help="writes fragments.tsv, multihits.tsv, attrition.tsv, read_stages.tsv, call_sites_params.json")
+                   help="writes fragments.tsv, multihits.tsv, attrition.tsv, read_stages.tsv, undetermined.tsv, "
+                        "call_sites_params.json")
     p.set_defaults(func=_call_sites)
 
 
@@ -300,7 +305,7 @@ def _call_sites(args) -> int:
     if args.threads < 1:
         raise InputError(f"--threads: expected >= 1, got {args.threads}")
     layout = read_layout(args.layout)
-    samples = read_samples(args.samples, layout)
+    samples = read_samples(args.samples, layout, ltr_barcodes=args.ltr_barcodes, lc_barcodes=args.lc_barcodes)
     tables = call_sites(samples, layout, genome=args.genome, vector=args.vector, r1=args.r1, r2=args.r2,
                         i1=args.i1, threads=args.threads, index_path=args.index)
     params = {"layout": layout.as_dict(), "cgtsafe": __version__, "mappy": importlib.metadata.version("mappy"),

@@ -89,9 +89,16 @@ class BatchTrimmer:
         l2, l2_off = flat([lk.part2 for lk in links])
         lm, lm_off = flat(marks)
         ltrmark = lay.ltr_marker()
-        k = screen.k if screen is not None else 16
+        # the kernel finishes a pair (read-through cut, vector screen, length filter) under cgtsafe's own rules
+        # (readthrough_rule hamming, vector_rule kmer); under intSiteCaller's rules (peer_rules) it stops at
+        # linker_found and run() applies the very functions of process_pair to those pairs
+        from cgtsafe.integration.peer_rules import KmerEitherScreen
+
+        kscreen = screen.screen if isinstance(screen, KmerEitherScreen) else None
+        self.finish = getattr(lay, "readthrough_rule", "hamming") == "hamming" and (screen is None or kscreen is not None)
+        k = kscreen.k if kscreen is not None else 16
         self.kernel_ok = k <= 31
-        kmers = kmer_table(_kmer_codes(screen.kmers, k) if screen is not None and self.kernel_ok
+        kmers = kmer_table(_kmer_codes(kscreen.kmers, k) if kscreen is not None and self.kernel_ok
                            else np.zeros(0, np.uint64))
         self.args = (
             lay.quality_threshold + 33, lay.quality_window // 2, lay.quality_bad_bases, lay.min_trimmed_read_length,
@@ -104,8 +111,9 @@ class BatchTrimmer:
             -1 if lay.linker_max_offset is None else lay.linker_max_offset,
             lm, lm_off, np.array([int(len(m) * rt + 1e-9) for m in marks], dtype=np.int64),
             b(ltrmark), int(len(ltrmark) * rt + 1e-9), rt, lay.readthrough_min_overlap,
-            k, kmers, screen.min_fraction if screen is not None else 0.0, screen is not None,
+            k, kmers, kscreen.min_fraction if kscreen is not None else 0.0, kscreen is not None, self.finish,
         )
+        self.markers = marks
 
     def run(self, idx: list[int], recs1, recs2, tally, kept: list) -> None:
         """Trim the pairs ``recs1[i], recs2[i]`` of sample ``idx[i]`` (``-1``: undetermined, skipped by the
@@ -151,16 +159,40 @@ class BatchTrimmer:
             u8 = lambda x: np.frombuffer(x, dtype=np.uint8)  # noqa: E731
             trim_batch(u8(b1), u8(q1), o1, u8(b2), u8(q2), o2, sample_f, out, *self.args)
             self._count(sample_f, out, tally)
-            rows = np.flatnonzero(out[:, STAGE] == 6)
+            rows = np.flatnonzero(out[:, STAGE] == (6 if self.finish else 4))
             cols = np.column_stack([sample_f[rows], o1[rows], o2[rows], out[rows][:, [G2S, G2E, G1S, G1E, US, UE]]])
-            for smp, a1, a2, g2s, g2e, g1s, g1e, us, ue in cols.tolist():
-                kept.append(Trimmed(smp, j2[a2 + g2s:a2 + g2e], j1[a1 + g1s:a1 + g1e], j1[a1 + us:a1 + ue]))
+            if self.finish:
+                for smp, a1, a2, g2s, g2e, g1s, g1e, us, ue in cols.tolist():
+                    kept.append(Trimmed(smp, j2[a2 + g2s:a2 + g2e], j1[a1 + g1s:a1 + g1e], j1[a1 + us:a1 + ue]))
+            else:
+                self._finish(cols.tolist(), j1, j2, tally, kept)
         for i in np.flatnonzero(slow).tolist():
             s = idx[i]
             t = process_pair(s, seq1[i].upper(), recs1[i].qualities, seq2[i].upper(), recs2[i].qualities,
                              self.samples[s], self.layout, self.screen, tally)
             if t is not None:
                 kept.append(t)
+
+    def _finish(self, rows, j1: str, j2: str, tally, kept: list) -> None:
+        """Read-through cut, vector screen and length filter of pairs at ``linker_found``: the steps of
+        ``process_pair`` after the linker, with its functions (intSiteCaller's rules)."""
+        from cgtsafe.integration.callsites import Trimmed
+        from cgtsafe.integration.peer_rules import readthrough_cut
+
+        lay, screen, ltrmark = self.layout, self.screen, self.layout.ltr_marker()
+        for smp, a1, a2, g2s, g2e, g1s, g1e, us, ue in rows:
+            at = tally.attr[smp]
+            g2 = j2[a2 + g2s:a2 + g2e]
+            g2 = g2[:readthrough_cut(g2, self.markers[smp], lay)]
+            g1 = j1[a1 + g1s:a1 + g1e]
+            g1 = g1[:readthrough_cut(g1, ltrmark, lay)]
+            if screen is not None and screen.drop(g2, g1):
+                continue
+            at["vector_filtered"] += 1
+            if len(g2) < lay.min_genomic_length or len(g1) < lay.min_genomic_length:
+                continue
+            at["quality_filtered"] += 1
+            kept.append(Trimmed(smp, g2, g1, j1[a1 + us:a1 + ue]))
 
     def _count(self, sample, out, tally) -> None:
         from cgtsafe.integration._trimkernel import R1L, R1Q, R2L, R2P, R2Q, STAGE

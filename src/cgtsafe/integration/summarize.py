@@ -159,10 +159,19 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
     abund_zh = {"sonic": "基于片段长度的 sonicLength 最大似然估计（Berry 等，2012）",
                 "fragments": "独立剪切位点（片段长度）数", "umi": "不同接头 UMI 数"}.get(p.get("abundance"),
                                                                                   p.get("abundance"))
+    imported = str(p.get("abundance", "")).startswith("imported-")
+    if imported:
+        quant = str(p["abundance"]).split("-", 1)[1]
+        abund_en = (f"the '{quant}' value of the imported ISAnalytics/VISPA2 matrix (no breakpoints, so not "
+                    "re-estimated" + ("; read counts are PCR-biased, see exclusions)" if quant == "seqCount" else ")"))
+        abund_zh = (f"导入的 ISAnalytics/VISPA2 矩阵中的“{quant}”值（无断点，未重新估计"
+                    + ("；读段数受 PCR 偏倚影响，见排除项）" if quant == "seqCount" else "）"))
+    reads_note_en = "" if imported else "; read counts are reported but not used as clone size"
+    reads_note_zh = "" if imported else "；读段数仅作展示，不作为克隆大小"
     methods_en = (
         f"Vector-host junctions within {p.get('merge_distance')} bp (same chromosome and strand) were merged across "
         f"all samples of a subject into integration sites (position = junction with most fragments). Clone size was "
-        f"{abund_en}; read counts are reported but not used as clone size. Per sample: Shannon, Gini-Simpson (1 - "
+        f"{abund_en}{reads_note_en}. Per sample: Shannon, Gini-Simpson (1 - "
         f"sum p^2), Gini, Pielou, UC50, Chao1, top-1/top-10 share; dominance thresholds "
         f"{', '.join(_pct(t) for t in thresholds)}. Sites were annotated with the nearest gene, signed TSS distance "
         f"(hiAnnotator convention) and genes of concern within {wins}. Integration preference was tested against "
@@ -176,7 +185,7 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
     )
     methods_zh = (
         f"同一受试者所有样本中，同一染色体同一方向、相距 ≤ {p.get('merge_distance')} bp 的载体-宿主连接点合并为一个整合位点"
-        f"（位置取片段数最多的连接点）。克隆大小采用{abund_zh}；读段数仅作展示，不作为克隆大小。每个样本计算 Shannon、"
+        f"（位置取片段数最多的连接点）。克隆大小采用{abund_zh}{reads_note_zh}。每个样本计算 Shannon、"
         f"Gini-Simpson（1 - Σp²）、Gini、Pielou、UC50、Chao1 及最大克隆/前十克隆占比；优势克隆阈值为 "
         f"{', '.join(_pct(t) for t in thresholds)}。位点注释最近基因、带符号的 TSS 距离（hiAnnotator 约定）以及 {wins} "
         f"范围内的关注基因。以每个位点 {p.get('random_controls_per_site')} 个在参考基因组非 N 序列中均匀抽取的随机位点为对照"
@@ -241,6 +250,15 @@ def build_summary(d: Path, params: dict, *, attrition=None, multihits=None, frag
                        "(multihit_clusters.tsv)")
         exclusions.append({"what": "multi-mapping reads", "count": int(rc) if rc == rc else int(len(mh)),
                            "reason": reason})
+    und = Path(attrition).with_name("undetermined.tsv") if attrition else None
+    if und is not None and und.exists():
+        ut = read_table(und, required=("reason", "barcode", "reads"), what="undetermined read pairs table")
+        tot = ut[ut["barcode"] == "*"]
+        n_un = int(pd.to_numeric(tot["reads"], errors="coerce").fillna(0).sum())
+        if n_un:
+            parts = "; ".join(f"{r}: {int(n)}" for r, n in zip(tot["reason"], pd.to_numeric(tot["reads"])))
+            exclusions.append({"what": "read pairs assigned to no sample (demultiplexing)", "count": n_un,
+                               "reason": f"{parts} (most frequent unmatched barcodes in undetermined.tsv)"})
     inputs = [str(x) for x in (fragments, attrition, multihits) if x]
     lim = _pct(top_t)
     where = "contains" if max_lo <= top_t <= max_hi else ("lies above" if max_lo > top_t else "lies below")

@@ -38,6 +38,9 @@ class CnvPlan:
             out["genes"] = self.config["reference"]["genes"]
         if self.config["offtarget"].get("enabled"):
             out["sites"] = f"{Path(self.dir).parent}/offtarget/sites.tsv"
+        for key in ("mappability", "centromeres", "recurrent_regions", "snps"):
+            if self.c.get(key):
+                out[key] = self.c[key]
         return out
 
     def call_args(self, wildcards, input) -> str:
@@ -51,6 +54,15 @@ class CnvPlan:
             out.append(f"--cut {q(cut)}")
         if "sites" in input.keys():
             out.append(f"--sites {q(input.sites)}")
+        for key, opt in (("mappability", "--mappability"), ("centromeres", "--centromeres"),
+                         ("recurrent_regions", "--regions"), ("snps", "--snps")):
+            if key in input.keys():
+                out.append(f"{opt} {q(input[key])}")
+        if self.config["reference"].get("build"):
+            out.append(f"--build {q(str(self.config['reference']['build']))}")
+        out.append(flags(c, "min_mappability", "het_min_depth", "baf_min_depth", "baf_min_sites"))
+        if not c.get("baf", True):
+            out.append("--no-baf")
         return " ".join(out)
 
     def summarize_args(self) -> str:

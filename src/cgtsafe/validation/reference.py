@@ -74,6 +74,8 @@ INSPIIRED_FILES = ("Undetermined_S0_L001_I1_001.fastq.gz", "Undetermined_S0_L001
 INSPIIRED_STAGES = (("Reads.p.beforeTrim", "barcode"), ("Reads.p.afterTrim", "r2_qtrimmed"),
                     ("Reads.l.afterTrim", "r1_qtrimmed"), ("primed", "r2_primed"), ("LTRed", "r2_ltr"),
                     ("linkered", "r1_linker"))
+#: intSiteCaller's curated pairs (trimmed, > mingDNA, not vector) -> cgtsafe attrition ``quality_filtered``
+INSPIIRED_CURATED = (("curated", "quality_filtered"),)
 HIA = "integration/hiannotator_hiv_mlv_hg18"
 HPA = "tcr/hpa_consensus_tissue_ntpm.tsv"
 
@@ -130,13 +132,13 @@ def deviation_record(analysis: str, metric: str, ours: float, expected: float, t
 
 
 def stage_deviation_records(attr_rows: list[dict], stages: pd.DataFrame, source: str,
-                            tol: float = 0.05) -> list[dict]:
+                            tol: float = 0.05, pairs=INSPIIRED_STAGES) -> list[dict]:
     """Per read stage: max relative deviation (%) of cgtsafe's count from intSiteCaller's over samples.
 
     ``attr_rows``: rows of ``intSiteValidation.attr`` (dicts); ``stages``: ``read_stages`` indexed by sample.
     A sample missing from ``stages`` counts as 0 reads (100 % deviation)."""
     out = []
-    for theirs, ours in INSPIIRED_STAGES:
+    for theirs, ours in pairs:
         worst, worst_sample = 0.0, ""
         for row in attr_rows:
             exp = int(row[theirs])
@@ -428,7 +430,7 @@ def run_inspiired(d: Path) -> tuple[list[dict], dict]:
     # anywhere, mingDNA 30); only the sequences of the run are given
     layout = layout_from_mapping({
         "primer": first["primer"], "ltr_bit": first["ltrBit"], "linker": first["linkerSequence"],
-        "ltr_readthrough": first["largeLTRFrag"][:20],
+        "ltr_readthrough": first["largeLTRFrag"],
     })
     with tempfile.TemporaryDirectory(prefix="cgtsafe_refval_") as tmp:
         sheet = Path(tmp) / "samples.tsv"
@@ -450,8 +452,9 @@ def check_inspiired(shared: Path) -> list[dict]:
     if not _have(d, *INSPIIRED_FILES):
         return []
     attr, tables = run_inspiired(d)
-    return stage_deviation_records(attr, tables["read_stages"].set_index("sample"),
-                                   f"{INSPIIRED}/intSiteValidation.attr; intSiteCaller (BushmanLab, INSPIIRED)")
+    source = f"{INSPIIRED}/intSiteValidation.attr; intSiteCaller (BushmanLab, INSPIIRED)"
+    return (stage_deviation_records(attr, tables["read_stages"].set_index("sample"), source)
+            + stage_deviation_records(attr, tables["attrition"].set_index("sample"), source, pairs=INSPIIRED_CURATED))
 
 
 HIA_FILES = ("sites_hiv_mlv_wu2003_hg18.tsv", "sites_ctrl_matched_random_hg18.tsv", "refGene_hg18.tsv.gz")
