@@ -70,7 +70,7 @@ def _pair(rng, linker: Linker):
 LAYOUTS = {
     "default": {},
     "tolerant": {"preset": "tolerant"},
-    "offsets": {"preset": "tolerant", "quality_window": 1, "linker_max_offset": 0, "primer_max_offset": 0, "ltr_max_offset": 2,
+    "offsets": {"preset": "tolerant", "quality_window": 2, "quality_bad_bases": 2, "linker_max_offset": 0, "primer_max_offset": 0, "ltr_max_offset": 2,
                 "umi_length_tolerance": 0, "readthrough_min_overlap": 5, "vector_min_kmer_fraction": 0.0},
     "hamming_rules": {"readthrough_rule": "hamming", "vector_rule": "kmer"},
     "loose": {"primer_max_mismatches": 3, "ltr_max_mismatches": 2, "linker_max_mismatch_rate": 0.3,
