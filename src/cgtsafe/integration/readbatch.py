@@ -114,6 +114,7 @@ class BatchTrimmer:
             k, kmers, kscreen.min_fraction if kscreen is not None else 0.0, kscreen is not None, self.finish,
         )
         self.markers = marks
+        self.cache: dict = {}
 
     def run(self, idx: list[int], recs1, recs2, tally, kept: list) -> None:
         """Trim the pairs ``recs1[i], recs2[i]`` of sample ``idx[i]`` (``-1``: undetermined, skipped by the
@@ -180,13 +181,20 @@ class BatchTrimmer:
         from cgtsafe.integration.peer_rules import readthrough_cut
 
         lay, screen, ltrmark = self.layout, self.screen, self.layout.ltr_marker()
+        cache = self.cache
+        if len(cache) > 200_000:
+            cache.clear()  # bounded memory; the steps are pure functions of the host parts
         for smp, a1, a2, g2s, g2e, g1s, g1e, us, ue in rows:
             at = tally.attr[smp]
-            g2 = j2[a2 + g2s:a2 + g2e]
-            g2 = g2[:readthrough_cut(g2, self.markers[smp], lay)]
-            g1 = j1[a1 + g1s:a1 + g1e]
-            g1 = g1[:readthrough_cut(g1, ltrmark, lay)]
-            if screen is not None and screen.drop(g2, g1):
+            raw2, raw1 = j2[a2 + g2s:a2 + g2e], j1[a1 + g1s:a1 + g1e]
+            key = (self.markers[smp], raw2, raw1)
+            done = cache.get(key)
+            if done is None:
+                g2 = raw2[:readthrough_cut(raw2, key[0], lay)]
+                g1 = raw1[:readthrough_cut(raw1, ltrmark, lay)]
+                done = cache[key] = (g2, g1, screen is not None and screen.drop(g2, g1))
+            g2, g1, dropped = done
+            if dropped:
                 continue
             at["vector_filtered"] += 1
             if len(g2) < lay.min_genomic_length or len(g1) < lay.min_genomic_length:
