@@ -177,11 +177,44 @@ def check_tcr(results: Path, truth: Path) -> list[dict]:
     ]
 
 
+def check_cnv(results: Path, truth: Path) -> list[dict]:
+    """Planted copy-number events (test-data/cnv/truth.tsv; 0-based, end exclusive) against the called segments."""
+    truth_path = truth / "cnv" / "truth.tsv"
+    seg_files = sorted((results / "cnv").glob("*/segments.tsv"))
+    if not truth_path.exists() or not seg_files:
+        return []
+    tr = _tsv(truth_path)
+    seg = pd.concat([_tsv(p) for p in seg_files], ignore_index=True)
+    for c in ("start", "end"):
+        seg[c] = seg[c].astype(int)
+    inside, events = 0, len(tr)
+    matched: set[int] = set()
+    for _, ev in tr.iterrows():
+        s, e, f = int(ev["start"]), int(ev["end"]), float(ev["cell_fraction"])
+        ov = seg[(seg["chrom"] == ev["chrom"]) & (seg["call"] == ev["type"])
+                 & (seg["start"] < e) & (seg["end"] > s)]
+        # the segment covering most of the event carries its estimate
+        if len(ov):
+            cover = (ov["end"].clip(upper=e) - ov["start"].clip(lower=s))
+            best = ov.loc[cover.idxmax()]
+            matched.add(int(cover.idxmax()))
+            inside += (cover.max() >= 0.5 * (e - s)
+                       and float(best["cell_fraction_low"]) - 1e-9 <= f <= float(best["cell_fraction_high"]) + 1e-9)
+    extra = seg[seg["call"].isin(["gain", "loss"]) & ~seg.index.isin(list(matched))]
+    return [
+        record("cnv", "planted gains/losses called with the planted cell fraction inside the 95 % interval",
+               inside / max(events, 1), "1.0", events, "test-data/cnv/truth.tsv", inside == events),
+        record("cnv", "gain/loss segments called outside the planted events (false positives)", len(extra), "0",
+               len(seg), "test-data/cnv/truth.tsv", len(extra) == 0),
+    ]
+
+
 CHECKS: dict[str, Callable[[Path, Path], list[dict]]] = {
     "offtarget": check_offtarget,
     "sitecheck": check_sitecheck,
     "integration": check_integration,
     "tcr": check_tcr,
+    "cnv": check_cnv,
 }
 
 
