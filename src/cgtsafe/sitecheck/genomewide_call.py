@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import COUNTING_FIELDS, open_alignment, open_checked
+from cgtsafe.io.alignment import open_alignment, open_checked
 from cgtsafe.io.reference import ReferenceGenome
-from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, count_region,
-                                                read_regions)
+from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, RegionDecoder,
+                                                count_region, read_regions)
 from cgtsafe.sitecheck.stats import bh as _bh
 from cgtsafe.sitecheck.stats import fisher_greater
 
@@ -307,25 +307,17 @@ def _open_pair(edited, control, ref: ReferenceGenome, contigs, check_duplicates=
 def _scan_tasks(args):
     edited, control, reference, tasks, params = args
     ref = ReferenceGenome(reference)
-    af_e = open_alignment(edited, ref, cram_fields=COUNTING_FIELDS)  # checked against the reference by scan_raw
-    try:
-        af_c = open_alignment(control, ref, cram_fields=COUNTING_FIELDS)
-    except BaseException:
-        af_e.close()
-        raise
     stats = new_stats()
     rows: list[dict] = []
-    try:
+    # checked against the reference by scan_raw; htslib decodes each region to raw BAM bytes (RegionDecoder)
+    with RegionDecoder(edited, ref) as dec_e, RegionDecoder(control, ref) as dec_c:
         for contig, s, e in tasks:
             lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[contig], e + CHUNK_OVERLAP)
-            ed = count_region(af_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
-            ct = count_region(af_c, ref, contig, lo, hi, params, path=control, core=(s, e))
+            ed = count_region(dec_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
+            ct = count_region(dec_c, ref, contig, lo, hi, params, path=control, core=(s, e))
             for key, rc in (("records_e", ed), ("records_c", ct)):
                 stats[key][contig] = stats[key].get(contig, 0) + rc.records_in_core
             rows += call_region(ed, ct, ref, contig, params, stats, core=(s, e))
-    finally:
-        af_e.close()
-        af_c.close()
     return rows, stats
 
 

@@ -24,6 +24,10 @@ Coordinates: 0-based, end exclusive.
 
 from __future__ import annotations
 
+import mmap
+import os
+import tempfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import read_error
+from cgtsafe.io.alignment import COUNTING_FIELDS, read_error
 from cgtsafe.io.reference import ReferenceGenome
 
 CODE = np.full(256, 4, dtype=np.uint8)
@@ -148,78 +152,146 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
     return ("I", p, ins)
 
 
-def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
+class RegionDecoder:
+    """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
+
+    ``samtools view -u`` (pysam's in-process samtools; CRAM with :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
+    writes the records overlapping a region (the same index query as ``AlignmentFile.fetch``) as level-0
+    BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
+    mapped and unframed by :func:`cgtsafe.sitecheck.genomewide_kernel.unframe`. One region's bytes are
+    held at a time (about 30 MB for 500 kb at 30x)."""
+
+    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
+        import pysam
+
+        self.path = str(path)
+        ref_path = reference.path if isinstance(reference, ReferenceGenome) else reference
+        cram = self.path.lower().endswith(".cram")
+        opts: list[str] = []
+        if cram:
+            for o in COUNTING_FIELDS:
+                opts += ["--input-fmt-option", o]
+            opts += ["--reference", str(ref_path)]
+        self._opts = opts
+        with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
+            self.tids = {c: i for i, c in enumerate(af.references)}
+        self._tmp = None
+        if hasattr(os, "memfd_create"):
+            self._fd = os.memfd_create("cgtsafe-genomewide")
+            self._out = f"/proc/self/fd/{self._fd}"
+        else:  # pragma: no cover - systems without memfd
+            self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
+            self._tmp = self._out
+        self._buf = np.zeros(0, dtype=np.uint8)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._tmp:
+            Path(self._tmp).unlink(missing_ok=True)
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def region(self, contig: str, start: int, end: int) -> tuple[np.ndarray, int]:
+        """(buffer, length): uncompressed BAM (header, then the records overlapping ``[start, end)``, 0-based)."""
+        import pysam
+
+        from cgtsafe.sitecheck.genomewide_kernel import unframe
+
+        name = f"{{{contig}}}" if ":" in contig else contig
+        try:
+            pysam.view("-u", "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
+                       catch_stdout=False)
+        except pysam.SamtoolsError as exc:
+            msg = [ln for ln in str(exc).replace("\\n", "\n").splitlines() if ln.strip()]
+            detail = next((ln for ln in msg if "[E::" in ln or "rror" in ln), msg[0] if msg else "")
+            raise read_error(OSError(detail.strip()[:300]), self.path, f"{contig}:{start}-{end}") from None
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            raise read_error(OSError("htslib wrote no records"), self.path, f"{contig}:{start}-{end}")
+        mm = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
+        raw = np.frombuffer(mm, dtype=np.uint8)
+        n = -2
+        while n == -2:
+            n = unframe(raw, self._buf)
+            if n == -2:
+                self._buf = np.empty(max(2 * len(self._buf), size), dtype=np.uint8)
+        if n < 0:  # not level-0 blocks (another htslib): inflate
+            data = _inflate_bgzf(raw.tobytes())
+            if len(data) > len(self._buf):
+                self._buf = np.empty(len(data), dtype=np.uint8)
+            self._buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+            n = len(data)
+        del raw
+        try:
+            mm.close()
+        except BufferError:  # pragma: no cover - a view still alive: unmapped when collected
+            pass
+        return self._buf, n
+
+
+def _inflate_bgzf(data: bytes) -> bytes:
+    """Concatenated gzip members (BGZF) -> bytes."""
+    out = []
+    while data:
+        d = zlib.decompressobj(wbits=31)
+        out.append(d.decompress(data))
+        data = d.unused_data
+    return b"".join(out)
+
+
+def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
 
-    Each fragment counts once (see the module docstring); a record out of coordinate order is an error.
-    Python collects the fields of each read; :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) does the counting.
+    ``source``: a :class:`RegionDecoder` (or a path / pysam ``AlignmentFile`` of a BAM/CRAM, decoded with
+    one made for this call). Each fragment counts once (see the module docstring); a record out of
+    coordinate order is an error. htslib decodes the region to uncompressed BAM bytes and
+    :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) parses and counts them.
     """
+    from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE, NIB_LETTER, count_records, warm
+
+    if not isinstance(source, RegionDecoder):
+        fn = source.filename.decode() if hasattr(source, "filename") else str(source)
+        with RegionDecoder(fn, ref) as dec:
+            return count_region(dec, ref, contig, start, end, params, path=path, core=core)
+    path = path or source.path
     L = end - start
-    pad = 1000
-    rseq = ref.fetch_bytes(contig, start - pad, end + pad)
-    roff = max(0, start - pad)
-    P: list[int] = []
-    F: list[int] = []
-    M: list[int] = []
-    C: list[str] = []
-    S: list[str] = []
-    Q: list[str] = []
-    tid = af.get_tid(contig)
-    min_mapq = params.min_mapq
     c0, c1 = core if core is not None else (start, end)
-    add_p, add_f, add_m, add_c, add_s, add_q = P.append, F.append, M.append, C.append, S.append, Q.append
-    n_core = 0
-    try:
-        for r in af.fetch(contig, start, end):
-            flag = r.flag
-            rs = r.reference_start
-            if c0 <= rs < c1 and not flag & 0x4:
-                n_core += 1
-            if flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
-                continue
-            seq = r.query_sequence
-            qual = r.query_qualities_str
-            if seq is None or qual is None:
-                continue
-            add_p(rs)
-            add_f(flag)
-            add_m(r.next_reference_start if r.next_reference_id == tid else -1)
-            add_c(r.cigarstring or "")
-            add_s(seq)
-            add_q(qual)
-    except (OSError, ValueError) as exc:  # truncated file, CRAM decoded against another reference, ...
-        raise read_error(exc, path, f"{contig}:{start}-{end}") from None
-    n = len(P)
+    buf, nbytes = source.region(contig, start, end)
+    warm()
     bases = np.zeros(L * 4, dtype=np.int64)
     depth = np.zeros(L + 1, dtype=np.int64)
-    frag_s = np.zeros(n, dtype=np.int64)
-    frag_e = np.zeros(n, dtype=np.int64)
-    seq_b = "".join(S).encode()
-    cig_b = "".join(C).encode()
-    ev = np.zeros((max(16, cig_b.count(b"I") + cig_b.count(b"D")), 5), dtype=np.int64)
-    from cgtsafe.sitecheck.genomewide_kernel import count_kernel  # numba: imported when counting starts
-
-    nf, ne, bad = count_kernel(
-        np.asarray(P, dtype=np.int64), np.asarray(F, dtype=np.int64), np.asarray(M, dtype=np.int64),
-        np.frombuffer(cig_b, dtype=np.uint8), np.cumsum(np.fromiter(map(len, C), dtype=np.int64, count=n)),
-        np.frombuffer(seq_b, dtype=np.uint8), np.frombuffer("".join(Q).encode(), dtype=np.uint8),
-        np.cumsum(np.fromiter(map(len, S), dtype=np.int64, count=n)), start, end, params.min_baseq + 33, CODE,
-        bases, depth, frag_s, frag_e, ev)
+    nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
+        buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
+        SKIP_FLAGS, NIB_CODE, NIB_LETTER, bases, depth)
+    if bad == -2:
+        raise read_error(OSError("malformed uncompressed BAM from htslib"), path, f"{contig}:{start}-{end}")
     if bad >= 0:
-        raise InputError(f"record at {contig}:{P[bad] + 1} follows one at {P[bad - 1] + 1}: the file is not "
+        raise InputError(f"record at {contig}:{bad + 1} follows one at {prev + 1}: the file is not "
                          "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
                          "'samtools index'", path=path)
     indels: dict = defaultdict(int)
     obs: list = []
-    for frag, kind, rp, ln, qp in ev[:ne].tolist():
-        if kind == 0:
-            key = normalize_indel(rseq, roff, "I", rp, seq_b[qp:qp + ln].decode().upper())
-            obs.append((frag, key[1], key[1] + 1, key))
-        else:
-            key = normalize_indel(rseq, roff, "D", rp, ln)
-            obs.append((frag, key[1], key[1] + ln, key))
-        indels[key] += 1
+    if ne:
+        pad = 1000
+        rseq = ref.fetch_bytes(contig, start - pad, end + pad)
+        roff = max(0, start - pad)
+        ins_b = ins.tobytes()
+        for frag, kind, rp, ln, io in ev[:ne].tolist():
+            if kind == 0:
+                key = normalize_indel(rseq, roff, "I", rp, ins_b[io:io + ln].decode())
+                obs.append((frag, key[1], key[1] + 1, key))
+            else:
+                key = normalize_indel(rseq, roff, "D", rp, ln)
+                obs.append((frag, key[1], key[1] + ln, key))
+            indels[key] += 1
     depth = np.cumsum(depth)[:L].astype(np.int32)
     return RegionCounts(start, end, bases.reshape(L, 4).astype(np.int32), depth, dict(indels), obs, frag_s[:nf].copy(),
                         frag_e[:nf].copy(), nf, n_core)
