@@ -4,12 +4,13 @@ They read the records of one region as uncompressed BAM bytes (what htslib write
 ``samtools view -u``; the record layout is that of the SAM specification, SAMv1 section 4.2) and count
 without any per-read Python object:
 
-* :func:`unframe` strips the BGZF framing of level-0 (stored) blocks into one contiguous buffer;
+* :func:`unframe` strips the BGZF framing of level-0 (stored) blocks in place;
 * :func:`count_records` walks the header and the records (flag, MAPQ, position, CIGAR, 4-bit
   sequence, qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG``
   tag as htslib writes it) and accumulates the per-position counts.
 
-Kept apart so that importing the genome-wide modules (e.g. for the command-line parser) does not load
+Multi-byte fields are read with unaligned little-endian loads (BAM is little-endian; x86-64 and
+AArch64 hosts are too). Kept apart so that importing the genome-wide modules (e.g. for the command-line parser) does not load
 numba. Coordinates 0-based; see :mod:`cgtsafe.sitecheck.genomewide_count` for the counting rules.
 """
 
@@ -18,7 +19,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 #: 4-bit BAM base code -> 0..3 for A, C, G, T; 4 for every other code (=, N, IUPAC)
 NIB_CODE = np.full(16, 4, dtype=np.uint8)
@@ -28,30 +31,28 @@ NIB_LETTER = np.frombuffer(b"=ACMGRSVTWYHKDBN", dtype=np.uint8).copy()
 
 
 @njit(cache=True, nogil=True)
-def unframe(raw, out):  # pragma: no cover - numba
-    """Copy the data of the BGZF blocks of ``raw`` into ``out``; returns the length, -1 when a block is
-    compressed (not a level-0 stored block: the caller inflates it instead), -2 when ``out`` is too small."""
-    n = raw.shape[0]
+def unframe(buf, n):  # pragma: no cover - numba
+    """Strip the BGZF framing of ``buf[:n]`` in place (the data of each block moved to the end of the
+    previous one); returns the data length, or -1 when a block is compressed (not a level-0 stored block:
+    the caller inflates instead) or the framing is broken."""
     off = 0
     k = 0
     while off + 26 <= n:
-        if raw[off] != 31 or raw[off + 1] != 139 or raw[off + 12] != 66 or raw[off + 13] != 67:
+        if buf[off] != 31 or buf[off + 1] != 139 or buf[off + 12] != 66 or buf[off + 13] != 67:
             return -1
-        bsize = (np.int64(raw[off + 16]) | (np.int64(raw[off + 17]) << 8)) + 1
+        bsize = (np.int64(buf[off + 16]) | (np.int64(buf[off + 17]) << 8)) + 1
         if off + bsize > n:
             return -1
         e = off + bsize
-        isize = (np.int64(raw[e - 4]) | (np.int64(raw[e - 3]) << 8) | (np.int64(raw[e - 2]) << 16)
-                 | (np.int64(raw[e - 1]) << 24))
+        isize = (np.int64(buf[e - 4]) | (np.int64(buf[e - 3]) << 8) | (np.int64(buf[e - 2]) << 16)
+                 | (np.int64(buf[e - 1]) << 24))
         if isize > 0:
-            if raw[off + 18] != 1:  # BFINAL=1, BTYPE=00 (stored), one deflate block per BGZF block
+            if buf[off + 18] != 1:  # BFINAL=1, BTYPE=00 (stored), one deflate block per BGZF block
                 return -1
-            ln = np.int64(raw[off + 19]) | (np.int64(raw[off + 20]) << 8)
+            ln = np.int64(buf[off + 19]) | (np.int64(buf[off + 20]) << 8)
             if ln != isize or 23 + ln + 8 != bsize:
                 return -1
-            if k + ln > out.shape[0]:
-                return -2
-            out[k:k + ln] = raw[off + 23:off + 23 + ln]
+            buf[k:k + ln] = buf[off + 23:off + 23 + ln]  # k <= off + 23: a forward move
             k += ln
         off = e
     if off != n:
@@ -59,16 +60,45 @@ def unframe(raw, out):  # pragma: no cover - numba
     return k
 
 
+@intrinsic
+def _load_u32(typingctx, arr, idx):
+    """The 4 bytes at ``arr[idx]`` (a uint8 array) as a little-endian uint32: one unaligned load."""
+    sig = types.uint32(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        return builder.load(builder.bitcast(ptr, ir.IntType(32).as_pointer()), align=1)
+
+    return sig, codegen
+
+
 @njit(inline="always")
 def _u32(b, p):  # pragma: no cover - numba
-    return (np.int64(b[p]) | (np.int64(b[p + 1]) << 8) | (np.int64(b[p + 2]) << 16)
-            | (np.int64(b[p + 3]) << 24))
+    return np.int64(_load_u32(b, p))
 
 
 @njit(inline="always")
 def _i32(b, p):  # pragma: no cover - numba
     v = _u32(b, p)
     return v - 4294967296 if v >= 2147483648 else v
+
+
+@intrinsic
+def _u64(typingctx, arr, idx):
+    """The 8 bytes at ``arr[idx]`` (a uint8 array) as a little-endian uint64: one unaligned load (no bounds check)."""
+    sig = types.uint64(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        val = builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+        return val
+
+    return sig, codegen
+
+
+HIGH = np.uint64(0x8080808080808080)
 
 
 @njit(cache=True, nogil=True)
@@ -104,11 +134,14 @@ def _cg_tag(b, p, e):  # pragma: no cover - numba
 
 @njit(cache=True, nogil=True)
 def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_flags, nib_code, nib_letter,
-                  bases, depth):  # pragma: no cover - numba
+                  ref_nib, ref_even, ref_odd, bases, depth):  # pragma: no cover - numba
     """Count the records of an uncompressed BAM stream ``b[:nbytes]`` (header first) for ``[start, end)``
     of reference ``tid``.
 
-    Fills ``bases`` (L*4, quality-filtered A/C/G/T) and ``depth`` (difference array, L+1; fragments).
+    ``ref_nib``: 4-bit code of the reference base at each position of the region (0 where it is not
+    A/C/G/T); ``ref_even`` / ``ref_odd``: the same codes packed two per byte as BAM packs a read, pairs
+    starting at even / odd offsets (see :func:`pack_reference`). Adds to ``bases`` (L*4, int32:
+    quality-filtered A/C/G/T) and ``depth`` (L, int32: fragments covering each position).
     Returns ``(n_fragments, frag_s, frag_e, n_events, ev, ins, bad_pos, prev_pos, records_in_core)``:
     fragment spans; indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, offset of the
     inserted letters in ``ins``); ``bad_pos`` >= 0 is the position of a kept record that follows one at
@@ -116,6 +149,9 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     (any flag but 0x4) starting in ``[c0, c1)``.
     """
     L = end - start
+    match = np.zeros(L + 1, dtype=np.int64)  # bases equal to the reference base (difference array)
+    qthr = np.uint64(min_baseq) * np.uint64(0x0101010101010101)
+    fast = min_baseq <= 128  # the byte-wise quality test below needs thresholds < 129
     # header: magic, text, references
     if nbytes < 12 or b[0] != 66 or b[1] != 65 or b[2] != 77 or b[3] != 1:
         return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
@@ -207,13 +243,41 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
                 z = rp + ln
                 if z > end:
                     z = end
-                for x in range(a, z):
-                    qi = qp + (x - rp)
-                    if b[ql + qi] >= min_baseq:
-                        byte = np.int64(b[sq + (qi >> 1)])
-                        c = nib_code[(byte >> 4) if (qi & 1) == 0 else (byte & 15)]
-                        if c < 4:
-                            bases[(x - start) * 4 + c] += 1
+                if a < z:
+                    # every base counts as a match of the reference base ('match' difference array); the
+                    # others (low quality, another base, a reference that is not A/C/G/T) are taken back
+                    # and counted one by one. 16 bases at a time when their 4-bit codes equal the packed
+                    # reference and no quality is below the threshold.
+                    match[a - start] += 1
+                    match[z - start] -= 1
+                    x = a
+                    qi = qp + (a - rp)
+                    while x < z:
+                        j = x - start
+                        stop = x + 1
+                        if fast and (qi & 1) == 0 and x + 16 <= z:
+                            rpk = ref_even if (j & 1) == 0 else ref_odd
+                            h = (j + 1) >> 1
+                            if (_u64(b, sq + (qi >> 1)) == _u64(rpk, h)
+                                    and ((_u64(b, ql + qi) | HIGH) - qthr) & HIGH == HIGH
+                                    and ((_u64(b, ql + qi + 8) | HIGH) - qthr) & HIGH == HIGH):
+                                x += 16
+                                qi += 16
+                                continue
+                            stop = x + 16  # these 16 one by one
+                        while x < stop:
+                            j = x - start
+                            byte = np.int64(b[sq + (qi >> 1)])
+                            nib = (byte >> 4) if (qi & 1) == 0 else (byte & 15)
+                            q = b[ql + qi]
+                            if nib != ref_nib[j] or q < min_baseq:
+                                match[j] -= 1
+                                match[j + 1] += 1
+                                c = nib_code[nib]
+                                if c < 4 and q >= min_baseq:
+                                    bases[j * 4 + c] += 1
+                            x += 1
+                            qi += 1
                 rp += ln
                 qp += ln
             elif ch == 1 or ch == 2:  # I, D
@@ -259,14 +323,95 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
             nf += 1
         elif rp > frag_e[frag]:
             frag_e[frag] = rp
+    dd = np.zeros(L + 1, dtype=np.int64)
     for k in range(nf):
         a = frag_s[k] - start
         z = frag_e[k] - start
         a = 0 if a < 0 else (L if a > L else a)
         z = 0 if z < 0 else (L if z > L else z)
-        depth[a] += 1
-        depth[z] -= 1
+        dd[a] += 1
+        dd[z] -= 1
+    run = 0
+    run_m = 0
+    for j in range(L):
+        run += dd[j]
+        depth[j] = run
+        run_m += match[j]
+        if ref_nib[j] != 0:
+            bases[j * 4 + nib_code[ref_nib[j]]] += run_m
     return nf, frag_s, frag_e, ne, ev, ins[:n_ins], -1, 0, n_core
+
+
+@njit(cache=True, nogil=True)
+def scan_positions(e_bases, c_bases, e_depth, c_depth, rcode, a0, a1, min_depth, min_control_depth, min_alt_reads,
+                   min_vaf, hist_max):  # pragma: no cover - numba
+    """Per-position part of :func:`cgtsafe.sitecheck.genomewide_call.call_region` over ``[a0, a1)``.
+
+    Returns ``(callable, hist_e, hist_c, cand)``: positions with edited depth >= ``min_depth`` and control
+    depth >= ``min_control_depth``, the histograms of both depths there (capped at ``hist_max``), and one row
+    per SNV candidate (reference base A/C/G/T; the most frequent other base, the first of ties in A, C, G, T
+    order, seen >= ``min_alt_reads`` times and in >= ``min_vaf`` of the counted bases; edited depth >=
+    ``min_depth``): position, alt base, edited alt, edited bases, control alt, control bases, control depth.
+    """
+    hist_e = np.zeros(hist_max + 1, dtype=np.int64)
+    hist_c = np.zeros(hist_max + 1, dtype=np.int64)
+    n_call = 0
+    cand = np.empty((16, 7), dtype=np.int64)
+    nc = 0
+    for i in range(a0, a1):
+        de = e_depth[i]
+        if de >= min_depth and c_depth[i] >= min_control_depth:
+            n_call += 1
+            hist_e[de if de < hist_max else hist_max] += 1
+            dc = c_depth[i]
+            hist_c[dc if dc < hist_max else hist_max] += 1
+        r = rcode[i]
+        if r >= 4 or de < min_depth:
+            continue
+        best = -1
+        alt = 0
+        tot = 0
+        for c in range(4):
+            v = np.int64(e_bases[i, c])
+            tot += v
+            if c != r and v > best:
+                best = v
+                alt = c
+        if best < min_alt_reads or best / (tot if tot > 1 else 1) < min_vaf:
+            continue
+        if nc == cand.shape[0]:
+            c2 = np.empty((2 * nc, 7), dtype=np.int64)
+            c2[:nc] = cand
+            cand = c2
+        cand[nc, 0] = i
+        cand[nc, 1] = alt
+        cand[nc, 2] = best
+        cand[nc, 3] = tot
+        cand[nc, 4] = c_bases[i, alt]
+        cand[nc, 5] = np.int64(c_bases[i, 0]) + c_bases[i, 1] + c_bases[i, 2] + c_bases[i, 3]
+        cand[nc, 6] = c_depth[i]
+        nc += 1
+    return n_call, hist_e, hist_c, cand[:nc]
+
+
+#: reference byte -> 4-bit BAM code of A/C/G/T (either case); 0 for every other byte
+REF_NIB = np.zeros(256, dtype=np.uint8)
+for _i, _c in enumerate(b"ACGT"):
+    REF_NIB[_c] = REF_NIB[_c + 32] = 1 << _i
+
+
+def pack_reference(seq: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(codes, pairs from even offsets, pairs from odd offsets) of a region's reference bases for
+    :func:`count_records`: 4-bit codes (0 = not A/C/G/T), packed two per byte with the first base in the
+    high nibble (as BAM packs reads): ``even[i]`` = bases 2i, 2i+1; ``odd[i]`` = bases 2i-1, 2i."""
+    nib = REF_NIB[np.frombuffer(seq, dtype=np.uint8)]
+    L = len(nib)
+    ext = np.zeros(L + 20, dtype=np.uint8)
+    ext[1:L + 1] = nib  # ext[k] = code of base k-1
+    n = L // 2 + 9
+    even = (ext[1::2][:n] << 4) | ext[2::2][:n]
+    odd = (ext[0::2][:n] << 4) | ext[1::2][:n]
+    return nib, np.ascontiguousarray(even), np.ascontiguousarray(odd)
 
 
 _WARM: set = set()
@@ -278,12 +423,15 @@ def warm() -> None:
         return
     from cgtsafe.offtarget._kernels import _cached
 
-    if not all(_cached(f) for f in (unframe, count_records)):
+    if not all(_cached(f) for f in (unframe, count_records, scan_positions)):
         print("cgtsafe: first genome-wide scan with this installation: compiling its numba kernels into the cache "
               "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-30 s once, later runs "
               "load them", file=sys.stderr, flush=True)
     b = np.frombuffer(b"BAM\x01" + bytes(8), dtype=np.uint8).copy()
-    unframe(np.zeros(0, np.uint8), np.zeros(0, np.uint8))
-    count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, np.zeros(4, np.int64),
-                  np.zeros(2, np.int64))
+    unframe(np.zeros(0, np.uint8), 0)
+    nib, even, odd = pack_reference(b"A")
+    count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
+                  np.zeros(1, np.int32))
+    scan_positions(np.zeros((1, 4), np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int32),
+                   np.zeros(1, np.int32), np.zeros(1, np.uint8), 0, 1, 1, 1, 1, 0.05, 10)
     _WARM.add(True)
