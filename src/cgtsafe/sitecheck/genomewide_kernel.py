@@ -4,7 +4,7 @@ They read the records of one region as uncompressed BAM bytes (what htslib write
 ``samtools view -u``; the record layout is that of the SAM specification, SAMv1 section 4.2) and count
 without any per-read Python object:
 
-* :func:`unframe` strips the BGZF framing of level-0 (stored) blocks in place;
+* :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks (moved together in place by the caller);
 * :func:`count_records` walks the header and the records (flag, MAPQ, position, CIGAR, 4-bit
   sequence, qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG``
   tag as htslib writes it) and accumulates the per-position counts.
@@ -31,33 +31,38 @@ NIB_LETTER = np.frombuffer(b"=ACMGRSVTWYHKDBN", dtype=np.uint8).copy()
 
 
 @njit(cache=True, nogil=True)
-def unframe(buf, n):  # pragma: no cover - numba
-    """Strip the BGZF framing of ``buf[:n]`` in place (the data of each block moved to the end of the
-    previous one); returns the data length, or -1 when a block is compressed (not a level-0 stored block:
-    the caller inflates instead) or the framing is broken."""
+def bgzf_blocks(buf, n):  # pragma: no cover - numba
+    """Data ranges ``(offset, length)`` of the level-0 (stored) BGZF blocks of ``buf[:n]`` (empty blocks
+    left out); ``None`` when a block is compressed (the caller inflates instead) or the framing is broken."""
+    out = np.empty((n // 65536 + 16, 2), dtype=np.int64)
+    m = 0
     off = 0
-    k = 0
     while off + 26 <= n:
         if buf[off] != 31 or buf[off + 1] != 139 or buf[off + 12] != 66 or buf[off + 13] != 67:
-            return -1
+            return None
         bsize = (np.int64(buf[off + 16]) | (np.int64(buf[off + 17]) << 8)) + 1
         if off + bsize > n:
-            return -1
+            return None
         e = off + bsize
         isize = (np.int64(buf[e - 4]) | (np.int64(buf[e - 3]) << 8) | (np.int64(buf[e - 2]) << 16)
                  | (np.int64(buf[e - 1]) << 24))
         if isize > 0:
             if buf[off + 18] != 1:  # BFINAL=1, BTYPE=00 (stored), one deflate block per BGZF block
-                return -1
+                return None
             ln = np.int64(buf[off + 19]) | (np.int64(buf[off + 20]) << 8)
             if ln != isize or 23 + ln + 8 != bsize:
-                return -1
-            buf[k:k + ln] = buf[off + 23:off + 23 + ln]  # k <= off + 23: a forward move
-            k += ln
+                return None
+            if m == out.shape[0]:
+                o2 = np.empty((2 * m, 2), dtype=np.int64)
+                o2[:m] = out
+                out = o2
+            out[m, 0] = off + 23
+            out[m, 1] = ln
+            m += 1
         off = e
     if off != n:
-        return -1
-    return k
+        return None
+    return out[:m]
 
 
 @intrinsic
@@ -423,12 +428,12 @@ def warm() -> None:
         return
     from cgtsafe.offtarget._kernels import _cached
 
-    if not all(_cached(f) for f in (unframe, count_records, scan_positions)):
+    if not all(_cached(f) for f in (bgzf_blocks, count_records, scan_positions)):
         print("cgtsafe: first genome-wide scan with this installation: compiling its numba kernels into the cache "
               "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-30 s once, later runs "
               "load them", file=sys.stderr, flush=True)
     b = np.frombuffer(b"BAM\x01" + bytes(8), dtype=np.uint8).copy()
-    unframe(np.zeros(0, np.uint8), 0)
+    bgzf_blocks(np.zeros(0, np.uint8), 0)
     nib, even, odd = pack_reference(b"A")
     count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
                   np.zeros(1, np.int32))
