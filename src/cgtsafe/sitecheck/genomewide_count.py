@@ -15,9 +15,28 @@ mate of the other read number (0x40/0x80) that starts at the mate's position and
 record's start), not by name; among pairs with identical start and mate start the file order decides,
 which changes neither counts nor depths unless their CIGARs differ.
 
-Speed: Python only collects each kept record's fields (start, flag, mate start, CIGAR string, bases,
-qualities); :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close
-to pysam's own decoding (``benchmarks/bench_genomewide.py`` prints both).
+Speed (``benchmarks/bench_genomewide.py``): no per-read Python object. For each region htslib decodes the
+BAM/CRAM records to uncompressed BAM bytes (:class:`RegionDecoder`: pysam's in-process
+``samtools view -u``; CRAM with only the fields counted) and
+:func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) walks those bytes record by record
+(SAMv1 section 4.2 layout): flag, MAPQ, position, CIGAR (from the ``CG`` tag for more than 65,535
+operations), 4-bit bases, qualities, mate position. Bases equal to the reference base are counted with a
+difference array per aligned block and the others one by one; 16 bases at a time are passed over when
+their 4-bit codes equal the packed reference and none of their qualities is below ``min_baseq``.
+Alternatives measured on the benchmark's 10 Mb 30x CRAM pair (one core): pysam's per-read
+``AlignedSegment`` objects alone (the earlier counter collected their fields) cost about as much CPU as
+the whole counter now does, and cap it at about 5 Mb per CPU-second before any counting;
+``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates those objects; pysam's
+``count_coverage`` counts A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every
+site as text. htslib's own decoding (``samtools view -u`` into memory) is the floor left; the
+benchmark prints it as a peer.
+
+Memory of a region job (or of each ``--threads`` worker) is bounded by one region (``chunk_size`` +
+2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: per sample one reused buffer of
+the region's uncompressed records (about 28 MB for 501 kb at 30x of 150-bp reads from a CRAM, decoded
+without names and tags; more for a BAM with long names and many tags; the in-memory file htslib wrote
+them to is emptied once read), counts of 20 bytes per position (int32 A/C/G/T and depth; 18 more bytes
+per position while counting), the fragment spans and the indel observations.
 
 Coordinates: 0-based, end exclusive.
 """
@@ -159,8 +178,7 @@ class RegionDecoder:
     BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
     read into one reused buffer whose block data are moved together in place
     (:func:`cgtsafe.sitecheck.genomewide_kernel.bgzf_blocks`).
-    One region's bytes are held at a time (the memfd and the buffer: about 2 x 28 MB for 501 kb at 30x
-    without read names and tags)."""
+    One region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read names and tags)."""
 
     def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
         import pysam
@@ -174,6 +192,7 @@ class RegionDecoder:
                 opts += ["--input-fmt-option", o]
             opts += ["--reference", str(ref_path)]
         self._opts = opts
+        self._mode = "-u"  # level-0 BGZF (another mode, e.g. "-b", goes through the inflating fallback)
         with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
             self.tids = {c: i for i, c in enumerate(af.references)}
         self._tmp = None
@@ -207,7 +226,7 @@ class RegionDecoder:
 
         name = f"{{{contig}}}" if ":" in contig else contig
         try:
-            pysam.view("-u", "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
+            pysam.view(self._mode, "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
                        catch_stdout=False)
         except pysam.SamtoolsError as exc:
             msg = [ln for ln in str(exc).replace("\\n", "\n").splitlines() if ln.strip()]
@@ -225,6 +244,7 @@ class RegionDecoder:
                 got = fh.readinto(memoryview(self._buf)[:size])
         if got != size:
             raise read_error(OSError("short read of the decoded records"), self.path, f"{contig}:{start}-{end}")
+        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
         blocks = bgzf_blocks(self._buf, size)
         if blocks is not None:  # the data of the blocks moved together in place (numpy: memmove)
             n = 0
