@@ -173,7 +173,8 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
 class RegionDecoder:
     """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
 
-    ``samtools view -u`` (pysam's in-process samtools; CRAM with :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
+    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools; CRAM with
+    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
     writes the records overlapping a region (the same index query as ``AlignmentFile.fetch``) as level-0
     BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
     read into one reused buffer whose block data are moved together in place
@@ -186,7 +187,7 @@ class RegionDecoder:
         self.path = str(path)
         ref_path = reference.path if isinstance(reference, ReferenceGenome) else reference
         cram = self.path.lower().endswith(".cram")
-        opts: list[str] = []
+        opts: list[str] = ["--keep-tag", "CG"]  # no tags but a long read's CIGAR: less to write and read
         if cram:
             for o in COUNTING_FIELDS:
                 opts += ["--input-fmt-option", o]
@@ -229,9 +230,11 @@ class RegionDecoder:
             pysam.view(self._mode, "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
                        catch_stdout=False)
         except pysam.SamtoolsError as exc:
-            msg = [ln for ln in str(exc).replace("\\n", "\n").splitlines() if ln.strip()]
-            detail = next((ln for ln in msg if "[E::" in ln or "rror" in ln), msg[0] if msg else "")
-            raise read_error(OSError(detail.strip()[:300]), self.path, f"{contig}:{start}-{end}") from None
+            text = str(exc).replace("\\n", "\n")
+            text = text.split("stderr=", 1)[-1]  # pysam: "samtools returned with error N: stdout=..., stderr=..."
+            msg = [ln.strip(" '\"") for ln in text.splitlines() if ln.strip(" '\"")]
+            detail = next((ln for ln in msg if "[E::" in ln), msg[0] if msg else "htslib failed")
+            raise read_error(OSError(detail[:300]), self.path, f"{contig}:{start}-{end}") from None
         size = os.fstat(self._fd).st_size
         if size == 0:
             raise read_error(OSError("htslib wrote no records"), self.path, f"{contig}:{start}-{end}")
