@@ -44,6 +44,7 @@ Coordinates: 0-based, end exclusive.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import zlib
 from collections import defaultdict
@@ -184,6 +185,8 @@ class RegionDecoder:
     def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
         import pysam
 
+        if sys.byteorder != "little":  # pragma: no cover - the kernel reads BAM's little-endian fields natively
+            raise InputError("genome-wide counting needs a little-endian host (x86-64, AArch64)")
         self.path = str(path)
         ref_path = reference.path if isinstance(reference, ReferenceGenome) else reference
         cram = self.path.lower().endswith(".cram")
@@ -291,8 +294,8 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     path = path or source.path
     L = end - start
     c0, c1 = core if core is not None else (start, end)
+    warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
     buf, nbytes = source.region(contig, start, end)
-    warm()
     nib, even, odd = pack_reference(ref.fetch_bytes(contig, start, end))
     bases = np.zeros((L, 4), dtype=np.int32)
     depth = np.zeros(L, dtype=np.int32)

@@ -65,17 +65,26 @@ def bgzf_blocks(buf, n):  # pragma: no cover - numba
     return out[:m]
 
 
-@intrinsic
-def _load_u32(typingctx, arr, idx):
-    """The 4 bytes at ``arr[idx]`` (a uint8 array) as a little-endian uint32: one unaligned load."""
-    sig = types.uint32(arr, idx)
+def _unaligned_load(bits: int, result):
+    """An intrinsic ``load(arr, idx)``: the ``bits // 8`` bytes at ``arr[idx]`` (a uint8 array) as one
+    little-endian unsigned integer, one unaligned load (no bounds check)."""
 
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        return builder.load(builder.bitcast(ptr, ir.IntType(32).as_pointer()), align=1)
+    @intrinsic
+    def load(typingctx, arr, idx):
+        sig = result(arr, idx)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            ary = context.make_array(signature.args[0])(context, builder, args[0])
+            ptr = builder.gep(ary.data, [args[1]])
+            return builder.load(builder.bitcast(ptr, ir.IntType(bits).as_pointer()), align=1)
+
+        return sig, codegen
+
+    return load
+
+
+_load_u32 = _unaligned_load(32, types.uint32)
+_u64 = _unaligned_load(64, types.uint64)
 
 
 @njit(inline="always")
@@ -87,20 +96,6 @@ def _u32(b, p):  # pragma: no cover - numba
 def _i32(b, p):  # pragma: no cover - numba
     v = _u32(b, p)
     return v - 4294967296 if v >= 2147483648 else v
-
-
-@intrinsic
-def _u64(typingctx, arr, idx):
-    """The 8 bytes at ``arr[idx]`` (a uint8 array) as a little-endian uint64: one unaligned load (no bounds check)."""
-    sig = types.uint64(arr, idx)
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        val = builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
-        return val
-
-    return sig, codegen
 
 
 HIGH = np.uint64(0x8080808080808080)
