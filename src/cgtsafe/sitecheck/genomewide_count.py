@@ -23,13 +23,17 @@ BAM/CRAM records to uncompressed BAM bytes (:class:`RegionDecoder`: pysam's in-p
 operations), 4-bit bases, qualities, mate position. Bases equal to the reference base are counted with a
 difference array per aligned block and the others one by one; 16 bases at a time are passed over when
 their 4-bit codes equal the packed reference and none of their qualities is below ``min_baseq``.
-Alternatives measured on the benchmark's 10 Mb 30x CRAM pair (one core): pysam's per-read
-``AlignedSegment`` objects alone (the earlier counter collected their fields) cost about as much CPU as
-the whole counter now does, and cap it at about 5 Mb per CPU-second before any counting;
-``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates those objects; pysam's
-``count_coverage`` counts A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every
-site as text. htslib's own decoding (``samtools view -u`` into memory) is the floor left; the
-benchmark prints it as a peer.
+Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam`` (10 Mb, 30x pair, one
+core, whole child processes on a shared 2-core machine, so +-20 %): CRAM: 4.1 CPU-s (2.4 Mb per
+CPU-second) against 8.1 CPU-s for the earlier counter (pysam's per-read ``AlignedSegment`` fields collected in
+Python); 1.5 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba imports, input checks,
+kernel loading: the same command on 1 kb), so about 3.8 Mb per CPU-second at the margin. Iterating pysam's
+per-read objects alone costs 1.8 CPU-s (5.5 Mb per CPU-second, no counting), htslib's decoding to raw BAM
+alone 0.9-1.3 CPU-s. BAM input: 4.7 CPU-s (2.1 Mb per CPU-second; BGZF inflation costs more than this CRAM's
+decoding). Other routes: ``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates the
+per-read objects; pysam's ``count_coverage`` counts A/C/G/T only (no indels, no fragments) and
+``bcftools mpileup`` emits every site as text; pysam holds the GIL inside ``samtools view``, so the decoded
+records cannot be streamed to a concurrent reader and go through an in-memory file.
 
 Memory of a region job (or of each ``--threads`` worker) is bounded by one region (``chunk_size`` +
 2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: per sample one reused buffer of
