@@ -92,7 +92,16 @@ class SitecheckPlan:
         return f"{flags(self.sc, 'min_mapq', 'min_baseq')} {self.editor_args()}"
 
     def amplicon_filters(self) -> str:
-        return f"{flags(self.sc, 'min_baseq', 'min_identity', 'min_overlap')} {self.editor_args()}"
+        from cgtsafe.sitecheck.reads import adapter_pair
+
+        ad = self.sc.get("adapters") or "truseq"
+        try:
+            adapter_pair(ad)
+        except InputError as exc:
+            raise InputError(f"key 'sitecheck.adapters': {exc}") from None
+        ad_arg = q(ad) if isinstance(ad, str) else qjoin([str(x) for x in ad])
+        return (f"{flags(self.sc, 'min_baseq', 'min_identity', 'min_overlap')} --adapters {ad_arg} "
+                f"{self.editor_args()}")
 
     def stat_args(self) -> str:
         return flags(self.sc, "threshold", "alpha", "power", "min_depth")

@@ -26,6 +26,9 @@ from cgtsafe.io.fasta import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 from cgtsafe.sitecheck.reads import (  # noqa: F401
     ADAPTER,
+    ADAPTER_PRESETS,
+    AdapterTrimmer,
+    adapter_pair,
     iter_fastq,
     merge_pair,
     read_items,
@@ -421,8 +424,9 @@ def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min
     return True
 
 
-#: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``)
-STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads")
+#: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``);
+#: ``adapter_trimmed_reads``: reads (pairs) from which a 3' adapter was cut (kept, shortened)
+STEP_COLUMNS = ("input_reads", "adapter_trimmed_reads", "merged_reads", "assigned_reads", "aligned_reads")
 
 
 #: k-mer length of the pooled-amplicon prefilter
@@ -485,7 +489,8 @@ def assign_pooled(items: list, amplicons: dict[str, bytes], min_identity: float)
 
 
 def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *, sample: str, flank: int,
-                    min_baseq: int, min_identity: float, min_overlap: int, editor=None) -> list[dict]:
+                    min_baseq: int, min_identity: float, min_overlap: int, editor=None, adapters=None
+                    ) -> list[dict]:
     """Count rows (:data:`cgtsafe.sitecheck.quantify.COUNT_COLUMNS` + ``amplicon`` + :data:`STEP_COLUMNS` +
     :data:`OUTCOMES`) for one sample's sheet ``rows``. Rows sharing the same FASTQ file(s) with different
     amplicon sequences are a pool (:func:`assign_pooled`); rows with the same sequence (several sites on one
@@ -497,7 +502,8 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
         groups.setdefault((r["fastq"], r["fastq2"] or ""), []).append(r)
     out = []
     for (fq1, fq2), members in sorted(groups.items()):
-        items = list(read_items(fq1, fq2 or None, min_overlap))
+        rstats: dict = {}
+        items = list(read_items(fq1, fq2 or None, min_overlap, adapters=adapters, stats=rstats))
         n_in = len(items)
         merged = [x for x in items if x is not None]
         # amplicons with the same sequence (several sites on one amplicon) share their reads
@@ -516,7 +522,7 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
                                     editor=editor, strand=site.strand, expected_seq=amp.get("expected") or None,
                                     flap_end=amp.get("flap_end"), scaffold=amp.get("scaffold") or None)
             res["excluded_unmerged"] = n_in - len(merged)
-            steps = {"input_reads": n_in, "merged_reads": len(merged), "assigned_reads": len(mine),
+            steps = {"input_reads": n_in, "adapter_trimmed_reads": rstats["adapter_trimmed"], "merged_reads": len(merged), "assigned_reads": len(mine),
                      "aligned_reads": len(mine) - res["excluded_not_aligned"]}
             out.append({"sample": sample, "assay": "amplicon", "site_id": amp["site_id"], "chrom": amp["chrom"],
                         "window_start": amp["start"] + res["window_start"],

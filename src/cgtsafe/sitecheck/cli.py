@@ -78,6 +78,9 @@ def register(sub) -> None:
     a.add_argument("--min-identity", type=float, default=0.6,
                    help="minimum alignment identity (matches / all columns, end gaps included) (default 0.6)")
     a.add_argument("--min-overlap", type=int, default=10, help="minimum mate overlap for merging pairs")
+    a.add_argument("--adapters", nargs="+", default=["truseq"], metavar="ADAPTER",
+                   help="3' adapters cut before merging/alignment: truseq (default), nextera, none, or one sequence "
+                        "(both reads) or two (read 1, read 2)")
     a.add_argument("--out", required=True, help="counts TSV")
     a.set_defaults(func=_quantify_amplicon)
 
@@ -206,10 +209,13 @@ def _quantify_amplicon(args) -> int:
             a["expected"], a["flap_end"] = exp, flap_end
     rows = quantify_sample(_sheet_row(df, args.sample, args.sheet).to_dict("records"), amps, by_id,
                            sample=args.sample, flank=args.window, min_baseq=args.min_baseq,
-                           min_identity=args.min_identity, min_overlap=args.min_overlap, editor=_editor(args))
+                           min_identity=args.min_identity, min_overlap=args.min_overlap, editor=_editor(args),
+                           adapters=args.adapters[0] if len(args.adapters) == 1 else args.adapters)
     for r in rows:
         kept = ", ".join(f"{k} {r[k]} ({100 * r[k] / max(1, r['input_reads']):.1f} %)"
                          for k in ("merged_reads", "assigned_reads", "aligned_reads", "reads"))
+        kept += (f"; adapter cut from {r['adapter_trimmed_reads']} "
+                 f"({100 * r['adapter_trimmed_reads'] / max(1, r['input_reads']):.1f} %)")
         print(f"{args.sample} {r['amplicon']}: input {r['input_reads']}; kept: {kept}")
     write_table(pd.DataFrame(rows), args.out)
     return 0
