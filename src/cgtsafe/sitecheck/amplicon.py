@@ -248,10 +248,7 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 # per amplicon counting
 
 
-#: outcome classes against an expected (prime-edited / HDR) amplicon, CRISPResso2's per-read classes:
-#: Reference unmodified/modified, Prime-edited (or HDR) unmodified/modified, Scaffold-incorporated, ambiguous
-OUTCOMES = ("reference_unmodified", "reference_modified", "intended_unmodified", "intended_modified",
-            "scaffold_incorporated", "ambiguous")
+from cgtsafe.sitecheck.editors import OUTCOMES  # noqa: E402  (CRISPResso2's per-read classes)
 
 
 def _orient(amp: bytes, seq: bytes, qual: bytes, cut: int, min_identity: float):
@@ -322,7 +319,7 @@ def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int =
     editor = editor or get_editor()
     amp = amplicon_seq.upper().encode()
     ce = cut_offset if cut_end_offset is None else cut_end_offset
-    ctx = site_context(editor, strand, cut_offset, ce, flank, len(amp))
+    ctx = site_context(editor, strand, cut_offset, ce, flank, len(amp), intended=bool(expected_seq))
     exp = expected_seq.upper().encode() if expected_seq else None
     if exp is not None:
         pre, suf = common_flanks(amp, exp)

@@ -25,6 +25,9 @@ def _add_window_args(p, *, mapq: bool = True) -> None:
                         "PE2, ...); decides what counts as editing (docs/outputs/sitecheck.md)")
     p.add_argument("--editor-window", type=int, nargs=2, metavar=("FIRST", "LAST"),
                    help="base editor activity window, protospacer positions (1 = PAM-distal); default: the preset's")
+    p.add_argument("--rt-template-length", type=int, default=None,
+                   help="prime editors: bases 3' of the nick a reverse transcript can write (substitutions there "
+                        "count at sites without an intended edit); default 20")
 
 
 def _add_stat_args(p) -> None:
@@ -66,6 +69,9 @@ def register(sub) -> None:
     q.add_argument("--reference", required=True)
     _add_window_args(q)
     q.add_argument("--threads", type=int, default=1)
+    q.add_argument("--intended-edits",
+                   help="prime editing / HDR: TSV of intended edits per site (site_id + pegrna_extension, or "
+                        "edit_start edit_end replacement); reads there are classified against the edited sequence")
     q.add_argument("--out", required=True, help="counts TSV")
     q.set_defaults(func=_quantify_wgs)
 
@@ -170,10 +176,21 @@ def _quantify_wgs(args) -> int:
 
     df = read_wgs_sheet(args.sheet)
     row = _sheet_row(df, args.sample, args.sheet).iloc[0]
+    from cgtsafe.sitecheck.sheets import read_intended_edits
+
     sites = _sites(args)
+    intended = read_intended_edits(args.intended_edits)
+    ids = {s.site_id for s in sites}
+    for sid in intended:
+        if sid not in ids:
+            raise InputError(f"intended edit for site {sid!r}, which is not a candidate site", path=args.intended_edits)
+    editor = _editor(args)
+    if intended and editor.kind not in ("prime", "hdr"):
+        raise InputError(f"intended edits apply to prime editing or HDR (editor PE or HDR), not {editor.name}",
+                         path=args.intended_edits)
     counts = quantify_bam(row["file"], args.reference, sites, sample=args.sample, flank=args.window,
                           min_mapq=args.min_mapq, min_baseq=args.min_baseq, threads=args.threads,
-                          editor=_editor(args))
+                          editor=editor, intended=intended)
     write_table(counts, args.out)
     return 0
 
@@ -181,7 +198,7 @@ def _quantify_wgs(args) -> int:
 def _editor(args):
     from cgtsafe.sitecheck.editors import get_editor
 
-    return get_editor(args.editor, args.editor_window)
+    return get_editor(args.editor, args.editor_window, getattr(args, "rt_template_length", None))
 
 
 def _quantify_amplicon(args) -> int:

@@ -95,3 +95,41 @@ def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
                 raise InputError(f"control {ctl!r} of {row['sample']} does not have role 'control'", path=path,
                                  line=i)
     return df
+
+
+INTENDED_EDIT_COLUMNS = ("site_id",)
+
+
+def read_intended_edits(path: str | Path | None) -> dict:
+    """``sitecheck.intended_edits`` TSV -> ``{site_id: IntendedEdit}``: ``site_id`` plus either
+    ``pegrna_extension`` (prime editing) or ``edit_start edit_end replacement`` (0-based, end exclusive, +
+    strand contig coordinates; ``replacement`` may be empty for a deletion); optional ``scaffold``."""
+    from cgtsafe.io.tables import read_table
+    from cgtsafe.sitecheck.editors import IntendedEdit
+
+    if not path:
+        return {}
+    df = read_table(path, required=INTENDED_EDIT_COLUMNS, what="intended edits table")
+    out: dict = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        sid = str(row["site_id"]).strip()
+        if sid in out:
+            raise InputError(f"duplicate site {sid!r}", path=path, line=i)
+        ext = str(row.get("pegrna_extension") or "").strip().upper()
+        scaffold = str(row.get("scaffold") or "").strip()
+        if ext:
+            if set(ext) - set("ACGTU"):
+                raise InputError("pegrna_extension: expected A, C, G, T/U", path=path, line=i)
+            out[sid] = IntendedEdit(sid, pegrna_extension=ext, scaffold=scaffold)
+            continue
+        try:
+            s, e = int(row.get("edit_start", "")), int(row.get("edit_end", ""))
+        except (TypeError, ValueError):
+            raise InputError(f"site {sid}: give pegrna_extension, or edit_start and edit_end (0-based integers) "
+                             "with replacement", path=path, line=i) from None
+        rep = str(row.get("replacement") or "").strip().upper()
+        if not 0 <= s <= e or set(rep) - set("ACGTN") or (s == e and not rep):
+            raise InputError(f"site {sid}: expected 0 <= edit_start <= edit_end and replacement of A, C, G, T, N "
+                             "(an insertion needs bases)", path=path, line=i)
+        out[sid] = IntendedEdit(sid, edit_start=s, edit_end=e, replacement=rep, scaffold=scaffold)
+    return out
