@@ -148,16 +148,21 @@ def _check(args) -> int:
 
 
 def _check_amplicons(df, amps, sites, sheet, amplicons_path) -> None:
+    """Every sheet amplicon is in amplicons.tsv and targets a candidate site; within one sample each site is
+    read through one amplicon (two arms of a study may sequence the same site with their own amplicons)."""
     ids = {s.site_id for s in sites}
     for i, row in enumerate(df.to_dict("records"), start=2):
         if row["amplicon"] not in amps:
             raise InputError(f"amplicon {row['amplicon']!r} is not in {amplicons_path}", path=sheet, line=i)
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        sid = amps[row["amplicon"]]["site_id"]
+        key = (row["sample"], sid)
+        if key in seen and seen[key] != row["amplicon"]:
+            raise InputError(f"sample {row['sample']}: amplicons {seen[key]} and {row['amplicon']} target the same "
+                             f"site {sid!r}; use one amplicon per site and sample", path=sheet, line=i)
+        seen[key] = row["amplicon"]
     for name, a in amps.items():
-        if a["site_id"] in seen:
-            raise InputError(f"amplicons {seen[a['site_id']]} and {name} target the same site {a['site_id']!r}; "
-                             "use one amplicon per site", path=amplicons_path)
-        seen[a["site_id"]] = name
         if a["site_id"] not in ids:
             raise InputError(f"amplicon {name} targets site_id {a['site_id']!r}, which is not a candidate site",
                              path=amplicons_path)

@@ -1,7 +1,9 @@
 """Sample sheets and the amplicon table of the per-site check (read, validated, one-line errors naming the line).
 
 ``amplicons.tsv``: ``amplicon site_id chrom start end sequence guide cut_offset`` (``start`` 0-based, ``end``
-exclusive, + strand). The WGS sheet reader is :func:`cgtsafe.sitecheck.quantify.read_wgs_sheet`.
+exclusive, + strand); optional ``editor`` (this amplicon's editor preset when it differs from
+``sitecheck.editor``, e.g. a base-editor arm of the study), ``expected_sequence`` / ``pegrna_extension``,
+``scaffold``. The WGS sheet reader is :func:`cgtsafe.sitecheck.quantify.read_wgs_sheet`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ def read_amplicons(path: str | Path) -> dict[str, dict]:
         row["expected"] = (row.get("expected_sequence") or "").strip().upper()
         if row["expected"] and set(row["expected"]) - set("ACGTN"):
             raise InputError(f"amplicon {name}: expected_sequence must contain only A, C, G, T, N", path=path, line=i)
+        row["editor"] = (row.get("editor") or "").strip()
+        if row["editor"]:
+            from cgtsafe.sitecheck.editors import get_editor
+
+            try:
+                get_editor(row["editor"])
+            except InputError as exc:
+                raise InputError(f"amplicon {name}: column editor: {exc}", path=path, line=i) from None
         row["scaffold"] = (row.get("scaffold") or "").strip()
         if row["scaffold"] and set(row["scaffold"].upper()) - set("ACGTU"):
             raise InputError(f"amplicon {name}: scaffold must contain only A, C, G, T/U", path=path, line=i)
