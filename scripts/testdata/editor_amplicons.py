@@ -13,8 +13,8 @@ Two study arms next to the nuclease arm (EDITED_D1 / CONTROL_D1), each an edited
 
 Reads are whole amplicons (as the nuclease demo's), drawn from the reference amplicon (no germline alleles),
 with the shared error model (:func:`testdata.simulate.add_errors`). Per-read truth: ``truth_editor_reads.tsv.gz``
-(read name, planted class, conversions, and ``hq_error_near_cut`` = a sequencing error of quality >= 20 within
-25 bp of the cut, which can change a read's class); per amplicon and sample: ``truth_editors.tsv``.
+(read name, planted class, conversions, and ``error_near_cut`` = a sequencing error or a base of quality < 20
+within 25 bp of the cut, either of which can change a read's class); per amplicon and sample: ``truth_editors.tsv``.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def simulate_arm(rng, amp: dict, strand: str, classes: dict, edited: bool, sampl
                 k = int(rng.integers(6, 13))
                 s = s[:fe] + _rc(SCAFFOLD)[:k] + s[fe:]
         codes, q = add_errors(rng, encode(s))
-        err = np.flatnonzero((codes != encode(s)) & (q >= 20))
+        err = np.flatnonzero((codes != encode(s)) | (q < 20))
         near = bool(((err >= cut - 25) & (err < cut + 25)).any())
         name = f"{sample}.{amp['amplicon']}.{i + 1:05d}"
         buf.append(f"@{name}\n".encode() + LETTERS[codes].tobytes() + b"\n+\n" + (q + 33).astype(np.uint8).tobytes()
@@ -155,5 +155,5 @@ def make(seed: int, genome: dict, planted: list[dict]):
 
 SUMMARY_COLUMNS = ["amplicon", "site_id", "editor", "sample", "role", "reads", "unmodified", "base_edited", "indel",
                    "intended_unmodified", "reference_modified", "intended_modified", "scaffold_incorporated",
-                   "converted_C5", "converted_C7", "converted_C8", "reads_hq_error_near_cut"]
-READ_COLUMNS = ["read", "amplicon", "sample", "planted", "conversions", "hq_error_near_cut"]
+                   "converted_C5", "converted_C7", "converted_C8", "reads_error_near_cut"]
+READ_COLUMNS = ["read", "amplicon", "sample", "planted", "conversions", "error_near_cut"]
