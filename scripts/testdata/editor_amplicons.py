@@ -25,7 +25,7 @@ from testdata.simulate import LETTERS, add_errors, encode
 
 #: random stream of this module: seed + this offset (sequencing.py uses seed + 1000)
 SEED_OFFSET = 1001
-READS = 2000
+READS = 1000
 #: SpCas9 sgRNA scaffold (Jinek et al. 2012; the pegRNA scaffold of Anzalone et al. 2019), 5'->3'
 SCAFFOLD = "GTTTTAGAGCTAGAAATAGCAAGTTAAAATAAGGCTAGTCCGTTATCAACTTGAAAAAGTGGCACCGAGTCGGTGC"
 _COMP = str.maketrans("ACGT", "TGCA")
