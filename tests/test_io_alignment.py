@@ -228,11 +228,17 @@ def test_foreign_index_is_one_line_in_every_entry_point(genome, ext):
 
 
 def test_cram_without_m5_with_wrong_reference_says_so(genome):
-    """No @SQ M5 tags: the sampled-read check cannot compare (the decoder fills bases from the FASTA given),
-    but every CRAM 3 slice carries its reference span's MD5, which htslib checks while decoding."""
+    """No @SQ M5 tags (htslib adds them when writing, so they are removed with samtools reheader): the
+    sampled-read check cannot compare (the decoder fills matching bases from the FASTA given), but every CRAM 3
+    slice carries its reference span's MD5, which htslib checks while decoding (before: 'truncated file')."""
     d, seqs, ref, other = genome
-    cram = _aln(d / "nom5.cram", seqs, ref_for_cram=ref, m5=False)
+    cram = _aln(d / "nom5.cram", seqs, ref_for_cram=ref)
+    (d / "h.sam").write_text("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:6000\n@SQ\tSN:c2\tLN:6000\n")
+    pysam.samtools.reheader("-i", str(d / "h.sam"), str(cram))
+    with pysam.AlignmentFile(str(cram), "rc", reference_filename=str(ref)) as af:
+        assert all("M5" not in sq for sq in af.header.to_dict()["SQ"])
     msgs = _all_three(cram, other, d)
     assert all("CRAM decoded with another reference" in m for m in msgs), msgs
     af, info = al.open_checked(cram, ReferenceGenome(ref))  # the right FASTA passes
+    assert info.identity == "sampled_bases"
     af.close()

@@ -457,7 +457,9 @@ def open_checked(path: str | Path, ref: ReferenceGenome, *, contigs=None, check_
 def read_error(exc: Exception, path: str | Path, where: str = "") -> InputError:
     """One-line error for an htslib failure while reading records."""
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    hint = ("is --reference the FASTA the CRAM was written with, and the file complete?" if _is_cram(Path(path))
+    hint = ("a CRAM decoded with another reference (htslib checks each slice's reference MD5; the file's end "
+            "marker was checked when it was opened) or a damaged file: is --reference the FASTA the CRAM was "
+            "written with?" if _is_cram(Path(path))
             else "is the file complete and its index made from this file (samtools index)?")
     return InputError(f"cannot read alignments{' in ' + where if where else ''} ({msg}); {hint}", path=path)
 
