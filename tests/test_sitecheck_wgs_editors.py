@@ -4,8 +4,6 @@ sites without one; truth = the planted class of every read."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pysam
 import pytest
@@ -17,6 +15,7 @@ from cgtsafe.sitecheck.editors import IntendedEdit, get_editor
 from cgtsafe.sitecheck.quantify import quantify_bam
 from cgtsafe.sitecheck.sheets import read_intended_edits
 from cgtsafe.sitecheck.sites import Site
+from test_sitecheck_genomewide import _write_bam as _gw_write_bam  # the suite's BAM writer
 
 L = 6000
 RL = 120
@@ -30,25 +29,8 @@ def _ref(tmp_path, seq):
 
 
 def _write_bam(path, seq, reads):
-    """``reads``: ``[(start, read sequence, cigar string)]`` single-end, MAPQ 60, sorted and indexed."""
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"},
-              "SQ": [{"SN": "c1", "LN": len(seq), "M5": hashlib.md5(seq.encode()).hexdigest()}],
-              "PG": [{"ID": "markdup", "PN": "samtools markdup"}]}
-    unsorted = path.with_suffix(".u.bam")
-    with pysam.AlignmentFile(str(unsorted), "wb", header=header) as out:
-        for i, (start, s, cig) in enumerate(reads):
-            a = pysam.AlignedSegment(out.header)
-            a.query_name = f"r{i}"
-            a.flag = 0
-            a.reference_id = 0
-            a.reference_start = start
-            a.mapping_quality = 60
-            a.cigarstring = cig
-            a.query_sequence = s
-            a.query_qualities = pysam.qualitystring_to_array("F" * len(s))
-            out.write(a)
-    pysam.sort("-o", str(path), str(unsorted))
-    pysam.index(str(path))
+    """``reads``: ``[(start, read sequence, cigar string)]`` -> sorted, indexed single-end BAM (MAPQ 60)."""
+    _gw_write_bam(path, seq, [(st, cig, s) for st, s, cig in reads], "S")
     return path
 
 
