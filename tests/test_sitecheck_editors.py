@@ -216,6 +216,9 @@ def test_config_editor_reaches_both_quantify_steps(monkeypatch):
     cfg["sitecheck"]["adapters"] = ["ACGTACGT", "TTTTGGGG"]
     sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
     assert shlex.split(sc.amplicon_filters())[6:9] == ["--adapters", "ACGTACGT", "TTTTGGGG"]
+    with pytest.raises(InputError, match="key 'sitecheck.intended_edits': intended edits apply to prime"):
+        Plan({**cfg, "sitecheck": {**cfg["sitecheck"], "editor": "CBE"}}, config_file="cfg.yaml",
+             root="results").sitecheck
     cfg["sitecheck"]["adapters"] = "ACGX"
     with pytest.raises(InputError, match="key 'sitecheck.adapters'"):
         Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck.amplicon_filters()

@@ -38,9 +38,18 @@ class SitecheckPlan:
             raise InputError("key 'sitecheck': set wgs_samples and/or amplicon_samples when sitecheck.enabled is true",
                              path=config_file)
         if sc.get("intended_edits"):
+            from cgtsafe.sitecheck.editors import get_editor
             from cgtsafe.sitecheck.sheets import read_intended_edits
 
             read_intended_edits(sc["intended_edits"])
+            try:
+                kind = get_editor(sc.get("editor") or "nuclease").kind
+            except InputError:
+                kind = ""  # reported by editor_args with the key's name
+            if kind and kind not in ("prime", "hdr"):
+                raise InputError(f"key 'sitecheck.intended_edits': intended edits apply to prime editing or HDR "
+                                 f"(sitecheck.editor PE or HDR), not {sc.get('editor') or 'nuclease'}",
+                                 path=config_file)
         for n in self.nominated_files():
             if not Path(n).exists():
                 raise InputError(f"key 'sitecheck.nominated': file {n!r} does not exist", path=config_file)
