@@ -58,6 +58,28 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
     return out
 
 
+def check_editor_arms(v, truth: Path) -> list[dict]:
+    """Base-editor / prime-editor arms (truth_editors.tsv): the planted event share of each edited sample
+    (base-edited + indel reads; every read but unmodified for prime editing) inside the verdict's 95 % interval."""
+    path = truth / "sequencing" / "truth_editors.tsv"
+    if not path.exists():
+        return []
+    t = _tsv(path)
+    n = inside = 0
+    for r in t[t["role"] == "edited"].itertuples():
+        row = v[(v["assay"] == "amplicon") & (v["edited_sample"] == r.sample) & (v["site_id"] == r.site_id)]
+        if row.empty:
+            continue
+        share = (int(r.reads) - int(r.unmodified)) / int(r.reads)
+        n += 1
+        inside += float(row["edited_ci_low"].iloc[0]) - 1e-9 <= share <= float(row["edited_ci_high"].iloc[0]) + 1e-9
+    if not n:
+        return []
+    return [record("sitecheck", "editor arms (CBE, prime editing): planted editing share inside the 95 % Wilson "
+                                "interval", inside / n, "1.0 of sites", n, "test-data/sequencing/truth_editors.tsv",
+                   inside == n)]
+
+
 def check_sitecheck(results: Path, truth: Path) -> list[dict]:
     verdicts_path = results / "sitecheck" / "site_verdicts.tsv"
     truth_path = truth / "sequencing" / "truth_sites.tsv"
@@ -66,8 +88,9 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
     v = _tsv(verdicts_path)
     t = _tsv(truth_path).set_index("site_id")
     out = []
+    nuclease = v[v["edited_sample"] == "EDITED_D1"]  # the nuclease arm; the editor arms: check_editor_arms
     for assay, prefix in (("amplicon", "amplicon_EDITED_D1"), ("wgs", "wgs_EDITED_D1")):
-        rows = v[(v["assay"] == assay) & v["site_id"].isin(t.index)]
+        rows = nuclease[(nuclease["assay"] == assay) & nuclease["site_id"].isin(t.index)]
         inside, n = 0, 0
         false_edit = []
         for _, r in rows.iterrows():
@@ -87,7 +110,7 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
                               "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
             out.append(record("sitecheck", f"{assay}: unedited sites called edited (false positives)",
                               len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
-    amp = v[v["assay"] == "amplicon"]
+    amp = nuclease[nuclease["assay"] == "amplicon"]
     planted = _tsv(truth / "offtarget" / "planted_sites.tsv").set_index("site_id")
     edited = [sid for sid in amp["site_id"] if sid in planted.index and float(planted.loc[sid, "wgs_edit_freq"]) > 0]
     called = [sid for sid in edited if (amp.loc[amp["site_id"] == sid, "verdict"] == "edited").all()]
@@ -95,6 +118,7 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
         out.append(record("sitecheck", "amplicon: planted edited sites (0.60, 0.20, 0.03) called edited",
                           len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
                           len(called) == len(edited)))
+    out += check_editor_arms(v, truth)
     gw_path = results / "sitecheck" / "genomewide_variants.tsv"
     germ_path = truth / "sequencing" / "truth_germline.tsv"
     if gw_path.exists() and germ_path.exists():
