@@ -153,7 +153,10 @@ def split_chunks(hits: Path, n: int, copies: int, workdir: Path) -> list[Path]:
     return paths
 
 
-def downstream(hits: Path, guides: Path, genome: Path, workdir: Path, copies: int, chunks: int, cap: float) -> None:
+def downstream(hits: Path, guides: Path, genome: Path, workdir: Path, copies: int, chunks: int, cap: float,
+               before: Path | None = None) -> None:
+    """Each step on this checkout's inputs; with ``before`` (an older src/) the same step first runs with that
+    code on the same inputs into downstream/_before/, and the outputs are compared byte for byte."""
     genes = workdir / "genes_refseq.genePred"
     nt = make_genes(genes, copies)
     chunk_paths = split_chunks(hits, chunks, copies, workdir)
@@ -161,54 +164,46 @@ def downstream(hits: Path, guides: Path, genome: Path, workdir: Path, copies: in
           f"RSS cap {cap:,.0f} MiB", flush=True)
     cg = [sys.executable, "-m", "cgtsafe", "offtarget"]
     out = workdir / "downstream"
-    out.mkdir(exist_ok=True)
+    prev = out / "_before"
+    prev.mkdir(parents=True, exist_ok=True)
+    i = out  # inputs always from this checkout's outputs
+    report = ("import sys; from pathlib import Path; from cgtsafe.report.load import REPORT_DEFAULTS, load_table; "
+              "t = load_table({'id': 'offtarget_sites', 'path': 'sites.tsv'}, Path(sys.argv[1]), 'offtarget', "
+              "REPORT_DEFAULTS['max_embedded_rows']); print(len(t.rows), t.total_rows)")
     steps = [
-        ("merge", [*cg, "merge", "--inputs", *map(str, chunk_paths), "--genome", str(genome), "--guides", str(guides),
-                   "--out", str(out / "hits.tsv")], out / "hits.tsv"),
-        ("annotate", [*cg, "annotate", "--hits", str(out / "hits.tsv"), "--genes", str(genes), "--out",
-                      str(out / "sites.tsv"), "--bed", str(out / "sites.bed")], out / "sites.tsv"),
-        ("summarize", [*cg, "summarize", "--sites", str(out / "sites.tsv"), "--hits", str(out / "hits.tsv"),
-                       "--guides", str(guides), *LIMITS, "--genome", str(genome), "--build", f"{copies} x chrX",
-                       "--genes", str(genes), "--out", str(out / "summary.json")], out / "summary.json"),
-        ("report table load", [sys.executable, "-c", "import sys; from pathlib import Path; "
-                               "from cgtsafe.report.load import REPORT_DEFAULTS, load_table; "
-                               "t = load_table({'id': 'offtarget_sites', 'path': 'sites.tsv'}, Path(sys.argv[1]), "
-                               "'offtarget', REPORT_DEFAULTS['max_embedded_rows']); print(len(t.rows), t.total_rows)", str(out)], None),
+        ("merge", lambda o: [*cg, "merge", "--inputs", *map(str, chunk_paths), "--genome", str(genome), "--guides",
+                             str(guides), "--out", str(o / "hits.tsv")], ["hits.tsv"]),
+        ("annotate", lambda o: [*cg, "annotate", "--hits", str(i / "hits.tsv"), "--genes", str(genes), "--out",
+                                str(o / "sites.tsv"), "--bed", str(o / "sites.bed")], ["sites.tsv", "sites.bed"]),
+        ("summarize", lambda o: [*cg, "summarize", "--sites", str(i / "sites.tsv"), "--hits", str(i / "hits.tsv"),
+                                 "--guides", str(guides), *LIMITS, "--genome", str(genome), "--build",
+                                 f"{copies} x chrX", "--genes", str(genes), "--out", str(o / "summary.json")],
+         ["guides_summary.tsv", "figures/sites_by_mismatches.json"]),
+        ("report table load", lambda o: [sys.executable, "-c", report, str(i)], []),
     ]
     total = 0.0
     for name, cmd, made in steps:
-        load0 = os.getloadavg()[0]
-        wall, cpu, rss = run(cmd, rss_cap=cap)
-        total += wall
-        rows = ""
-        if made is not None and made.suffix == ".tsv" and rss != float("inf"):
-            with open(made, "rb") as fh:
-                rows = f"rows {sum(1 for _ in fh) - 1:>9,}"
-        peak = f"> {cap:,.0f} (stopped)" if rss == float("inf") else f"{rss:7.0f}"
-        print(f"  {name:20s} wall {wall:8.1f} s  cpu {cpu:8.1f} s  peak RSS {peak} MiB  {rows}  "
-              f"load {(load0 + os.getloadavg()[0]) / 2:.1f}", flush=True)
-        if rss == float("inf"):
-            print("  (later steps need this step's output: stopped here)")
-            return
-    print(f"  downstream total wall {total:.1f} s", flush=True)
-
-
-def search(genome: Path, guides: Path, out: Path, src: Path | None = None) -> dict:
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
-    cmd = [sys.executable, "-m", "cgtsafe", "offtarget", "search", "--genome", str(genome), "--guides", str(guides),
-           *LIMITS, "--threads", "2", "--out", str(out)]
-    load0 = os.getloadavg()[0]
-    wall, cpu, rss = run(cmd, env)
-    with open(out, "rb") as fh:
-        rows = sum(1 for _ in fh) - 1
-    return {"wall": wall, "cpu": cpu, "rss": rss, "rows": rows, "load": (load0 + os.getloadavg()[0]) / 2}
-
-
-def show(label: str, r: dict) -> None:
-    print(f"{label:44s} wall {r['wall']:8.1f} s  cpu {r['cpu']:8.1f} s  (cpu/2 {r['cpu'] / 2:7.1f} s)  "
-          f"peak RSS {r['rss']:7.0f} MiB  rows {r['rows']:>9,}  load {r['load']:.1f}", flush=True)
+        runs = [("BEFORE", prev, {**os.environ, "PYTHONPATH": str(before)})] if before else []
+        for label, o, env in runs + [("after", out, None)]:
+            load0 = os.getloadavg()[0]
+            wall, cpu, rss = run(cmd(o), env=env, rss_cap=cap)
+            if label == "after":
+                total += wall
+            rows = ""
+            if made and made[0].endswith(".tsv") and rss != float("inf"):
+                with open(o / made[0], "rb") as fh:
+                    rows = f"rows {sum(1 for _ in fh) - 1:>9,}"
+            same = ""
+            if label == "after" and before and made and all((prev / m).exists() for m in made):
+                same = "outputs = before: " + ("yes" if all(
+                    (prev / m).read_bytes() == (out / m).read_bytes() for m in made) else "NO")
+            peak = f"> {cap:,.0f} (stopped)" if rss == float("inf") else f"{rss:7.0f}"
+            print(f"  {name:18s} {label:6s} wall {wall:8.1f} s  cpu {cpu:8.1f} s  peak RSS {peak} MiB  {rows}  "
+                  f"load {(load0 + os.getloadavg()[0]) / 2:.1f}  {same}", flush=True)
+            if label == "after" and rss == float("inf"):
+                print("  (later steps need this step's output: stopped here)")
+                return
+    print(f"  downstream total wall (this checkout) {total:.1f} s", flush=True)
 
 
 def main() -> int:
@@ -240,7 +235,7 @@ def main() -> int:
             hits = args.workdir / "hits_genome.tsv"
             show(f"{args.copies} x chrX ({args.copies * 70:,} Mb), this checkout", search(g, guides, hits))
         if args.downstream:
-            downstream(hits, guides, g, args.workdir, args.copies, args.chunks, args.rss_cap)
+            downstream(hits, guides, g, args.workdir, args.copies, args.chunks, args.rss_cap, args.before)
     if args.small:
         g = args.workdir / f"chrX_x{args.small}.fa"
         make_genome(g, args.small)
