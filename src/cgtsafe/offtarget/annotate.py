@@ -388,14 +388,11 @@ def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path
     ``bed``): same bytes as writing their frames. Collapsing, annotation and priority are per guide and
     contig, so each (guide, contig) part is annotated alone; the ranking (within a guide, across contigs)
     and the BED order are global sorts of numeric keys. Returns the number of sites."""
-    import tempfile
-
     from cgtsafe.io.tables import atomic_path
-    from cgtsafe.offtarget.merge import Parts
+    from cgtsafe.offtarget.merge import Parts, scratch_dir
 
     out = Path(out)
-    with tempfile.TemporaryDirectory(prefix=".annotate_", dir=out.parent) as tmp:
-        tmp = Path(tmp)
+    with scratch_dir(out) as tmp:
         parts = Parts([hits_path], tmp, what="off-target hit table")
         context = annotation_context(genes, genes_of_concern, promoter_upstream)
         if context[0] is not None:

@@ -118,6 +118,30 @@ def merge_hits(paths: list[str | Path], *, contig_order: Sequence[str] | None = 
 # --------------------------------------------------------------------------------------------------
 # Streamed form (the workflow's path): memory bounded by one guide on one contig, not by the hit count
 
+def scratch_dir(out: Path):
+    """Context: a temporary folder next to ``out`` (same disk) for the streamed steps' parts; removed on
+    exit (also on errors and SIGTERM); a folder that cannot be made or a full disk -> one InputError line."""
+    import contextlib
+    import tempfile
+
+    from cgtsafe.io.tables import _write_error
+
+    @contextlib.contextmanager
+    def ctx():
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = tempfile.TemporaryDirectory(prefix=f".{out.name}.parts_", dir=out.parent)
+        except OSError as exc:
+            raise _write_error(out, exc) from None
+        with tmp as d:
+            try:
+                yield Path(d)
+            except OSError as exc:
+                raise _write_error(out, exc) from None
+
+    return ctx()
+
+
 def _open_text(path: Path):
     import gzip
 
@@ -251,16 +275,14 @@ def merge_hit_files(paths: list[str | Path], out: str | Path, *, contig_order: S
     part per (guide, contig), and each part is de-duplicated, sorted and appended in the merged order, so
     memory is bounded by one guide's hits on one contig. Same bytes as ``write_table(merge_hits(...))``
     (both loci of a duplicate pair have the same guide and contig). Returns the number of rows."""
-    import tempfile
-
     from cgtsafe.io.tables import FLOAT_FORMAT, atomic_path
 
     if not paths:
         raise InputError("no chunk tables given to merge")
     out = Path(out)
     n = 0
-    with tempfile.TemporaryDirectory(prefix=".merge_", dir=out.parent) as tmp:
-        parts = Parts(paths, Path(tmp), what="off-target search table")
+    with scratch_dir(out) as tmp:
+        parts = Parts(paths, tmp, what="off-target search table")
         cols = list(HIT_COLUMNS) + [c for c in parts.header if c not in HIT_COLUMNS]
         keys = ordered_keys(parts.keys, guide_order, contig_order)
         with atomic_path(out) as t, open(t, "w", newline="") as fh:

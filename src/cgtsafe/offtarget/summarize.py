@@ -27,7 +27,7 @@ import pandas as pd
 
 from cgtsafe import __version__
 from cgtsafe.errors import InputError
-from cgtsafe.io.tables import read_table, write_json, write_table
+from cgtsafe.io.tables import count_rows, read_table, write_json, write_table
 from cgtsafe.offtarget.annotate import EXONIC, NOT_ANNOTATED
 from cgtsafe.summary import make_summary, write_summary
 
@@ -470,21 +470,6 @@ def read_summary_sites(path) -> pd.DataFrame:
     return df
 
 
-def count_rows(path, *, what: str) -> int:
-    """Data rows of a TSV (blank lines not counted, as the table reader skips them) without loading it."""
-    path = Path(path)
-    if not path.name.lower().endswith(".tsv"):
-        return len(read_table(path, what=what))
-    if not path.exists():
-        raise InputError(f"{what} not found", path=path)
-    n = 0
-    with open(path, "rb") as fh:
-        for line in fh:
-            if line.strip():
-                n += 1
-    return max(0, n - 1)
-
-
 def run_summarize(*, args, nuclease, pam, limits) -> None:
     from cgtsafe.offtarget.search import read_guides
     from cgtsafe.offtarget.variants import skipped_counts
@@ -513,7 +498,7 @@ def run_summarize(*, args, nuclease, pam, limits) -> None:
             vcf_skipped.append((label, skipped_counts(args.vcfs[i], args.genome)))
     hits_loci = None
     if getattr(args, "hits", None):
-        hits_loci = count_rows(args.hits, what="merged hit table")
+        hits_loci = count_rows(args.hits, what="merged hit table")  # not loaded: millions of rows at genome scale
     summary, gs = build_summary(
         sites=sites, guides=guides, nuclease=nuclease, pam=pam, limits=limits,
         max_bulge_mismatches=args.max_bulge_mismatches, genome=args.genome, build=args.build, genes=args.genes,

@@ -162,7 +162,7 @@ def _read_any_table(path: Path, what: str, max_rows: int) -> tuple[list[str], li
     candidate sites) is counted by streaming it, never loaded whole; the report embeds only the first rows."""
     import pandas as pd
 
-    from cgtsafe.io.tables import read_table
+    from cgtsafe.io.tables import count_rows, read_table
 
     name = path.name.lower()
     if not path.exists():
@@ -179,21 +179,8 @@ def _read_any_table(path: Path, what: str, max_rows: int) -> tuple[list[str], li
                          f"cannot read {what}: {exc}".splitlines()[0], path=path) from None
     total = len(df)
     if total == max_rows:
-        total = _count_data_rows(path)
+        total = count_rows(path, what=what)
     return [str(c) for c in df.columns], df.values.tolist(), total
-
-
-def _count_data_rows(path: Path) -> int:
-    """Non-blank lines after the header (the reader skips blank lines)."""
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    n = 0
-    with opener(path, "rb") as fh:
-        for line in fh:
-            if line.strip():
-                n += 1
-    return max(0, n - 1)
 
 
 def load_table(entry: dict, base: Path, origin: str, max_rows: int) -> Table:
