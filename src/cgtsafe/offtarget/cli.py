@@ -316,11 +316,10 @@ def _limits(args) -> dict:
 
 
 def _merge(args) -> int:
-    from cgtsafe.io.fasta import contig_lengths
     from cgtsafe.io.tables import write_table
-    from cgtsafe.offtarget.merge import merge_hit_files, merge_hits
+    from cgtsafe.offtarget.merge import genome_lengths, merge_hit_files, merge_hits
 
-    contigs = list(contig_lengths(args.genome)) if args.genome else None
+    contigs = list(genome_lengths(args.genome)) if args.genome else None
     from cgtsafe.offtarget.search import read_guide_names
 
     guides = read_guide_names(args.guides) if args.guides else None

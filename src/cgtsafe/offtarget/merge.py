@@ -118,6 +118,18 @@ def merge_hits(paths: list[str | Path], *, contig_order: Sequence[str] | None = 
 # --------------------------------------------------------------------------------------------------
 # Streamed form (the workflow's path): memory bounded by one guide on one contig, not by the hit count
 
+def genome_lengths(path: str | Path) -> dict[str, int]:
+    """Contig lengths in genome order: the .fai when present, else the block reader of the search
+    (:func:`cgtsafe.io.fasta.iter_fasta_fast`: same names and checks as ``contig_lengths``, about 10x faster on
+    a 3 Gb genome)."""
+    from cgtsafe.io.fasta import iter_fasta_fast, read_fai
+
+    fai = Path(str(path) + ".fai")
+    if fai.exists() and not str(path).endswith(".gz"):
+        return read_fai(fai)
+    return {name: len(seq) for name, seq in iter_fasta_fast(path)}
+
+
 def scratch_dir(out: Path):
     """Context: a temporary folder next to ``out`` (same disk) for the streamed steps' parts; removed on
     exit (also on errors and SIGTERM); a folder that cannot be made or a full disk -> one InputError line."""

@@ -170,7 +170,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
                   build: str, genes, genes_of_concern, windows, chunks: int, species: list, variants: list,
                   outdir: Path, vcf_skipped: list, hits_loci: int | None = None) -> tuple[dict, pd.DataFrame]:
     from cgtsafe.io.annotation import load_genes_of_concern
-    from cgtsafe.io.fasta import contig_lengths
+    from cgtsafe.offtarget.merge import genome_lengths
 
     windows = sorted(int(w) for w in windows)
     gs = guide_summary(sites, guides, windows)
@@ -343,7 +343,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
             "而REF单倍型在该位置（切割位置相差≤5 bp）无位点者记为“新产生”，代价（错配+2×凸起）低于REF位点者记为“增强”。"
             "每个等位基因单独评估。")
 
-    lengths = contig_lengths(genome)
+    lengths = genome_lengths(genome)
     total = sum(lengths.values())
     pams = [pam] if pam else [nuclease.pam, *nuclease.alt_pams]
     alt = [p for p in pams[1:]]
