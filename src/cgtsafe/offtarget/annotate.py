@@ -158,11 +158,14 @@ def collapse_overlapping(hits: pd.DataFrame, window: int | None = None) -> pd.Da
     df = df.sort_values(["_cl", "_cost", "_b", "_negcfd", "start", "end", "site_aln"], kind="mergesort")
     desc = (df["mismatches"].astype(str) + "/" + df["dna_bulge"].astype(str) + "/" + df["rna_bulge"].astype(str)
             + "@" + df["start"].astype(str) + "-" + df["end"].astype(str) + "/" + df["strand"])
-    alts = desc.groupby(df["_cl"], sort=False).agg(lambda x: ";".join(x.iloc[1:]))
-    counts = df.groupby("_cl", sort=False).size()
-    best = df.drop_duplicates("_cl", keep="first").copy()
-    best["loci"] = best["_cl"].map(counts).astype(np.int64)
-    best["alt_alignments"] = best["_cl"].map(alts)
+    # rows are grouped by cluster now: per cluster, the first row is kept and the others are listed
+    cl = df["_cl"].to_numpy()
+    first = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]]) if len(cl) else np.zeros(0, dtype=np.int64)
+    bounds = np.r_[first, len(cl)].tolist()
+    d = desc.tolist()
+    best = df.iloc[first].copy()
+    best["loci"] = np.diff(bounds).astype(np.int64)
+    best["alt_alignments"] = [";".join(d[a + 1:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     return best.drop(columns=["_cl", "_cost", "_b", "_negcfd"]).reset_index(drop=True)
 
 
