@@ -78,3 +78,21 @@ def test_streamed_merge_bad_value_names_file_and_line(chunks, tmp_path):
     assert "column start: expected an integer, found '12x'" in str(e.value)
     assert str(bad) in str(e.value) and "line 5" in str(e.value)
     assert not (tmp_path / "out.tsv").exists()
+
+
+def test_report_embeds_first_rows_and_counts_all(tmp_path):
+    """A genome-scale sites.tsv is not loaded whole by the report: the first rows plus the row count."""
+    import gzip
+
+    from cgtsafe.report.load import load_table
+
+    rows = "".join(f"s{i}\t{i}\n" + ("\n" if i % 97 == 0 else "") for i in range(5000))  # blank lines skipped
+    (tmp_path / "sites.tsv").write_text("site_id\tstart\n" + rows)
+    with gzip.open(tmp_path / "sites.tsv.gz", "wt") as fh:
+        fh.write("site_id\tstart\n" + rows)
+    for name in ("sites.tsv", "sites.tsv.gz"):
+        t = load_table({"id": "offtarget_sites", "path": name}, tmp_path, "offtarget", 25)
+        assert t.columns == ["site_id", "start"] and t.total_rows == 5000
+        assert [r[0] for r in t.rows] == [f"s{i}" for i in range(25)]
+    t = load_table({"id": "x", "path": "sites.tsv"}, tmp_path, "offtarget", 50000)
+    assert len(t.rows) == t.total_rows == 5000
