@@ -196,7 +196,7 @@ def test_ranked_scan_equals_brute_force(tcr_data, peptide, contacts, top_n):
     rows = [dict(zip("ACDEFGHIKLMNPQRSTVWY", map(float, r))) for r in mat]
     lim = float(np.log10(500))
 
-    def binds(km):  # the matrix equals epytope's own prediction (tests/test_tcr_hla.py)
+    def binds(km):  # the shipped matrix; its IC50s equal epytope 4.0.1's (tests/test_tcr_hla.py)
         return con + sum(rows[j][c] for j, c in enumerate(km)) <= lim
 
     assert locs(off2) == ref | _brute_ranked(prot, peptide, w, top_n, binds)

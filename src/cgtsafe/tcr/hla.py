@@ -1,12 +1,14 @@
 """HLA class I binding predictions: a built-in offline predictor, and tables supplied by the user.
 
 Built-in predictor (default, ``--hla-predictor smmpmbec``): IEDB's SMMPMBEC position-specific scoring
-matrices (Kim et al. 2009 BMC Bioinformatics 10:394), which predict an IC50 (nM) for 8-11-mers; run
-through epytope 4 (``epytope.EpitopePrediction.EpitopePredictorFactory("smmpmbec")``; Schubert et al.
-2016 Bioinformatics 32:2044, the FRED 2 framework it continues), a PyPI package whose matrices are part
-of the wheel -- nothing is downloaded at run time. The matrices are read from the package and scored
-with numpy (identical results, checked by the tests). An allele or length without a matrix is
-``no_model`` (never assumed to bind or not bind).
+matrices (Kim et al. 2009 BMC Bioinformatics 10:394), which predict an IC50 (nM) for 8-11-mers. The 171
+matrices (81 alleles) ship with cgtsafe as ``cgtsafe/data/smmpmbec_class1_matrices.tsv.gz``, converted
+unchanged from the epytope 4.0.1 wheel (Schubert et al. 2016 Bioinformatics 32:2044) by
+``scripts/data/smmpmbec_matrices.py``; they are read once per process, their SHA-256 checked against
+:data:`MATRIX_SHA256` (source, licence and checksum: ``cgtsafe/data/README_smmpmbec.md``). Nothing is
+downloaded at run time and epytope is not a dependency: the converter showed that the IC50s computed here
+are bit-identical to epytope's ``EpitopePredictorFactory("smmpmbec").predict`` (80,120 allele/peptide
+pairs). An allele or length without a matrix is ``no_model`` (never assumed to bind or not bind).
 
 Chosen on 2026-12-05 by measured accuracy on the peptides of the two clinical MAGE-A3 cases and two
 classic epitopes (IC50 nM; binder = <= 500 nM):
@@ -52,8 +54,13 @@ population in the China Marrow Donor Program registry (169,995 volunteers; Zhou 
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
+import math
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -101,51 +108,91 @@ class Prediction:
         return f"score={self.score:.4g}{tag}"
 
 
-class BuiltinPredictor:
-    """SMMPMBEC IC50 predictions from the matrices shipped in epytope (offline; see module docstring).
+MATRIX_FILE = "smmpmbec_class1_matrices.tsv.gz"
+#: SHA-256 of the decompressed shipped matrix table (also in ``cgtsafe/data/README_smmpmbec.md``); checked on load
+MATRIX_SHA256 = "f33ad3ee1bf7a151a8d86364888b0d1ed9558935fa0bc1f34c3b804dc9aea349"
+_MATRIX_COLUMNS = ["allele", "length", "position", "constant", *AMINO_ACIDS]
 
-    The matrix modules are read directly (``epytope.Data.pssms.smmpmbec.mat``; log10 IC50 = constant +
-    sum of the per-position values) and scored with numpy, which avoids importing epytope's prediction
-    framework (~1 s) and scores thousands of peptides at once; ``tests/test_tcr_hla.py`` checks that
-    the result equals ``EpitopePredictorFactory("smmpmbec").predict``. Where the allele has no matrix for
-    a peptide length, epytope 4.0.1's result table shows 1 nM (10**0, a spurious strong binder); cgtsafe
-    reports ``no_model`` instead.
+
+def matrix_path() -> Path:
+    """The shipped SMMPMBEC matrix table (``cgtsafe/data/``; made by ``scripts/data/smmpmbec_matrices.py``)."""
+    return Path(str(resources.files("cgtsafe") / "data" / MATRIX_FILE))
+
+
+@functools.lru_cache(maxsize=4)
+def load_matrices(path: str | None = None) -> dict[tuple[str, int], tuple[np.ndarray, float]]:
+    """``{(allele, length): (values (length, 20) in AMINO_ACIDS order, constant)}`` from a matrix table.
+
+    ``path`` None = the shipped table, whose SHA-256 must equal :data:`MATRIX_SHA256` (a modified or
+    truncated installation is an error, never a silently different prediction). Read once per process.
+    """
+    shipped = path is None
+    p = matrix_path() if shipped else Path(path)
+    try:
+        raw = gzip.decompress(p.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read the SMMPMBEC matrix table ({exc})", path=p) from None
+    if shipped and hashlib.sha256(raw).hexdigest() != MATRIX_SHA256:
+        raise InputError(f"SMMPMBEC matrix table has SHA-256 {hashlib.sha256(raw).hexdigest()}, expected "
+                         f"{MATRIX_SHA256} (modified installation: reinstall cgtsafe)", path=p)
+    rows: dict[tuple[str, int], list] = {}
+    header = None
+    for n, line in enumerate(raw.decode("ascii").splitlines(), start=1):
+        if not line or line.startswith("#"):
+            continue
+        f = line.split("\t")
+        if header is None:
+            if f != _MATRIX_COLUMNS:
+                raise InputError(f"expected columns {' '.join(_MATRIX_COLUMNS)}", path=p, line=n)
+            header = f
+            continue
+        try:
+            key, pos = (f[0], int(f[1])), int(f[2])
+            vals = [float(v) for v in f[3:]]
+        except ValueError:
+            raise InputError("expected integer length/position and numeric values", path=p, line=n) from None
+        got = rows.setdefault(key, [])
+        if len(f) != len(_MATRIX_COLUMNS) or pos != len(got) + 1 or (got and vals[0] != got[0][0]):
+            raise InputError(f"malformed row of the {key[0]} {key[1]}-mer matrix (24 fields, positions 1, 2, "
+                             "... in order, one constant)", path=p, line=n)
+        got.append(vals)
+    out = {}
+    for (allele, length), r in rows.items():
+        if len(r) != length:
+            raise InputError(f"{allele} {length}-mer matrix has {len(r)} positions", path=p)
+        mat = np.array([v[1:] for v in r], dtype=np.float64)
+        mat.setflags(write=False)
+        out[(allele, length)] = (mat, r[0][0])
+    return out
+
+
+class BuiltinPredictor:
+    """SMMPMBEC IC50 predictions from the shipped IEDB matrices (offline; see module docstring).
+
+    log10 IC50 = constant + sum of the per-position values, summed position by position in the order
+    epytope's ``SMMPMBEC.predict`` uses and raised with ``math.pow``, so that every IC50 is bit-identical
+    to epytope 4.0.1's (checked on 80,120 allele/peptide pairs by ``scripts/data/smmpmbec_matrices.py
+    --check``; epytope itself is not a dependency). Where the allele has no matrix for a peptide length,
+    epytope 4.0.1's result table shows 1 nM (10**0, a spurious strong binder); cgtsafe reports
+    ``no_model`` instead.
     """
 
     name = "SMMPMBEC"
     lengths = frozenset({8, 9, 10, 11})
 
-    def __init__(self):
-        import importlib
-
-        mod = importlib.import_module("epytope.Data.supportedAlleles.pssm.smmpmbec_1_0")
-        self.alleles = {str(a) for a in mod.smmpmbec_1_0}
+    def __init__(self, path: str | Path | None = None):
+        self._mats = load_matrices(str(path) if path is not None else None)
+        self.alleles = frozenset(a for a, _ in self._mats)
         self._cache: dict[tuple[str, str], Prediction | None] = {}
-        self._mats: dict[tuple[str, int], tuple[np.ndarray, float] | None] = {}
 
     def supports(self, allele: str) -> bool:
+        """True when the allele has a matrix for at least one peptide length."""
         return allele in self.alleles
 
     def matrix(self, allele: str, length: int) -> tuple[np.ndarray, float] | None:
         """``(values (length, 20) in AMINO_ACIDS order, constant)``: log10 IC50 = constant + sum of values;
         ``None`` without a matrix for that allele and length."""
-        import importlib
-
-        key = (allele, length)
-        if key in self._mats:
-            return self._mats[key]
-        out = None
-        if self.supports(allele) and length in self.lengths:
-            gene, rest = allele.removeprefix("HLA-").split("*")
-            name = f"{gene}_{rest.replace(':', '_')}_{length}"
-            try:
-                d = getattr(importlib.import_module(f"epytope.Data.pssms.smmpmbec.mat.{name}"), name)
-                mat = np.array([[float(d[i][aa]) for aa in AMINO_ACIDS] for i in range(length)])
-                out = (mat, float(d[-1]["con"]) if -1 in d else 0.0)
-            except (ImportError, AttributeError, KeyError):
-                out = None
-        self._mats[key] = out
-        return out
+        return self._mats.get((allele, length))
 
     def predict(self, peptides, allele: str) -> dict[str, Prediction | None]:
         """IC50 per peptide for one allele; ``None`` = no model for that allele/length."""
@@ -158,10 +205,15 @@ class BuiltinPredictor:
             if mc is None:
                 self._cache.update({(p, allele): None for p in peps})
                 continue
+            mat, con = mc
             codes = LOOKUP[np.frombuffer("".join(peps).encode("ascii"), dtype=np.uint8)].reshape(len(peps), length)
-            lg = mc[1] + mc[0][np.arange(length)[None, :], codes.astype(np.intp)].sum(axis=1)
-            for p, v in zip(peps, np.power(10.0, lg).tolist()):
-                self._cache[(p, allele)] = Prediction(None, float(v), None, self.name)
+            codes = codes.astype(np.intp)
+            lg = mat[0, codes[:, 0]].copy()
+            for i in range(1, length):  # position order, as epytope's Python sum()
+                lg += mat[i, codes[:, i]]
+            lg += con
+            for p, v in zip(peps, lg.tolist()):
+                self._cache[(p, allele)] = Prediction(None, math.pow(10.0, v), None, self.name)
         return {p: self._cache[(p, allele)] for p in peptides}
 
     def cached(self, peptide: str, allele: str):

@@ -81,11 +81,11 @@ def _hla_source(s: dict) -> str:
     builtin = s.get("hla_predictor", "none") != "none"
     table = s.get("hla_predictions")
     if table and builtin:
-        return f"imported table {table}; other pairs: built-in SMMPMBEC (IEDB matrices via epytope)"
+        return f"imported table {table}; other pairs: built-in SMMPMBEC (IEDB matrices shipped with cgtsafe)"
     if table:
         return f"imported table {table}"
     if builtin:
-        return "built-in SMMPMBEC (IEDB matrices via epytope; Kim et al. 2009)"
+        return "built-in SMMPMBEC (IEDB matrices shipped with cgtsafe; Kim et al. 2009)"
     return "unavailable (no prediction table, built-in predictor switched off)"
 
 
