@@ -369,6 +369,7 @@ class _Rows:
         off = np.concatenate(self.offsets) if self.offsets else np.zeros((0, 3), dtype=np.int64)
         if not len(off):
             return
+        self.offsets = []
         with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             for lo in range(0, len(order), batch):
                 idx = order[lo:lo + batch]
@@ -378,6 +379,8 @@ class _Rows:
                     out.write(b"".join(mm[a:e] for a, _, e in o))
                 else:
                     out.write(b"".join(mm[a:m] + r + mm[m:e] for (a, m, e), r in zip(o, mid)))
+                if hasattr(mm, "madvise"):  # drop the mapped pages from this process (they stay in the page cache)
+                    mm.madvise(mmap.MADV_DONTNEED)
 
 
 def _ranks(names: list[str]) -> dict[str, int]:
