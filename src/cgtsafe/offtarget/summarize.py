@@ -444,23 +444,22 @@ def read_summary_sites(path) -> pd.DataFrame:
         if missing:
             read_sites(path)  # its one-line error naming the missing columns
         use = [c for c in SUMMARY_COLUMNS if c in head]
-        df = pd.read_csv(path, sep="\t", usecols=use, dtype="category", keep_default_na=False, comment=None)
-        for c in ("mismatches", "dna_bulge", "rna_bulge", "gene_of_concern", "loci", "cfd", "mit"):
-            if c not in df.columns:
-                continue
-            cats = pd.to_numeric(pd.Series(df[c].cat.categories, dtype=str), errors="coerce").to_numpy(dtype=float)
-            integer = c not in ("cfd", "mit")
-            bad = np.isnan(cats)
-            if not integer:
-                bad &= ~pd.Series(df[c].cat.categories, dtype=str).str.lower().isin(["", "nan", "na"]).to_numpy()
-            if bad.any() or (integer and len(df) and (df[c].cat.codes.to_numpy() < 0).any()):
-                read_sites(path)  # its one-line error naming the column and line
-                raise InputError(f"column {c}: expected a number", path=path)
-            v = np.take(cats, df[c].cat.codes.to_numpy()) if len(df) else np.zeros(0)
-            df[c] = v.astype(np.int64) if integer else v
+        ints = [c for c in ("mismatches", "dna_bulge", "rna_bulge", "gene_of_concern", "loci") if c in use]
+        floats = [c for c in ("cfd", "mit") if c in use]
+        dtype = {c: "category" for c in use} | {c: np.int64 for c in ints} | {c: np.float64 for c in floats}
+        na = {c: ["", "nan", "NaN", "NAN", "na", "NA", "Na", "nA"] for c in floats}
+        frames = []
+        try:  # in blocks of a million rows, each made compact at once (strings -> categories)
+            for block in pd.read_csv(path, sep="\t", usecols=use, dtype=dtype, keep_default_na=False, na_values=na,
+                                     comment=None, chunksize=1_000_000):
+                frames.append(block)
+        except (ValueError, TypeError):
+            read_sites(path)  # its one-line error naming the column and line
+            raise InputError("candidate-site table (sites.tsv): a value does not parse", path=path) from None
+        df = pd.concat(frames, ignore_index=True) if frames else read_sites(path)
         for c in ("guide", "pam_class", "category", "priority", "feature"):
             if c in df.columns:
-                df[c] = df[c].astype(str)
+                df[c] = df[c].astype(object)  # the category strings, shared
     for c in ("gene_of_concern", "loci"):
         if c in df.columns:
             df[c] = pd.to_numeric(df[c]).astype(np.int64)
