@@ -25,7 +25,9 @@ merge` -> `offtarget annotate` (gene annotation: the NCBI RefSeq curated hg38 ge
 ../shared/data/integration/annotation, contig chrX_k given the transcripts of hg38 chromosome k (chr1..22, X,
 Y, cycling) that end within 70 Mb) -> `offtarget summarize` -> the report's loading of sites.tsv
 (`cgtsafe.report.load.load_table`, which embeds the first rows and counts the rest). A step whose RSS passes
---rss-cap MiB is stopped (the machine is shared) and printed as "> cap".
+--rss-cap MiB is stopped (the machine is shared) and printed as "> cap". With --before SRC each downstream
+step first runs with that older src/ on the same inputs (into downstream/_before/) and the outputs are
+compared byte for byte with this checkout's.
 
     .venv/bin/python benchmarks/bench_offtarget_genome.py --copies 44 --small 0 --downstream --keep
     .venv/bin/python benchmarks/bench_offtarget_genome.py --copies 44 --small 0 --downstream --keep --hits WORKDIR/hits_genome.tsv
