@@ -2,6 +2,7 @@
 """Benchmark of ``cgtsafe sitecheck genomewide`` and ``structural`` on simulated 30x WGS pairs.
 
     .venv/bin/python benchmarks/bench_genomewide.py [--genome-mb 10] [--coverage 30] [--threads 1 2] [--workdir DIR]
+        [--input cram bam] [--baseline-src OTHER/src] [--region-jobs N]
 
 Simulates (once, cached in --workdir) a random genome of --genome-mb Mb in 2 Mb contigs with an edited
 on-target (60 % indels, 5 % 3-kb deletion, 2 % translocation) and one off-target (20 %), an edited and a
@@ -10,9 +11,15 @@ sub-commands as child processes and prints wall time, CPU time, throughput (Mb o
 wall and per CPU-second, i.e. per core) and the peak RSS of each child (resource.getrusage(RUSAGE_CHILDREN)
 measured in a fresh wrapper process per run).
 
-Peers in the same run: ``decode floor`` = a child that only iterates every record of both files with
-pysam (what any pysam-based counter pays); ``--baseline-src DIR`` runs the same command with another
-checkout's ``src`` first on PYTHONPATH (e.g. the code before a change) and prints the CPU ratio.
+Peers in the same run (per input format, ``--input cram`` and/or ``bam``; the BAM pair is made once from
+the CRAM pair): ``decode floor`` = a child that only iterates every record of both files with pysam (what
+any counter built on pysam's per-read objects pays); ``htslib decode floor`` = a child that only has
+htslib decode both files to uncompressed BAM (``samtools view -u`` in process, written to /dev/null: what
+the counter pays before its own work); ``fixed cost`` = the same ``genomewide`` command on a 1-kb region
+(interpreter and library start-up, input checks, kernel loading), from which the marginal figure
+``Mb / (CPU - fixed CPU)`` is printed next to the whole-process one; ``--baseline-src DIR`` runs the same
+command with another checkout's ``src`` first on PYTHONPATH (e.g. the code before a change) and prints
+the CPU ratio. Every figure is a whole child process (the CPU includes htslib's decoding).
 ``--region-jobs N`` also runs ``genomewide --chunk i/N`` for every i plus ``genomewide-merge`` and checks
 that the merged table is byte-identical to the unsplit one. Not a pytest test.
 """
@@ -85,6 +92,29 @@ for p in sys.argv[2:]:
             pass
 """
 
+HTS_DECODE = r"""
+import sys, pysam
+for p in sys.argv[2:]:
+    opts = ["--input-fmt-option", "required_fields=0x6fe", "--input-fmt-option", "decode_md=0",
+            "--reference", sys.argv[1]] if p.endswith(".cram") else []
+    pysam.view("-u", "--no-PG", *opts, "-o", "/dev/null", p, catch_stdout=False)
+"""
+
+
+def bam_pair(seq: Path) -> tuple[Path, Path]:
+    """BAM copies of the simulated CRAM pair (made once)."""
+    import pysam
+
+    out = []
+    for name in ("wgs_edited", "wgs_control"):
+        bam = seq / f"{name}.bam"
+        if not (seq / f"{name}.bam.bai").exists():
+            pysam.view("-b", "--reference", str(seq.parent / "genome" / "ref.fa"), "-o", str(bam),
+                       str(seq / f"{name}.cram"), catch_stdout=False)
+            pysam.index(str(bam))
+        out.append(bam)
+    return out[0], out[1]
+
 
 def run(cmd: list[str], env: dict | None = None) -> dict:
     out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, check=True, env=env)
@@ -103,47 +133,63 @@ def main() -> int:
     ap.add_argument("--coverage", type=float, default=30)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "cgtsafe-bench-genomewide"))
+    ap.add_argument("--input", nargs="+", choices=["cram", "bam"], default=["cram"])
     ap.add_argument("--baseline-src", default=None, help="another checkout's src/ to compare with (same run)")
     ap.add_argument("--region-jobs", type=int, default=0, help="also run N region jobs + merge (0: skip)")
     args = ap.parse_args()
     d = simulate(Path(args.workdir), args.genome_mb, args.coverage)
     seq = d / "sequencing"
-    common = ["--edited", str(seq / "wgs_edited.cram"), "--control", str(seq / "wgs_control.cram"),
-              "--sample", "E", "--control-name", "C", "--reference", str(d / "genome" / "ref.fa")]
     cg = [sys.executable, "-m", "cgtsafe", "sitecheck"]
     mb = float(args.genome_mb)
-    print(f"genome {args.genome_mb} Mb, {args.coverage:g}x, edited + control CRAM")
     import os
 
-    r = run([sys.executable, "-c", DECODE, str(d / "genome" / "ref.fa"), str(seq / "wgs_edited.cram"),
-             str(seq / "wgs_control.cram")])
-    show("decode floor (pysam iterates both files, no counting)", r, mb)
-    base = None
-    if args.baseline_src:
-        env = {**os.environ, "PYTHONPATH": str(Path(args.baseline_src).resolve())}
-        base = run([*cg, "genomewide", *common, "--out", str(d / "gw_base.tsv"), "--stats", str(d / "gw_base.json")],
-                   env=env)
-        show(f"baseline ({args.baseline_src}) threads=1", base, mb)
-    for th in args.threads:
-        r = run([*cg, "genomewide", *common, "--threads", str(th), "--out", str(d / f"gw_{th}.tsv"),
-                 "--stats", str(d / f"gw_{th}.json")])
-        show(f"genomewide threads={th}", r, mb)
-        if base is not None and th == 1:
-            print(f"  CPU ratio baseline / this: {base['cpu'] / max(r['cpu'], 1e-9):.2f}")
-    if args.region_jobs:
-        n = args.region_jobs
-        cpu = wall = 0.0
-        rss = 0.0
-        for i in range(1, n + 1):
-            r = run([*cg, "genomewide", *common, "--chunk", f"{i}/{n}", "--out", str(d / f"part{i}.tsv"),
-                     "--stats", str(d / f"part{i}.json")])
-            cpu, wall, rss = cpu + r["cpu"], max(wall, r["wall"]), max(rss, r["maxrss_mb"])
-        r = run([*cg, "genomewide-merge", *common, "--parts", *[str(d / f"part{i}.tsv") for i in range(1, n + 1)],
-                 "--part-stats", *[str(d / f"part{i}.json") for i in range(1, n + 1)], "--out", str(d / "merged.tsv"),
-                 "--stats", str(d / "merged.json")])
-        same = (d / "merged.tsv").read_bytes() == (d / f"gw_{args.threads[0]}.tsv").read_bytes()
-        print(f"{n} region jobs: slowest job wall {wall:.1f} s, total cpu {cpu:.1f} s, peak RSS {rss:.0f} MB; "
-              f"merge wall {r['wall']:.1f} s; merged table byte-identical to the unsplit run: {same}")
+    ref = str(d / "genome" / "ref.fa")
+    (d / "tiny.bed").write_text("chr1\t100000\t101000\n")
+    for fmt in args.input:
+        ed, ct = ((seq / "wgs_edited.cram", seq / "wgs_control.cram") if fmt == "cram" else bam_pair(seq))
+        common = ["--edited", str(ed), "--control", str(ct), "--sample", "E", "--control-name", "C",
+                  "--reference", ref]
+        print(f"genome {args.genome_mb} Mb, {args.coverage:g}x, edited + control {fmt.upper()}")
+        r = run([sys.executable, "-c", DECODE, ref, str(ed), str(ct)])
+        show("decode floor (pysam iterates both files, no counting)", r, mb)
+        r = run([sys.executable, "-c", HTS_DECODE, ref, str(ed), str(ct)])
+        show("htslib decode floor (both files to uncompressed BAM, no counting)", r, mb)
+        fixed = run([*cg, "genomewide", *common, "--regions", str(d / "tiny.bed"), "--out", str(d / "gw_tiny.tsv"),
+                     "--stats", str(d / "gw_tiny.json")])
+        print(f"fixed cost (genomewide on a 1-kb region): wall {fixed['wall']:.1f} s, cpu {fixed['cpu']:.1f} s, "
+              f"peak RSS {fixed['maxrss_mb']:.0f} MB")
+        base = None
+        if args.baseline_src:
+            env = {**os.environ, "PYTHONPATH": str(Path(args.baseline_src).resolve())}
+            base = run([*cg, "genomewide", *common, "--out", str(d / f"gw_base_{fmt}.tsv"), "--stats",
+                        str(d / f"gw_base_{fmt}.json")], env=env)
+            show(f"baseline ({args.baseline_src}) threads=1", base, mb)
+        for th in args.threads:
+            r = run([*cg, "genomewide", *common, "--threads", str(th), "--out", str(d / f"gw_{th}_{fmt}.tsv"),
+                     "--stats", str(d / f"gw_{th}_{fmt}.json")])
+            show(f"genomewide threads={th}", r, mb)
+            if th == 1:
+                print(f"  marginal (CPU minus the fixed cost): {mb / max(r['cpu'] - fixed['cpu'], 1e-9):.3f} "
+                      "Mb per CPU-second")
+            if base is not None and th == 1:
+                same = (d / f"gw_base_{fmt}.tsv").read_bytes() == (d / f"gw_1_{fmt}.tsv").read_bytes()
+                print(f"  CPU ratio baseline / this: {base['cpu'] / max(r['cpu'], 1e-9):.2f}; table byte-identical "
+                      f"to the baseline's: {same}")
+        if args.region_jobs:
+            n = args.region_jobs
+            cpu = wall = 0.0
+            rss = 0.0
+            for i in range(1, n + 1):
+                r = run([*cg, "genomewide", *common, "--chunk", f"{i}/{n}", "--out", str(d / f"part{i}_{fmt}.tsv"),
+                         "--stats", str(d / f"part{i}_{fmt}.json")])
+                cpu, wall, rss = cpu + r["cpu"], max(wall, r["wall"]), max(rss, r["maxrss_mb"])
+            parts = [str(d / f"part{i}_{fmt}.tsv") for i in range(1, n + 1)]
+            r = run([*cg, "genomewide-merge", *common, "--parts", *parts,
+                     "--part-stats", *[p[:-4] + ".json" for p in parts], "--out", str(d / f"merged_{fmt}.tsv"),
+                     "--stats", str(d / f"merged_{fmt}.json")])
+            same = (d / f"merged_{fmt}.tsv").read_bytes() == (d / f"gw_{args.threads[0]}_{fmt}.tsv").read_bytes()
+            print(f"{n} region jobs: slowest job wall {wall:.1f} s, total cpu {cpu:.1f} s, peak RSS {rss:.0f} MB; "
+                  f"merge wall {r['wall']:.1f} s; merged table byte-identical to the unsplit run: {same}")
     r = run([*cg, "structural", *common, "--sites", str(d / "sites.tsv"), "--out", str(d / "sv.tsv"),
              "--stats", str(d / "sv.json")])
     print(f"structural: wall {r['wall']:.1f} s, peak RSS {r['maxrss_mb']:.0f} MB, rc {r['rc']}")

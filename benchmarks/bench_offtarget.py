@@ -12,7 +12,10 @@ the site set equals Cas-OFFinder's (mismatch-only cases), and a linear projectio
 genome (wall x 3.1e9 / 7.0e7; the fixed start-up cost makes this an over-estimate). Then the first-run
 cost of a fresh install: the same NRG case with an empty NUMBA_CACHE_DIR (kernels compiled from scratch).
 
-Usage:  .venv/bin/python benchmarks/bench_offtarget.py [--repeats 3] [--threads N]
+First line: the warm start of a one-chromosome search (median of 5 processes on a 10 kb genome) next to
+`python -c pass` and `python -c "import numba"` peers of the same run (goal: < 0.3 s on an idle machine).
+
+Usage:  .venv/bin/python benchmarks/bench_offtarget.py [--repeats 3] [--threads N] [--warm-only] [--importtime]
 The machine is shared: the load average is printed next to the timings. A cpu_s about equal to wall_s
 means the process had about one core (the search itself uses all cores: the genome is read in a thread
 while numba loads, and the scan runs on --threads threads); then wall time is roughly the CPU time, of
@@ -59,11 +62,66 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
+def warm_start(runs: int = 5, importtime: bool = False, before: Path | None = None) -> None:
+    """Start-up of a one-chromosome search: median wall (and CPU) of ``runs`` fresh processes searching a
+    10 kb genome for one guide (<= 4 mismatches), next to the same number of ``python -c pass`` and
+    ``python -c "import numba"`` peers run alternately (the machine is shared: the ratio to the numba peer
+    is what stays comparable). Bytecode caching is on for these children (PYTHONDONTWRITEBYTECODE unset),
+    as in an installed package; one untimed warm-up run fills the bytecode and numba caches."""
+    import random
+
+    work = Path(tempfile.mkdtemp(prefix="bench_offtarget_warm_"))
+    rng = random.Random(1)
+    seq = "".join(rng.choice("ACGT") for _ in range(10_000))
+    (work / "g.fa").write_text(">chr1\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
+    (work / "guides.tsv").write_text(f"name\tspacer\ng1\t{seq[1000:1020]}\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    search = [sys.executable, "-m", "cgtsafe", "offtarget", "search", "--genome", str(work / "g.fa"), "--guides",
+              str(work / "guides.tsv"), "--max-mismatches", "4", "--out", str(work / "h.tsv")]
+    cmds = {"offtarget search (10 kb)": search, "python -c pass": [sys.executable, "-c", "pass"],
+            "python -c 'import numba'": [sys.executable, "-c", "import numba"]}
+    envs = {k: env for k in cmds}
+    if before is not None:  # the same search run by an older checkout's src/ (PYTHONPATH), alternating
+        cmds[f"search, before ({before.name})"] = search
+        envs[f"search, before ({before.name})"] = {**env, "PYTHONPATH": str(before)}
+    for k, cmd in cmds.items():
+        run(cmd, envs[k])
+    res: dict[str, list] = {k: [] for k in cmds}
+    load0 = os.getloadavg()[0]
+    for _ in range(runs):
+        for k, cmd in cmds.items():
+            res[k].append(run(cmd, envs[k]))
+    load = (load0 + os.getloadavg()[0]) / 2
+    med = {k: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v)) for k, v in res.items()}
+    for k, (w, c) in med.items():
+        print(f"warm start: {k:28s} median wall {w:6.3f} s  cpu {c:6.3f} s  ({runs} runs)")
+    s, n = med["offtarget search (10 kb)"], med["python -c 'import numba'"]
+    print(f"warm start: search / import-numba peer: wall {s[0] / n[0]:.2f}  cpu {s[1] / n[1]:.2f}; "
+          f"load average {load:.2f} on {os.cpu_count()} cpus")
+    if importtime:
+        proc = subprocess.run([sys.executable, "-X", "importtime", *search[1:]], env=env, capture_output=True,
+                              text=True)
+        rows = []
+        for line in proc.stderr.splitlines():
+            if line.startswith("import time:") and "|" in line:
+                _, cum, name = line.split("|")
+                if cum.strip().isdigit() and not name.startswith("  "):
+                    rows.append((int(cum), name.strip()))
+        print("warm start: top-level imports of the search (-X importtime, cumulative ms): " +
+              ", ".join(f"{n} {c / 1000:.0f}" for c, n in sorted(rows, reverse=True)[:8]))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--warm-only", action="store_true", help="only the warm start line (no ../shared/data needed)")
+    ap.add_argument("--importtime", action="store_true", help="also print the search's top-level import times")
+    ap.add_argument("--before", type=Path, default=None, help="src/ of an older checkout: its warm start too")
     args = ap.parse_args()
+    warm_start(importtime=args.importtime, before=args.before)
+    if args.warm_only:
+        return 0
     if not GENOME.exists():
         print(f"../shared/data absent: {GENOME}", file=sys.stderr)
         return 1

@@ -140,7 +140,8 @@ def test_unsorted_bam_is_one_line(genome):
     good = _aln(d / "g.bam", seqs)
     bad = _aln(d / "b.bam", seqs, starts=list(range(L - 200, 0, -7)), index=False)
     shutil.copy(str(good) + ".bai", str(bad) + ".bai")
-    with pytest.raises(InputError, match="not coordinate-sorted"):
+    # the index check (open_checked) or the counter's order check, whichever meets it first
+    with pytest.raises(InputError, match="not coordinate-sorted|does not belong to this file"):
         gw.scan(bad, good, ref, params=gw.Params(chunk_size=1000))
 
 
@@ -160,7 +161,7 @@ def test_foreign_index_is_one_line(genome):
     a = _aln(d / "a.bam", seqs)
     b = _aln(d / "b.bam", seqs, starts=list(range(0, L - 100, 3)), index=False)
     shutil.copy(str(a) + ".bai", str(b) + ".bai")
-    with pytest.raises(InputError, match="index belongs to another file"):
+    with pytest.raises(InputError, match="index belongs to another file|does not belong to this file"):
         gw.run_pair(b, a, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))
     gw.run_pair(a, a, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))  # the right index
 
@@ -201,3 +202,43 @@ def test_good_inputs_pass_everywhere(genome):
     assert int(df["reads"].iloc[0]) > 0
     _, stats = gw.scan(bam, bam, ref, params=gw.Params(chunk_size=1000))
     assert stats["scanned_bp"] == 2 * L and stats["contigs_not_in_alignments"] == []
+
+
+@pytest.mark.parametrize("ext", [".bam", ".cram"])
+def test_foreign_index_is_one_line_in_every_entry_point(genome, ext):
+    """An index copied from another sample (same header, other records) next to a BAM/CRAM: the per-site
+    quantification, the structural step and the genome-wide scan all stop with one line naming the index
+    (before: quantify and structural read through it silently; a CRAM passed everywhere)."""
+    d, seqs, ref, _ = genome
+    kw = {"ref_for_cram": ref} if ext == ".cram" else {}
+    ix = ".crai" if ext == ".cram" else ".bai"
+    other = _aln(d / f"other{ext}", seqs, **kw)
+    # the CRAM gets enough records for several containers, so its layout differs from the other file's
+    starts = sorted(list(range(0, L - 100, 3)) * (12 if ext == ".cram" else 1))
+    mine = _aln(d / f"mine{ext}", seqs, starts=starts, index=False, **kw)
+    shutil.copy(str(other) + ix, str(mine) + ix)
+    os.utime(str(mine) + ix)  # newer than the file: the stale-index check does not see it
+    msgs = _all_three(mine, ref, d)
+    assert all(f"index mine{ext}{ix} does not belong to this file" in m for m in msgs), msgs
+    with pytest.raises(InputError, match="does not belong to this file"):
+        gw.run_pair(mine, other, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))
+    pysam.index(str(mine))  # the right index: all pass
+    quantify_bam(mine, ref, _site(), sample="S")
+    gw.run_pair(mine, other, ref, sample="E", control_name="C", params=gw.Params(chunk_size=1000))
+
+
+def test_cram_without_m5_with_wrong_reference_says_so(genome):
+    """No @SQ M5 tags (htslib adds them when writing, so they are removed with samtools reheader): the
+    sampled-read check cannot compare (the decoder fills matching bases from the FASTA given), but every CRAM 3
+    slice carries its reference span's MD5, which htslib checks while decoding (before: 'truncated file')."""
+    d, seqs, ref, other = genome
+    cram = _aln(d / "nom5.cram", seqs, ref_for_cram=ref)
+    (d / "h.sam").write_text("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:6000\n@SQ\tSN:c2\tLN:6000\n")
+    pysam.samtools.reheader("-i", str(d / "h.sam"), str(cram))
+    with pysam.AlignmentFile(str(cram), "rc", reference_filename=str(ref)) as af:
+        assert all("M5" not in sq for sq in af.header.to_dict()["SQ"])
+    msgs = _all_three(cram, other, d)
+    assert all("CRAM decoded with another reference" in m for m in msgs), msgs
+    af, info = al.open_checked(cram, ReferenceGenome(ref))  # the right FASTA passes
+    assert info.identity == "sampled_bases"
+    af.close()

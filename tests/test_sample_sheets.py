@@ -34,7 +34,7 @@ def test_demo_sheets_pass(repo, monkeypatch):
     monkeypatch.chdir(repo)
     demo = repo / "test-data" / "demo"
     assert list(read_wgs_sheet(demo / "samples_wgs.tsv")["sample"]) == ["EDITED_D1", "CONTROL_D1"]
-    assert len(read_amplicon_sheet(demo / "samples_amplicon.tsv")) == 8
+    assert len(read_amplicon_sheet(demo / "samples_amplicon.tsv")) == 14  # nuclease 8, CBE arm 4, PE arm 2
 
 
 def test_wgs_control_name_checked_by_schema(tmp_path):

@@ -203,6 +203,25 @@ def test_config_editor_reaches_both_quantify_steps(monkeypatch):
     cfg["sitecheck"]["editor"] = "TALEN"
     with pytest.raises(InputError, match="key 'sitecheck.editor': unknown editor 'TALEN'"):
         Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck.wgs_filters()
+    # prime editor: RT template length and intended edits (WGS); adapters (amplicon)
+    ie = Path(pytest.importorskip("tempfile").mkdtemp()) / "intended.tsv"
+    ie.write_text("site_id\tpegrna_extension\nDEMO_g1:chr1:102913:+\tACGUACGUACGUACGUACGU\n")
+    cfg["sitecheck"].update(editor="PE", editor_window=None, rt_template_length=16, intended_edits=str(ie),
+                            adapters="nextera")
+    sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
+    assert shlex.split(sc.wgs_filters())[-6:] == ["--editor", "PE", "--rt-template-length", "16",
+                                                  "--intended-edits", str(ie)]
+    assert shlex.split(sc.amplicon_filters())[-6:-4] == ["--adapters", "nextera"]
+    assert sc.intended_edits() == [str(ie)]
+    cfg["sitecheck"]["adapters"] = ["ACGTACGT", "TTTTGGGG"]
+    sc = Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck
+    assert shlex.split(sc.amplicon_filters())[6:9] == ["--adapters", "ACGTACGT", "TTTTGGGG"]
+    with pytest.raises(InputError, match="key 'sitecheck.intended_edits': intended edits apply to prime"):
+        Plan({**cfg, "sitecheck": {**cfg["sitecheck"], "editor": "CBE"}}, config_file="cfg.yaml",
+             root="results").sitecheck
+    cfg["sitecheck"]["adapters"] = "ACGX"
+    with pytest.raises(InputError, match="key 'sitecheck.adapters'"):
+        Plan(copy.deepcopy(cfg), config_file="cfg.yaml", root="results").sitecheck.amplicon_filters()
 
 
 def test_base_editor_end_to_end_cli(tmp_path):

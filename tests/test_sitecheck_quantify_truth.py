@@ -45,8 +45,11 @@ def amplicon(tmp_path_factory):
         assert main(["sitecheck", "quantify-amplicon", "--sheet", str(ROOT / "test-data" / "demo" / "samples_amplicon.tsv"),
                      "--sample", s, "--amplicons", str(SEQ / "amplicons.tsv"), "--sites", str(PLANTED),
                      "--out", str(d / f"{s}.tsv")]) == 0
+    sheet = pd.read_csv(ROOT / "test-data" / "demo" / "samples_amplicon.tsv", sep="\t", dtype=str, keep_default_na=False)
+    nuclease = d / "nuclease_arm.tsv"  # the editor arms (CBE_*, PE_*) are tested in test_sitecheck_demo_editors.py
+    sheet[sheet["sample"].isin(["EDITED_D1", "CONTROL_D1"])].to_csv(nuclease, sep="\t", index=False)
     assert main(["sitecheck", "compare", "--sites", str(PLANTED), "--amplicon-sheet",
-                 str(ROOT / "test-data" / "demo" / "samples_amplicon.tsv"), "--counts", str(d / "EDITED_D1.tsv"),
+                 str(nuclease), "--counts", str(d / "EDITED_D1.tsv"),
                  str(d / "CONTROL_D1.tsv"), "--threshold", "0.001", "--out", str(d / "v.tsv")]) == 0
     v = pd.read_csv(d / "v.tsv", sep="\t").set_index("site_id")
     truth = pd.read_csv(SEQ / "truth_sites.tsv", sep="\t").set_index("site_id")

@@ -178,7 +178,11 @@ def test_germline_allele_fractions(fasta):
 
 def test_amplicon_table_and_reads(fasta, truth_sites):
     amps = _tsv("amplicons.tsv")
-    assert list(amps.columns) == ["amplicon", "site_id", "chrom", "start", "end", "sequence", "guide", "cut_offset"]
+    assert list(amps.columns) == ["amplicon", "site_id", "chrom", "start", "end", "sequence", "guide", "cut_offset",
+                                  "editor", "pegrna_extension", "scaffold"]
+    for a in amps[amps["editor"].fillna("") != ""].itertuples():  # editor arms: test_sitecheck_demo_editors.py
+        assert fasta.fetch(a.chrom, int(a.start), int(a.end)).upper() == a.sequence
+    amps = amps[amps["editor"].fillna("") == ""]  # the nuclease arm, planted by sequencing.py
     ts = truth_sites.set_index("site_id")
     for a in amps.itertuples():
         seq = fasta.fetch(a.chrom, int(a.start), int(a.end)).upper()

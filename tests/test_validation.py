@@ -7,7 +7,7 @@ import shutil
 
 import pandas as pd
 
-from cgtsafe.validation.demo import check_offtarget, check_tcr
+from cgtsafe.validation.demo import check_cnv, check_offtarget, check_tcr
 
 
 def _planted(test_data):
@@ -56,3 +56,26 @@ def test_tcr_decoy_is_caught(tmp_path, test_data):
     decoys = next(r for m, r in recs.items() if m.startswith("decoys"))
     assert found["passed"] and not decoys["passed"] and decoys["value"] > 0
     shutil.rmtree(tmp_path / "results")
+
+
+def _segments(tmp_path, rows):
+    d = tmp_path / "results" / "cnv" / "EDITED"
+    d.mkdir(parents=True)
+    cols = ["chrom", "start", "end", "call", "cell_fraction", "cell_fraction_low", "cell_fraction_high"]
+    pd.DataFrame(rows, columns=cols).to_csv(d / "segments.tsv", sep="\t", index=False)
+    return tmp_path / "results"
+
+
+def test_cnv_planted_events_pass_and_fail(tmp_path, test_data):
+    truth = pd.read_csv(test_data / "cnv" / "truth.tsv", sep="\t", dtype=str, keep_default_na=False)
+    exact = [[t.chrom, int(t.start), int(t.end), t.type, float(t.cell_fraction), float(t.cell_fraction) - 0.03,
+              float(t.cell_fraction) + 0.03] for t in truth.itertuples()]
+    recs = check_cnv(_segments(tmp_path / "a", exact), test_data)
+    assert [r["passed"] for r in recs] == [True, True]
+    # the loss's interval misses the planted fraction, and a spurious gain elsewhere: both caught
+    wrong = [list(r) for r in exact]
+    wrong[0][5:7] = [0.5, 0.6]
+    wrong.append([truth.chrom[0], 10**9, 10**9 + 10, "gain", 1.0, 0.9, 1.0])
+    recs = check_cnv(_segments(tmp_path / "b", wrong), test_data)
+    assert not recs[0]["passed"] and recs[0]["value"] == 0.5
+    assert not recs[1]["passed"] and recs[1]["value"] == 1

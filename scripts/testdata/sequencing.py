@@ -812,7 +812,20 @@ def generate(outdir: Path, ctx: dict) -> None:
             amp_counts[(amp["site_id"], sample)] = (n_edit, AMP_READS - n_edit, n_err)
         del amp["sample"]
     cols = ["amplicon", "site_id", "chrom", "start", "end", "sequence", "guide", "cut_offset"]
-    _write_tsv(sdir / "amplicons.tsv", cols, [[a[c] for c in cols] for a in amps])
+    all_amps = amps
+    if amps:  # base-editor and prime-editor arms (own random stream: editor_amplicons.py)
+        from testdata import editor_amplicons as ea
+
+        genome = ctx["genome"]
+        e_amps, fastqs, _sheet, e_reads, e_summary = ea.make(int(ctx["seed"]), genome, planted)
+        for name, data in fastqs.items():
+            _write_gz(sdir / "amplicon" / name, data)
+        cols += ["editor", "pegrna_extension", "scaffold"]
+        all_amps = [{"editor": "", "pegrna_extension": "", "scaffold": "", **a} for a in amps] + e_amps
+        _write_tsv(sdir / "truth_editors.tsv", ea.SUMMARY_COLUMNS, e_summary)
+        buf = "\t".join(ea.READ_COLUMNS) + "\n" + "".join("\t".join(str(x) for x in r) + "\n" for r in e_reads)
+        _write_gz(sdir / "truth_editor_reads.tsv.gz", buf.encode())
+    _write_tsv(sdir / "amplicons.tsv", cols, [[a[c] for c in cols] for a in all_amps])
 
     # truth tables
     amp_sites = {a["site_id"] for a in amps}

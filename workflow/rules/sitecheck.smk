@@ -15,6 +15,7 @@ if SC:
             reference=config["reference"]["genome"],
             nominated=SC.nominated_files(),
             variants=SC.variant_tables,
+            intended=SC.intended_edits(),
             sheet=SC.sc["wgs_samples"],
         output:
             SC.path("counts/wgs/{sample}.tsv"),

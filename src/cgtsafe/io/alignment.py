@@ -7,7 +7,10 @@ Every mistake is one line (:class:`cgtsafe.errors.InputError`) naming the file:
 * file absent; not ``.bam``/``.cram``; a BAM without the BGZF end-of-file marker (truncated);
   a CRAM without ``--reference``; htslib cannot open it;
 * not coordinate-sorted (``@HD SO`` other than ``coordinate``), no index (``.bai``/``.csi``/``.crai``),
-  an index older than the alignment file (stale);
+  an index older than the alignment file (stale), an index of another file (:func:`check_index_belongs`:
+  sampled ``.bai`` chunks must start at a record of their bin and contig; sampled ``.crai`` entries must
+  point at a container of their contig whose slice offsets and sizes they repeat); checked by
+  :func:`open_checked`, which every entry point uses (per-site quantification, genome-wide, structural);
 * contigs: none in common with the FASTA (with a hint for a ``chr`` prefix), a contig of the header
   that the FASTA lacks, a contig whose length differs (another build);
 * sequence identity: the ``@SQ M5`` tags of the header against the MD5 of the FASTA's sequences when the
@@ -114,6 +117,216 @@ def open_alignment(path: str | Path, reference: str | Path | ReferenceGenome | N
                 raise InputError(f"index {idx.name} is older than the alignment file (stale index of an earlier "
                                  f"version?); re-run 'samtools index {path}'", path=path)
     return af
+
+
+#: index entries (BAI chunks / CRAI slices) checked against the alignment file, spread over the file
+INDEX_PROBES = 64
+
+
+def _index_path(path: Path) -> Path | None:
+    for suffix in ((".crai",) if _is_cram(path) else (".bai", ".csi")):
+        for idx in (Path(str(path) + suffix), path.with_suffix(suffix)):
+            if idx.exists():
+                return idx
+    return None
+
+
+def _foreign(path, idx: Path, what: str) -> InputError:
+    return InputError(f"index {idx.name} does not belong to this file ({what}): an index copied from another "
+                      f"sample or made from an earlier version; re-run 'samtools index {path}'", path=path)
+
+
+def _spread(items: list, n: int) -> list:
+    if len(items) <= n:
+        return items
+    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
+
+
+def _bai_chunks(idx: Path, refs: set[int]) -> list[tuple[int, int, int]]:
+    """``(ref id, bin, start, end)`` virtual offsets of the last chunk of each bin of a BAI file (pseudo-bin
+    37450 skipped)."""
+    import struct
+
+    data = idx.read_bytes()
+    if data[:4] != b"BAI\1":
+        return []
+    off = 4
+    (n_ref,) = struct.unpack_from("<i", data, off)
+    off += 4
+    out = []
+    for r in range(n_ref):
+        (n_bin,) = struct.unpack_from("<i", data, off)
+        off += 4
+        for _ in range(n_bin):
+            b, n_chunk = struct.unpack_from("<Ii", data, off)
+            off += 8
+            if b != 37450 and r in refs and n_chunk:
+                out.append((r, b, *struct.unpack_from("<QQ", data, off + 16 * (n_chunk - 1))[:1],
+                            struct.unpack_from("<QQ", data, off + 16 * (n_chunk - 1))[1]))
+            off += 16 * n_chunk
+        (n_intv,) = struct.unpack_from("<i", data, off)
+        off += 4 + 8 * n_intv
+    return out
+
+
+def _itf8(buf: bytes, i: int) -> tuple[int, int]:
+    b0 = buf[i]
+    if b0 < 0x80:
+        return b0, i + 1
+    if b0 < 0xC0:
+        return ((b0 & 0x7F) << 8) | buf[i + 1], i + 2
+    if b0 < 0xE0:
+        return ((b0 & 0x3F) << 16) | (buf[i + 1] << 8) | buf[i + 2], i + 3
+    if b0 < 0xF0:
+        return ((b0 & 0x1F) << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3], i + 4
+    v = ((b0 & 0x0F) << 28) | (buf[i + 1] << 20) | (buf[i + 2] << 12) | (buf[i + 3] << 4) | (buf[i + 4] & 0x0F)
+    return (v - (1 << 32) if v >= 1 << 31 else v), i + 5
+
+
+def _ltf8_skip(buf: bytes, i: int) -> int:
+    b0, n = buf[i], 0
+    while n < 8 and b0 & (0x80 >> n):
+        n += 1
+    return i + 1 + n
+
+
+def _check_crai(path: Path, idx: Path, refs: set[int]) -> None:
+    import gzip
+
+    with open(path, "rb") as fh:
+        head = fh.read(26)
+        if head[:4] != b"CRAM" or head[4] < 3:
+            return  # CRAM 2.x containers: not checked
+        size = fh.seek(0, os.SEEK_END)
+        try:
+            rows = [ln.split("\t") for ln in gzip.decompress(idx.read_bytes()).decode().splitlines() if ln.strip()]
+            entries = [tuple(int(x) for x in r[:6]) for r in rows]
+        except (OSError, ValueError, EOFError):
+            raise _foreign(path, idx, "not a readable .crai") from None
+        entries = _spread([e for e in entries if e[0] in refs or e[0] == -1], INDEX_PROBES)
+        for ref_id, _start, _span, c_off, s_off, s_size in entries:
+            if c_off + s_off + s_size > size:
+                raise _foreign(path, idx, f"a slice at byte {c_off + s_off} beyond the end of the file")
+            fh.seek(c_off)
+            buf = fh.read(64 + 16 * 1024)
+            try:
+                (length,) = __import__("struct").unpack_from("<i", buf, 0)
+                i = 4
+                cref, i = _itf8(buf, i)
+                for _ in range(3):  # start, span, records
+                    _, i = _itf8(buf, i)
+                i = _ltf8_skip(buf, i)  # record counter
+                i = _ltf8_skip(buf, i)  # bases
+                _, i = _itf8(buf, i)    # blocks
+                n_land, i = _itf8(buf, i)
+                marks = []
+                for _ in range(n_land):
+                    m, i = _itf8(buf, i)
+                    marks.append(m)
+            except IndexError:
+                raise _foreign(path, idx, f"no container at byte {c_off}") from None
+            if cref not in (ref_id, -2) or s_off not in marks:
+                raise _foreign(path, idx, f"the container at byte {c_off} does not hold the indexed slice")
+            k = marks.index(s_off)
+            end = marks[k + 1] if k + 1 < len(marks) else length
+            if s_off + s_size != end:
+                raise _foreign(path, idx, f"the slice at byte {c_off + s_off} has another size")
+
+
+#: records read from the start of the file without the index and again through it (:func:`_first_records`)
+FIRST_RECORDS = 5000
+
+
+def _first_records(path: Path, idx: Path, reference) -> None:
+    """The first :data:`FIRST_RECORDS` records read in file order must be exactly those the index returns for
+    the span they cover (an index of another file starts or ends its chunks elsewhere)."""
+    import pysam
+
+    kw = {"reference_filename": str(reference)} if _is_cram(path) and reference is not None else {}
+    if _is_cram(path) and not kw:
+        return
+    with pysam.AlignmentFile(str(path), "rc" if _is_cram(path) else "rb", index_filename=str(idx), **kw) as fh:
+        lin = []
+        full = True
+        for r in fh.fetch(until_eof=True):
+            if r.reference_id < 0:
+                break
+            if lin and r.reference_id != lin[0][0]:
+                break
+            lin.append((r.reference_id, r.reference_start, r.query_name, r.flag))
+            if len(lin) >= FIRST_RECORDS:
+                full = False
+                break
+        if not lin:
+            return
+        ref_id, lo = lin[0][0], lin[0][1]
+        hi = lin[-1][1]
+        if not full:  # stopped inside a position: compare the records that start before it
+            lin = [x for x in lin if x[1] < hi]
+            hi -= 1
+        if hi < lo:
+            return
+        name = fh.references[ref_id]
+        via = [(r.reference_id, r.reference_start, r.query_name, r.flag)
+               for r in fh.fetch(fh.references[ref_id], lo, hi + 1) if lo <= r.reference_start <= hi]
+    if sorted(via) != sorted(lin):
+        raise _foreign(path, idx, f"the index returns {len(via)} records for {name}:{lo + 1}-"
+                                  f"{hi + 1} where the file holds {len(lin)}")
+
+
+def check_index_belongs(af, path: str | Path, contigs=None, reference=None) -> None:
+    """Sampled index entries must describe this file (one-line error naming the index otherwise).
+
+    BAI: up to :data:`INDEX_PROBES` chunks (over the contigs read) must each start at a record of the chunk's
+    contig and bin (the bin is stored in every BAM record). CRAI (CRAM 3): the container at each sampled
+    entry's offset must be of its contig and hold a slice at the entry's offset with the entry's size.
+    Both: the first :data:`FIRST_RECORDS` records in file order against the same span read through the index
+    (:func:`_first_records`; this also covers CSI, whose bins are not probed)."""
+    import pysam
+
+    path = Path(path)
+    idx = _index_path(path)
+    if idx is None:
+        return
+    try:
+        _first_records(path, idx, reference)
+    except (OSError, ValueError):
+        raise _foreign(path, idx, "reading through it fails") from None
+    names = list(af.references)
+    refs = {names.index(c) for c in (contigs if contigs is not None else names) if c in names}
+    if _is_cram(path):
+        _check_crai(path, idx, refs)
+        return
+    if idx.suffix != ".bai":
+        return
+    try:
+        chunks = _spread(_bai_chunks(idx, refs), INDEX_PROBES)
+    except Exception:  # a truncated or garbled .bai: htslib opened it, but its bins cannot be walked
+        raise _foreign(path, idx, "its bins cannot be read") from None
+    if not chunks:
+        return
+    size = path.stat().st_size
+    with pysam.AlignmentFile(str(path), "rb", index_filename=str(idx)) as fh:
+        for ref_id, b, voff, end in chunks:
+            if voff >> 16 >= size:
+                raise _foreign(path, idx, f"a chunk at byte {voff >> 16} beyond the end of the file")
+            try:
+                fh.seek(voff)
+                rec = next(fh)
+            except (OSError, ValueError, StopIteration):
+                raise _foreign(path, idx, f"no record at virtual offset {voff}") from None
+            if rec.reference_id != ref_id or rec.bin != b:
+                raise _foreign(path, idx, f"the record at virtual offset {voff} is not of the indexed contig "
+                                          f"{names[ref_id]} and bin {b}")
+            if end >> 16 > size:
+                raise _foreign(path, idx, f"a chunk ends at byte {end >> 16} beyond the end of the file")
+            try:
+                fh.seek(end)
+                nxt = next(fh, None)
+            except (OSError, ValueError):
+                raise _foreign(path, idx, f"no record boundary at virtual offset {end}") from None
+            if nxt is not None and nxt.reference_id == ref_id and nxt.bin == b and nxt.reference_start >= 0:
+                raise _foreign(path, idx, f"a chunk of bin {b} ends before the bin's records do")
 
 
 def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, bam: str | Path,
@@ -229,6 +442,7 @@ def open_checked(path: str | Path, ref: ReferenceGenome, *, contigs=None, check_
         check_contigs(lengths, ref.lengths, bam=path, reference=ref.path)
         info = AlignmentInfo(str(path), lengths)
         info.identity = check_identity(af, ref, bam=path, contigs=contigs)
+        check_index_belongs(af, path, contigs, ref.path)
         if check_duplicates:
             info.duplicates_marked = duplicates_marked(af)
             if not info.duplicates_marked:
@@ -243,7 +457,9 @@ def open_checked(path: str | Path, ref: ReferenceGenome, *, contigs=None, check_
 def read_error(exc: Exception, path: str | Path, where: str = "") -> InputError:
     """One-line error for an htslib failure while reading records."""
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    hint = ("is --reference the FASTA the CRAM was written with, and the file complete?" if _is_cram(Path(path))
+    hint = ("a CRAM decoded with another reference (htslib checks each slice's reference MD5; the file's end "
+            "marker was checked when it was opened) or a damaged file: is --reference the FASTA the CRAM was "
+            "written with?" if _is_cram(Path(path))
             else "is the file complete and its index made from this file (samtools index)?")
     return InputError(f"cannot read alignments{' in ' + where if where else ''} ({msg}); {hint}", path=path)
 

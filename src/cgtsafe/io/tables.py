@@ -157,3 +157,21 @@ def read_table(path: str | Path, *, required: tuple[str, ...] = (), what: str = 
             path=path,
         )
     return df
+
+
+def count_rows(path: str | Path, *, what: str = "table") -> int:
+    """Data rows of a table without loading it: TSV/CSV (plain or gzip) streamed, counting non-blank lines
+    after the header (the reader skips blank lines); Parquet from its metadata."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} not found", path=path)
+    if path.name.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    n = 0
+    with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as fh:
+        for line in fh:
+            if line.strip():
+                n += 1
+    return max(0, n - 1)

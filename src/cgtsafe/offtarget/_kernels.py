@@ -551,10 +551,13 @@ def _cached(fn) -> bool:
 
 
 class _NoScipy:
-    """Meta-path finder that hides scipy while numba loads its registries (see :func:`warm`)."""
+    """Meta-path finder that hides scipy.linalg (and cffi) while numba loads its registries (see :func:`warm`)."""
+
+    def __init__(self, hidden=("scipy.linalg", "cffi")):
+        self.hidden = hidden
 
     def find_spec(self, name, path=None, target=None):
-        if name == "scipy.linalg" or name.startswith("scipy.linalg."):
+        if any(name == h or name.startswith(h + ".") for h in self.hidden):
             raise ModuleNotFoundError(f"No module named {name!r} (hidden while numba loads)", name=name)
         return None
 
@@ -567,6 +570,9 @@ def warm(bulges: bool) -> None:
     start-up, half of the cached-kernel load time). None of these kernels uses BLAS, so scipy is hidden
     during that first dispatch (only if it is not imported yet) and numba's BLAS flag is reset
     afterwards to what the probe would have found, so later numba code in the process is unaffected.
+    Likewise ``numba.core.typing.cffi_utils`` builds a ``cffi.FFI()`` (its C parser: about 0.025 s) when
+    cffi is installed; no kernel calls cffi functions, so cffi is hidden too (numba's cffi support is then
+    off in this process; no cgtsafe code uses it).
     """
     key = "bulge" if bulges else "mm"
     if key in _WARM:
@@ -579,7 +585,8 @@ def warm(bulges: bool) -> None:
               "machine, later runs load them", file=sys.stderr, flush=True)
 
     hide = "scipy.linalg" not in sys.modules and "numba.np.arraymath" not in sys.modules
-    finder = _NoScipy()
+    finder = _NoScipy(("scipy.linalg",) + (("cffi",) if "numba.core.typing.cffi_utils" not in sys.modules
+                                           and "cffi" not in sys.modules else ()))
     if hide:
         sys.meta_path.insert(0, finder)
     try:

@@ -158,11 +158,14 @@ def collapse_overlapping(hits: pd.DataFrame, window: int | None = None) -> pd.Da
     df = df.sort_values(["_cl", "_cost", "_b", "_negcfd", "start", "end", "site_aln"], kind="mergesort")
     desc = (df["mismatches"].astype(str) + "/" + df["dna_bulge"].astype(str) + "/" + df["rna_bulge"].astype(str)
             + "@" + df["start"].astype(str) + "-" + df["end"].astype(str) + "/" + df["strand"])
-    alts = desc.groupby(df["_cl"], sort=False).agg(lambda x: ";".join(x.iloc[1:]))
-    counts = df.groupby("_cl", sort=False).size()
-    best = df.drop_duplicates("_cl", keep="first").copy()
-    best["loci"] = best["_cl"].map(counts).astype(np.int64)
-    best["alt_alignments"] = best["_cl"].map(alts)
+    # rows are grouped by cluster now: per cluster, the first row is kept and the others are listed
+    cl = df["_cl"].to_numpy()
+    first = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]]) if len(cl) else np.zeros(0, dtype=np.int64)
+    bounds = np.r_[first, len(cl)].tolist()
+    d = desc.tolist()
+    best = df.iloc[first].copy()
+    best["loci"] = np.diff(bounds).astype(np.int64)
+    best["alt_alignments"] = [";".join(d[a + 1:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     return best.drop(columns=["_cl", "_cost", "_b", "_negcfd"]).reset_index(drop=True)
 
 
@@ -186,6 +189,16 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
     ``max_bulge_mismatches``: bulged loci with more mismatches than this are dropped before collapsing
     (None = keep all within the search limits).
     """
+    return rank_sites(annotate_unranked(hits, genes=genes, genes_of_concern=genes_of_concern, windows=windows,
+                                        promoter_upstream=promoter_upstream,
+                                        max_bulge_mismatches=max_bulge_mismatches))
+
+
+def annotate_unranked(hits: pd.DataFrame, *, genes, genes_of_concern=None, windows=(50000, 100000),
+                      promoter_upstream: int = 2000, max_bulge_mismatches: int | None = None,
+                      context=None) -> pd.DataFrame:
+    """:func:`annotate_sites` before the ranking (no ``rank`` column, rows in hit order); ``context``: an
+    :func:`annotation_context` shared by several calls (then the contig names are not checked here)."""
     df = collapse_overlapping(filter_bulged(hits, max_bulge_mismatches))
     df["site_id"] = site_ids(df)
     df["edits"] = (df["mismatches"] + df["dna_bulge"] + df["rna_bulge"]).astype(np.int64)
@@ -194,7 +207,7 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
     df["category"] = np.where(on_target, "on_target", "off_target")
     cols = annotate_positions(df["chrom"].astype(str).tolist(), cut_position(df).tolist(), genes=genes,
                               genes_of_concern=genes_of_concern, windows=windows,
-                              promoter_upstream=promoter_upstream)
+                              promoter_upstream=promoter_upstream, context=context)
     for k, v in cols.items():
         df[k] = v
     df["tss_distance"] = pd.array([None if x is None or x != x else int(x) for x in df["tss_distance"]], dtype="Int64")
@@ -202,7 +215,7 @@ def annotate_sites(hits: pd.DataFrame, *, genes: str | Path | None, genes_of_con
         priority_of(int(e), float(c), f, int(g) != 0, bool(o))  # -1 (not annotated): possibly near
         for e, c, f, g, o in zip(df["edits"], df["cfd"], df["feature"], df["gene_of_concern"], on_target)
     ]
-    return rank_sites(df)
+    return df
 
 
 NOT_ANNOTATED = "not_annotated"
@@ -210,7 +223,7 @@ NOT_ANNOTATED = "not_annotated"
 
 def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_of_concern=None,
                        windows=(50000, 100000), promoter_upstream: int = 2000,
-                       where: str = "site table") -> dict[str, list]:
+                       where: str = "site table", context=None) -> dict[str, list]:
     """Gene / feature / nearest gene / TSS / gene-of-concern columns for 0-based positions.
 
     Without ``genes`` every position is ``not_annotated`` (feature ``not_annotated``, ``gene_of_concern``
@@ -224,11 +237,11 @@ def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_
     cols: dict[str, list] = {k: [] for k in ("gene", "feature", "nearest_gene", "gene_distance", "tss_gene",
                                               "tss_distance", "gene_of_concern", "gene_of_concern_name",
                                               "gene_of_concern_distance", "gene_of_concern_window")}
-    annotator = GeneAnnotator(read_transcripts(genes), promoter_upstream=promoter_upstream) if genes else None
-    concern = ConcernIndex(annotator, load_genes_of_concern(genes_of_concern)) if annotator else None
-    known = {t.chrom for t in annotator.transcripts} if annotator else set()
-    if annotator is not None:
-        check_contig_names(chroms, known, genes=genes, where=where)
+    if context is None:
+        context = annotation_context(genes, genes_of_concern, promoter_upstream)
+        if context[0] is not None:
+            check_contig_names(chroms, context[2], genes=genes, where=where)
+    annotator, concern, known = context
     blank = {"gene": "", "feature": NOT_ANNOTATED, "nearest_gene": "", "gene_distance": -1, "tss_gene": "",
              "tss_distance": None}
     for chrom, pos in zip(chroms, positions):
@@ -261,6 +274,14 @@ def annotate_positions(chroms: list[str], positions: list[int], *, genes, genes_
             cols["gene_of_concern_distance"].append(-1)
             cols["gene_of_concern_window"].append(-1)
     return cols
+
+
+def annotation_context(genes, genes_of_concern=None, promoter_upstream: int = 2000) -> tuple:
+    """(gene annotator, gene-of-concern index, annotated contig names); (None, None, set()) without genes."""
+    annotator = GeneAnnotator(read_transcripts(genes), promoter_upstream=promoter_upstream) if genes else None
+    concern = ConcernIndex(annotator, load_genes_of_concern(genes_of_concern)) if annotator else None
+    known = {t.chrom for t in annotator.transcripts} if annotator else set()
+    return annotator, concern, known
 
 
 def check_contig_names(chroms, known: set[str], *, genes, where: str = "site table") -> None:
@@ -306,3 +327,147 @@ def sites_bed(sites: pd.DataFrame) -> pd.DataFrame:
         "score": score, "strand": sites["strand"],
     })
     return bed.sort_values(["#chrom", "start", "end", "strand", "name"], kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Streamed form (the workflow's path): the hit table is annotated one (guide, contig) part at a time;
+# only the ranking keys (about 60 bytes per site) and byte offsets of the formatted rows are held for
+# the whole genome, then the rows are written in rank order from a memory-mapped scratch file.
+
+def _text_lines(df: pd.DataFrame) -> list[bytes]:
+    from cgtsafe.io.tables import FLOAT_FORMAT
+
+    if df.shape[1] == 0:
+        return [b""] * len(df)
+    text = df.to_csv(sep="\t", index=False, header=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return [x.encode() for x in text.split("\n")[:-1]]
+
+
+class _Rows:
+    """Formatted rows in a scratch file: ``prefix`` + (rank) + ``suffix`` per row, and the offsets."""
+
+    def __init__(self, path):
+        self.path = path
+        self.fh = open(path, "wb")
+        self.pos = 0
+        self.offsets: list[np.ndarray] = []
+
+    def add(self, prefix: list[bytes], suffix: list[bytes]) -> None:
+        lp = np.fromiter(map(len, prefix), dtype=np.int64, count=len(prefix))
+        ls = np.fromiter(map(len, suffix), dtype=np.int64, count=len(suffix))
+        ends = self.pos + np.cumsum(lp + ls)
+        starts = ends - lp - ls
+        self.offsets.append(np.stack([starts, starts + lp, ends], axis=1))
+        self.fh.write(b"".join(x for pair in zip(prefix, suffix) for x in pair))
+        self.pos = int(ends[-1]) if len(ends) else self.pos
+
+    def write(self, out, order: np.ndarray, middle=None, batch: int = 100_000) -> None:
+        """Rows in ``order``; ``middle(i, rows)`` gives the bytes between prefix and suffix (the rank)."""
+        import mmap
+
+        self.fh.close()
+        off = np.concatenate(self.offsets) if self.offsets else np.zeros((0, 3), dtype=np.int64)
+        if not len(off):
+            return
+        self.offsets = []
+        with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for lo in range(0, len(order), batch):
+                idx = order[lo:lo + batch]
+                o = off[idx].tolist()
+                mid = middle(lo, len(idx)) if middle is not None else None
+                if mid is None:
+                    out.write(b"".join(mm[a:e] for a, _, e in o))
+                else:
+                    out.write(b"".join(mm[a:m] + r + mm[m:e] for (a, m, e), r in zip(o, mid)))
+                if hasattr(mm, "madvise"):  # drop the mapped pages from this process (they stay in the page cache)
+                    mm.madvise(mmap.MADV_DONTNEED)
+
+
+def _ranks(names: list[str]) -> dict[str, int]:
+    return {n: i for i, n in enumerate(sorted(set(names)))}
+
+
+def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path | None = None, genes=None,
+                      genes_of_concern=None, windows=(50000, 100000), promoter_upstream: int = 2000,
+                      max_bulge_mismatches: int | None = None) -> int:
+    """:func:`annotate_sites` (+ :func:`sites_bed`) streamed from the TSV hit table to the TSV ``out`` (and
+    ``bed``): same bytes as writing their frames. Collapsing, annotation and priority are per guide and
+    contig, so each (guide, contig) part is annotated alone; the ranking (within a guide, across contigs)
+    and the BED order are global sorts of numeric keys. Returns the number of sites."""
+    from cgtsafe.io.tables import atomic_path
+    from cgtsafe.offtarget.merge import Parts, scratch_dir
+
+    out = Path(out)
+    with scratch_dir(out) as tmp:
+        parts = Parts([hits_path], tmp, what="off-target hit table")
+        context = annotation_context(genes, genes_of_concern, promoter_upstream)
+        if context[0] is not None:
+            check_contig_names([c for _, c in parts.keys], context[2], genes=genes)
+        grank = _ranks([g for g, _ in parts.keys])
+        gcolon = _ranks([g + ":" for g, _ in parts.keys])  # BED name order among sites at one position
+        crank = _ranks([c for _, c in parts.keys])
+        rows, bedrows = _Rows(tmp / "rows"), _Rows(tmp / "bed")
+        keys: list[np.ndarray] = []
+        bkeys: list[np.ndarray] = []
+        columns = None
+        for key in parts.keys:
+            df = annotate_unranked(parts.frame(key), genes=genes, genes_of_concern=genes_of_concern,
+                                   windows=windows, promoter_upstream=promoter_upstream,
+                                   max_bulge_mismatches=max_bulge_mismatches, context=context)
+            parts.drop(key)
+            if df.empty:
+                continue
+            df["rank"] = 0
+            cols = list(SITE_COLUMNS) + [c for c in df.columns if c not in SITE_COLUMNS]
+            columns = columns or cols
+            df = df[cols]
+            r = cols.index("rank")
+            rows.add([x + b"\t" for x in _text_lines(df.iloc[:, :r])] if r else [b""] * len(df),
+                     [(b"\t" if r + 1 < len(cols) else b"") + x + b"\n" for x in _text_lines(df.iloc[:, r + 1:])])
+            n = len(df)
+            g, c = grank[key[0]], crank[key[1]]
+            minus = (df["strand"] == "-").to_numpy(dtype=np.int8)
+            keys.append([  # compact dtypes: about 37 bytes per site
+                np.full(n, g, dtype=np.int32), df["priority"].map({p: i for i, p in enumerate(PRIORITIES)})
+                .to_numpy(dtype=np.int8), -df["cfd"].fillna(0.0).to_numpy(dtype=np.float64),
+                df["edits"].to_numpy(dtype=np.int16), (df["dna_bulge"] + df["rna_bulge"]).to_numpy(dtype=np.int16),
+                df["mismatches"].to_numpy(dtype=np.int16), np.full(n, c, dtype=np.int32),
+                df["start"].to_numpy(dtype=np.int64), minus, df["end"].to_numpy(dtype=np.int64)])
+            if bed is not None:
+                b = sites_bed(df)
+                bedrows.add(_text_lines(b), [b"\n"] * len(b))
+                bkeys.append([np.full(n, c, dtype=np.int32), b["start"].to_numpy(dtype=np.int64),
+                              b["end"].to_numpy(dtype=np.int64), (b["strand"] == "-").to_numpy(dtype=np.int8),
+                              np.full(n, gcolon[key[0] + ":"], dtype=np.int32)])
+        if columns is None:  # no site: the frame path writes the empty table with its column types
+            from cgtsafe.io.tables import read_table, write_table
+            from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
+
+            hits = coerce_hits(read_table(hits_path, required=HIT_COLUMNS, what="off-target hit table"),
+                               path=hits_path)
+            sites = annotate_sites(hits, genes=genes, genes_of_concern=genes_of_concern, windows=windows,
+                                   promoter_upstream=promoter_upstream, max_bulge_mismatches=max_bulge_mismatches)
+            if bed is not None:
+                write_table(sites_bed(sites), bed)
+            write_table(sites, out)
+            return len(sites)
+        k = [np.concatenate(col) for col in zip(*keys)]
+        del keys
+        order = np.lexsort(k[::-1])  # guide, priority, -CFD, edits, bulges, mismatches, contig, start, strand, end
+        gs = k[0][order]
+        del k
+        first = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)])) + 1
+        del gs
+        if bed is not None:
+            bk = [np.concatenate(col) for col in zip(*bkeys)]
+            del bkeys
+            border = np.lexsort(bk[::-1])  # contig name, start, end, strand, name (guide + ':')
+            del bk
+            with atomic_path(bed) as t, open(t, "wb") as fh:
+                fh.write(b"#chrom\tstart\tend\tname\tscore\tstrand\n")
+                bedrows.write(fh, border)
+        with atomic_path(out) as t, open(t, "wb") as fh:
+            fh.write(("\t".join(columns) + "\n").encode())
+            rows.write(fh, order, middle=lambda lo, n: [b"%d" % x for x in rank[lo:lo + n].tolist()])
+        return len(order)

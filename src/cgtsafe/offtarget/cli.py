@@ -316,23 +316,31 @@ def _limits(args) -> dict:
 
 
 def _merge(args) -> int:
-    from cgtsafe.io.fasta import contig_lengths
     from cgtsafe.io.tables import write_table
-    from cgtsafe.offtarget.merge import merge_hits
+    from cgtsafe.offtarget.merge import genome_lengths, merge_hit_files, merge_hits
 
-    contigs = list(contig_lengths(args.genome)) if args.genome else None
+    contigs = list(genome_lengths(args.genome)) if args.genome else None
     from cgtsafe.offtarget.search import read_guide_names
 
     guides = read_guide_names(args.guides) if args.guides else None
-    write_table(merge_hits(args.inputs, contig_order=contigs, guide_order=guides), args.out)
+    if str(args.out).lower().endswith(".tsv") and all(not str(p).lower().endswith(".parquet") for p in args.inputs):
+        merge_hit_files(args.inputs, args.out, contig_order=contigs, guide_order=guides)  # streamed
+    else:
+        write_table(merge_hits(args.inputs, contig_order=contigs, guide_order=guides), args.out)
     return 0
 
 
 def _annotate(args) -> int:
     from cgtsafe.io.tables import read_table, write_table
-    from cgtsafe.offtarget.annotate import annotate_sites, sites_bed
+    from cgtsafe.offtarget.annotate import annotate_hit_file, annotate_sites, sites_bed
     from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
 
+    if str(args.hits).lower().endswith(".tsv") and str(args.out).lower().endswith(".tsv") and \
+            (args.bed is None or str(args.bed).lower().endswith(".bed")):  # streamed: memory bounded by the keys
+        annotate_hit_file(args.hits, args.out, bed=args.bed, genes=args.genes, genes_of_concern=args.genes_of_concern,
+                          windows=args.windows, promoter_upstream=args.promoter_upstream,
+                          max_bulge_mismatches=args.max_bulge_mismatches)
+        return 0
     hits = coerce_hits(read_table(args.hits, required=HIT_COLUMNS, what="off-target hit table"), path=args.hits)
     sites = annotate_sites(hits, genes=args.genes, genes_of_concern=args.genes_of_concern, windows=args.windows,
                            promoter_upstream=args.promoter_upstream,

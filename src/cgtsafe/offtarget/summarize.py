@@ -27,7 +27,7 @@ import pandas as pd
 
 from cgtsafe import __version__
 from cgtsafe.errors import InputError
-from cgtsafe.io.tables import read_table, write_json, write_table
+from cgtsafe.io.tables import count_rows, read_table, write_json, write_table
 from cgtsafe.offtarget.annotate import EXONIC, NOT_ANNOTATED
 from cgtsafe.summary import make_summary, write_summary
 
@@ -116,10 +116,13 @@ def figures(sites: pd.DataFrame, guide_names: list[str], outdir: Path) -> list[d
     fig.update_layout(barmode="stack", title="Predicted off-target sites per guide / 各向导预测脱靶位点数",
                       xaxis_title="guide / 向导", yaxis_title="sites / 位点数", legend_title="class / 类别")
     fig2 = go.Figure()
+    centers = [round(0.025 + 0.05 * k, 3) for k in range(20)]
     for g in guide_names:
-        v = off[(off["guide"] == g)]["cfd"].dropna()
-        fig2.add_trace(go.Histogram(name=g, x=[round(float(x), 6) for x in v], xbins={"start": 0, "end": 1,
-                                                                                      "size": 0.05}))
+        # binned here (20 bins of 0.05, [k/20, (k+1)/20), CFD 1 in the last): the figure JSON holds 20 counts
+        # per guide, not one number per site (millions at genome scale)
+        v = off[(off["guide"] == g)]["cfd"].dropna().to_numpy(dtype=float)
+        k = np.clip(np.floor(np.round(v * 20, 6)), 0, 19).astype(np.int64)
+        fig2.add_trace(go.Bar(name=g, x=centers, y=np.bincount(k, minlength=20).tolist(), width=0.05))
     fig2.update_layout(barmode="overlay", title="CFD score of scored off-target sites / 脱靶位点CFD评分分布",
                        xaxis_title="CFD", yaxis_title="sites / 位点数")
     fig2.update_traces(opacity=0.6)
@@ -167,7 +170,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
                   build: str, genes, genes_of_concern, windows, chunks: int, species: list, variants: list,
                   outdir: Path, vcf_skipped: list, hits_loci: int | None = None) -> tuple[dict, pd.DataFrame]:
     from cgtsafe.io.annotation import load_genes_of_concern
-    from cgtsafe.io.fasta import contig_lengths
+    from cgtsafe.offtarget.merge import genome_lengths
 
     windows = sorted(int(w) for w in windows)
     gs = guide_summary(sites, guides, windows)
@@ -340,7 +343,7 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
             "而REF单倍型在该位置（切割位置相差≤5 bp）无位点者记为“新产生”，代价（错配+2×凸起）低于REF位点者记为“增强”。"
             "每个等位基因单独评估。")
 
-    lengths = contig_lengths(genome)
+    lengths = genome_lengths(genome)
     total = sum(lengths.values())
     pams = [pam] if pam else [nuclease.pam, *nuclease.alt_pams]
     alt = [p for p in pams[1:]]
@@ -417,20 +420,62 @@ def build_summary(*, sites: pd.DataFrame, guides, nuclease, pam, limits: dict, m
     return summary, gs
 
 
+#: the columns of sites.tsv the summary reads (a genome-scale table is not loaded whole)
+SUMMARY_COLUMNS = ("guide", "mismatches", "dna_bulge", "rna_bulge", "pam_class", "cfd", "mit", "category", "priority",
+                   "feature", "gene_of_concern", "loci")
+
+
+def read_summary_sites(path) -> pd.DataFrame:
+    """The summary's columns of sites.tsv, each read as a categorical (a few bytes per cell at genome scale)
+    and typed as :func:`cgtsafe.offtarget.species.read_sites` types them; bad values -> that reader's error."""
+    from cgtsafe.offtarget.species import SITE_REQUIRED, read_sites
+
+    path = Path(path)
+    if not path.name.lower().endswith((".tsv", ".tsv.gz")):
+        df = read_sites(path)
+    else:
+        if not path.exists():
+            raise InputError("candidate-site table (sites.tsv) not found", path=path)
+        try:
+            head = list(pd.read_csv(path, sep="\t", nrows=0, dtype=str).columns)
+        except Exception as exc:
+            raise InputError(f"cannot read candidate-site table (sites.tsv): {exc}".splitlines()[0], path=path) from None
+        missing = [c for c in SITE_REQUIRED if c not in head]
+        if missing:
+            read_sites(path)  # its one-line error naming the missing columns
+        use = [c for c in SUMMARY_COLUMNS if c in head]
+        ints = [c for c in ("mismatches", "dna_bulge", "rna_bulge", "gene_of_concern", "loci") if c in use]
+        floats = [c for c in ("cfd", "mit") if c in use]
+        dtype = {c: "category" for c in use} | {c: np.int64 for c in ints} | {c: np.float64 for c in floats}
+        na = {c: ["", "nan", "NaN", "NAN", "na", "NA", "Na", "nA"] for c in floats}
+        frames = []
+        try:  # in blocks of a million rows, each made compact at once (strings -> categories)
+            for block in pd.read_csv(path, sep="\t", usecols=use, dtype=dtype, keep_default_na=False, na_values=na,
+                                     comment=None, chunksize=1_000_000):
+                frames.append(block)
+        except (ValueError, TypeError):
+            read_sites(path)  # its one-line error naming the column and line
+            raise InputError("candidate-site table (sites.tsv): a value does not parse", path=path) from None
+        df = pd.concat(frames, ignore_index=True) if frames else read_sites(path)
+        for c in ("guide", "pam_class", "category", "priority", "feature"):
+            if c in df.columns:
+                df[c] = df[c].astype(object)  # the category strings, shared
+    for c in ("gene_of_concern", "loci"):
+        if c in df.columns:
+            df[c] = pd.to_numeric(df[c]).astype(np.int64)
+    for c in ("priority", "feature"):
+        if c not in df.columns:
+            raise InputError(f"candidate-site table lacks column {c}", path=path)
+    return df
+
+
 def run_summarize(*, args, nuclease, pam, limits) -> None:
     from cgtsafe.offtarget.search import read_guides
-    from cgtsafe.offtarget.species import read_sites
     from cgtsafe.offtarget.variants import skipped_counts
 
     out = Path(args.out)
     outdir = out.parent
-    sites = read_sites(args.sites)
-    for c in ("gene_of_concern", "loci"):
-        if c in sites.columns:
-            sites[c] = pd.to_numeric(sites[c]).astype(np.int64)
-    for c in ("priority", "feature"):
-        if c not in sites.columns:
-            raise InputError(f"candidate-site table lacks column {c}", path=args.sites)
+    sites = read_summary_sites(args.sites)
     guides = read_guides(args.guides, nuclease)
     species = []
     labels = args.species_labels or [Path(p).stem.removeprefix("species_") for p in args.species]
@@ -452,7 +497,7 @@ def run_summarize(*, args, nuclease, pam, limits) -> None:
             vcf_skipped.append((label, skipped_counts(args.vcfs[i], args.genome)))
     hits_loci = None
     if getattr(args, "hits", None):
-        hits_loci = len(read_table(args.hits, what="merged hit table"))
+        hits_loci = count_rows(args.hits, what="merged hit table")  # not loaded: millions of rows at genome scale
     summary, gs = build_summary(
         sites=sites, guides=guides, nuclease=nuclease, pam=pam, limits=limits,
         max_bulge_mismatches=args.max_bulge_mismatches, genome=args.genome, build=args.build, genes=args.genes,

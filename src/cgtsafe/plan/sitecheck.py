@@ -37,6 +37,19 @@ class SitecheckPlan:
         if self.wgs is None and self.amp is None:
             raise InputError("key 'sitecheck': set wgs_samples and/or amplicon_samples when sitecheck.enabled is true",
                              path=config_file)
+        if sc.get("intended_edits"):
+            from cgtsafe.sitecheck.editors import get_editor
+            from cgtsafe.sitecheck.sheets import read_intended_edits
+
+            read_intended_edits(sc["intended_edits"])
+            try:
+                kind = get_editor(sc.get("editor") or "nuclease").kind
+            except InputError:
+                kind = ""  # reported by editor_args with the key's name
+            if kind and kind not in ("prime", "hdr"):
+                raise InputError(f"key 'sitecheck.intended_edits': intended edits apply to prime editing or HDR "
+                                 f"(sitecheck.editor PE or HDR), not {sc.get('editor') or 'nuclease'}",
+                                 path=config_file)
         for n in self.nominated_files():
             if not Path(n).exists():
                 raise InputError(f"key 'sitecheck.nominated': file {n!r} does not exist", path=config_file)
@@ -81,18 +94,35 @@ class SitecheckPlan:
         from cgtsafe.sitecheck.editors import get_editor
 
         name, window = self.sc.get("editor") or "nuclease", self.sc.get("editor_window")
+        reach = self.sc.get("rt_template_length")
         try:
-            get_editor(name, window)
+            get_editor(name, window, reach)
         except InputError as exc:
             raise InputError(f"key 'sitecheck.editor': {exc}") from None
         out = f"--editor {q(name)}"
+        out += f" --rt-template-length {int(reach)}" if reach else ""
         return out + (f" --editor-window {int(window[0])} {int(window[1])}" if window else "")
 
+    def intended_edits(self) -> list[str]:
+        """``sitecheck.intended_edits`` (prime editing / HDR intended edits of WGS sites) as a rule input."""
+        return [self.sc["intended_edits"]] if self.sc.get("intended_edits") else []
+
     def wgs_filters(self) -> str:
-        return f"{flags(self.sc, 'min_mapq', 'min_baseq')} {self.editor_args()}"
+        ie = self.intended_edits()
+        return (f"{flags(self.sc, 'min_mapq', 'min_baseq')} {self.editor_args()}"
+                + (f" --intended-edits {q(ie[0])}" if ie else ""))
 
     def amplicon_filters(self) -> str:
-        return f"{flags(self.sc, 'min_baseq', 'min_identity', 'min_overlap')} {self.editor_args()}"
+        from cgtsafe.sitecheck.reads import adapter_pair
+
+        ad = self.sc.get("adapters") or "truseq"
+        try:
+            adapter_pair(ad)
+        except InputError as exc:
+            raise InputError(f"key 'sitecheck.adapters': {exc}") from None
+        ad_arg = q(ad) if isinstance(ad, str) else qjoin([str(x) for x in ad])
+        return (f"{flags(self.sc, 'min_baseq', 'min_identity', 'min_overlap')} --adapters {ad_arg} "
+                f"{self.editor_args()}")
 
     def stat_args(self) -> str:
         return flags(self.sc, "threshold", "alpha", "power", "min_depth")

@@ -157,31 +157,38 @@ def load_summary(results: Path, analysis: str) -> dict:
     return s
 
 
-def _read_any_table(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
+def _read_any_table(path: Path, what: str, max_rows: int) -> tuple[list[str], list[list[str]], int]:
+    """(columns, the first ``max_rows`` rows as strings, number of rows): a genome-scale table (millions of
+    candidate sites) is counted by streaming it, never loaded whole; the report embeds only the first rows."""
     import pandas as pd
 
-    from cgtsafe.io.tables import read_table
+    from cgtsafe.io.tables import count_rows, read_table
 
     name = path.name.lower()
-    if name.endswith((".csv", ".csv.gz")):
-        if not path.exists():
-            raise InputError(f"{what} not found", path=path)
-        try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except Exception as exc:
-            raise InputError(f"cannot read {what} as CSV ({str(exc).splitlines()[0]})", path=path) from None
-    else:
-        df = read_table(path, what=what)
-        df = df.astype(str) if name.endswith(".parquet") else df
-    return [str(c) for c in df.columns], df.values.tolist()
+    if not path.exists():
+        raise InputError(f"{what} not found", path=path)
+    if name.endswith(".parquet"):
+        df = read_table(path, what=what).astype(str)
+        return [str(c) for c in df.columns], df.head(max_rows).values.tolist(), len(df)
+    sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, comment=None, nrows=max_rows)
+    except Exception as exc:
+        kind = "CSV" if sep == "," else "table"
+        raise InputError(f"cannot read {what} as {kind} ({str(exc).splitlines()[0]})" if sep == "," else
+                         f"cannot read {what}: {exc}".splitlines()[0], path=path) from None
+    total = len(df)
+    if total == max_rows:
+        total = count_rows(path, what=what)
+    return [str(c) for c in df.columns], df.values.tolist(), total
 
 
 def load_table(entry: dict, base: Path, origin: str, max_rows: int) -> Table:
     path = base / entry["path"]
-    columns, rows = _read_any_table(path, f"table {entry['id']!r}")
+    columns, rows, total = _read_any_table(path, f"table {entry['id']!r}", max_rows)
     return Table(str(entry["id"]), entry.get("title_en", "") or str(entry["id"]), entry.get("title_zh", ""),
                  entry.get("description_en", ""), entry.get("description_zh", ""), path, columns,
-                 rows[:max_rows], len(rows), origin)
+                 rows, total, origin)
 
 
 def load_figure(entry: dict, base: Path, origin: str) -> Figure:
@@ -253,9 +260,9 @@ def load_imported(items: list, config_path: str | Path, max_rows: int) -> list[I
         name = path.name.lower()
         table, text = None, ""
         if name.endswith((".tsv", ".tsv.gz", ".csv", ".csv.gz", ".parquet")):
-            cols, rows = _read_any_table(path, f"imported result {item['title']!r}")
-            table = Table(f"imported-{i + 1}", item["title"], item["title"], "", "", path, cols, rows[:max_rows],
-                          len(rows), "imported")
+            cols, rows, total = _read_any_table(path, f"imported result {item['title']!r}", max_rows)
+            table = Table(f"imported-{i + 1}", item["title"], item["title"], "", "", path, cols, rows, total,
+                          "imported")
         else:
             try:
                 text = path.read_text(encoding="utf-8")

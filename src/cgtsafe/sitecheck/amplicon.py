@@ -26,6 +26,9 @@ from cgtsafe.io.fasta import revcomp
 from cgtsafe.sitecheck.quantify import CLASSES, classify_events
 from cgtsafe.sitecheck.reads import (  # noqa: F401
     ADAPTER,
+    ADAPTER_PRESETS,
+    AdapterTrimmer,
+    adapter_pair,
     iter_fastq,
     merge_pair,
     read_items,
@@ -245,10 +248,7 @@ def _events(amplicon: bytes, read: bytes, ops, ai, bi) -> dict:
 # per amplicon counting
 
 
-#: outcome classes against an expected (prime-edited / HDR) amplicon, CRISPResso2's per-read classes:
-#: Reference unmodified/modified, Prime-edited (or HDR) unmodified/modified, Scaffold-incorporated, ambiguous
-OUTCOMES = ("reference_unmodified", "reference_modified", "intended_unmodified", "intended_modified",
-            "scaffold_incorporated", "ambiguous")
+from cgtsafe.sitecheck.editors import OUTCOMES  # noqa: E402  (CRISPResso2's per-read classes)
 
 
 def _orient(amp: bytes, seq: bytes, qual: bytes, cut: int, min_identity: float):
@@ -319,7 +319,7 @@ def quantify_amplicon(amplicon_seq: str, cut_offset: int, reads, *, flank: int =
     editor = editor or get_editor()
     amp = amplicon_seq.upper().encode()
     ce = cut_offset if cut_end_offset is None else cut_end_offset
-    ctx = site_context(editor, strand, cut_offset, ce, flank, len(amp))
+    ctx = site_context(editor, strand, cut_offset, ce, flank, len(amp), intended=bool(expected_seq))
     exp = expected_seq.upper().encode() if expected_seq else None
     if exp is not None:
         pre, suf = common_flanks(amp, exp)
@@ -421,8 +421,9 @@ def _expected_outcome(outcomes, cls, score, eres, exp, ews, ewe, qual, oseq, min
     return True
 
 
-#: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``)
-STEP_COLUMNS = ("input_reads", "merged_reads", "assigned_reads", "aligned_reads")
+#: reads kept at every step of one amplicon row (the share kept per step is each over ``input_reads``);
+#: ``adapter_trimmed_reads``: reads (pairs) from which a 3' adapter was cut (kept, shortened)
+STEP_COLUMNS = ("input_reads", "adapter_trimmed_reads", "merged_reads", "assigned_reads", "aligned_reads")
 
 
 #: k-mer length of the pooled-amplicon prefilter
@@ -485,11 +486,13 @@ def assign_pooled(items: list, amplicons: dict[str, bytes], min_identity: float)
 
 
 def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *, sample: str, flank: int,
-                    min_baseq: int, min_identity: float, min_overlap: int, editor=None) -> list[dict]:
+                    min_baseq: int, min_identity: float, min_overlap: int, editor=None, adapters=None
+                    ) -> list[dict]:
     """Count rows (:data:`cgtsafe.sitecheck.quantify.COUNT_COLUMNS` + ``amplicon`` + :data:`STEP_COLUMNS` +
     :data:`OUTCOMES`) for one sample's sheet ``rows``. Rows sharing the same FASTQ file(s) with different
     amplicon sequences are a pool (:func:`assign_pooled`); rows with the same sequence (several sites on one
     amplicon) share its reads. ``sites``: ``{site_id: Site}``."""
+    from cgtsafe.sitecheck.editors import get_editor
     from cgtsafe.sitecheck.quantify import CLASSES, EDITOR_COLUMNS
 
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -497,7 +500,8 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
         groups.setdefault((r["fastq"], r["fastq2"] or ""), []).append(r)
     out = []
     for (fq1, fq2), members in sorted(groups.items()):
-        items = list(read_items(fq1, fq2 or None, min_overlap))
+        rstats: dict = {}
+        items = list(read_items(fq1, fq2 or None, min_overlap, adapters=adapters, stats=rstats))
         n_in = len(items)
         merged = [x for x in items if x is not None]
         # amplicons with the same sequence (several sites on one amplicon) share their reads
@@ -513,10 +517,11 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
             mine = per[amp["sequence"].upper()]
             res = quantify_amplicon(amp["sequence"], amp["cut_offset"], mine, flank=flank, min_baseq=min_baseq,
                                     min_identity=min_identity, cut_end_offset=amp["cut_offset"] + stagger,
-                                    editor=editor, strand=site.strand, expected_seq=amp.get("expected") or None,
+                                    editor=get_editor(amp["editor"]) if amp.get("editor") else editor,
+                                    strand=site.strand, expected_seq=amp.get("expected") or None,
                                     flap_end=amp.get("flap_end"), scaffold=amp.get("scaffold") or None)
             res["excluded_unmerged"] = n_in - len(merged)
-            steps = {"input_reads": n_in, "merged_reads": len(merged), "assigned_reads": len(mine),
+            steps = {"input_reads": n_in, "adapter_trimmed_reads": rstats["adapter_trimmed"], "merged_reads": len(merged), "assigned_reads": len(mine),
                      "aligned_reads": len(mine) - res["excluded_not_aligned"]}
             out.append({"sample": sample, "assay": "amplicon", "site_id": amp["site_id"], "chrom": amp["chrom"],
                         "window_start": amp["start"] + res["window_start"],

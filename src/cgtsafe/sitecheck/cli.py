@@ -25,6 +25,9 @@ def _add_window_args(p, *, mapq: bool = True) -> None:
                         "PE2, ...); decides what counts as editing (docs/outputs/sitecheck.md)")
     p.add_argument("--editor-window", type=int, nargs=2, metavar=("FIRST", "LAST"),
                    help="base editor activity window, protospacer positions (1 = PAM-distal); default: the preset's")
+    p.add_argument("--rt-template-length", type=int, default=None,
+                   help="prime editors: bases 3' of the nick a reverse transcript can write (substitutions there "
+                        "count at sites without an intended edit); default 20")
 
 
 def _add_stat_args(p) -> None:
@@ -66,6 +69,9 @@ def register(sub) -> None:
     q.add_argument("--reference", required=True)
     _add_window_args(q)
     q.add_argument("--threads", type=int, default=1)
+    q.add_argument("--intended-edits",
+                   help="prime editing / HDR: TSV of intended edits per site (site_id + pegrna_extension, or "
+                        "edit_start edit_end replacement); reads there are classified against the edited sequence")
     q.add_argument("--out", required=True, help="counts TSV")
     q.set_defaults(func=_quantify_wgs)
 
@@ -78,6 +84,9 @@ def register(sub) -> None:
     a.add_argument("--min-identity", type=float, default=0.6,
                    help="minimum alignment identity (matches / all columns, end gaps included) (default 0.6)")
     a.add_argument("--min-overlap", type=int, default=10, help="minimum mate overlap for merging pairs")
+    a.add_argument("--adapters", nargs="+", default=["truseq"], metavar="ADAPTER",
+                   help="3' adapters cut before merging/alignment: truseq (default), nextera, none, or one sequence "
+                        "(both reads) or two (read 1, read 2)")
     a.add_argument("--out", required=True, help="counts TSV")
     a.set_defaults(func=_quantify_amplicon)
 
@@ -139,16 +148,21 @@ def _check(args) -> int:
 
 
 def _check_amplicons(df, amps, sites, sheet, amplicons_path) -> None:
+    """Every sheet amplicon is in amplicons.tsv and targets a candidate site; within one sample each site is
+    read through one amplicon (two arms of a study may sequence the same site with their own amplicons)."""
     ids = {s.site_id for s in sites}
     for i, row in enumerate(df.to_dict("records"), start=2):
         if row["amplicon"] not in amps:
             raise InputError(f"amplicon {row['amplicon']!r} is not in {amplicons_path}", path=sheet, line=i)
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        sid = amps[row["amplicon"]]["site_id"]
+        key = (row["sample"], sid)
+        if key in seen and seen[key] != row["amplicon"]:
+            raise InputError(f"sample {row['sample']}: amplicons {seen[key]} and {row['amplicon']} target the same "
+                             f"site {sid!r}; use one amplicon per site and sample", path=sheet, line=i)
+        seen[key] = row["amplicon"]
     for name, a in amps.items():
-        if a["site_id"] in seen:
-            raise InputError(f"amplicons {seen[a['site_id']]} and {name} target the same site {a['site_id']!r}; "
-                             "use one amplicon per site", path=amplicons_path)
-        seen[a["site_id"]] = name
         if a["site_id"] not in ids:
             raise InputError(f"amplicon {name} targets site_id {a['site_id']!r}, which is not a candidate site",
                              path=amplicons_path)
@@ -167,10 +181,21 @@ def _quantify_wgs(args) -> int:
 
     df = read_wgs_sheet(args.sheet)
     row = _sheet_row(df, args.sample, args.sheet).iloc[0]
+    from cgtsafe.sitecheck.sheets import read_intended_edits
+
     sites = _sites(args)
+    intended = read_intended_edits(args.intended_edits)
+    ids = {s.site_id for s in sites}
+    for sid in intended:
+        if sid not in ids:
+            raise InputError(f"intended edit for site {sid!r}, which is not a candidate site", path=args.intended_edits)
+    editor = _editor(args)
+    if intended and editor.kind not in ("prime", "hdr"):
+        raise InputError(f"intended edits apply to prime editing or HDR (editor PE or HDR), not {editor.name}",
+                         path=args.intended_edits)
     counts = quantify_bam(row["file"], args.reference, sites, sample=args.sample, flank=args.window,
                           min_mapq=args.min_mapq, min_baseq=args.min_baseq, threads=args.threads,
-                          editor=_editor(args))
+                          editor=editor, intended=intended)
     write_table(counts, args.out)
     return 0
 
@@ -178,7 +203,7 @@ def _quantify_wgs(args) -> int:
 def _editor(args):
     from cgtsafe.sitecheck.editors import get_editor
 
-    return get_editor(args.editor, args.editor_window)
+    return get_editor(args.editor, args.editor_window, getattr(args, "rt_template_length", None))
 
 
 def _quantify_amplicon(args) -> int:
@@ -206,10 +231,13 @@ def _quantify_amplicon(args) -> int:
             a["expected"], a["flap_end"] = exp, flap_end
     rows = quantify_sample(_sheet_row(df, args.sample, args.sheet).to_dict("records"), amps, by_id,
                            sample=args.sample, flank=args.window, min_baseq=args.min_baseq,
-                           min_identity=args.min_identity, min_overlap=args.min_overlap, editor=_editor(args))
+                           min_identity=args.min_identity, min_overlap=args.min_overlap, editor=_editor(args),
+                           adapters=args.adapters[0] if len(args.adapters) == 1 else args.adapters)
     for r in rows:
         kept = ", ".join(f"{k} {r[k]} ({100 * r[k] / max(1, r['input_reads']):.1f} %)"
                          for k in ("merged_reads", "assigned_reads", "aligned_reads", "reads"))
+        kept += (f"; adapter cut from {r['adapter_trimmed_reads']} "
+                 f"({100 * r['adapter_trimmed_reads'] / max(1, r['input_reads']):.1f} %)")
         print(f"{args.sample} {r['amplicon']}: input {r['input_reads']}; kept: {kept}")
     write_table(pd.DataFrame(rows), args.out)
     return 0

@@ -26,11 +26,18 @@ What a read counts as (the ``events`` column, used by the edited-vs-control verd
   window, with base quality >= ``min_baseq``. Each editable base of the window is counted separately
   (``conversions``: e.g. ``C5:12;C7:3`` = reads converted at protospacer C5 and C7; the bases other than the
   intended one are the bystanders). The quantification window is widened to cover the activity window;
-* prime editor / HDR without an expected amplicon (WGS, off-target amplicons): any indel or substitution in
-  the window (templated edits at an off-target site are substitutions or insertions);
-* prime editor / HDR with an expected amplicon (``expected_sequence`` in amplicons.tsv): each read is aligned
-  to the reference and to the expected amplicon and assigned to the better one (equal scores: ambiguous),
-  like CRISPResso2; ``events`` = every read that is not reference-unmodified (intended edits plus
+* prime editor without an intended edit (off-target sites, WGS or amplicon): an indel in the window, or a
+  substitution in the stretch a reverse transcript can write: from the nick over ``reach`` bases on the PAM
+  side (3' of the nick on the protospacer strand; default :data:`PRIME_REACH`, or the RT template length
+  given). Substitutions elsewhere in the window are not a prime editor's product (they stay
+  ``substitution_only``, reported but not events). The window is widened to cover that stretch;
+* HDR without an intended edit (off-target sites): an indel in the window (the nuclease's double-strand
+  break; a donor's templated edit needs homology an off-target site lacks); substitutions are reported, not
+  events;
+* prime editor / HDR with an intended edit (``expected_sequence`` or ``pegrna_extension`` in amplicons.tsv;
+  ``sitecheck.intended_edits`` for WGS sites): each read is aligned to the reference and to the expected
+  sequence and assigned to the better one (equal scores: ambiguous), like CRISPResso2
+  (:data:`OUTCOMES`); ``events`` = every read that is not reference-unmodified (intended edits plus
   unintended indels/substitutions). With a ``scaffold`` (pegRNA scaffold, 5'->3', RNA or DNA letters), a
   prime-edited read with an insertion at the 3' end of the flap that begins with the reverse complement of
   the scaffold's 3' end is ``scaffold_incorporated``.
@@ -44,6 +51,13 @@ from cgtsafe.errors import InputError
 from cgtsafe.io.fasta import revcomp
 
 KINDS = ("nuclease", "base", "prime", "hdr")
+#: bases from the nick (PAM side) that a prime editor's reverse transcript can write when no RT template length
+#: is given: RT templates of PE2/PE3 are mostly 10-16 nt (Anzalone et al. 2019 Nature 576:149); 20 covers them
+PRIME_REACH = 20
+#: per-read classes against an expected (prime-edited / HDR) sequence, CRISPResso2's: Reference
+#: unmodified/modified, Prime-edited (or HDR) unmodified/modified, Scaffold-incorporated, ambiguous
+OUTCOMES = ("reference_unmodified", "reference_modified", "intended_unmodified", "intended_modified",
+            "scaffold_incorporated", "ambiguous")
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class Editor:
     conversion: tuple[str, str] = ("", "")
     window: tuple[int, int] = (0, 0)
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    reach: int = PRIME_REACH  # prime editors: bases from the nick a reverse transcript can write
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -70,7 +85,9 @@ class Editor:
         if self.kind == "base":
             f, t = self.conversion
             return f"indel or {f}>{t} at protospacer {self.window[0]}-{self.window[1]}"
-        return "indel or substitution"
+        if self.kind == "prime":
+            return f"indel or substitution within {self.reach} nt 3' of the nick"
+        return "indel"
 
 
 EDITORS = {e.name: e for e in (
@@ -85,8 +102,10 @@ EDITORS = {e.name: e for e in (
 _BY_NAME = {a.lower(): e for e in EDITORS.values() for a in (e.name, *e.aliases)}
 
 
-def get_editor(name: str = "nuclease", window: tuple[int, int] | list | None = None) -> Editor:
-    """Preset by name or alias (case-insensitive); ``window`` overrides a base editor's activity window."""
+def get_editor(name: str = "nuclease", window: tuple[int, int] | list | None = None,
+               reach: int | None = None) -> Editor:
+    """Preset by name or alias (case-insensitive); ``window`` overrides a base editor's activity window,
+    ``reach`` a prime editor's (the RT template length)."""
     try:
         ed = _BY_NAME[str(name or "nuclease").strip().lower()]
     except KeyError:
@@ -100,6 +119,12 @@ def get_editor(name: str = "nuclease", window: tuple[int, int] | list | None = N
         except (TypeError, ValueError):
             raise InputError(f"editor window: expected two protospacer positions, got {window!r}") from None
         ed = Editor(ed.name, ed.kind, ed.conversion, (lo, hi))
+    if reach:
+        if ed.kind != "prime":
+            raise InputError(f"editor {ed.name}: an RT template length applies to prime editors only")
+        if not 1 <= int(reach) <= 200:
+            raise InputError(f"RT template length: expected 1..200 nt, got {reach!r}")
+        ed = Editor(ed.name, ed.kind, reach=int(reach))
     return ed
 
 
@@ -113,6 +138,7 @@ class SiteContext:
     ref_base: int = 0   # + strand byte the editor converts (C, or G on a - strand site)
     alt_base: int = 0
     label: str = ""     # protospacer-strand base letter for ``conversions`` (C or A)
+    templated: tuple[int, int] = (0, 0)  # prime editor: [lo, hi) local stretch its reverse transcript can write
 
     def classify(self, cls: int, subs) -> tuple[bool, list[int]]:
         """``cls`` from :func:`cgtsafe.sitecheck.quantify.classify_events`; ``subs``: ``[(local index, read
@@ -127,13 +153,17 @@ class SiteContext:
             conv = sorted(self.activity[i] for i, b, r in subs
                           if i in self.activity and r == self.ref_base and b == self.alt_base)
             return cls == INDEL or bool(conv), conv
-        return cls != UNMODIFIED, []
+        if kind == "prime":
+            lo, hi = self.templated
+            return cls == INDEL or (cls != UNMODIFIED and any(lo <= i < hi for i, _, _ in subs)), []
+        return cls == INDEL, []
 
 
 def site_context(editor: Editor, strand: str, cut_lo: int, cut_hi: int, flank: int, length: int | None = None,
-                 ref: bytes | None = None) -> SiteContext:
+                 ref: bytes | None = None, intended: bool = False) -> SiteContext:
     """Window and activity positions of ``editor`` at a site whose cut interval is ``[cut_lo, cut_hi]``
-    (local 0-based indexes of the base right of each nick) on ``strand``; ``length`` clips the window."""
+    (local 0-based indexes of the base right of each nick) on ``strand``; ``length`` clips the window.
+    ``intended``: the site has an intended (expected) edit, against which reads are classified instead."""
     ws, we = min(cut_lo, cut_hi) - flank, max(cut_lo, cut_hi) + flank
     ctx = SiteContext(editor, ws, we)
     if editor.kind == "base":
@@ -148,6 +178,11 @@ def site_context(editor: Editor, strand: str, cut_lo: int, cut_hi: int, flank: i
         ctx.label = f
         ctx.ws = min(ctx.ws, min(ctx.activity))
         ctx.we = max(ctx.we, max(ctx.activity) + 1)
+    elif editor.kind == "prime" and not intended:  # with an intended edit the reads are classified against it
+        nick = min(cut_lo, cut_hi)
+        ctx.templated = (nick, nick + editor.reach) if strand != "-" else (nick - editor.reach, nick)
+        ctx.ws = min(ctx.ws, ctx.templated[0])
+        ctx.we = max(ctx.we, ctx.templated[1])
     ctx.ws = max(0, ctx.ws)
     if length is not None:
         ctx.we = min(ctx.we, length)
@@ -157,3 +192,92 @@ def site_context(editor: Editor, strand: str, cut_lo: int, cut_hi: int, flank: i
 def format_conversions(counts: dict[int, int], label: str) -> str:
     """``{protospacer position: reads}`` -> ``C5:12;C7:3`` (positions ascending; empty when none)."""
     return ";".join(f"{label}{p}:{n}" for p, n in sorted(counts.items()) if n)
+
+
+#: reference bases on each side of a WGS read in the segment it is realigned to (intended-edit sites)
+SEGMENT_PAD = 30
+
+
+@dataclass
+class IntendedEdit:
+    """The intended edit at one WGS site (``sitecheck.intended_edits``): a pegRNA 3' extension (prime
+    editing; the expected sequence is built as for amplicons), or a + strand reference stretch
+    ``[edit_start, edit_end)`` (0-based, contig coordinates) replaced by ``replacement`` (HDR donor or any
+    templated edit)."""
+
+    site_id: str
+    pegrna_extension: str = ""
+    edit_start: int = -1
+    edit_end: int = -1
+    replacement: str = ""
+    scaffold: str = ""
+
+    def describe(self) -> str:
+        if self.pegrna_extension:
+            return f"pegRNA extension {self.pegrna_extension}"
+        return f"+ strand {self.edit_start}-{self.edit_end} (0-based) -> {self.replacement or 'deleted'}"
+
+    def _build(self, refseq: bytes, off: int, site) -> tuple[int, int, bytes, int | None]:
+        """``(lo, hi, replacement, flap end)`` in the local coordinates of ``refseq`` (starting at ``off``)."""
+        if not self.pegrna_extension:
+            return self.edit_start - off, self.edit_end - off, self.replacement.upper().encode(), None
+        from cgtsafe.sitecheck.amplicon import common_flanks, prime_edited_amplicon
+
+        cut = site.cut_start - off
+        a, b = max(0, cut - 150), min(len(refseq), cut + 150)
+        seg = refseq[a:b]
+        try:
+            exp, fe = prime_edited_amplicon(seg.decode(), cut - a, site.strand, self.pegrna_extension)
+        except InputError as exc:
+            raise InputError(f"intended edit of site {self.site_id}: {exc}") from None
+        e = exp.encode()
+        pre, suf = common_flanks(seg, e)
+        return a + pre, a + len(seg) - suf, e[pre:len(e) - suf], a + fe
+
+    def span(self, ref, chrom: str, site, contig_len: int) -> tuple[int, int]:
+        """Contig coordinates ``[lo, hi)`` of the reference stretch the edit changes."""
+        a = max(0, site.cut_start - 400)
+        refseq = ref.fetch_bytes(chrom, a, min(contig_len, site.cut_start + 400))
+        lo, hi, _, _ = self._build(refseq, a, site)
+        return a + lo, a + hi
+
+    def local(self, refseq: bytes, off: int, site, editor) -> _LocalEdit:
+        lo, hi, rep, fe = self._build(refseq, off, site)
+        return _LocalEdit(lo, hi, rep, fe, site.cut_start - off, site.cut_end - off, site.strand,
+                          self.scaffold or None)
+
+
+@dataclass
+class _LocalEdit:
+    lo: int
+    hi: int
+    replacement: bytes
+    flap_end: int | None
+    cut: int
+    cut_end: int
+    strand: str
+    scaffold: str | None
+
+    def outcome(self, read, refseq: bytes, off: int, flank: int, min_baseq: int, editor) -> str | None:
+        """CRISPResso2-style class of one aligned read (:data:`OUTCOMES`): the read is realigned to the
+        reference segment it covers (+- :data:`SEGMENT_PAD`) and to the same segment with the edit applied
+        (:func:`cgtsafe.sitecheck.amplicon.quantify_amplicon`). ``None``: the segment misses the edit."""
+        from cgtsafe.sitecheck.amplicon import quantify_amplicon
+
+        rs, re_ = read.reference_start - off, (read.reference_end or read.reference_start + 1) - off
+        a, b = max(0, rs - SEGMENT_PAD), min(len(refseq), re_ + SEGMENT_PAD)
+        if not (a <= self.lo and self.hi <= b):
+            return None
+        seg = refseq[a:b]
+        exp = seg[:self.lo - a] + self.replacement + seg[self.hi - a:]
+        quals = read.query_qualities
+        seq = read.query_sequence.encode()
+        qual = bytes(q + 33 for q in quals) if quals is not None else b"I" * len(seq)
+        res = quantify_amplicon(seg.decode(), self.cut - a, [(seq, qual)], flank=flank, min_baseq=min_baseq,
+                                min_identity=0.0, cut_end_offset=self.cut_end - a, editor=editor,
+                                strand=self.strand, expected_seq=exp.decode(),
+                                flap_end=None if self.flap_end is None else self.flap_end - a,
+                                scaffold=self.scaffold)
+        if not res["reads"]:
+            return None
+        return next(k for k in OUTCOMES if res[k])

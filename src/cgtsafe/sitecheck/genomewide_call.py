@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import COUNTING_FIELDS, open_alignment, open_checked
+from cgtsafe.io.alignment import open_alignment, open_checked
 from cgtsafe.io.reference import ReferenceGenome
-from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, count_region,
-                                                read_regions)
+from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, RegionDecoder,
+                                                count_region, read_regions)
 from cgtsafe.sitecheck.stats import bh as _bh
 from cgtsafe.sitecheck.stats import fisher_greater
 
@@ -70,41 +70,28 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: ReferenceGenome, contig
     a0, a1 = c0 - ed.start, c1 - ed.start
     rseq = np.frombuffer(ref.fetch_bytes(contig, ed.start, ed.end), dtype=np.uint8)
     rcode = CODE[rseq]
-    both = (ed.depth >= params.min_depth) & (ct.depth >= params.min_control_depth)
-    both[:a0] = False
-    both[a1:] = False
-    stats["callable_bp"] += int(both.sum())
+    from cgtsafe.sitecheck.genomewide_kernel import scan_positions
+
+    n_call, hist_e, hist_c, cand = scan_positions(
+        ed.bases, ct.bases, ed.depth, ct.depth, rcode, a0, a1, params.min_depth, params.min_control_depth,
+        params.min_alt_reads, float(params.min_vaf), DEPTH_HIST_MAX)
+    stats["callable_bp"] += int(n_call)
     stats["scanned_bp"] += c1 - c0
-    _add_hist(stats, "depth_hist_e", ed.depth[both])
-    _add_hist(stats, "depth_hist_c", ct.depth[both])
+    _add_hist(stats, "depth_hist_e", hist_e)
+    _add_hist(stats, "depth_hist_c", hist_c)
     # ---- SNVs
-    e_alt = ed.bases.copy()
-    valid = rcode < 4
-    e_alt[np.arange(L)[valid], rcode[valid]] = -1
-    alt_base = np.argmax(e_alt, axis=1)
-    alt_n = e_alt[np.arange(L), alt_base]
-    e_cnt = ed.bases.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vaf = np.where(e_cnt > 0, alt_n / np.maximum(e_cnt, 1), 0.0)
-    cand = valid & (alt_n >= params.min_alt_reads) & (vaf >= params.min_vaf) & (ed.depth >= params.min_depth)
-    cand[:a0] = False
-    cand[a1:] = False
-    for i in np.nonzero(cand)[0].tolist():
-        b = int(alt_base[i])
-        c_alt = int(ct.bases[i, b])
-        c_cnt = int(ct.bases[i].sum())
-        if ct.depth[i] < params.min_control_depth:
+    for i, b, a, n_e, c_alt, c_cnt, c_dp in cand.tolist():
+        if c_dp < params.min_control_depth:
             stats["low_control_depth"] += 1
             continue
         if c_alt > params.max_control_alt:
             stats["shared_snv"] += 1
             continue
-        a = int(alt_n[i])
-        n_e = int(e_cnt[i])
         pos0 = ed.start + i
+        rb = BASES[int(rcode[i])]
         rows.append({
-            "chrom": contig, "start": pos0, "end": pos0 + 1, "pos": pos0 + 1, "ref": BASES[int(rcode[i])],
-            "alt": BASES[b], "type": "SNV", "n_alleles": 1, "alleles": f"{pos0 + 1}:{BASES[int(rcode[i])]}>{BASES[b]}:{a}",
+            "chrom": contig, "start": pos0, "end": pos0 + 1, "pos": pos0 + 1, "ref": rb,
+            "alt": BASES[b], "type": "SNV", "n_alleles": 1, "alleles": f"{pos0 + 1}:{rb}>{BASES[b]}:{a}",
             "edited_alt": a, "edited_depth": n_e, "control_alt": c_alt, "control_depth": c_cnt,
         })
     # ---- indel loci
@@ -221,10 +208,10 @@ def guide_similarity(rows: pd.DataFrame, ref: ReferenceGenome, guides_path, nucl
 # driver: tasks, region jobs, merge
 
 
-def _add_hist(stats: dict, key: str, depth: np.ndarray) -> None:
-    h = np.bincount(np.minimum(depth, DEPTH_HIST_MAX), minlength=DEPTH_HIST_MAX + 1)
+def _add_hist(stats: dict, key: str, h: np.ndarray) -> None:
+    """Add a depth histogram (``DEPTH_HIST_MAX + 1`` bins) to ``stats[key]`` (a list of ints)."""
     old = stats[key]
-    stats[key] = [int(a) + int(b) for a, b in zip(old, h)] if old else [int(x) for x in h]
+    stats[key] = (np.asarray(old, dtype=np.int64) + h).tolist() if old else h.astype(np.int64).tolist()
 
 
 def median_from_hist(hist: list[int]) -> float:
@@ -307,25 +294,17 @@ def _open_pair(edited, control, ref: ReferenceGenome, contigs, check_duplicates=
 def _scan_tasks(args):
     edited, control, reference, tasks, params = args
     ref = ReferenceGenome(reference)
-    af_e = open_alignment(edited, ref, cram_fields=COUNTING_FIELDS)  # checked against the reference by scan_raw
-    try:
-        af_c = open_alignment(control, ref, cram_fields=COUNTING_FIELDS)
-    except BaseException:
-        af_e.close()
-        raise
     stats = new_stats()
     rows: list[dict] = []
-    try:
+    # checked against the reference by scan_raw; htslib decodes each region to raw BAM bytes (RegionDecoder)
+    with RegionDecoder(edited, ref) as dec_e, RegionDecoder(control, ref) as dec_c:
         for contig, s, e in tasks:
             lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[contig], e + CHUNK_OVERLAP)
-            ed = count_region(af_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
-            ct = count_region(af_c, ref, contig, lo, hi, params, path=control, core=(s, e))
+            ed = count_region(dec_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
+            ct = count_region(dec_c, ref, contig, lo, hi, params, path=control, core=(s, e))
             for key, rc in (("records_e", ed), ("records_c", ct)):
                 stats[key][contig] = stats[key].get(contig, 0) + rc.records_in_core
             rows += call_region(ed, ct, ref, contig, params, stats, core=(s, e))
-    finally:
-        af_e.close()
-        af_c.close()
     return rows, stats
 
 

@@ -15,15 +15,42 @@ mate of the other read number (0x40/0x80) that starts at the mate's position and
 record's start), not by name; among pairs with identical start and mate start the file order decides,
 which changes neither counts nor depths unless their CIGARs differ.
 
-Speed: Python only collects each kept record's fields (start, flag, mate start, CIGAR string, bases,
-qualities); :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) walks the CIGARs and counts. The cost per record is then close
-to pysam's own decoding (``benchmarks/bench_genomewide.py`` prints both).
+Speed (``benchmarks/bench_genomewide.py``): no per-read Python object. For each region htslib decodes the
+BAM/CRAM records to uncompressed BAM bytes (:class:`RegionDecoder`: pysam's in-process
+``samtools view -u``; CRAM with only the fields counted) and
+:func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) walks those bytes record by record
+(SAMv1 section 4.2 layout): flag, MAPQ, position, CIGAR (from the ``CG`` tag for more than 65,535
+operations), 4-bit bases, qualities, mate position. Bases equal to the reference base are counted with a
+difference array per aligned block and the others one by one; 16 bases at a time are passed over when
+their 4-bit codes equal the packed reference and none of their qualities is below ``min_baseq``.
+Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam`` (10 Mb, 30x pair, one
+core, whole child processes on a shared 2-core machine, so +-20 %): CRAM: 4.1 CPU-s (2.4 Mb per
+CPU-second) against 8.1 CPU-s for the earlier counter (pysam's per-read ``AlignedSegment`` fields collected in
+Python); 1.5 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba imports, input checks,
+kernel loading: the same command on 1 kb), so about 3.8 Mb per CPU-second at the margin. Iterating pysam's
+per-read objects alone costs 1.8 CPU-s (5.5 Mb per CPU-second, no counting), htslib's decoding to raw BAM
+alone 0.9-1.3 CPU-s. BAM input: 4.7 CPU-s (2.1 Mb per CPU-second; BGZF inflation costs more than this CRAM's
+decoding). Other routes: ``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates the
+per-read objects; pysam's ``count_coverage`` counts A/C/G/T only (no indels, no fragments) and
+``bcftools mpileup`` emits every site as text; pysam holds the GIL inside ``samtools view``, so the decoded
+records cannot be streamed to a concurrent reader and go through an in-memory file.
+
+Memory of a region job (or of each ``--threads`` worker) is bounded by one region (``chunk_size`` +
+2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: per sample one reused buffer of
+the region's uncompressed records (about 28 MB for 501 kb at 30x of 150-bp reads from a CRAM, decoded
+without names and tags; more for a BAM with long names and many tags; the in-memory file htslib wrote
+them to is emptied once read), counts of 20 bytes per position (int32 A/C/G/T and depth; 18 more bytes
+per position while counting), the fragment spans and the indel observations.
 
 Coordinates: 0-based, end exclusive.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.alignment import read_error
+from cgtsafe.io.alignment import COUNTING_FIELDS, read_error
 from cgtsafe.io.reference import ReferenceGenome
 
 CODE = np.full(256, 4, dtype=np.uint8)
@@ -148,78 +175,156 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
     return ("I", p, ins)
 
 
-def count_region(af, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
+class RegionDecoder:
+    """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
+
+    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools; CRAM with
+    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
+    writes the records overlapping a region (the same index query as ``AlignmentFile.fetch``) as level-0
+    BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
+    read into one reused buffer whose block data are moved together in place
+    (:func:`cgtsafe.sitecheck.genomewide_kernel.bgzf_blocks`).
+    One region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read names and tags)."""
+
+    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
+        import pysam
+
+        if sys.byteorder != "little":  # pragma: no cover - the kernel reads BAM's little-endian fields natively
+            raise InputError("genome-wide counting needs a little-endian host (x86-64, AArch64)")
+        self.path = str(path)
+        ref_path = reference.path if isinstance(reference, ReferenceGenome) else reference
+        cram = self.path.lower().endswith(".cram")
+        opts: list[str] = ["--keep-tag", "CG"]  # no tags but a long read's CIGAR: less to write and read
+        if cram:
+            for o in COUNTING_FIELDS:
+                opts += ["--input-fmt-option", o]
+            opts += ["--reference", str(ref_path)]
+        self._opts = opts
+        self._mode = "-u"  # level-0 BGZF (another mode, e.g. "-b", goes through the inflating fallback)
+        with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
+            self.tids = {c: i for i, c in enumerate(af.references)}
+        self._tmp = None
+        if hasattr(os, "memfd_create"):
+            self._fd = os.memfd_create("cgtsafe-genomewide")
+            self._out = f"/proc/self/fd/{self._fd}"
+        else:  # pragma: no cover - systems without memfd
+            self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
+            self._tmp = self._out
+        self._buf = np.zeros(0, dtype=np.uint8)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._tmp:
+            Path(self._tmp).unlink(missing_ok=True)
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def region(self, contig: str, start: int, end: int) -> tuple[np.ndarray, int]:
+        """(buffer, length): uncompressed BAM (header, then the records overlapping ``[start, end)``, 0-based)."""
+        import pysam
+
+        from cgtsafe.sitecheck.genomewide_kernel import bgzf_blocks
+
+        name = f"{{{contig}}}" if ":" in contig else contig
+        try:
+            pysam.view(self._mode, "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
+                       catch_stdout=False)
+        except pysam.SamtoolsError as exc:
+            text = str(exc).replace("\\n", "\n")
+            text = text.split("stderr=", 1)[-1]  # pysam: "samtools returned with error N: stdout=..., stderr=..."
+            msg = [ln.strip(" '\"") for ln in text.splitlines() if ln.strip(" '\"")]
+            detail = next((ln for ln in msg if "[E::" in ln), msg[0] if msg else "htslib failed")
+            raise read_error(OSError(detail[:300]), self.path, f"{contig}:{start}-{end}") from None
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            raise read_error(OSError("htslib wrote no records"), self.path, f"{contig}:{start}-{end}")
+        if len(self._buf) < size:
+            self._buf = np.empty(size + (size >> 3), dtype=np.uint8)
+        got = os.preadv(self._fd, [memoryview(self._buf)[:size]], 0) if hasattr(os, "preadv") else None
+        if got is None:  # pragma: no cover - no preadv
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            with os.fdopen(os.dup(self._fd), "rb") as fh:
+                got = fh.readinto(memoryview(self._buf)[:size])
+        if got != size:
+            raise read_error(OSError("short read of the decoded records"), self.path, f"{contig}:{start}-{end}")
+        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
+        blocks = bgzf_blocks(self._buf, size)
+        if blocks is not None:  # the data of the blocks moved together in place (numpy: memmove)
+            n = 0
+            for off, ln in blocks.tolist():
+                self._buf[n:n + ln] = self._buf[off:off + ln]
+                n += ln
+        else:  # not level-0 blocks (another htslib): inflate
+            data = _inflate_bgzf(self._buf[:size].tobytes())
+            if len(data) > len(self._buf):
+                self._buf = np.empty(len(data), dtype=np.uint8)
+            self._buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+            n = len(data)
+        return self._buf, n
+
+
+def _inflate_bgzf(data: bytes) -> bytes:
+    """Concatenated gzip members (BGZF) -> bytes."""
+    out = []
+    while data:
+        d = zlib.decompressobj(wbits=31)
+        out.append(d.decompress(data))
+        data = d.unused_data
+    return b"".join(out)
+
+
+def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
 
-    Each fragment counts once (see the module docstring); a record out of coordinate order is an error.
-    Python collects the fields of each read; :func:`cgtsafe.sitecheck.genomewide_kernel.count_kernel` (numba) does the counting.
+    ``source``: a :class:`RegionDecoder` (or a path / pysam ``AlignmentFile`` of a BAM/CRAM, decoded with
+    one made for this call). Each fragment counts once (see the module docstring); a record out of
+    coordinate order is an error. htslib decodes the region to uncompressed BAM bytes and
+    :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) parses and counts them.
     """
-    L = end - start
-    pad = 1000
-    rseq = ref.fetch_bytes(contig, start - pad, end + pad)
-    roff = max(0, start - pad)
-    P: list[int] = []
-    F: list[int] = []
-    M: list[int] = []
-    C: list[str] = []
-    S: list[str] = []
-    Q: list[str] = []
-    tid = af.get_tid(contig)
-    min_mapq = params.min_mapq
-    c0, c1 = core if core is not None else (start, end)
-    add_p, add_f, add_m, add_c, add_s, add_q = P.append, F.append, M.append, C.append, S.append, Q.append
-    n_core = 0
-    try:
-        for r in af.fetch(contig, start, end):
-            flag = r.flag
-            rs = r.reference_start
-            if c0 <= rs < c1 and not flag & 0x4:
-                n_core += 1
-            if flag & SKIP_FLAGS or r.mapping_quality < min_mapq:
-                continue
-            seq = r.query_sequence
-            qual = r.query_qualities_str
-            if seq is None or qual is None:
-                continue
-            add_p(rs)
-            add_f(flag)
-            add_m(r.next_reference_start if r.next_reference_id == tid else -1)
-            add_c(r.cigarstring or "")
-            add_s(seq)
-            add_q(qual)
-    except (OSError, ValueError) as exc:  # truncated file, CRAM decoded against another reference, ...
-        raise read_error(exc, path, f"{contig}:{start}-{end}") from None
-    n = len(P)
-    bases = np.zeros(L * 4, dtype=np.int64)
-    depth = np.zeros(L + 1, dtype=np.int64)
-    frag_s = np.zeros(n, dtype=np.int64)
-    frag_e = np.zeros(n, dtype=np.int64)
-    seq_b = "".join(S).encode()
-    cig_b = "".join(C).encode()
-    ev = np.zeros((max(16, cig_b.count(b"I") + cig_b.count(b"D")), 5), dtype=np.int64)
-    from cgtsafe.sitecheck.genomewide_kernel import count_kernel  # numba: imported when counting starts
+    from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE, NIB_LETTER, count_records, pack_reference, warm
 
-    nf, ne, bad = count_kernel(
-        np.asarray(P, dtype=np.int64), np.asarray(F, dtype=np.int64), np.asarray(M, dtype=np.int64),
-        np.frombuffer(cig_b, dtype=np.uint8), np.cumsum(np.fromiter(map(len, C), dtype=np.int64, count=n)),
-        np.frombuffer(seq_b, dtype=np.uint8), np.frombuffer("".join(Q).encode(), dtype=np.uint8),
-        np.cumsum(np.fromiter(map(len, S), dtype=np.int64, count=n)), start, end, params.min_baseq + 33, CODE,
-        bases, depth, frag_s, frag_e, ev)
+    if not isinstance(source, RegionDecoder):
+        fn = source.filename.decode() if hasattr(source, "filename") else str(source)
+        with RegionDecoder(fn, ref) as dec:
+            return count_region(dec, ref, contig, start, end, params, path=path, core=core)
+    path = path or source.path
+    L = end - start
+    c0, c1 = core if core is not None else (start, end)
+    warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
+    buf, nbytes = source.region(contig, start, end)
+    nib, even, odd = pack_reference(ref.fetch_bytes(contig, start, end))
+    bases = np.zeros((L, 4), dtype=np.int32)
+    depth = np.zeros(L, dtype=np.int32)
+    nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
+        buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
+        SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth)
+    if bad == -2:
+        raise read_error(OSError("malformed uncompressed BAM from htslib"), path, f"{contig}:{start}-{end}")
     if bad >= 0:
-        raise InputError(f"record at {contig}:{P[bad] + 1} follows one at {P[bad - 1] + 1}: the file is not "
+        raise InputError(f"record at {contig}:{bad + 1} follows one at {prev + 1}: the file is not "
                          "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
                          "'samtools index'", path=path)
     indels: dict = defaultdict(int)
     obs: list = []
-    for frag, kind, rp, ln, qp in ev[:ne].tolist():
-        if kind == 0:
-            key = normalize_indel(rseq, roff, "I", rp, seq_b[qp:qp + ln].decode().upper())
-            obs.append((frag, key[1], key[1] + 1, key))
-        else:
-            key = normalize_indel(rseq, roff, "D", rp, ln)
-            obs.append((frag, key[1], key[1] + ln, key))
-        indels[key] += 1
-    depth = np.cumsum(depth)[:L].astype(np.int32)
-    return RegionCounts(start, end, bases.reshape(L, 4).astype(np.int32), depth, dict(indels), obs, frag_s[:nf].copy(),
-                        frag_e[:nf].copy(), nf, n_core)
+    if ne:
+        pad = 1000
+        rseq = ref.fetch_bytes(contig, start - pad, end + pad)
+        roff = max(0, start - pad)
+        ins_b = ins.tobytes()
+        for frag, kind, rp, ln, io in ev[:ne].tolist():
+            if kind == 0:
+                key = normalize_indel(rseq, roff, "I", rp, ins_b[io:io + ln].decode())
+                obs.append((frag, key[1], key[1] + 1, key))
+            else:
+                key = normalize_indel(rseq, roff, "D", rp, ln)
+                obs.append((frag, key[1], key[1] + ln, key))
+            indels[key] += 1
+    return RegionCounts(start, end, bases, depth, dict(indels), obs, frag_s[:nf], frag_e[:nf], nf, n_core)

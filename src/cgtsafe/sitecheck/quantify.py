@@ -50,8 +50,11 @@ EXCLUSION_REASONS = ("unmapped", "secondary", "supplementary", "qc_fail", "dupli
 #: ``editor_substitution`` = reads without an indel carrying a base editor's conversion in its activity window,
 #: ``conversions`` = reads converted per editable protospacer position, ``counted_event`` = what ``events`` counts
 EDITOR_COLUMNS = ("events", "editor_substitution", "counted_event", "conversions")
+#: WGS rows also carry CRISPResso2's per-read classes at sites with an intended edit (0 elsewhere)
+from cgtsafe.sitecheck.editors import OUTCOMES  # noqa: E402
+
 COUNT_COLUMNS = ("sample", "assay", "site_id", "chrom", "window_start", "window_end", "reads",
-                 *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS), *EDITOR_COLUMNS)
+                 *CLASSES, *(f"excluded_{r}" for r in EXCLUSION_REASONS), *EDITOR_COLUMNS, *OUTCOMES)
 #: reference bases fetched on each side of the window to find the equivalence span of indels
 REF_PAD = 400
 
@@ -154,14 +157,21 @@ def _filter_reason(read, min_mapq: int) -> str | None:
 
 
 def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank: int, min_mapq: int, min_baseq: int,
-                  contig_len: int, editor=None) -> list[dict]:
-    """Count all ``sites`` (one contig, sorted by window start) with a single fetch over their span."""
+                  contig_len: int, editor=None, intended: dict | None = None) -> list[dict]:
+    """Count all ``sites`` (one contig, sorted by window start) with a single fetch over their span.
+    ``intended``: ``{site_id: IntendedEdit}`` (:func:`cgtsafe.sitecheck.sheets.read_intended_edits`)."""
     from bisect import bisect_left
 
     from cgtsafe.sitecheck.editors import format_conversions, get_editor, site_context
 
     editor = editor or get_editor()
-    ctxs = [site_context(editor, s.strand, s.cut_start, s.cut_end, flank, contig_len) for s in sites]
+    intended = intended or {}
+    ctxs = [site_context(editor, s.strand, s.cut_start, s.cut_end, flank, contig_len,
+                         intended=s.site_id in intended) for s in sites]
+    for s, c in zip(sites, ctxs):
+        if s.site_id in intended:
+            lo, hi = intended[s.site_id].span(ref, chrom, s, contig_len)
+            c.ws, c.we = max(0, min(c.ws, lo - 1)), min(contig_len, max(c.we, hi + 1))
     order = sorted(range(len(sites)), key=lambda k: (ctxs[k].ws, sites[k].site_id))  # bisect needs sorted starts
     sites, ctxs = [sites[k] for k in order], [ctxs[k] for k in order]
     wins = [(c.ws, c.we) for c in ctxs]
@@ -199,13 +209,26 @@ def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank
         conv: dict[int, int] = {}
         local = ctxs[i]
         local.activity = {k - off: v for k, v in local.activity.items()}
+        local.templated = (local.templated[0] - off, local.templated[1] - off)
+        edit = intended.get(site.site_id)
+        outcomes = dict.fromkeys(OUTCOMES, 0)
+        if edit is not None:
+            edit = edit.local(refseq, off, site, editor)
         for reads in cands[i].values():
             if len(reads) > 1:
                 reads.sort(key=lambda r: (0 if r.flag & 0x40 else 1, r.reference_start))
                 excl[i]["overlapping_mate"] += len(reads) - 1
             cls, subs = _classify_read(reads[0], refseq, off, ws - off, we - off, min_baseq)
+            if edit is not None:
+                key = edit.outcome(reads[0], refseq, off, flank, min_baseq, editor)
+                if key is None:  # the read does not cover the intended edit's stretch
+                    excl[i]["not_spanning"] += 1
+                    continue
+                outcomes[key] += 1
             counts[cls] += 1
             is_event, positions = local.classify(cls, subs)
+            if edit is not None:
+                is_event = key != "reference_unmodified"
             events += is_event
             ed_sub += bool(positions) and cls != INDEL
             for p in positions:
@@ -213,8 +236,12 @@ def _count_region(af, ref: ReferenceGenome, chrom: str, sites: list[Site], flank
         row = {"site_id": site.site_id, "chrom": chrom, "window_start": ws, "window_end": we, "reads": sum(counts)}
         row.update(dict(zip(CLASSES, counts)))
         row.update({f"excluded_{k}": v for k, v in excl[i].items()})
-        row.update({"events": events, "editor_substitution": ed_sub, "counted_event": editor.counted_event,
+        row.update({"events": events, "editor_substitution": ed_sub,
+                    "counted_event": ("any change from the reference-unmodified read (intended edit: "
+                                      f"{intended[site.site_id].describe()})" if edit is not None
+                                      else editor.counted_event),
                     "conversions": format_conversions(conv, local.label)})
+        row.update(outcomes)
         rows.append(row)
     return rows
 
@@ -275,14 +302,14 @@ def _classify_read(read, refseq: bytes, off: int, lws: int, lwe: int, min_baseq:
 
 
 def _worker(args) -> list[dict]:
-    bam, reference, groups, flank, min_mapq, min_baseq, editor = args
+    bam, reference, groups, flank, min_mapq, min_baseq, editor, intended = args
     ref = ReferenceGenome(reference)
     af = open_alignment(bam, ref)
     lengths = dict(zip(af.references, af.lengths))
     try:
         return [r for g in groups
                 for r in _count_region(af, ref, g[0].chrom, g, flank, min_mapq, min_baseq, lengths[g[0].chrom],
-                                       editor)]
+                                       editor, intended)]
     except (OSError, ValueError) as exc:
         raise read_error(exc, bam) from None
     finally:
@@ -291,8 +318,9 @@ def _worker(args) -> list[dict]:
 
 def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, sample: str, flank: int = 5,
                  min_mapq: int = 20, min_baseq: int = 20, threads: int = 1, assay: str = "wgs",
-                 editor=None) -> pd.DataFrame:
-    """Count read classes per site for one sample. Checks the inputs first (contigs, index, sites)."""
+                 editor=None, intended: dict | None = None) -> pd.DataFrame:
+    """Count read classes per site for one sample. Checks the inputs first (contigs, index, sites).
+    ``intended``: ``{site_id: IntendedEdit}`` for prime-editing / HDR sites with an intended edit."""
     ref = ReferenceGenome(reference)
     af, _info = open_checked(bam, ref, contigs=sorted({s.chrom for s in sites}), check_duplicates=True)
     bam_lengths = dict(zip(af.references, af.lengths))
@@ -305,7 +333,8 @@ def quantify_bam(bam: str | Path, reference: str | Path, sites: list[Site], *, s
     jobs_groups: list[list[list[Site]]] = [[] for _ in range(max(1, n_jobs))]
     for k, g in enumerate(sorted(groups, key=len, reverse=True)):
         jobs_groups[k % len(jobs_groups)].append(g)
-    jobs = [(str(bam), str(reference), gs, flank, min_mapq, min_baseq, editor) for gs in jobs_groups if gs]
+    jobs = [(str(bam), str(reference), gs, flank, min_mapq, min_baseq, editor, intended or {})
+            for gs in jobs_groups if gs]
     if len(jobs) <= 1:
         rows = [r for j in jobs for r in _worker(j)]
     else:

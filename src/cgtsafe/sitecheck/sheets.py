@@ -1,7 +1,9 @@
 """Sample sheets and the amplicon table of the per-site check (read, validated, one-line errors naming the line).
 
 ``amplicons.tsv``: ``amplicon site_id chrom start end sequence guide cut_offset`` (``start`` 0-based, ``end``
-exclusive, + strand). The WGS sheet reader is :func:`cgtsafe.sitecheck.quantify.read_wgs_sheet`.
+exclusive, + strand); optional ``editor`` (this amplicon's editor preset when it differs from
+``sitecheck.editor``, e.g. a base-editor arm of the study), ``expected_sequence`` / ``pegrna_extension``,
+``scaffold``. The WGS sheet reader is :func:`cgtsafe.sitecheck.quantify.read_wgs_sheet`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ def read_amplicons(path: str | Path) -> dict[str, dict]:
         row["expected"] = (row.get("expected_sequence") or "").strip().upper()
         if row["expected"] and set(row["expected"]) - set("ACGTN"):
             raise InputError(f"amplicon {name}: expected_sequence must contain only A, C, G, T, N", path=path, line=i)
+        row["editor"] = (row.get("editor") or "").strip()
+        if row["editor"]:
+            from cgtsafe.sitecheck.editors import get_editor
+
+            try:
+                get_editor(row["editor"])
+            except InputError as exc:
+                raise InputError(f"amplicon {name}: column editor: {exc}", path=path, line=i) from None
         row["scaffold"] = (row.get("scaffold") or "").strip()
         if row["scaffold"] and set(row["scaffold"].upper()) - set("ACGTU"):
             raise InputError(f"amplicon {name}: scaffold must contain only A, C, G, T/U", path=path, line=i)
@@ -95,3 +105,41 @@ def read_amplicon_sheet(path: str | Path, *, check_files: bool = True):
                 raise InputError(f"control {ctl!r} of {row['sample']} does not have role 'control'", path=path,
                                  line=i)
     return df
+
+
+INTENDED_EDIT_COLUMNS = ("site_id",)
+
+
+def read_intended_edits(path: str | Path | None) -> dict:
+    """``sitecheck.intended_edits`` TSV -> ``{site_id: IntendedEdit}``: ``site_id`` plus either
+    ``pegrna_extension`` (prime editing) or ``edit_start edit_end replacement`` (0-based, end exclusive, +
+    strand contig coordinates; ``replacement`` may be empty for a deletion); optional ``scaffold``."""
+    from cgtsafe.io.tables import read_table
+    from cgtsafe.sitecheck.editors import IntendedEdit
+
+    if not path:
+        return {}
+    df = read_table(path, required=INTENDED_EDIT_COLUMNS, what="intended edits table")
+    out: dict = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        sid = str(row["site_id"]).strip()
+        if sid in out:
+            raise InputError(f"duplicate site {sid!r}", path=path, line=i)
+        ext = str(row.get("pegrna_extension") or "").strip().upper()
+        scaffold = str(row.get("scaffold") or "").strip()
+        if ext:
+            if set(ext) - set("ACGTU"):
+                raise InputError("pegrna_extension: expected A, C, G, T/U", path=path, line=i)
+            out[sid] = IntendedEdit(sid, pegrna_extension=ext, scaffold=scaffold)
+            continue
+        try:
+            s, e = int(row.get("edit_start", "")), int(row.get("edit_end", ""))
+        except (TypeError, ValueError):
+            raise InputError(f"site {sid}: give pegrna_extension, or edit_start and edit_end (0-based integers) "
+                             "with replacement", path=path, line=i) from None
+        rep = str(row.get("replacement") or "").strip().upper()
+        if not 0 <= s <= e or set(rep) - set("ACGTN") or (s == e and not rep):
+            raise InputError(f"site {sid}: expected 0 <= edit_start <= edit_end and replacement of A, C, G, T, N "
+                             "(an insertion needs bases)", path=path, line=i)
+        out[sid] = IntendedEdit(sid, edit_start=s, edit_end=e, replacement=rep, scaffold=scaffold)
+    return out

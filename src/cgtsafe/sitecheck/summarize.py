@@ -18,7 +18,7 @@ import pandas as pd
 from cgtsafe.errors import InputError
 from cgtsafe.io.tables import read_table, write_text
 from cgtsafe.summary import make_summary, write_summary
-from cgtsafe.sitecheck.verdict import VERDICT_COLUMNS
+from cgtsafe.sitecheck.verdict import OPTIONAL_VERDICT_COLUMNS, VERDICT_COLUMNS
 
 REQUIREMENTS = ["R004-38", "R004-39", "R004-40", "R004-41", "R002-30", "R002-31", "R002-32", "R002-37"]
 FRAGMENTS = ("genomewide_summary.json", "structural_summary.json")
@@ -143,7 +143,11 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
     """summary.json of the per-site check (+ figures next to it), merging the genome-wide/structural fragments."""
     if not justification.strip():
         raise InputError("sitecheck.threshold_justification is empty: state why the threshold is adequate")
-    df = read_table(verdicts, required=VERDICT_COLUMNS, what="site verdict table")
+    df = read_table(verdicts, required=tuple(c for c in VERDICT_COLUMNS if c not in OPTIONAL_VERDICT_COLUMNS),
+                    what="site verdict table")
+    for c in OPTIONAL_VERDICT_COLUMNS:
+        if c not in df.columns:
+            df[c] = ""
     for c in ("edited_freq", "control_freq", "lod", "threshold", "excess_freq", "edited_ci_low", "edited_ci_high",
               "control_ci_low", "control_ci_high", "q_value"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
@@ -206,6 +210,16 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
                         "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：各原间隔序列位置的碱基转换读段数（目标及旁观者编辑；"
                                     f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
                         "value": f"{r.edited_conversions} / {r.control_conversions or '-'} of {r.edited_reads} / "
+                                 f"{r.control_reads}"})
+        if isinstance(r.edited_outcomes, str) and r.edited_outcomes:
+            key.append({"label_en": f"{ASSAY_EN.get(r.assay, r.assay)}: reads per class against the intended edit "
+                                    "(intended = prime-edited/HDR; reference_modified, intended_modified, "
+                                    f"scaffold_incorporated = unintended) ({r.site_id}, {r.edited_sample} / "
+                                    f"{r.control_sample})",
+                        "label_zh": f"{ASSAY_ZH.get(r.assay, r.assay)}：相对预期编辑的读段分类（intended = 引导编辑/HDR 预期编辑；"
+                                    "reference_modified、intended_modified、scaffold_incorporated = 非预期编辑；"
+                                    f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
+                        "value": f"{r.edited_outcomes} / {r.control_outcomes or '-'} of {r.edited_reads} / "
                                  f"{r.control_reads}"})
     key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(threshold)})
     key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": justification})

@@ -49,7 +49,10 @@ VERDICT_COLUMNS = (
     "control_freq", "control_ci_low", "control_ci_high",
     "excess_freq", "excess_ci_low", "excess_ci_high", "p_value", "q_value", "clean_p_value", "clean_q_value",
     "lod", "lod_reachable", "threshold", "verdict", "edited_conversions", "control_conversions",
+    "edited_outcomes", "control_outcomes",
 )
+#: columns older verdict tables lack (read with an empty default)
+OPTIONAL_VERDICT_COLUMNS = ("edited_outcomes", "control_outcomes")
 
 
 def is_on_target(site: Site) -> bool:
@@ -174,7 +177,20 @@ def compare(edited: pd.DataFrame, control: pd.DataFrame, sites: list[Site], *, a
     for prefix, df in (("edited", e), ("control", c)):
         out[f"{prefix}_conversions"] = (df["conversions"].fillna("").astype(str).to_numpy()
                                         if "conversions" in df.columns else "")
+        out[f"{prefix}_outcomes"] = _outcomes(df)
     return out[list(VERDICT_COLUMNS)]
+
+
+def _outcomes(df: pd.DataFrame):
+    """Prime editing / HDR with an intended edit: ``intended_unmodified:314;reference_modified:50;...`` per row
+    (the non-zero CRISPResso2 classes, :data:`cgtsafe.sitecheck.editors.OUTCOMES`); '' elsewhere."""
+    from cgtsafe.sitecheck.editors import OUTCOMES
+
+    cols = [k for k in OUTCOMES if k in df.columns]
+    if not cols:
+        return ""
+    vals = df[cols].apply(pd.to_numeric, errors="coerce").fillna(0).astype(int).to_numpy()
+    return [";".join(f"{k}:{n}" for k, n in zip(cols, row) if n) if row.sum() else "" for row in vals]
 
 
 def compare_pairs(tables: dict[tuple[str, str], pd.DataFrame], pairs: list[tuple[str, str, str]],

@@ -58,6 +58,28 @@ def check_offtarget(results: Path, truth: Path) -> list[dict]:
     return out
 
 
+def check_editor_arms(v, truth: Path) -> list[dict]:
+    """Base-editor / prime-editor arms (truth_editors.tsv): the planted event share of each edited sample
+    (base-edited + indel reads; every read but unmodified for prime editing) inside the verdict's 95 % interval."""
+    path = truth / "sequencing" / "truth_editors.tsv"
+    if not path.exists():
+        return []
+    t = _tsv(path)
+    n = inside = 0
+    for r in t[t["role"] == "edited"].itertuples():
+        row = v[(v["assay"] == "amplicon") & (v["edited_sample"] == r.sample) & (v["site_id"] == r.site_id)]
+        if row.empty:
+            continue
+        share = (int(r.reads) - int(r.unmodified)) / int(r.reads)
+        n += 1
+        inside += float(row["edited_ci_low"].iloc[0]) - 1e-9 <= share <= float(row["edited_ci_high"].iloc[0]) + 1e-9
+    if not n:
+        return []
+    return [record("sitecheck", "editor arms (CBE, prime editing): planted editing share inside the 95 % Wilson "
+                                "interval", inside / n, "1.0 of sites", n, "test-data/sequencing/truth_editors.tsv",
+                   inside == n)]
+
+
 def check_sitecheck(results: Path, truth: Path) -> list[dict]:
     verdicts_path = results / "sitecheck" / "site_verdicts.tsv"
     truth_path = truth / "sequencing" / "truth_sites.tsv"
@@ -66,8 +88,9 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
     v = _tsv(verdicts_path)
     t = _tsv(truth_path).set_index("site_id")
     out = []
+    nuclease = v[v["edited_sample"] == "EDITED_D1"]  # the nuclease arm; the editor arms: check_editor_arms
     for assay, prefix in (("amplicon", "amplicon_EDITED_D1"), ("wgs", "wgs_EDITED_D1")):
-        rows = v[(v["assay"] == assay) & v["site_id"].isin(t.index)]
+        rows = nuclease[(nuclease["assay"] == assay) & nuclease["site_id"].isin(t.index)]
         inside, n = 0, 0
         false_edit = []
         for _, r in rows.iterrows():
@@ -87,7 +110,7 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
                               "test-data/sequencing/truth_sites.tsv", inside / n >= 0.9))
             out.append(record("sitecheck", f"{assay}: unedited sites called edited (false positives)",
                               len(false_edit), "0", n, "test-data/sequencing/truth_sites.tsv", not false_edit))
-    amp = v[v["assay"] == "amplicon"]
+    amp = nuclease[nuclease["assay"] == "amplicon"]
     planted = _tsv(truth / "offtarget" / "planted_sites.tsv").set_index("site_id")
     edited = [sid for sid in amp["site_id"] if sid in planted.index and float(planted.loc[sid, "wgs_edit_freq"]) > 0]
     called = [sid for sid in edited if (amp.loc[amp["site_id"] == sid, "verdict"] == "edited").all()]
@@ -95,6 +118,7 @@ def check_sitecheck(results: Path, truth: Path) -> list[dict]:
         out.append(record("sitecheck", "amplicon: planted edited sites (0.60, 0.20, 0.03) called edited",
                           len(called) / len(edited), "1.0", len(edited), "test-data/offtarget/planted_sites.tsv",
                           len(called) == len(edited)))
+    out += check_editor_arms(v, truth)
     gw_path = results / "sitecheck" / "genomewide_variants.tsv"
     germ_path = truth / "sequencing" / "truth_germline.tsv"
     if gw_path.exists() and germ_path.exists():
@@ -177,11 +201,44 @@ def check_tcr(results: Path, truth: Path) -> list[dict]:
     ]
 
 
+def check_cnv(results: Path, truth: Path) -> list[dict]:
+    """Planted copy-number events (test-data/cnv/truth.tsv; 0-based, end exclusive) against the called segments."""
+    truth_path = truth / "cnv" / "truth.tsv"
+    seg_files = sorted((results / "cnv").glob("*/segments.tsv"))
+    if not truth_path.exists() or not seg_files:
+        return []
+    tr = _tsv(truth_path)
+    seg = pd.concat([_tsv(p) for p in seg_files], ignore_index=True)
+    for c in ("start", "end"):
+        seg[c] = seg[c].astype(int)
+    inside, events = 0, len(tr)
+    matched: set[int] = set()
+    for _, ev in tr.iterrows():
+        s, e, f = int(ev["start"]), int(ev["end"]), float(ev["cell_fraction"])
+        ov = seg[(seg["chrom"] == ev["chrom"]) & (seg["call"] == ev["type"])
+                 & (seg["start"] < e) & (seg["end"] > s)]
+        # the segment covering most of the event carries its estimate
+        if len(ov):
+            cover = (ov["end"].clip(upper=e) - ov["start"].clip(lower=s))
+            best = ov.loc[cover.idxmax()]
+            matched.add(int(cover.idxmax()))
+            inside += (cover.max() >= 0.5 * (e - s)
+                       and float(best["cell_fraction_low"]) - 1e-9 <= f <= float(best["cell_fraction_high"]) + 1e-9)
+    extra = seg[seg["call"].isin(["gain", "loss"]) & ~seg.index.isin(list(matched))]
+    return [
+        record("cnv", "planted gains/losses called with the planted cell fraction inside the 95 % interval",
+               inside / max(events, 1), "1.0", events, "test-data/cnv/truth.tsv", inside == events),
+        record("cnv", "gain/loss segments called outside the planted events (false positives)", len(extra), "0",
+               len(seg), "test-data/cnv/truth.tsv", len(extra) == 0),
+    ]
+
+
 CHECKS: dict[str, Callable[[Path, Path], list[dict]]] = {
     "offtarget": check_offtarget,
     "sitecheck": check_sitecheck,
     "integration": check_integration,
     "tcr": check_tcr,
+    "cnv": check_cnv,
 }
 
 
