@@ -33,6 +33,7 @@ adjacent to the LTR (the first base of R2's host part, extrapolated over a soft 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,63 @@ class Candidate:
     score: int
 
 
+#: minimizer k-mer and window of minimap2's ``sr`` preset: an index built otherwise would place reads differently
+INDEX_K, INDEX_W = 21, 11
+
+
+def resolve_index(genome_fasta: str | Path, index_path: str | Path | None) -> Path | None:
+    """The minimap2 index to use: ``index_path`` when given (built there when absent), else ``<genome>.mmi``
+    next to the genome when that exists (never written there unasked), else ``None`` (built in memory)."""
+    if index_path:
+        return Path(index_path)
+    beside = Path(str(genome_fasta) + ".mmi")
+    return beside if beside.exists() else None
+
+
+def _genome_stamp(genome_fasta: str | Path) -> dict:
+    st = Path(genome_fasta).stat()
+    return {"genome": str(Path(genome_fasta).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def stamp_index(index_path: str | Path, genome_fasta: str | Path) -> None:
+    """Record beside a freshly built index (``<index>.json``) which genome file (path, size, mtime) it was built
+    from, so that a later run on the unchanged file need not read the genome again to check it."""
+    from cgtsafe.io.tables import write_json
+
+    write_json(str(index_path) + ".json", {**_genome_stamp(genome_fasta), "k": INDEX_K, "w": INDEX_W})
+
+
+def check_index(aligner, genome_fasta: str | Path, index_path: str | Path) -> None:
+    """A reused index must be the ``sr`` index of this genome: k/w, then contig names (in order) and lengths --
+    unless the stamp written when it was built names this very genome file, unchanged since (same size and
+    modification time): the check then needs no pass over a genome without ``.fai``."""
+    import json
+
+    from cgtsafe.io.fasta import contig_lengths
+
+    if (aligner.k, aligner.w) != (INDEX_K, INDEX_W):
+        raise InputError(f"minimap2 index has k={aligner.k}, w={aligner.w}; expected the sr preset's k={INDEX_K}, "
+                         f"w={INDEX_W} (delete it to rebuild)", path=index_path)
+    stamp = Path(str(index_path) + ".json")
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else {}
+    except (OSError, ValueError):
+        recorded = {}
+    if recorded and all(recorded.get(k) == v for k, v in _genome_stamp(genome_fasta).items()):
+        return
+    lengths = contig_lengths(genome_fasta)
+    names = list(aligner.seq_names)
+    if names != list(lengths):
+        diff = next((f"{a!r} vs {b!r}" for a, b in zip(names, lengths) if a != b),
+                    f"{len(names)} vs {len(lengths)} contigs")
+        raise InputError(f"minimap2 index is not of genome {genome_fasta} (contigs differ: {diff}); delete it to "
+                         "rebuild", path=index_path)
+    for name, n in lengths.items():
+        if n and (len(aligner.seq(name, n - 1, n) or "") != 1 or aligner.seq(name, n, n + 1)):
+            raise InputError(f"minimap2 index is not of genome {genome_fasta} (contig {name} is not {n} bp); "
+                             "delete it to rebuild", path=index_path)
+
+
 class PairAligner:
     def __init__(self, genome_fasta: str | Path, *, max_align_start: int = 5, min_identity: float = 0.95,
                  max_fragment_length: int = 2500, index_path: str | Path | None = None):
@@ -94,11 +152,24 @@ class PairAligner:
         # substitution keep one or two minimizers; a single-seed chain is allowed (the index is unchanged;
         # intSiteCaller uses BLAT tileSize 11, minScore 27). Identity and start filters follow.
         kwargs = dict(preset="sr", best_n=10, min_chain_score=15, min_cnt=1)
-        if index_path and Path(index_path).exists():
-            self.aligner = mappy.Aligner(str(index_path), **kwargs)
+        self.index_path, self.index_built = resolve_index(genome_fasta, index_path), False
+        if self.index_path is not None and self.index_path.exists():
+            self.aligner = mappy.Aligner(str(self.index_path), **kwargs)
+            if not self.aligner:
+                raise InputError("not a readable minimap2 index (.mmi); delete it to rebuild", path=self.index_path)
+            check_index(self.aligner, genome_fasta, self.index_path)
+        elif self.index_path is not None:  # build once, written atomically, reused by every later run
+            tmp = self.index_path.with_name(f".{self.index_path.name}.{os.getpid()}.tmp")
+            try:
+                self.aligner = mappy.Aligner(str(genome_fasta), fn_idx_out=str(tmp), **kwargs)
+                if self.aligner:
+                    os.replace(tmp, self.index_path)
+                    stamp_index(self.index_path, genome_fasta)
+                    self.index_built = True
+            finally:
+                tmp.unlink(missing_ok=True)
         else:
-            self.aligner = mappy.Aligner(str(genome_fasta), fn_idx_out=str(index_path) if index_path else None,
-                                         **kwargs)
+            self.aligner = mappy.Aligner(str(genome_fasta), **kwargs)
         if not self.aligner:
             raise InputError("cannot build a minimap2 index from the genome FASTA", path=genome_fasta)
         self.max_align_start = max_align_start
@@ -112,14 +183,22 @@ class PairAligner:
 
     def candidates(self, r2: str, r1: str, buf=None) -> tuple[bool, list[Candidate]]:
         """``(any_alignment, proper candidate loci)`` for one trimmed pair."""
-        # each mate is mapped on its own and the pairs are formed here (as intSiteCaller does with BLAT):
-        # minimap2's own pairing drops a mate that overlaps the other one in short fragments
-        raw2 = list(self.aligner.map(r2, buf=buf))
-        raw1 = list(self.aligner.map(r1, buf=buf))
-        if not raw2 and not raw1:
+        return self.pair(r2, self.map_read(r2, buf), r1, self.map_read(r1, buf))
+
+    def map_read(self, read: str, buf=None) -> tuple[int, list[tuple]]:
+        """``(number of alignments, usable hits)`` of one read; a usable hit is ``(contig, strand (1/-1),
+        0-based reference position of the read's first base, score)`` in minimap2's order (identity and
+        start filters of the module doc). Each mate is mapped on its own and the pairs are formed in
+        :meth:`pair` (as intSiteCaller does with BLAT): minimap2's own pairing drops a mate that overlaps
+        the other one in short fragments. A pure function of the read: callers may cache it."""
+        raw = list(self.aligner.map(read, buf=buf))
+        return len(raw), [(h.ctg, h.strand, _start_on_ref(h), _score(h)) for h in raw if self._good(h, read)]
+
+    def pair(self, r2: str, m2: tuple[int, list], r1: str, m1: tuple[int, list]) -> tuple[bool, list[Candidate]]:
+        """:meth:`candidates` from the :meth:`map_read` results of both mates."""
+        if not m2[0] and not m1[0]:
             return False, []
-        h2 = [h for h in raw2 if self._good(h, r2)]
-        h1 = [h for h in raw1 if self._good(h, r1)]
+        h2, h1 = m2[1], m1[1]
         out = self._pair(h2, h1)
         if not out:
             # mate rescue: a 30-70 nt host part with a substitution near its middle has no minimizer
@@ -131,20 +210,19 @@ class PairAligner:
 
     def _pair(self, h2, h1) -> dict:
         out: dict[tuple, Candidate] = {}
-        for a in h2:
-            j = _start_on_ref(a)
-            for b in h1:
-                if b.ctg != a.ctg or b.strand == a.strand:
+        maxlen = self.max_fragment_length
+        for ctg, strand, j, sc in h2:
+            for ctg1, strand1, bp, sc1 in h1:
+                if ctg1 != ctg or strand1 == strand:
                     continue
-                bp = _start_on_ref(b)
-                if a.strand == 1 and bp < j or a.strand == -1 and bp > j:
+                if strand == 1 and bp < j or strand == -1 and bp > j:
                     continue
-                if abs(bp - j) + 1 > self.max_fragment_length:
+                if abs(bp - j) + 1 > maxlen:
                     continue
-                score = _score(a) + _score(b)
-                key = (a.ctg, j, "+" if a.strand == 1 else "-", bp)
+                score = sc + sc1
+                key = (ctg, j, "+" if strand == 1 else "-", bp)
                 if key not in out or out[key].score < score:
-                    out[key] = Candidate(a.ctg, j, key[2], bp, score)
+                    out[key] = Candidate(ctg, j, key[2], bp, score)
         return out
 
     def _good(self, h, read: str) -> bool:
@@ -177,8 +255,9 @@ class PairAligner:
             extra += sum(a == b for a, b in zip(q, ref.upper()))
         return extra
 
-    def _rescue(self, read: str, mate) -> list:
-        """Best ungapped placement of ``read`` facing the mapped ``mate`` within ``max_fragment_length``.
+    def _rescue(self, read: str, mate: tuple) -> list[tuple]:
+        """Best ungapped placement of ``read`` facing the mapped ``mate`` (a :meth:`map_read` hit) within
+        ``max_fragment_length``, as a usable hit (score = matches - mismatches).
 
         The read lies on the other strand: right of a + mate's start (read on -), left of a - mate's
         start (read on +). Substitutions allowed: floor(length x (1 - min_identity)).
@@ -188,34 +267,21 @@ class PairAligner:
         n = len(read)
         if n < 20:
             return []
-        start = _start_on_ref(mate)
-        if mate.strand == 1:
+        ctg, mstrand, start, _score_ = mate
+        if mstrand == 1:
             lo, hi, strand, query = start - n + 1, start + self.max_fragment_length, -1, revcomp(read)
         else:
             lo, hi, strand, query = start - self.max_fragment_length + 1, start + n, 1, read
         lo = max(0, lo)
-        ref = self.aligner.seq(mate.ctg, lo, hi)
+        ref = self.aligner.seq(ctg, lo, hi)
         if not ref or len(ref) < n:
             return []
         hit = hamming_search(ref.upper(), query, 0, None, int(n * (1 - self.min_identity) + 1e-9))
         if hit is None:
             return []
         r_st = lo + hit[0]
-        return [_Placed(mate.ctg, r_st, r_st + n, strand, 0, n, n - hit[1], n)]
-
-
-@dataclass(frozen=True)
-class _Placed:
-    """An ungapped placement found by mate rescue (same attributes as a mappy hit)."""
-
-    ctg: str
-    r_st: int
-    r_en: int
-    strand: int
-    q_st: int
-    q_en: int
-    mlen: int
-    blen: int
+        # the read's first base: r_st on +, the last reference base of the placement on -
+        return [(ctg, strand, r_st if strand == 1 else r_st + n - 1, n - 2 * hit[1])]
 
 
 def _start_on_ref(h) -> int:

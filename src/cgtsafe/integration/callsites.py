@@ -45,7 +45,7 @@ Outputs (all in ``--out-dir``; column documentation in ``docs/outputs/integratio
 from __future__ import annotations
 
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +64,16 @@ ATTRITION_COLUMNS = ("reads", "barcode", "qtrimmed", "primed", "ltr_verified", "
 STAGE_COLUMNS = ("barcode", "r2_qtrimmed", "r2_primed", "r2_ltr", "r1_qtrimmed", "r1_linker")
 FRAGMENT_COLUMNS = ("sample", "chrom", "position", "strand", "breakpoint", "umi", "reads", "replicate")
 UNDETERMINED = "undetermined"
-CHUNK = 20000
+CHUNK = 4096
+
+
+class _Read:
+    """A read of the double-barcode path (barcode removed) with the two attributes of a dnaio record used."""
+
+    __slots__ = ("sequence", "qualities")
+
+    def __init__(self, sequence: str, qualities: str):
+        self.sequence, self.qualities = sequence, qualities
 
 
 @dataclass
@@ -170,39 +179,86 @@ def _loci(cands, tolerance: int) -> list[tuple[str, int, str]]:
     return out
 
 
-def _align_chunk(chunk: list[Trimmed], aligner: PairAligner, threads: int, samples: list[Sample],
-                 tally: _Tally, cache: dict) -> None:
-    keys = sorted({(t.r2, t.r1) for t in chunk if (t.r2, t.r1) not in cache})
-    local = threading.local()
+class _AlignQueue:
+    """Alignment of the kept pairs in background threads while the main thread reads and trims.
 
-    def work(key):
-        buf = getattr(local, "buf", None)
+    Chunks of kept pairs are aligned by a pool of ``threads`` workers (mappy releases the GIL while it
+    maps); a mate sequence is mapped once (``read_cache``) and a pair of host parts paired once
+    (``pair_cache``): both are pure functions of the sequences, so the caches never change a result.
+    The tally is updated in the calling thread only, in submission order."""
+
+    def __init__(self, aligner: PairAligner, threads: int, tally: _Tally):
+        self.aligner, self.tally, self.threads = aligner, tally, max(1, threads)
+        self.pool = ThreadPoolExecutor(max_workers=self.threads)
+        self.pending: deque = deque()
+        self.read_cache: dict = {}
+        self.pair_cache: dict = {}
+        self.local = threading.local()
+
+    def submit(self, chunk: list[Trimmed]) -> None:
+        if len(self.pair_cache) > 200_000 or len(self.read_cache) > 400_000:
+            self.pair_cache, self.read_cache = {}, {}  # bounded memory; results do not depend on it
+        self.pending.append(self.pool.submit(self._job, chunk))
+        while len(self.pending) > self.threads:
+            self._apply(*self.pending.popleft().result())
+
+    def finish(self) -> None:
+        try:
+            while self.pending:
+                self._apply(*self.pending.popleft().result())
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+    def _job(self, chunk: list[Trimmed]):
+        buf = getattr(self.local, "buf", None)
         if buf is None:
-            buf = local.buf = aligner.thread_buffer()
-        return key, aligner.candidates(key[0], key[1], buf)
+            buf = self.local.buf = self.aligner.thread_buffer()
+        al, reads, pairs = self.aligner, self.read_cache, self.pair_cache
+        tol = al.max_align_start
+        out = []
+        for t in chunk:
+            key = (t.r2, t.r1)
+            res = pairs.get(key)
+            if res is None:
+                m2 = reads.get(t.r2)
+                if m2 is None:
+                    m2 = reads[t.r2] = al.map_read(t.r2, buf)
+                m1 = reads.get(t.r1)
+                if m1 is None:
+                    m1 = reads[t.r1] = al.map_read(t.r1, buf)
+                res = pairs[key] = _outcome(*al.pair(t.r2, m2, t.r1, m1), tol)
+            out.append(res)
+        return chunk, out
 
-    if threads > 1 and len(keys) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(work, keys, chunksize=64))
-    else:
-        results = [work(k) for k in keys]
-    cache.update(results)
-    for t in chunk:
-        any_hit, cands = cache[(t.r2, t.r1)]
-        at = tally.attr[t.sample]
-        if not any_hit:
-            continue
-        at["aligned"] += 1
-        loci = _loci(cands, aligner.max_align_start)
-        if len(loci) == 1:
-            best = cands[0]
-            at["unique_aligned"] += 1
-            tally.fragments[(t.sample, best.chrom, best.junction + 1, best.strand, best.breakpoint + 1, t.umi)] += 1
-        elif len(loci) > 1:
-            at["multihit"] += 1
-            key = (t.sample, ";".join(f"{c}:{j + 1}:{s}" for c, j, s in loci))
-            tally.multihits[key] += 1
-            tally.multihit_lengths[key].add(abs(cands[0].junction - cands[0].breakpoint) + 1)
+    def _apply(self, chunk: list[Trimmed], outcomes: list) -> None:
+        tally = self.tally
+        for t, res in zip(chunk, outcomes):
+            if res is None:
+                continue
+            at = tally.attr[t.sample]
+            at["aligned"] += 1
+            if res[0] == "u":
+                at["unique_aligned"] += 1
+                tally.fragments[(t.sample, *res[1:], t.umi)] += 1
+            elif res[0] == "m":
+                at["multihit"] += 1
+                key = (t.sample, res[1])
+                tally.multihits[key] += 1
+                tally.multihit_lengths[key].add(res[2])
+
+
+def _outcome(any_hit: bool, cands, tolerance: int):
+    """What a pair contributes: ``None`` (no alignment), ``("a",)`` (aligned, no proper locus),
+    ``("u", chrom, junction, strand, breakpoint)`` (one locus, 1-based) or ``("m", loci, fragment length)``."""
+    if not any_hit:
+        return None
+    loci = _loci(cands, tolerance)
+    if len(loci) == 1:
+        best = cands[0]
+        return "u", best.chrom, best.junction + 1, best.strand, best.breakpoint + 1
+    if len(loci) > 1:
+        return "m", ";".join(f"{c}:{j + 1}:{s}" for c, j, s in loci), abs(cands[0].junction - cands[0].breakpoint) + 1
+    return ("a",)
 
 
 def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | None, vector: str | Path | None,
@@ -214,6 +270,8 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
     stay 0). The tests use it to compare the read stages with intSiteCaller's attrition table, whose
     genome (hg18) is not available.
     """
+    from cgtsafe.integration.readbatch import BatchTrimmer, iter_pair_batches
+
     pooled = [i for i, s in enumerate(samples) if not (s.r1 and s.r2)]
     dual = any(samples[i].ltr_barcode for i in pooled)
     if pooled and not (r1 and r2 and (i1 or dual)):
@@ -228,60 +286,80 @@ def call_sites(samples: list[Sample], layout: Layout, *, genome: str | Path | No
     aligner = None if genome is None else PairAligner(genome, max_align_start=layout.max_align_start, min_identity=layout.min_identity,
                           max_fragment_length=layout.max_fragment_length, index_path=index_path)
     tally = _Tally(len(samples))
-    cache: dict = {}
-    chunk: list[Trimmed] = []
+    trimmer = BatchTrimmer(layout, samples, screen)
+    queue = _AlignQueue(aligner, threads, tally) if aligner is not None else None
+    kept: list[Trimmed] = []
 
-    def feed(idx, s1, q1, s2, q2):
-        t = process_pair(idx, s1, q1, s2, q2, samples[idx], layout, screen, tally)
-        if t is not None:
-            chunk.append(t)
-            if len(chunk) >= CHUNK:
-                if aligner is not None:
-                    _align_chunk(chunk, aligner, threads, samples, tally, cache)
-                chunk.clear()
-                if len(cache) > 200_000:
-                    cache.clear()
+    def trim(idx, recs1, recs2):
+        nonlocal kept
+        trimmer.run(idx, recs1, recs2, tally, kept)
+        if len(kept) >= CHUNK:
+            if queue is not None:
+                queue.submit(kept)
+            kept = []
 
     run_total = 0
-    if pooled and dual:
-        # VISPA2-style: the sample is the (LTR barcode at the start of R2, LC barcode at the start of R1) pair;
-        # the barcodes are removed before the primer/linker search
-        pset = set(pooled)
-        dassign = DualBarcodeAssigner([(s.ltr_barcode, s.lc_barcode) if i in pset else ("", "")
-                                       for i, s in enumerate(samples)],
-                                      layout.ltr_barcode_max_mismatches, layout.lc_barcode_max_mismatches)
-        la, lb = dassign.ltr_len, dassign.lc_len
-        for _name, (s1, q1), (s2, q2), _ in iter_pairs(r1, r2):
-            run_total += 1
-            idx = dassign.assign(s2, s1)
-            if idx < 0:
-                tally.undetermined += 1
-                tally.unassigned.add(f"{s2[:la]}+{s1[:lb]}", dassign.explain(s2, s1))
+    try:
+        if pooled and dual:
+            # VISPA2-style: the sample is the (LTR barcode at the start of R2, LC barcode at the start of R1) pair;
+            # the barcodes are removed before the primer/linker search
+            pset = set(pooled)
+            dassign = DualBarcodeAssigner([(s.ltr_barcode, s.lc_barcode) if i in pset else ("", "")
+                                           for i, s in enumerate(samples)],
+                                          layout.ltr_barcode_max_mismatches, layout.lc_barcode_max_mismatches)
+            la, lb = dassign.ltr_len, dassign.lc_len
+            bidx: list[int] = []
+            b1: list[_Read] = []
+            b2: list[_Read] = []
+            for _name, (s1, q1), (s2, q2), _ in iter_pairs(r1, r2):
+                run_total += 1
+                idx = dassign.assign(s2, s1)
+                if idx < 0:
+                    tally.undetermined += 1
+                    tally.unassigned.add(f"{s2[:la]}+{s1[:lb]}", dassign.explain(s2, s1))
+                    continue
+                bidx.append(idx)
+                b1.append(_Read(s1[lb:], q1[lb:]))
+                b2.append(_Read(s2[la:], q2[la:]))
+                if len(bidx) >= 4096:
+                    trim(bidx, b1, b2)
+                    bidx, b1, b2 = [], [], []
+            trim(bidx, b1, b2)
+        elif pooled:
+            pooled_set = set(pooled)
+            assigner = BarcodeAssigner([samples[i].barcode if i in pooled_set else "" for i in range(len(samples))],
+                                       layout.barcode_max_mismatches)
+            bc_len = len(samples[pooled[0]].barcode)
+            assign = assigner.assign
+            for recs1, recs2, recsi in iter_pair_batches(r1, r2, i1):
+                run_total += len(recs1)
+                bcs = [r.sequence[:bc_len].upper() for r in recsi]
+                idx = [assign(b) for b in bcs]
+                if -1 in idx:
+                    sel = [i for i, x in enumerate(idx) if x >= 0]
+                    tally.undetermined += len(idx) - len(sel)
+                    for i, x in enumerate(idx):
+                        if x < 0:
+                            tally.unassigned.add(bcs[i], "no sample barcode within tolerance")
+                    idx = [idx[i] for i in sel]
+                    recs1, recs2 = [recs1[i] for i in sel], [recs2[i] for i in sel]
+                trim(idx, recs1, recs2)
+        for idx, s in enumerate(samples):
+            if idx in pooled:
+                tally.attr[idx]["reads"] = run_total
                 continue
-            feed(idx, s1[lb:], q1[lb:], s2[la:], q2[la:])
-    elif pooled:
-        assigner = BarcodeAssigner([samples[i].barcode if i in set(pooled) else "" for i in range(len(samples))],
-                                   layout.barcode_max_mismatches)
-        bc_len = len(samples[pooled[0]].barcode)
-        for _name, (s1, q1), (s2, q2), (si, _qi) in iter_pairs(r1, r2, i1):
-            run_total += 1
-            idx = assigner.assign(si[:bc_len])
-            if idx < 0:
-                tally.undetermined += 1
-                tally.unassigned.add(si[:bc_len], "no sample barcode within tolerance")
-                continue
-            feed(idx, s1, q1, s2, q2)
-    for idx, s in enumerate(samples):
-        if idx in pooled:
-            tally.attr[idx]["reads"] = run_total
-            continue
-        n = 0
-        for _name, (s1, q1), (s2, q2), _ in iter_pairs(s.r1, s.r2):
-            n += 1
-            feed(idx, s1, q1, s2, q2)
-        tally.attr[idx]["reads"] = n
-    if chunk and aligner is not None:
-        _align_chunk(chunk, aligner, threads, samples, tally, cache)
+            n = 0
+            for recs1, recs2, _ in iter_pair_batches(s.r1, s.r2):
+                n += len(recs1)
+                trim([idx] * len(recs1), recs1, recs2)
+            tally.attr[idx]["reads"] = n
+        if queue is not None:
+            if kept:
+                queue.submit(kept)
+            queue.finish()
+    finally:
+        if queue is not None:
+            queue.pool.shutdown(cancel_futures=True)
     return _tables(samples, tally, run_total, bool(pooled), genome)
 
 

@@ -282,10 +282,12 @@ def add_reads_parsers(s) -> None:
     p.add_argument("--ltr-barcodes", default=None,
                    help="VISPA2 LTR barcode list (name<TAB>sequence) for double-barcoded sheets that name barcodes")
     p.add_argument("--lc-barcodes", default=None, help="VISPA2 linker-cassette barcode list (name<TAB>sequence)")
-    p.add_argument("--genome", required=True, help="host genome FASTA (minimap2 index built once per run)")
+    p.add_argument("--genome", required=True, help="host genome FASTA (its minimap2 index: --index, else <genome>.mmi "
+                                                   "when present, else built in memory)")
     p.add_argument("--vector", default=None, help="vector/plasmid FASTA for the vector screen (recommended)")
-    p.add_argument("--index", default=None, help="optional .mmi path: reused when present, else written")
-    p.add_argument("--threads", type=int, default=1, help="alignment threads [1]")
+    p.add_argument("--index", default=None, help="minimap2 index (.mmi) of the genome: reused when present (checked "
+                                                 "against the genome), else built and written there once")
+    p.add_argument("--threads", type=int, default=1, help="alignment threads besides the read-processing one [1]")
     p.add_argument("--out-dir", required=True,
                    help="writes fragments.tsv, multihits.tsv, attrition.tsv, read_stages.tsv, undetermined.tsv, "
                         "call_sites_params.json")

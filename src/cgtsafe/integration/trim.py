@@ -150,32 +150,9 @@ def find_readthrough(seq: str, marker: str, max_rate: float = 0.15, min_overlap:
     return _partial_cut(seq.encode("ascii", "replace"), marker.encode("ascii"), cut, hi, min_overlap, max_rate)
 
 
-def _partial_cut_py(seq: bytes, marker: bytes, cut: int, hi: int, min_overlap: int, max_rate: float) -> int:
-    """Longest marker prefix (``hi`` .. ``min_overlap`` bases) ending the read within its substitution limit."""
-    n = len(seq)
-    for ov in range(hi, min_overlap - 1, -1):
-        start = n - ov
-        if start >= cut:
-            break
-        limit = int(ov * max_rate + 1e-9)
-        mm = 0
-        for i in range(ov):
-            if seq[start + i] != marker[i]:
-                mm += 1
-                if mm > limit:
-                    break
-        if mm <= limit:
-            return start
-    return cut
+def _partial_cut(seq: bytes, marker: bytes, cut: int, hi: int, min_overlap: int, max_rate: float) -> int:
+    """The O(len(marker)^2) prefix scan, the hottest loop of the per-pair path: the compiled kernel's."""
+    from cgtsafe.integration._trimkernel import partial_cut
 
-
-try:  # the O(len(marker)^2) prefix scan is the hottest loop of the read processing: compiled when numba is there
-    from numba import njit
-
-    _partial_cut_nb = njit(cache=True, nogil=True)(_partial_cut_py)
-
-    def _partial_cut(seq: bytes, marker: bytes, cut: int, hi: int, min_overlap: int, max_rate: float) -> int:
-        return _partial_cut_nb(np.frombuffer(seq, dtype=np.uint8), np.frombuffer(marker, dtype=np.uint8), cut, hi,
-                               min_overlap, max_rate)
-except ImportError:  # pragma: no cover - numba is a dependency
-    _partial_cut = _partial_cut_py
+    return partial_cut(np.frombuffer(seq, dtype=np.uint8), np.frombuffer(marker, dtype=np.uint8), cut, hi,
+                       min_overlap, max_rate)
