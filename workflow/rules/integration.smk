@@ -31,7 +31,8 @@ if INT.call_sites:
             "../../envs/cgtsafe.yaml"
         threads: INT.read_threads()
         resources:
-            mem_mb=mem_mb(2000, 1000),
+            # minimap2 sr index of a 3.1 Gb genome: 9.9 GiB to build, 5.4 GiB to load (bench_integration_reads.py)
+            mem_mb=mem_mb(2000, 3500),
             runtime=runtime(30, 60),
         params:
             cmd=CGTSAFE,
