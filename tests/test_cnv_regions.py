@@ -1,5 +1,7 @@
 """Recurrent iPSC regions flagged by name (gene-anchored 20q11.21, chromosome 12/17/X gains)."""
 
+import pytest
+
 from cgtsafe.cnv.regions import covered, flag, gene_spans
 from cgtsafe.io.annotation import Transcript
 
@@ -23,3 +25,20 @@ def test_whole_chromosome_gains_both_namings():
 def test_coverage_statement():
     assert covered(["chr1", "chr2"], {}) == []
     assert covered(["chr12", "chrX", "chr20"], ANCH) == ["20q11.21", "12", "X"]
+
+
+def test_on_target_cuts_from_a_sites_table(tmp_path):
+    from cgtsafe.cnv.run import on_target_cuts
+    from cgtsafe.errors import InputError
+
+    head = "guide\tchrom\tmismatches\tdna_bulge\trna_bulge\tcut_start\n"
+    p = tmp_path / "sites.tsv"
+    p.write_text(head + "g1\tchr1\t0\t0\t0\t100\ng1\tchr2\t2\t0\t0\t50\ng1\tchr3\t0\t1\t0\t70\ng1\tchr1\t0\t0\t0\t100\n")
+    assert on_target_cuts(p) == [("g1", "chr1", 100)]
+    p.write_text(head + "g1\tchr1\t0\t0\t0\t100\ng1\tchr2\tx\t0\t0\t50\n")
+    with pytest.raises(InputError, match="expected integer") as e:
+        on_target_cuts(p)
+    assert ":3" in str(e.value) or "line 3" in str(e.value)
+    p.write_text("guide\tchrom\n")
+    with pytest.raises(InputError, match="lacks column"):
+        on_target_cuts(p)

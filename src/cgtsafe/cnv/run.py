@@ -33,20 +33,20 @@ def parse_cut(text: str) -> tuple[str, str, int]:
 
 def on_target_cuts(path: str | Path) -> list[tuple[str, str, int]]:
     """Cuts of the on-target rows (0 mismatches, no bulge) of an offtarget sites table."""
-    import csv
+    from cgtsafe.io.tables import read_table
 
-    p = Path(path)
-    if not p.exists():
-        raise InputError("sites table not found", path=p)
-    with p.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
     need = ("guide", "chrom", "mismatches", "dna_bulge", "rna_bulge", "cut_start")
-    if rows and any(k not in rows[0] for k in need):
-        raise InputError(f"expected columns {', '.join(need)}", path=p, line=1)
+    df = read_table(path, required=need, what="sites table")
     out = []
-    for r in rows:
-        if int(r["mismatches"]) == 0 and int(r["dna_bulge"]) == 0 and int(r["rna_bulge"]) == 0:
-            out.append((f"{r['guide']}", r["chrom"], int(r["cut_start"])))
+    for line, r in enumerate(df.itertuples(index=False), 2):
+        try:
+            edits = (int(r.mismatches), int(r.dna_bulge), int(r.rna_bulge))
+            cut = int(r.cut_start)
+        except ValueError:
+            raise InputError("expected integer mismatches, dna_bulge, rna_bulge, cut_start", path=path,
+                             line=line) from None
+        if edits == (0, 0, 0):
+            out.append((str(r.guide), str(r.chrom), cut))
     return sorted(set(out))
 
 
