@@ -45,6 +45,8 @@ class RefBins:
     chunks: dict[int, np.ndarray] = field(default_factory=dict)  # bin -> (n, 2) uint64 [beg, end) virtual offsets
     loffset: dict[int, int] = field(default_factory=dict)  # CSI: bin -> first overlapping record
     linear: np.ndarray | None = None  # BAI: uint64 per 16-kb window
+    mapped: int | None = None  # the pseudo-bin's counts of records (htslib: mapped / unmapped placed here)
+    unmapped: int | None = None
 
 
 @dataclass
@@ -196,11 +198,13 @@ def _parse(path: Path, raw: bytes, kind: str, min_shift: int, depth: int, off: i
                 off += 8
             if n_chunk < 0 or off + 16 * n_chunk > n or b > max_bin:
                 raise _bad(path, f"bin {b} with {n_chunk} chunks")
-            if b != max_bin:  # the pseudo-bin holds statistics
-                ch = np.frombuffer(raw, dtype="<u8", count=2 * n_chunk, offset=off).reshape(-1, 2)
+            ch = np.frombuffer(raw, dtype="<u8", count=2 * n_chunk, offset=off).reshape(-1, 2)
+            if b != max_bin:
                 r.chunks[b] = ch
                 if csi:
                     r.loffset[b] = loff
+            elif n_chunk == 2:  # the pseudo-bin: the contig's first/last offsets, then the record counts
+                r.mapped, r.unmapped = int(ch[1, 0]), int(ch[1, 1])
             off += 16 * n_chunk
         if not csi:
             (n_intv,) = struct.unpack_from("<i", raw, off)
