@@ -166,7 +166,7 @@ def read_index(path: str | Path) -> BamIndex:
             return _parse(path, raw, "bai", 14, 5, 4)
         if magic == b"CSI\1":
             min_shift, depth, l_aux = struct.unpack_from("<iii", raw, 4)
-            if not (0 < min_shift < 32 and 0 < depth < 14 and l_aux >= 0 and min_shift + 3 * depth < 64):
+            if not (0 < min_shift < 32 and 0 <= depth < 14 and l_aux >= 0 and min_shift + 3 * depth < 64):
                 raise _bad(path, f"min_shift {min_shift}, depth {depth}")
             return _parse(path, raw, "csi", min_shift, depth, 16 + l_aux)
     except struct.error:
