@@ -139,12 +139,15 @@ def _regions(rng, lengths: dict[str, int], n: int) -> list[tuple[str, int, int]]
     return out
 
 
-@pytest.mark.parametrize("index", ["a.bam.bai", "a.csi", "a.m12.csi"])
-def test_records_equal_htslib_region_query(data, index):
+@pytest.mark.parametrize("index,gap", [("a.bam.bai", 1 << 16), ("a.bam.bai", 0), ("a.csi", 1 << 16),
+                                       ("a.m12.csi", 0)])
+def test_records_equal_htslib_region_query(data, index, gap):
+    """``gap`` 0: every chunk range read on its own (as htslib seeks); 64 KiB: neighbouring ranges merged."""
     d, bam = data
     rng = np.random.default_rng(5)
     with pysam.AlignmentFile(str(bam), index_filename=str(d / index)) as af, \
             BamRegionReader(bam, d / index) as rd:
+        rd.merge_gap = gap
         assert rd.index.kind == index[-3:]
         lengths = dict(zip(af.references, af.lengths))
         assert rd.tids == {c: i for i, c in enumerate(af.references)}

@@ -18,13 +18,14 @@ A bin ``t_l + k`` of level ``l`` (``t_l = (8^l - 1) / 7``) covers ``[k * 2^s, (k
 ``s = min_shift + 3 * (depth - l)``; the pseudo-bin ``t_{depth+1} + 1`` (37450 in a BAI) holds statistics, not records.
 A virtual offset is ``coffset << 16 | uoffset`` (byte of the BGZF block in the file, byte in its data).
 
-Region query (:meth:`BamIndex.span`): the records overlapping ``[beg, end)`` (0-based, end exclusive) lie in
+Region query (:meth:`BamIndex.chunks`): the records overlapping ``[beg, end)`` (0-based, end exclusive) lie in
 the chunks of the bins that overlap the region; chunks that end at or before a lower bound ``min_off`` are
-left out. ``min_off``: BAI, the linear-index entry of the window holding ``beg`` (every record before it ends
+left out, the others are sorted and merged. ``min_off``: BAI, the linear-index entry of the window holding ``beg`` (every record before it ends
 at or before that window, so before ``beg``); CSI, the largest ``loffset`` of the bins holding ``beg`` (every
-record before a bin's ``loffset`` ends at or before the bin's start). The reader reads from the first
-remaining chunk's start to the last chunk's end and keeps the overlapping records, which gives the records
-htslib's iterator returns for a sorted file with its own index.
+record before a bin's ``loffset`` ends at or before the bin's start). The reader reads the merged ranges in
+order, keeps the overlapping records and stops at the first record of another contig or starting at or after
+``end`` (as htslib's iterator does), which gives the records htslib returns for a sorted file with its own
+index.
 """
 
 from __future__ import annotations
@@ -101,24 +102,28 @@ class BamIndex:
             best = max(best, r.loffset.get(b, 0))
         return best
 
-    def span(self, tid: int, beg: int, end: int) -> tuple[int, int] | None:
-        """``(first, last)`` virtual offsets to read for the records of ``tid`` overlapping ``[beg, end)``
-        (the first candidate chunk's start, the last one's end); None when no chunk can hold one."""
+    def chunks(self, tid: int, beg: int, end: int, gap: int = 1 << 16) -> list[tuple[int, int]]:
+        """Sorted, merged ``[first, last)`` virtual-offset ranges that hold every record of ``tid`` overlapping
+        ``[beg, end)``: the chunks of the overlapping bins that end after :meth:`min_offset`, merged when they
+        overlap or the next starts within ``gap`` compressed bytes of the previous end (reading the records
+        between them costs less than another read)."""
         if tid < 0 or tid >= len(self.refs) or end <= beg:
-            return None
+            return []
         r = self.refs[tid]
         lo = self.min_offset(tid, max(0, beg))
-        first = last = None
-        for b in self.reg2bins(max(0, beg), end):
-            ch = r.chunks.get(b)
-            if ch is None:
-                continue
-            keep = ch[ch[:, 1] > lo]
-            if len(keep):
-                f, la = int(keep[:, 0].min()), int(keep[:, 1].max())
-                first = f if first is None else min(first, f)
-                last = la if last is None else max(last, la)
-        return None if first is None else (first, last)
+        cand = [ch[ch[:, 1] > lo] for b in self.reg2bins(max(0, beg), end) if (ch := r.chunks.get(b)) is not None]
+        cand = [c for c in cand if len(c)]
+        if not cand:
+            return []
+        allc = np.concatenate(cand)
+        allc = allc[np.argsort(allc[:, 0], kind="stable")]
+        out: list[list[int]] = []
+        for v0, v1 in allc.tolist():
+            if out and (v0 <= out[-1][1] or (v0 >> 16) <= (out[-1][1] >> 16) + gap):
+                out[-1][1] = max(out[-1][1], v1)
+            else:
+                out.append([v0, v1])
+        return [(a, b) for a, b in out if b > a]
 
     def last_chunks(self, refs: set[int] | None = None) -> list[tuple[int, int, int, int]]:
         """``(ref id, bin, beg, end)`` of the last chunk of every bin (pseudo-bin left out), in file order of

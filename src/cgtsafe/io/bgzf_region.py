@@ -98,29 +98,29 @@ def _i32(b, p):  # pragma: no cover - numba
 
 
 @njit(cache=True, nogil=True)
-def _select(b, p, pend, data_end, tid, beg, end, keep):  # pragma: no cover - numba
-    """Walk the records from ``b[p]`` (stopping at ``pend``, the end of the last chunk) and write the
-    ``(offset, length)`` of those of ``tid`` overlapping ``[beg, end)`` to ``keep``. Returns ``(count, err,
-    at)``: err 0 = fine, 1 = a record runs past the data read or is malformed at ``at``."""
-    m = 0
+def _select(b, p, pend, data_end, tid, beg, end, keep, m):  # pragma: no cover - numba
+    """Walk the records from ``b[p]`` up to ``pend`` (the end of a chunk range) and append the ``(offset,
+    length)`` of those of ``tid`` overlapping ``[beg, end)`` to ``keep[m:]``. Returns ``(count, err, at,
+    stopped)``: err 0 = fine, 1 = a record runs past the data read or is malformed at ``at``, 2 = ``keep`` is
+    full; stopped = a record of another contig or starting at or after ``end`` was met."""
     while p < pend:
         if p + 36 > data_end:
-            return m, 1, p
+            return m, 1, p, False
         bs = _i32(b, p)
         if bs < 32 or p + 4 + bs > data_end:
-            return m, 1, p
+            return m, 1, p, False
         ref = _i32(b, p + 4)
         pos = _i32(b, p + 8)
         if ref != tid or pos >= end:
-            break
+            return m, 0, p, True
         l_name = np.int64(b[p + 12])
         n_cig = np.int64(b[p + 16]) | (np.int64(b[p + 17]) << 8)
         flag = np.int64(b[p + 18]) | (np.int64(b[p + 19]) << 8)
         l_seq = _i32(b, p + 20)
         if l_name < 1 or l_seq < 0 or 32 + l_name + 4 * n_cig + (l_seq + 1) // 2 + l_seq > bs:
-            return m, 1, p
+            return m, 1, p, False
         rlen = 0
-        if (flag & 4) == 0:
+        if pos < beg and (flag & 4) == 0:  # a record starting in the region overlaps it whatever its CIGAR
             c = p + 36 + l_name
             for k in range(n_cig):
                 v = np.int64(b[c]) | (np.int64(b[c + 1]) << 8) | (np.int64(b[c + 2]) << 16) | (
@@ -133,12 +133,12 @@ def _select(b, p, pend, data_end, tid, beg, end, keep):  # pragma: no cover - nu
             rlen = 1
         if pos + rlen > beg:
             if m == keep.shape[0]:
-                return m, 2, p
+                return m, 2, p, False
             keep[m, 0] = p
             keep[m, 1] = 4 + bs
             m += 1
         p += 4 + bs
-    return m, 0, p
+    return m, 0, p, False
 
 
 @njit(cache=True, nogil=True)
@@ -179,6 +179,9 @@ class BamRegionReader:
     """Uncompressed BAM records of regions of one indexed BAM (see the module docstring).
 
     ``threads``: inflate blocks in a pool of that many threads (ISA-L releases the GIL)."""
+
+    #: chunks closer than this many compressed bytes are read as one range (:meth:`BamIndex.chunks`)
+    merge_gap = 1 << 16
 
     def __init__(self, path: str | Path, index: str | Path | BamIndex | None = None, *, threads: int = 1):
         if sys.byteorder != "little":  # pragma: no cover - the counting kernel reads BAM fields natively
@@ -243,7 +246,9 @@ class BamRegionReader:
         pos[1:] += dst0
         total = int(pos[m])
         if len(self._buf) < total:
-            self._buf = np.empty(total + (total >> 3) + MAX_BLOCK, dtype=np.uint8)
+            grown = np.empty(total + (total >> 3) + MAX_BLOCK, dtype=np.uint8)
+            grown[:dst0] = self._buf[:dst0]  # the ranges read before in this region
+            self._buf = grown
         cmv = memoryview(self._cbuf)
         buf = self._buf
         inflate, zerr = self._decompress, self._zerr
@@ -308,46 +313,51 @@ class BamRegionReader:
         if tid is None:
             raise read_error(OSError(f"contig {contig!r} is not in the header"), self.path, where)
         H = len(self.header)
-        span = self.index.span(tid, start, end)
-        if span is None:
-            return self._header_only()
-        v0, v1 = span
-        if v1 <= v0:
-            return self._header_only()
-        c0, u0, c1, u1 = v0 >> 16, v0 & 0xFFFF, v1 >> 16, v1 & 0xFFFF
-        if c1 < c0 or c0 >= self._size:
-            raise read_error(OSError(f"index chunk at virtual offset {v0} lies outside the file"), self.path, where)
-        offs, sizes, isz, m = self._blocks_at(c0, c1 - c0, where)
-        last = int(offs[m - 1]) if m else -1
-        if last != c1 - c0:
-            raise read_error(OSError(f"the index's chunk end (byte {c1}) is not a BGZF block of the file"),
-                             self.path, where)
-        if u1 == 0:
-            m -= 1  # the last chunk ends where that block starts: its data are not needed
-        elif u1 > isz[m - 1]:
-            raise read_error(OSError(f"virtual offset {v1} lies past its block's data"), self.path, where)
-        if m < 1 or u0 > isz[0]:
-            raise read_error(OSError(f"virtual offset {v0} lies past its block's data"), self.path, where)
-        pos = self._inflate_blocks(offs, sizes, isz, m, H, where)
-        data_end = int(pos[m])
-        p0 = H + u0
-        pend = data_end if u1 == 0 else int(pos[m - 1]) + u1
-        b = self._buf
-        while True:
-            n, err, at = _select(b, p0, pend, data_end, tid, start, end, self._keep)
-            if err != 2:
+        n = 0  # records kept
+        at_data = H  # where the next range's data go
+        for v0, v1 in self.index.chunks(tid, start, end, self.merge_gap):
+            n, at_data, stopped = self._range(v0, v1, n, at_data, tid, start, end, where)
+            if stopped:
                 break
-            self._keep = np.zeros((2 * len(self._keep), 2), dtype=np.int64)
-        if err:
-            blk = int(np.searchsorted(pos, at, side="right")) - 1
-            raise read_error(OSError(f"no valid BAM record at virtual offset {((c0 + int(offs[blk])) << 16) | (at - int(pos[blk]))}"
-                                     " (a damaged file or an index of another file)"), self.path, where)
         if n == 0:
             return self._header_only()
+        b = self._buf
         first = _compact(b, self._keep, n)
         last_end = int(self._keep[n - 1, 0] + self._keep[n - 1, 1])
         b[first - H:first] = self.header
         return b[first - H:], last_end - first + H
+
+    def _range(self, v0: int, v1: int, n: int, at_data: int, tid: int, start: int, end: int, where: str):
+        """Read, check and inflate the blocks of ``[v0, v1)`` to ``at_data`` and select its records."""
+        c0, u0, c1, u1 = v0 >> 16, v0 & 0xFFFF, v1 >> 16, v1 & 0xFFFF
+        if c1 < c0 or c0 >= self._size:
+            raise read_error(OSError(f"index chunk at virtual offset {v0} lies outside the file"), self.path, where)
+        offs, sizes, isz, m = self._blocks_at(c0, c1 - c0, where)
+        if not m or int(offs[m - 1]) != c1 - c0:
+            raise read_error(OSError(f"the index's chunk end (byte {c1}) is not a BGZF block of the file"),
+                             self.path, where)
+        if u1 == 0:
+            m -= 1  # the range ends where that block starts: its data are not needed
+        elif u1 > isz[m - 1]:
+            raise read_error(OSError(f"virtual offset {v1} lies past its block's data"), self.path, where)
+        if m < 1 or u0 > isz[0]:
+            raise read_error(OSError(f"virtual offset {v0} lies past its block's data"), self.path, where)
+        pos = self._inflate_blocks(offs, sizes, isz, m, at_data, where)
+        data_end = int(pos[m])
+        pend = data_end if u1 == 0 else int(pos[m - 1]) + u1
+        while True:
+            k, err, at, stopped = _select(self._buf, at_data + u0, pend, data_end, tid, start, end, self._keep, n)
+            if err != 2:
+                break
+            grown = np.zeros((2 * len(self._keep), 2), dtype=np.int64)
+            grown[:n] = self._keep[:n]
+            self._keep = grown
+        if err:
+            blk = int(np.searchsorted(pos, at, side="right")) - 1
+            voff = ((c0 + int(offs[blk])) << 16) | (at - int(pos[blk]))
+            raise read_error(OSError(f"no valid BAM record at virtual offset {voff} (a damaged file or an index of "
+                                     "another file)"), self.path, where)
+        return k, data_end, stopped
 
     def _header_only(self) -> tuple[np.ndarray, int]:
         H = len(self.header)
