@@ -234,8 +234,11 @@ class BamRegionReader:
         n = max(0, min(n, self._size - off))
         if len(self._cbuf) < n:
             self._cbuf = np.empty(n + (n >> 3), dtype=np.uint8)
-        got = os.preadv(self._fd, [memoryview(self._cbuf)[:n]], off)
-        return got
+        if hasattr(os, "preadv"):
+            return os.preadv(self._fd, [memoryview(self._cbuf)[:n]], off)
+        data = os.pread(self._fd, n, off)  # pragma: no cover - systems without preadv
+        self._cbuf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+        return len(data)
 
     def _inflate_blocks(self, offs, sizes, isz, m: int, dst0: int, where: str) -> np.ndarray:
         """Inflate blocks ``0..m-1`` of ``self._cbuf`` into ``self._buf`` from ``dst0``; returns the start of
