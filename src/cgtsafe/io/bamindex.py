@@ -18,14 +18,14 @@ A bin ``t_l + k`` of level ``l`` (``t_l = (8^l - 1) / 7``) covers ``[k * 2^s, (k
 ``s = min_shift + 3 * (depth - l)``; the pseudo-bin ``t_{depth+1} + 1`` (37450 in a BAI) holds statistics, not records.
 A virtual offset is ``coffset << 16 | uoffset`` (byte of the BGZF block in the file, byte in its data).
 
-Region query (:meth:`BamIndex.chunks`): the records overlapping ``[beg, end)`` (0-based, end exclusive) lie in
-the chunks of the bins that overlap the region; chunks that end at or before a lower bound ``min_off`` are
-left out, the others are sorted and merged. ``min_off``: BAI, the linear-index entry of the window holding ``beg`` (every record before it ends
-at or before that window, so before ``beg``); CSI, the largest ``loffset`` of the bins holding ``beg`` (every
-record before a bin's ``loffset`` ends at or before the bin's start). The reader reads the merged ranges in
-order, keeps the overlapping records and stops at the first record of another contig or starting at or after
-``end`` (as htslib's iterator does), which gives the records htslib returns for a sorted file with its own
-index.
+Region query (:meth:`BamIndex.chunks`): the records overlapping ``[beg, end)`` (0-based, end exclusive) lie
+in the chunks of the bins that overlap the region; chunks that end at or before a lower bound ``min_off`` are
+left out, the others are sorted and merged. ``min_off``: BAI, the linear-index entry of the window holding
+``beg`` (every record before it ends before that window starts, so before ``beg``); CSI, the largest
+``loffset`` of the bins holding ``beg`` (every record before a bin's ``loffset`` ends before the bin starts).
+The reader reads the merged ranges in order, keeps the overlapping records and stops at the first record of
+another contig or starting at or after ``end`` (as htslib's iterator does), which gives the records htslib
+returns for a sorted file with its own index.
 """
 
 from __future__ import annotations
