@@ -291,3 +291,34 @@ def test_garbled_index_is_one_line(data, tmp_path):
         (tmp_path / name).write_bytes(content)
         with pytest.raises(InputError, match=f"index {name} cannot be read"):
             read_index(tmp_path / name)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ["Both.Cas9.fastq.hg38.bam", "Both.Cas9.fastq.smallGenome.bam"])
+def test_published_bam_equals_htslib(name):
+    """CRISPResso2's published test BAMs (written and indexed by other tools; the hg38 one has 195 contigs and
+    the bins of a 248-Mb contig): the same records as htslib for regions around every read and random ones; the
+    index check passes their own index."""
+    from conftest import shared_file
+
+    from cgtsafe.io.alignment import check_index_belongs
+
+    bam = shared_file("reads", "crispresso2", name)
+    rng = np.random.default_rng(2)
+    with pysam.AlignmentFile(str(bam)) as af, BamRegionReader(bam) as rd:
+        check_index_belongs(af, bam)
+        lengths = dict(zip(af.references, af.lengths))
+        starts = [(r.reference_name, r.reference_start) for r in af.fetch(until_eof=True) if r.reference_id >= 0]
+        assert starts
+        regions = []
+        for c, s in [starts[int(i)] for i in rng.integers(0, len(starts), 40)]:
+            w = int(rng.choice([1, 50, 300, 5_000]))
+            regions.append((c, max(0, s - w), min(lengths[c], s + w)))
+        regions += _regions(rng, {c: lengths[c] for c in sorted({c for c, _ in starts})}, 20)
+        n = 0
+        for c, s, e in regions:
+            want = [(r.query_name, r.reference_start, r.flag) for r in af.fetch(c, s, e)]
+            got = _records(*rd.region(c, s, e), len(rd.header))
+            assert got == want, (c, s, e)
+            n += len(want)
+        assert n > 0

@@ -111,3 +111,46 @@ def test_garbled_csi_is_one_line(pair):
     with pytest.raises(InputError) as e:
         gw.scan(mine, other, ref, params=gw.Params(chunk_size=1000))
     assert "\n" not in str(e.value) and "mine.bam" in str(e.value), str(e.value)
+
+
+def test_csi_of_another_bin_size_is_checked_with_its_own_bins(pair):
+    """A CSI made with ``-m 12`` (4-kb windows): the records' bins are computed with the index's own parameters
+    (the bin stored in a BAM record is that of a BAI), so the right index passes and a foreign one does not."""
+    d, seqs, ref, mine, other = pair
+    pysam.index("-c", "-m", "12", str(mine))
+    from cgtsafe.io.bamindex import read_index
+
+    assert read_index(str(mine) + ".csi").min_shift == 12
+    af, _ = al.open_checked(mine, ReferenceGenome(ref))
+    af.close()
+    gw.scan(mine, other, ref, params=gw.Params(chunk_size=1000))
+    pysam.index("-c", "-m", "12", str(other))
+    shutil.copy(str(other) + ".csi", str(mine) + ".csi")
+    os.utime(str(mine) + ".csi")
+    with pytest.raises(InputError, match="index mine.bam.csi does not belong to this file"):
+        gw.scan(mine, other, ref, params=gw.Params(chunk_size=1000))
+
+
+def test_sparse_bai_with_merged_bins_passes(tmp_path):
+    """Sparse reads, some crossing 16-kb borders: htslib moves the chunks of the 16-kb bins (little data) into
+    their 128-kb parent, so a parent's chunk starts at a record of a child bin. The right index passes (before:
+    the record's stored bin had to equal the chunk's bin, a false 'does not belong' on sparse contigs)."""
+    rng = np.random.default_rng(6)
+    n = 60_000
+    seqs = {"c1": "".join(rng.choice(list("ACGT"), n)), "c2": "".join(rng.choice(list("ACGT"), n))}
+    ref = _ref(tmp_path / "ref.fa", seqs)
+    starts = sorted(set(range(0, n - 100, 997)) | {16_300, 32_700, 49_100})  # three cross a 16-kb border
+    bam = _bam(tmp_path / "sparse.bam", seqs, {"c1": starts, "c2": starts})
+    pysam.index(str(bam))
+    from cgtsafe.io.bamindex import read_index
+
+    idx = read_index(str(bam) + ".bai")
+    merged = []
+    with pysam.AlignmentFile(str(bam)) as af:
+        for tid, b, v0, _ in idx.last_chunks():
+            af.seek(v0)
+            r = next(af)
+            merged.append(r.bin != b)
+    assert any(merged)  # the case exists: a chunk of a bin starts at a record of a bin inside it
+    af, _ = al.open_checked(bam, ReferenceGenome(ref))
+    af.close()

@@ -248,13 +248,21 @@ def _first_records(path: Path, idx: Path, reference) -> None:
                                   f"{hi + 1} where the file holds {len(lin)}")
 
 
-def _record_bin(rec, index) -> int:
-    """The bin an indexer files a record under: its span ``[pos, end)`` with htslib's end (position + 1 for an
-    unmapped record or one without reference length), binned with the index's own ``min_shift``/depth."""
+def _span_end(rec) -> int:
+    """htslib's end of a record's span: position + reference length, or position + 1 for an unmapped record or
+    one without reference length."""
     end = rec.reference_end if not rec.is_unmapped else None
-    if end is None or end <= rec.reference_start:
-        end = rec.reference_start + 1
-    return index.reg2bin(rec.reference_start, end)
+    return rec.reference_start + 1 if end is None or end <= rec.reference_start else end
+
+
+def _filed_under(rec, index, b: int) -> bool:
+    """Whether an indexer may file ``rec`` under bin ``b``: its span (:func:`_span_end`) binned with the index's
+    own ``min_shift`` and depth is ``b`` or lies inside ``b`` (htslib moves the chunks of a bin with little data
+    to its parent bin)."""
+    own = index.reg2bin(rec.reference_start, _span_end(rec))
+    while own > b:
+        own = (own - 1) >> 3
+    return own == b
 
 
 def check_index_belongs(af, path: str | Path, contigs=None, reference=None) -> None:
@@ -262,8 +270,9 @@ def check_index_belongs(af, path: str | Path, contigs=None, reference=None) -> N
 
     BAI and CSI (parsed by :func:`cgtsafe.io.bamindex.read_index`): up to :data:`INDEX_PROBES` bins (over the
     contigs read), the last chunk of each must start at a record of the chunk's contig that falls into that
-    bin (its span binned with the index's ``min_shift`` and depth, as the indexer did), and the record after
-    the chunk's end must not be one of that bin. CRAI (CRAM 3): the container at each sampled entry's offset
+    bin (its span binned with the index's ``min_shift`` and depth, as the indexer did, or into a bin inside it:
+    htslib moves the chunks of a bin with little data to its parent), and the record after the chunk's end
+    must not be one of that bin. CRAI (CRAM 3): the container at each sampled entry's offset
     must be of its contig and hold a slice at the entry's offset with the entry's size. All: the first
     :data:`FIRST_RECORDS` records in file order against the same span read through the index
     (:func:`_first_records`)."""
@@ -314,7 +323,7 @@ def _probe_chunks(fh, path: Path, idx: Path, index, names: list, chunks: list, s
             rec = next(fh)
         except (OSError, ValueError, StopIteration):
             raise _foreign(path, idx, f"no record at virtual offset {voff}") from None
-        if rec.reference_id != ref_id or _record_bin(rec, index) != b:
+        if rec.reference_id != ref_id or not _filed_under(rec, index, b):
             raise _foreign(path, idx, f"the record at virtual offset {voff} is not of the indexed contig "
                                       f"{names[ref_id]} and bin {b}")
         if end >> 16 > size:
@@ -325,7 +334,7 @@ def _probe_chunks(fh, path: Path, idx: Path, index, names: list, chunks: list, s
         except (OSError, ValueError):
             raise _foreign(path, idx, f"no record boundary at virtual offset {end}") from None
         if (nxt is not None and nxt.reference_id == ref_id and nxt.reference_start >= 0
-                and _record_bin(nxt, index) == b):
+                and index.reg2bin(nxt.reference_start, _span_end(nxt)) == b):
             raise _foreign(path, idx, f"a chunk of bin {b} ends before the bin's records do")
 
 
