@@ -322,3 +322,29 @@ def test_published_bam_equals_htslib(name):
             assert got == want, (c, s, e)
             n += len(want)
         assert n > 0
+
+
+def test_header_over_many_blocks(tmp_path):
+    """A header of 3,000 contigs and long comment lines (several BGZF blocks, more than 16 of them): names and
+    records as htslib has them."""
+    rng = np.random.default_rng(3)
+    sq = [{"SN": f"contig_{i}:x", "LN": 1_000} for i in range(3_000)]
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": sq, "CO": ["".join(rng.choice(list("ACGT"), 5_000))
+                                                                        for _ in range(300)]}
+    bam = tmp_path / "h.bam"
+    with pysam.AlignmentFile(str(bam), "wb", header=header) as out:
+        for tid in (0, 1_500, 2_999):
+            for s in range(0, 900, 60):
+                a = pysam.AlignedSegment(out.header)
+                a.query_name, a.reference_id, a.reference_start, a.cigarstring = f"r{tid}_{s}", tid, s, "50M"
+                a.query_sequence = "A" * 50
+                a.query_qualities = pysam.qualitystring_to_array("F" * 50)
+                out.write(a)
+    pysam.index(str(bam))
+    assert len(_block_offsets(bam)) > 20
+    with pysam.AlignmentFile(str(bam)) as af, BamRegionReader(bam) as rd:
+        assert list(rd.tids) == list(af.references)
+        assert len(rd.header) > 16 * 65536
+        for c, s, e in (("contig_2999:x", 0, 1_000), ("contig_1500:x", 100, 200), ("contig_7:x", 0, 1_000)):
+            want = [(r.query_name, r.reference_start, r.flag) for r in af.fetch(c, s, e)]
+            assert _records(*rd.region(c, s, e), len(rd.header)) == want
