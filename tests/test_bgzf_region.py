@@ -348,3 +348,25 @@ def test_header_over_many_blocks(tmp_path):
         for c, s, e in (("contig_2999:x", 0, 1_000), ("contig_1500:x", 100, 200), ("contig_7:x", 0, 1_000)):
             want = [(r.query_name, r.reference_start, r.flag) for r in af.fetch(c, s, e)]
             assert _records(*rd.region(c, s, e), len(rd.header)) == want
+
+
+def test_not_a_bam_or_index_of_another_header_is_one_line(data, tmp_path):
+    import gzip
+
+    d, bam = data
+    plain = tmp_path / "plain.bam"
+    plain.write_bytes(gzip.compress(b"BAM\1" + bytes(100)))  # gzip, not BGZF
+    shutil.copy(str(bam) + ".bai", str(plain) + ".bai")
+    bgzf_not_bam = tmp_path / "text.bam"
+    with pysam.BGZFile(str(bgzf_not_bam), "wb") as fh:
+        fh.write(b"hello, not a BAM file\n" * 100)
+    shutil.copy(str(bam) + ".bai", str(bgzf_not_bam) + ".bai")
+    few = tmp_path / "few.bam"  # another header (one contig) with the index of a five-contig file
+    with pysam.AlignmentFile(str(few), "wb", header={"SQ": [{"SN": "c:1", "LN": 120_000}]}):
+        pass
+    shutil.copy(str(bam) + ".bai", str(few) + ".bai")
+    for path, what in ((plain, "no valid BGZF block header at byte 0"), (bgzf_not_bam, "not a BAM file"),
+                       (few, "has 5 references where the header has 1")):
+        with pytest.raises(InputError) as e:
+            BamRegionReader(path)
+        assert "\n" not in str(e.value) and str(e.value).startswith(str(path)) and what in str(e.value), str(e.value)

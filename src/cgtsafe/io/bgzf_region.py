@@ -178,7 +178,7 @@ def _parse_header(data: bytes) -> tuple[int, list[str]] | None:
         ln = int.from_bytes(data[p:p + 4], "little")
         if len(data) < p + 8 + ln:
             return None
-        names.append(data[p + 4:p + 4 + ln].rstrip(b"\0").decode())
+        names.append(data[p + 4:p + 4 + ln].rstrip(b"\0").decode("utf-8", "replace"))
         p += 8 + ln
     return p, names
 
@@ -199,6 +199,7 @@ class BamRegionReader:
         self._decompress = isal_zlib.decompress
         self._zerr = isal_zlib.error
         self.path = str(path)
+        self._fd, self._pool = -1, None
         if not isinstance(index, BamIndex):
             idx = Path(index) if index is not None else _index_path(Path(self.path))
             if idx is None:
@@ -214,14 +215,17 @@ class BamRegionReader:
         self._cbuf = np.zeros(0, dtype=np.uint8)
         self._buf = np.zeros(0, dtype=np.uint8)
         self._keep = np.zeros((1024, 2), dtype=np.int64)
-        self._pool = None
         self.threads = max(1, int(threads))
-        self.header, names = self._read_header()
+        try:
+            self.header, names = self._read_header()
+            if len(names) != len(self.index.refs):
+                raise InputError(f"index {Path(self.index.path).name} has {len(self.index.refs)} references where "
+                                 f"the header has {len(names)}: an index of another file; re-run 'samtools index "
+                                 f"{self.path}'", path=self.path)
+        except BaseException:
+            self.close()
+            raise
         self.tids = {c: i for i, c in enumerate(names)}
-        if len(names) != len(self.index.refs) and len(self.index.refs) > 0:
-            raise InputError(f"index {Path(self.index.path).name} has {len(self.index.refs)} references where "
-                             f"the header has {len(names)}: an index of another file; re-run 'samtools index "
-                             f"{self.path}'", path=self.path)
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     def close(self) -> None:
