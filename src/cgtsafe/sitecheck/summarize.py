@@ -255,9 +255,29 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
             for k in ("methods_en", "methods_zh"):
                 if data.get(k):
                     summary[k] += " " + data[k]
+            _merge_verdict(summary, data)
             summary["inputs"] = sorted(set(summary["inputs"]) | set(data.get("inputs", [])))
     write_summary(out, summary)
     return summary
+
+
+#: how a fragment's verdict level raises the section's (``info`` = nothing compared yet)
+_LEVEL_ORDER = ("info", "pass", "inconclusive", "attention", "fail")
+
+
+def _merge_verdict(summary: dict, data: dict) -> None:
+    """Append a fragment's verdict sentences (lists or strings) and raise the level to the fragment's when
+    higher (e.g. the genome-wide editor test: an excess is attention, a test without the power to see the
+    published effect is inconclusive)."""
+    for k, sep in (("verdict_en", " "), ("verdict_zh", "")):
+        v = data.get(k)
+        parts = [v] if isinstance(v, str) else list(v or [])
+        parts = [x.rstrip(".。") + ("." if k == "verdict_en" else "。") for x in parts if x]
+        if parts:
+            summary[k] = (summary[k] + sep if summary[k] else "") + sep.join(parts)
+    lv = data.get("verdict_level")
+    if lv in _LEVEL_ORDER and _LEVEL_ORDER.index(lv) > _LEVEL_ORDER.index(summary["verdict_level"]):
+        summary["verdict_level"] = lv
 
 
 def _rel(path: str, base: Path) -> str:
