@@ -66,6 +66,8 @@ SPECTRUM_COLUMNS = ["sample", "control", "channel", "substitution", "plus_strand
                     "edited_only", "control_only"]
 PLUS = {"C>A": "C>A/G>T", "C>G": "C>G/G>C", "C>T": "C>T/G>A", "T>A": "T>A/A>T", "T>C": "T>C/A>G",
         "T>G": "T>G/A>C"}
+#: Chinese names of the ``variants`` labels (key figures)
+VARIANTS_ZH = {"indel loci": "插入缺失位点", "other SNVs": "其他 SNV", "all SNVs": "全部 SNV"}
 VERDICT_LEVEL = {"excess": "attention", "inconclusive": "inconclusive", "no_excess_detected": "pass"}
 
 
@@ -307,7 +309,8 @@ def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float) ->
         level = lv if order.index(lv) > order.index(level) else level
         key.append({"label_en": f"Genome-wide {t['variants']}, edited-only / control-only ({s['sample']}): "
                                 f"rate ratio [95 % CI], p",
-                    "label_zh": f"全基因组 {t['variants']}，仅编辑 / 仅对照（{s['sample']}）：率比 [95 % CI]，p",
+                    "label_zh": f"全基因组 {VARIANTS_ZH.get(t['variants'], t['variants'])}，仅编辑 / 仅对照（{s['sample']}）："
+                                "率比 [95 % CI]，p",
                     "value": f"{t['edited_only']} / {t['control_only']}: {_fmt(t['rate_ratio'])} "
                              f"[{_fmt(t['rr_low'])}, {_fmt(t['rr_high'])}], p = {_fmt(t['p_value'])}"})
         key.append({"label_en": f"Genome-wide editor test verdict ({s['sample']}); detectable excess per Mb "
