@@ -194,6 +194,16 @@ def test_prime_editor_and_nuclease_get_the_indel_balance():
         assert (row["edited_only"], row["control_only"], row["verdict"]) == (25, 4, "excess")
         en, _ = ge.sentence(row, ed, 0.8, 0.1, 0.05)
         assert "does not apply" in en and "EXCESS of indel loci" in en
+    # edited-only indel loci at guide-like sites (the cuts) are left out of the indel test
+    import pandas as pd
+
+    table = pd.DataFrame({"sample": ["E"] * 4, "type": ["INDEL", "INDEL", "INDEL", "SNV"],
+                          "guide_like": [1, 1, 0, 1], "edited_depth": [30, 9, 30, 30], "control_depth": [30, 30, 30, 30],
+                          "p_value": [1e-6, 1e-6, 1e-6, 1e-6]})
+    n = ge.guide_like_private_indels(table, s)
+    assert n == 1  # the second is below the symmetric depth, the third is not guide-like, the fourth an SNV
+    row = ge.pair_tests(s, PE, 0.8, 0.1, guide_like_indels=n).iloc[0]
+    assert (row["edited_only"], row["guide_like_excluded"]) == (24, 1)
 
 
 # ------------------------------------------------------------------------------------------------

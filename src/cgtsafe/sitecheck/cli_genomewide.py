@@ -249,7 +249,7 @@ def _genomewide_summary(args) -> int:
     out_spec = Path(args.out_spectrum or base / "genomewide_spectrum.tsv")
     out_test = Path(args.out_editor_test or base / "genomewide_editor_test.tsv")
     spec, tests = gw.add_editor_test(summary, stats, editor, power=args.power, per_mb=per_mb,
-                                     spectrum_name=_rel(out_spec, base), test_name=_rel(out_test, base))
+                                     spectrum_name=_rel(out_spec, base), test_name=_rel(out_test, base), table=df)
     write_table(df, out_table)
     write_table(sens, out_sens)
     write_table(spec, out_spec)

@@ -40,7 +40,9 @@ the TpC context (T[C>T]N, rAPOBEC1's preferred context; Komor et al. 2016 Nature
 Deamination spread over the cells of a polyclonal product stays below ``min_vaf`` in bulk WGS and is not
 measurable by this scan: the verdict concerns clonal and subclonal variants only (said in the text).
 Prime editors, HDR and nucleases have no deaminase: the class test does not apply; the same test is run on
-private indel loci (and on all SNVs) and reported as the indel vs SNV balance.
+private indel loci (and on all SNVs) and reported as the indel vs SNV balance. Edited-only indel loci at guide-like
+sites (the on- and off-target cuts, listed as calls and assessed per site) are left out of the indel test
+(``guide_like_excluded``): the question is damage away from the guides.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from cgtsafe.stats import fisher_2x2, fisher_greater
 #: Zuo et al. 2019: BE3 (283 - 14) excess SNVs per embryo over the ~2,700 Mb mouse genome
 DETECTABLE_EXCESS_PER_MB = 0.1
 VAF_GRID = (0.1, 0.2, 0.3, 0.4, 0.5)
-TEST_COLUMNS = ["sample", "control", "editor", "test", "variants", "edited_only", "control_only",
+TEST_COLUMNS = ["sample", "control", "editor", "test", "variants", "edited_only", "control_only", "guide_like_excluded",
                 "detection_balance", "rate_ratio", "rr_low", "rr_high", "p_value", "share_edited", "share_control",
                 "share_p_value", "callable_mb", "detectable_excess", "detectable_per_mb_vaf50",
                 "detectable_per_mb_vaf20", "verdict"]
@@ -68,6 +70,7 @@ PLUS = {"C>A": "C>A/G>T", "C>G": "C>G/G>C", "C>T": "C>T/G>A", "T>A": "T>A/A>T", 
         "T>G": "T>G/A>C"}
 #: Chinese names of the ``variants`` labels (key figures)
 VARIANTS_ZH = {"indel loci": "插入缺失位点", "other SNVs": "其他 SNV", "all SNVs": "全部 SNV"}
+VERDICT_ZH = {"excess": "超额", "no_excess_detected": "未检出超额", "inconclusive": "不确定"}
 VERDICT_LEVEL = {"excess": "attention", "inconclusive": "inconclusive", "no_excess_detected": "pass"}
 
 
@@ -187,8 +190,23 @@ def _fmt(x: float) -> str:
     return "inf" if math.isinf(x) else f"{x:.3g}"
 
 
-def pair_tests(stats: dict, editor, power: float, per_mb: float) -> pd.DataFrame:
-    """Rows of ``genomewide_editor_test.tsv`` for one pair (see the module docstring)."""
+def guide_like_private_indels(table: pd.DataFrame | None, stats: dict) -> int:
+    """Edited-only indel loci of one pair's variant table that pass the private rule and resemble a guide site
+    (on-/off-target cuts: guide-dependent, assessed per site and listed as calls); 0 without a table."""
+    if table is None or not len(table):
+        return 0
+    p = stats["parameters"]
+    d = max(p["min_depth"], p["min_control_depth"])
+    t = table[(table["sample"] == stats["sample"]) & (table["type"] == "INDEL")]
+    m = ((t["guide_like"].astype(int) == 1) & (t["edited_depth"].astype(int) >= d)
+         & (t["control_depth"].astype(int) >= d) & (t["p_value"].astype(float) <= p["alpha"]))
+    return int(m.sum())
+
+
+def pair_tests(stats: dict, editor, power: float, per_mb: float, guide_like_indels: int = 0) -> pd.DataFrame:
+    """Rows of ``genomewide_editor_test.tsv`` for one pair (see the module docstring). ``guide_like_indels``:
+    edited-only indel loci at guide-like sites (:func:`guide_like_private_indels`), left out of the indel test
+    (guide-independent damage is the question; the cuts are reported as calls and assessed per site)."""
     p = stats["parameters"]
     cls = editor_class(editor)
     sp = spectrum(stats, cls)
@@ -207,8 +225,11 @@ def pair_tests(stats: dict, editor, power: float, per_mb: float) -> pd.DataFrame
     sens = {(x, f): detection_power(de, dc, p, f, x) for x in bal for f in (0.5, 0.2)}
     rows = []
     for name, label, mask, indel in tests:
+        excluded = 0
         if indel:
             a, c = int(stats.get("private_e", {}).get("INDEL", 0)), int(stats.get("private_c", {}).get("INDEL", 0))
+            excluded = min(a, int(guide_like_indels))
+            a -= excluded
         else:
             a, c = int(snv.loc[mask, "edited_only"].sum()), int(snv.loc[mask, "control_only"].sum())
         w = bal[indel]
@@ -217,7 +238,8 @@ def pair_tests(stats: dict, editor, power: float, per_mb: float) -> pd.DataFrame
         ex = detectable_excess(mu, w, p["alpha"], power) if w > 0 else float("inf")
         per = {f: ex / sens[indel, f] / mb if sens[indel, f] > 0 and mb > 0 else float("inf") for f in (0.5, 0.2)}
         row = {"sample": stats["sample"], "control": stats["control"], "editor": editor.name if editor else "",
-               "test": name, "variants": label, "edited_only": a, "control_only": c, "detection_balance": w,
+               "test": name, "variants": label, "edited_only": a, "control_only": c, "guide_like_excluded": excluded,
+               "detection_balance": w,
                **r, "share_edited": float("nan"), "share_control": float("nan"), "share_p_value": float("nan"),
                "callable_mb": mb, "detectable_excess": ex, "detectable_per_mb_vaf50": per[0.5],
                "detectable_per_mb_vaf20": per[0.2]}
@@ -239,7 +261,7 @@ def pair_tests(stats: dict, editor, power: float, per_mb: float) -> pd.DataFrame
         ae, ac = int(cl["edited_only"].sum()), int(cl["control_only"].sum())
         rows.append({"sample": stats["sample"], "control": stats["control"], "editor": editor.name,
                      "test": "tpc_context", "variants": "T[C>T]N (TpC) among C>T/G>A", "edited_only": a,
-                     "control_only": c, "detection_balance": float("nan"), "rate_ratio": float("nan"),
+                     "control_only": c, "guide_like_excluded": 0, "detection_balance": float("nan"), "rate_ratio": float("nan"),
                      "rr_low": float("nan"), "rr_high": float("nan"), "p_value": float("nan"),
                      "share_edited": a / ae if ae else float("nan"), "share_control": c / ac if ac else float("nan"),
                      "share_p_value": fisher_2x2(a, ae - a, c, ac - c, alternative="greater")[1],
@@ -265,9 +287,15 @@ def sentence(row, editor, power: float, per_mb: float, min_vaf: float) -> tuple[
     det_zh = (f"在 {_fmt(row['callable_mb'])} Mb 可判读基因组上，以 {100 * power:.0f} % 的检验效能可检出每 Mb ≥ "
               f"{_fmt(row['detectable_per_mb_vaf50'])} 个克隆性杂合变异（VAF 0.5；VAF 0.2 时每 Mb ≥ "
               f"{_fmt(row['detectable_per_mb_vaf20'])} 个）的超额")
-    tail_en = (f"; variants below VAF {min_vaf} (e.g. deamination spread over the cells of a polyclonal product) "
-               "are not measurable by this scan")
-    tail_zh = f"；低于 VAF {min_vaf} 的变异（如分散于多克隆产品各细胞中的脱氨）本扫描无法测得"
+    if base:
+        tail_en = (f"; variants below VAF {min_vaf} (e.g. deamination spread over the cells of a polyclonal product) "
+                   "are not measurable by this scan")
+        tail_zh = f"；低于 VAF {min_vaf} 的变异（如分散于多克隆产品各细胞中的脱氨）本扫描无法测得"
+    else:
+        tail_en = (f"; {row['guide_like_excluded']} edited-only indel loci at guide-like sites (cuts, listed as calls) "
+                   f"left out; variants below VAF {min_vaf} (present in few cells) are not measurable by this scan")
+        tail_zh = (f"；{row['guide_like_excluded']} 个位于向导相似位点的仅编辑样本插入缺失位点（切割位点，已列为检出）未计入；"
+                   f"低于 VAF {min_vaf} 的变异（仅存在于少数细胞）本扫描无法测得")
     pre_en = f"Genome-wide {row['sample']} vs {row['control']}: "
     pre_zh = f"全基因组 {row['sample']} 对 {row['control']}："
     if base:
@@ -290,12 +318,14 @@ def sentence(row, editor, power: float, per_mb: float, min_vaf: float) -> tuple[
             f"（Zuo 等 2019 年 BE3 的超额）" + tail_zh)
 
 
-def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float) -> dict:
-    """Spectrum and test tables of all pairs, key figures, verdict sentences and level, methods text."""
+def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float, table: pd.DataFrame | None = None
+                   ) -> dict:
+    """Spectrum and test tables of all pairs, key figures, verdict sentences and level, methods text.
+    ``table``: the merged variant table (guide-like edited-only indel loci are left out of the indel test)."""
     spec = pd.concat([spectrum(s, editor_class(editor)) for s in stats], ignore_index=True) if stats else \
         pd.DataFrame(columns=SPECTRUM_COLUMNS)
-    tests = pd.concat([pair_tests(s, editor, power, per_mb) for s in stats], ignore_index=True) if stats else \
-        pd.DataFrame(columns=TEST_COLUMNS)
+    tests = pd.concat([pair_tests(s, editor, power, per_mb, guide_like_private_indels(table, s)) for s in stats],
+                      ignore_index=True) if stats else pd.DataFrame(columns=TEST_COLUMNS)
     primary = "editor_class" if editor_class(editor) else "indel"
     key, en, zh, level = [], [], [], "pass"
     order = ["pass", "inconclusive", "attention"]
@@ -316,7 +346,9 @@ def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float) ->
         key.append({"label_en": f"Genome-wide editor test verdict ({s['sample']}); detectable excess per Mb "
                                 "(VAF 0.5, power)",
                     "label_zh": f"全基因组编辑器检验结论（{s['sample']}）；可检出的每 Mb 超额（VAF 0.5，检验效能）",
-                    "value": f"{t['verdict']}; >= {_fmt(t['detectable_per_mb_vaf50'])} /Mb at {100 * power:.0f} %"})
+                    "value": f"{t['verdict']}; >= {_fmt(t['detectable_per_mb_vaf50'])} /Mb at {100 * power:.0f} %",
+                    "value_zh": f"{VERDICT_ZH[t['verdict']]}；检验效能 {100 * power:.0f} % 时每 Mb ≥ "
+                                f"{_fmt(t['detectable_per_mb_vaf50'])} 个"})
     cls = editor_class(editor)
     methods_en = (
         "Editor-aware genome-wide test: SNVs and indel loci private to each sample of a pair were counted both ways "
@@ -327,7 +359,8 @@ def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float) ->
            "deamination: Zuo et al. 2019 Science 364:289; Jin et al. 2019 Science 364:292; Doman et al. 2020 "
            "Nat Biotechnol 38:620): " if cls else
            f"{editor.name if editor else 'Nuclease'}: no deaminase, so the substitution-class test does not apply; "
-           "private indel loci (and all SNVs) are tested instead: ")
+           "private indel loci (and all SNVs) are tested instead, leaving out edited-only indel loci at guide-like "
+           "sites (the cuts, listed as calls and assessed per site): ")
         + "conditional exact binomial test of the edited-only count given the total, against the two directions' "
           "detection balance at the median depths; rate ratio with exact 95 % interval; the class's share of the "
           "private SNVs edited vs control (Fisher). 'No excess detected' only when the excess detectable with "
@@ -341,7 +374,8 @@ def editor_summary(stats: list[dict], editor, *, power: float, per_mb: float) ->
         "单侧 Fisher p ≤ alpha），SNV 按三核苷酸通道（嘧啶表示法）计数；仅对照样本的计数作为零假设背景。"
         + (f"对 {editor.name} 碱基编辑器检验其替换类型 {PLUS[cls]}（不依赖向导的脱氨：Zuo 等 2019；Jin 等 2019；"
            "Doman 等 2020）：" if cls else
-           f"{editor.name if editor else '核酸酶'}无脱氨酶，替换类型检验不适用，改为检验特有插入缺失位点（及全部 SNV）：")
+           f"{editor.name if editor else '核酸酶'}无脱氨酶，替换类型检验不适用，改为检验特有插入缺失位点（及全部 SNV），"
+           "不计位于向导相似位点的仅编辑样本插入缺失位点（切割位点，已列为检出并按位点评估）：")
         + "在给定总数的条件下对仅编辑样本计数做精确二项检验（按中位深度下两方向检出能力校正），给出率比及精确 95 % "
           "区间，以及该类型占特有 SNV 比例的编辑 vs 对照比较（Fisher）。仅当以 "
           f"{100 * power:.0f} % 检验效能可检出的超额 ≤ 每 Mb 可判读基因组 {per_mb} 个克隆性杂合变异时才判为“未检出超额”，"

@@ -141,13 +141,13 @@ def sensitivity_figure(sens: pd.DataFrame, called: pd.DataFrame) -> str:
 
 
 def add_editor_test(summary: dict, stats: list[dict], editor, *, power: float, per_mb: float, spectrum_name: str,
-                    test_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    test_name: str, table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add the editor-aware test (:mod:`cgtsafe.sitecheck.genomewide_editor`) to a summary fragment: its
     verdict sentences and level (merged by ``sitecheck summarize`` into the section's verdict), key figures,
     methods and two tables; returns (spectrum, tests) for the caller to write."""
     from cgtsafe.sitecheck.genomewide_editor import editor_summary
 
-    ed = editor_summary(stats, editor, power=power, per_mb=per_mb)
+    ed = editor_summary(stats, editor, power=power, per_mb=per_mb, table=table)
     summary["verdict_en"], summary["verdict_zh"] = ed["verdict_en"], ed["verdict_zh"]
     summary["verdict_level"] = ed["verdict_level"]
     summary["key_figures"] += ed["key_figures"]
