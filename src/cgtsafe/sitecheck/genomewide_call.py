@@ -110,13 +110,17 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: ReferenceGenome, contig
             "n_alleles": len(keys), "alleles": ";".join(alle),
             "edited_alt": a, "edited_depth": e_dp, "control_alt": c_alt, "control_depth": c_dp,
         })
-    # private indel loci of both samples under the symmetric rule (the null of the editor test)
+    # private indel loci of both samples under the symmetric rule (the null of the editor test); the edited
+    # sample's are the reported loci that reach the symmetric depth (the same loci, stricter depths)
     d_sym = max(params.min_depth, params.min_control_depth)
-    for who, x, y in (("private_e", ed, ct), ("private_c", ct, ed)):
-        for _, _, _, _, a, x_dp, y_alt, y_dp in _indel_loci(x, y, c0, c1, params, None, edited=False):
-            if x_dp >= d_sym and y_dp >= d_sym and a / max(x_dp, 1) >= params.min_vaf \
-                    and _fisher_greater(a, max(x_dp - a, 0), y_alt, max(y_dp - y_alt, 0)) <= params.alpha:
-                stats[who]["INDEL"] = stats[who].get("INDEL", 0) + 1
+    loci_e = [(r["edited_alt"], r["edited_depth"], r["control_alt"], r["control_depth"]) for r in rows
+              if r["type"] == "INDEL" and r["edited_depth"] >= d_sym and r["control_depth"] >= d_sym]
+    loci_c = [x[4:] for x in _indel_loci(ct, ed, c0, c1, params, None, edited=False)]
+    for who, loci in (("private_e", loci_e), ("private_c", loci_c)):
+        n = sum(_fisher_greater(a, max(x_dp - a, 0), y_alt, max(y_dp - y_alt, 0)) <= params.alpha
+                for a, x_dp, y_alt, y_dp in loci)
+        if n:
+            stats[who]["INDEL"] = stats[who].get("INDEL", 0) + n
     for r in rows:
         a, n_e, c, n_c = r["edited_alt"], r["edited_depth"], r["control_alt"], r["control_depth"]
         r["p_value"] = _fisher_greater(a, max(n_e - a, 0), c, max(n_c - c, 0))
