@@ -284,3 +284,14 @@ def test_summary_cli_writes_the_editor_test(private_toy, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "unknown editor 'BE99'" in err[0]
     assert not (tmp_path / "gs.json").exists()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_region_jobs_sum_to_the_unsplit_private_counts(private_toy, n):
+    d = private_toy
+    params = gw.Params(chunk_size=1000)  # 3 chunks; the private SNVs at 1000 and 2000 sit on chunk borders
+    _, whole = gw.scan(d / "ed.bam", d / "ct.bam", d / "ref.fa", params=params)
+    parts = [gw.scan_raw(d / "ed.bam", d / "ct.bam", d / "ref.fa", params=params, chunk=(i, n)) for i in range(1, n + 1)]
+    _, merged = gw.finalize([p[0] for p in parts], [p[1] for p in parts], {"c1": 3000}, params)
+    for k in ("private_e", "private_c", "private_callable_bp"):
+        assert merged[k] == whole[k], k
