@@ -178,17 +178,23 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
 class RegionDecoder:
     """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
 
-    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools; CRAM with
-    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
-    writes the records overlapping a region (the same index query as ``AlignmentFile.fetch``) as level-0
-    BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
-    read into one reused buffer whose block data are moved together in place
+    Direct path (:mod:`cgtsafe.io.htsdirect`): pysam's htslib called through ctypes; a numba loop takes
+    each record from htslib's region iterator (the same index query as ``AlignmentFile.fetch``; CRAM with
+    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`) and copies it into one reused buffer in the BAM record
+    layout (no read names, no tags but a long CIGAR's ``CG``), without writing it again as BGZF.
+    It is used when the htslib version is in the tested range and, on the first region with records, the
+    records of a small window equal those of the ``samtools view`` path field by field; an htslib error is
+    reported by decoding the region again with ``samtools view`` (the same one-line error as before).
+
+    ``samtools view`` path (the fallback, with a log line saying why; ``direct=False`` forces it):
+    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools) writes the records overlapping a region
+    as level-0 BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none),
+    which is read into the buffer and whose block data are moved together in place
     (:func:`cgtsafe.sitecheck.genomewide_kernel.bgzf_blocks`).
     One region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read names and tags)."""
 
-    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
-        import pysam
-
+    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None, *,
+                 direct: bool = True, layout=None):
         if sys.byteorder != "little":  # pragma: no cover - the kernel reads BAM's little-endian fields natively
             raise InputError("genome-wide counting needs a little-endian host (x86-64, AArch64)")
         self.path = str(path)
@@ -201,18 +207,40 @@ class RegionDecoder:
             opts += ["--reference", str(ref_path)]
         self._opts = opts
         self._mode = "-u"  # level-0 BGZF (another mode, e.g. "-b", goes through the inflating fallback)
-        with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
-            self.tids = {c: i for i, c in enumerate(af.references)}
-        self._tmp = None
-        if hasattr(os, "memfd_create"):
-            self._fd = os.memfd_create("cgtsafe-genomewide")
-            self._out = f"/proc/self/fd/{self._fd}"
-        else:  # pragma: no cover - systems without memfd
-            self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
-            self._tmp = self._out
+        self._fd, self._tmp, self._out = -1, None, None
         self._buf = np.zeros(0, dtype=np.uint8)
+        self._direct = None
+        self._checked = False
+        if direct:
+            from cgtsafe.io import htsdirect
+
+            why = htsdirect.usable()
+            if not why:
+                try:
+                    self._direct = htsdirect.DirectReader(
+                        self.path, ref_path if cram else None, COUNTING_FIELDS if cram else (),
+                        htsdirect.LAYOUT if layout is None else layout)
+                except OSError as exc:
+                    why = f"htslib did not open it directly ({exc})"
+            if why:
+                _log_fallback(self.path, why)
+        if self._direct is not None:
+            self.tids = dict(self._direct.tids)
+        else:
+            import pysam
+
+            with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
+                self.tids = {c: i for i, c in enumerate(af.references)}
+
+    @property
+    def direct(self) -> bool:
+        """True while regions are decoded by the direct path."""
+        return self._direct is not None
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -226,17 +254,65 @@ class RegionDecoder:
     def __exit__(self, *exc):
         self.close()
 
+    def _drop_direct(self, why: str) -> None:
+        _log_fallback(self.path, why)
+        self._direct.close()
+        self._direct = None
+
     def region(self, contig: str, start: int, end: int) -> tuple[np.ndarray, int]:
         """(buffer, length): uncompressed BAM (header, then the records overlapping ``[start, end)``, 0-based)."""
+        d = self._direct
+        tid = self.tids.get(contig)
+        if d is not None and tid is not None:
+            self._buf, n, status = d.region(tid, start, end, self._buf)
+            if status == -1:
+                if self._checked or n <= 12 or self._self_check(contig, start, end, n):
+                    return self._buf, n
+            else:  # an htslib error: the samtools path reports it as before (or, if it decodes, is used)
+                self._buf, n = self._samtools_region(contig, start, end, self._buf)
+                self._drop_direct(f"htslib's iterator failed (status {status}) in {contig}:{start}-{end} where "
+                                  "samtools view did not")
+                return self._buf, n
+        self._buf, n = self._samtools_region(contig, start, end, self._buf)
+        return self._buf, n
+
+    def _self_check(self, contig: str, start: int, end: int, n: int) -> bool:
+        """The records of a window at the first record decoded both ways agree (else: samtools path)."""
+        from cgtsafe.io.htsdirect import records
+
+        p0 = max(start, int(np.frombuffer(self._buf[20:24].tobytes(), dtype="<i4")[0]))
+        w = (p0, min(end, p0 + 200)) if p0 < end else (start, min(end, start + 200))
+        got, gn, status = self._direct.region(self.tids[contig], w[0], w[1], np.zeros(0, dtype=np.uint8))
+        want, wn = self._samtools_region(contig, w[0], w[1], np.zeros(0, dtype=np.uint8))
+        try:
+            ok = status == -1 and records(got, gn) == records(want, wn)
+        except (ValueError, IndexError) as exc:  # struct.error is a ValueError
+            ok, status = False, str(exc)
+        if ok:
+            self._checked = True
+            return True
+        self._drop_direct(f"the records of {contig}:{w[0]}-{w[1]} decoded directly differ from samtools view's "
+                          f"(status {status}): htslib's record layout is not the one expected")
+        return False
+
+    def _samtools_region(self, contig: str, start: int, end: int, buf: np.ndarray) -> tuple[np.ndarray, int]:
         import pysam
 
         from cgtsafe.sitecheck.genomewide_kernel import bgzf_blocks
 
+        if self._fd < 0:
+            if hasattr(os, "memfd_create"):
+                self._fd = os.memfd_create("cgtsafe-genomewide")
+                self._out = f"/proc/self/fd/{self._fd}"
+            else:  # pragma: no cover - systems without memfd
+                self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
+                self._tmp = self._out
         name = f"{{{contig}}}" if ":" in contig else contig
         try:
             pysam.view(self._mode, "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
                        catch_stdout=False)
         except pysam.SamtoolsError as exc:
+            os.ftruncate(self._fd, 0)
             text = str(exc).replace("\\n", "\n")
             text = text.split("stderr=", 1)[-1]  # pysam: "samtools returned with error N: stdout=..., stderr=..."
             msg = [ln.strip(" '\"") for ln in text.splitlines() if ln.strip(" '\"")]
@@ -245,29 +321,34 @@ class RegionDecoder:
         size = os.fstat(self._fd).st_size
         if size == 0:
             raise read_error(OSError("htslib wrote no records"), self.path, f"{contig}:{start}-{end}")
-        if len(self._buf) < size:
-            self._buf = np.empty(size + (size >> 3), dtype=np.uint8)
-        got = os.preadv(self._fd, [memoryview(self._buf)[:size]], 0) if hasattr(os, "preadv") else None
+        if len(buf) < size:
+            buf = np.empty(size + (size >> 3), dtype=np.uint8)
+        got = os.preadv(self._fd, [memoryview(buf)[:size]], 0) if hasattr(os, "preadv") else None
         if got is None:  # pragma: no cover - no preadv
             os.lseek(self._fd, 0, os.SEEK_SET)
             with os.fdopen(os.dup(self._fd), "rb") as fh:
-                got = fh.readinto(memoryview(self._buf)[:size])
+                got = fh.readinto(memoryview(buf)[:size])
+        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
         if got != size:
             raise read_error(OSError("short read of the decoded records"), self.path, f"{contig}:{start}-{end}")
-        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
-        blocks = bgzf_blocks(self._buf, size)
+        blocks = bgzf_blocks(buf, size)
         if blocks is not None:  # the data of the blocks moved together in place (numpy: memmove)
             n = 0
             for off, ln in blocks.tolist():
-                self._buf[n:n + ln] = self._buf[off:off + ln]
+                buf[n:n + ln] = buf[off:off + ln]
                 n += ln
         else:  # not level-0 blocks (another htslib): inflate
-            data = _inflate_bgzf(self._buf[:size].tobytes())
-            if len(data) > len(self._buf):
-                self._buf = np.empty(len(data), dtype=np.uint8)
-            self._buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+            data = _inflate_bgzf(buf[:size].tobytes())
+            if len(data) > len(buf):
+                buf = np.empty(len(data), dtype=np.uint8)
+            buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
             n = len(data)
-        return self._buf, n
+        return buf, n
+
+
+def _log_fallback(path: str, why: str) -> None:
+    print(f"cgtsafe: genome-wide decoding of {path} goes through samtools view (slower): {why}", file=sys.stderr,
+          flush=True)
 
 
 def _inflate_bgzf(data: bytes) -> bytes:

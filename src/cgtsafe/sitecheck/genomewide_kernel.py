@@ -421,9 +421,10 @@ def warm() -> None:
     """Load the kernels from numba's cache; on a cold cache say once that they are being compiled."""
     if _WARM:
         return
+    from cgtsafe.io import htsdirect
     from cgtsafe.offtarget._kernels import _cached
 
-    if not all(_cached(f) for f in (bgzf_blocks, count_records, scan_positions)):
+    if not all(_cached(f) for f in (bgzf_blocks, count_records, scan_positions, htsdirect.decode_records)):
         print("cgtsafe: first genome-wide scan with this installation: compiling its numba kernels into the cache "
               "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-30 s once, later runs "
               "load them", file=sys.stderr, flush=True)
@@ -432,6 +433,7 @@ def warm() -> None:
     nib, even, odd = pack_reference(b"A")
     count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
                   np.zeros(1, np.int32))
+    htsdirect.warm()
     scan_positions(np.zeros((1, 4), np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int32),
                    np.zeros(1, np.int32), np.zeros(1, np.uint8), 0, 1, 1, 1, 1, 0.05, 10)
     _WARM.add(True)
