@@ -133,6 +133,8 @@ class DirectReader:
         self.path = str(path)
         self.layout = np.ascontiguousarray(layout, dtype=np.int64)
         self._fp = self._hdr = self._idx = self._rec = None
+        level = lib.hts_get_log_level()
+        lib.hts_set_log_level(0)  # the inputs were checked (cgtsafe.io.alignment); failures go to samtools view
         try:
             self._fp = lib.hts_open(self.path.encode(), b"r")
             if not self._fp:
@@ -163,6 +165,8 @@ class DirectReader:
         except BaseException:
             self.close()
             raise
+        finally:
+            lib.hts_set_log_level(level)
         self._next = ctypes.cast(lib.hts_itr_next, ctypes.c_void_p).value
         self._core = np.zeros(BAM1_SIZE, dtype=np.uint8)
 
