@@ -201,6 +201,35 @@ class DirectReader:
         return buf, n, status
 
 
+    def stream(self, tid: int, start: int, end: int) -> "Stream | None":
+        """An iterator over the records overlapping ``[start, end)`` for
+        :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (None when htslib cannot make it)."""
+        itr = self._lib.sam_itr_queryi(self._idx, tid, start, end)
+        return Stream(self, itr) if itr else None
+
+
+class Stream:
+    """An htslib region iterator of a :class:`DirectReader` as the ``src`` / ``core`` / ``lay`` arguments of
+    :func:`cgtsafe.sitecheck.genomewide_kernel.count_records`; a context manager that silences htslib's log
+    while it is used and destroys the iterator at its end."""
+
+    def __init__(self, reader: DirectReader, itr: int):
+        self._lib, self._itr = reader._lib, itr
+        self.src = np.array([reader._next, reader._bgzf or 0, itr, reader._rec, reader._fp], dtype=np.int64)
+        self.core, self.lay = reader._core, reader.layout
+        self._level = None
+
+    def __enter__(self):
+        self._level = self._lib.hts_get_log_level()
+        self._lib.hts_set_log_level(0)
+        return self
+
+    def __exit__(self, *exc):
+        self._lib.hts_set_log_level(self._level)
+        self._lib.hts_itr_destroy(self._itr)
+        self._itr = None
+
+
 # ------------------------------------------------------------------------------------------------------------
 # numba: call htslib through a function address, read and copy raw memory
 
@@ -279,13 +308,85 @@ def _u16(b, p):  # pragma: no cover - numba
     return np.int64(b[p]) | (np.int64(b[p + 1]) << 8)
 
 
+@njit(inline="always")
+def put_record(buf, n, core, lay, rec):  # pragma: no cover - numba
+    """Append the ``bam1_t`` at address ``rec`` to ``buf`` at ``n`` in the BAM record layout (``core``: scratch
+    for ``bam1_t``'s first bytes; ``lay``: :data:`LAYOUT`). Returns ``(buf, new n, status)``: ``buf`` a new,
+    larger array when the record did not fit; status 0, -3 for a position beyond BAM's int32 fields, -4 for
+    fields that do not add up (a layout that is not the expected one)."""
+    _copy_in(core, 0, rec, core.shape[0])
+    pos = _ld64(core, lay[0])
+    mpos = _ld64(core, lay[10])
+    isize = _ld64(core, lay[11])
+    if pos > 2147483647 or mpos > 2147483647 or isize > 2147483647 or isize < -2147483648:
+        return buf, n, np.int64(-3)
+    tid = np.int64(_ld32(core, lay[1]))
+    l_qname = _u16(core, lay[6])
+    n_cigar = np.int64(_ld32(core, lay[7]))
+    l_qseq = np.int64(_ld32(core, lay[8]))
+    if l_qseq >= 2147483648:
+        l_qseq -= 4294967296
+    mtid = np.int64(_ld32(core, lay[9]))
+    data = _ld64(core, lay[12])
+    l_data = np.int64(_ld32(core, lay[13]))
+    ls = l_qseq if l_qseq > 0 else 0
+    body = 4 * n_cigar + (ls + 1) // 2 + ls  # CIGAR, 4-bit bases, qualities
+    if l_qname + body > l_data or l_qname < 1:
+        return buf, n, np.int64(-4)
+    long_cigar = n_cigar > 65535
+    size = 37 + body + (8 + 8 if long_cigar else 0)  # block_size .. name (one NUL), body, CG tag
+    if n + size > buf.shape[0]:
+        b2 = np.empty(max(2 * buf.shape[0], n + size + (1 << 16)), dtype=np.uint8)
+        b2[:n] = buf[:n]
+        buf = b2
+    _st32(buf, n, size - 4)
+    _st32(buf, n + 4, tid)
+    _st32(buf, n + 8, pos)
+    buf[n + 12] = 1  # l_read_name: the name is left out (one NUL)
+    buf[n + 13] = core[lay[3]]  # MAPQ
+    buf[n + 14] = core[lay[2]]  # bin
+    buf[n + 15] = core[lay[2] + 1]
+    nc = 2 if long_cigar else n_cigar
+    buf[n + 16] = nc & 255
+    buf[n + 17] = (nc >> 8) & 255
+    buf[n + 18] = core[lay[5]]  # flag
+    buf[n + 19] = core[lay[5] + 1]
+    _st32(buf, n + 20, l_qseq)
+    _st32(buf, n + 24, mtid)
+    _st32(buf, n + 28, mpos)
+    _st32(buf, n + 32, isize)
+    buf[n + 36] = 0
+    p = n + 37
+    if long_cigar:  # as htslib writes it in a BAM: kS (k = query length), mN (m = reference length), CG:B:I
+        t = p + 8 + (body - 4 * n_cigar)  # the tag after the placeholder, bases and qualities
+        _copy_in(buf, p + 8, data + l_qname + 4 * n_cigar, body - 4 * n_cigar)
+        buf[t] = 67  # C
+        buf[t + 1] = 71  # G
+        buf[t + 2] = 66  # B
+        buf[t + 3] = 73  # I
+        _st32(buf, t + 4, n_cigar)
+        _copy_in(buf, t + 8, data + l_qname, 4 * n_cigar)
+        ref_len = np.int64(0)
+        for k in range(n_cigar):
+            op = np.int64(_ld32(buf, t + 8 + 4 * k))
+            c = op & 15
+            if c == 0 or c == 2 or c == 3 or c == 7 or c == 8:
+                ref_len += op >> 4
+        _st32(buf, p, (ls << 4) | 4)
+        _st32(buf, p + 4, (ref_len << 4) | 3)
+        p = t + 8 + 4 * n_cigar
+    else:
+        _copy_in(buf, p, data + l_qname, body)
+        p += body
+    return buf, p, np.int64(0)
+
+
 @njit(cache=True, nogil=True)
 def decode_records(fn_next, bgzf, itr, rec, fp, buf, core, lay):  # pragma: no cover - numba
     """Call ``hts_itr_next(bgzf, itr, rec, fp)`` (``fn_next`` its address; all handles as integer addresses)
     until it returns < 0 and append each record to ``buf`` in the BAM record layout (after the 12-byte
-    header); ``core`` receives ``bam1_t``'s first bytes, ``lay`` the field offsets (:data:`LAYOUT`).
-    Returns ``(buf, nbytes, status)``: ``buf`` is a new, larger array when the records did not fit;
-    status -1 at the end of the region, < -1 on an htslib error, -3 on a position beyond 2**31 - 1."""
+    header) with :func:`put_record`. Returns ``(buf, nbytes, status)``: ``buf`` is a new, larger array when
+    the records did not fit; status -1 at the end of the region, < -1 on an error (see :func:`put_record`)."""
     n = 12
     if buf.shape[0] < 1 << 16:
         buf = np.empty(1 << 16, dtype=np.uint8)
@@ -295,76 +396,13 @@ def decode_records(fn_next, bgzf, itr, rec, fp, buf, core, lay):  # pragma: no c
     buf[3] = 1
     for k in range(4, 12):
         buf[k] = 0
-    nb = core.shape[0]
     while True:
         r = _call4(fn_next, bgzf, itr, rec, fp)
         if r < 0:
             return buf, n, np.int64(r) if r < -1 else np.int64(-1)
-        _copy_in(core, 0, rec, nb)
-        pos = _ld64(core, lay[0])
-        mpos = _ld64(core, lay[10])
-        isize = _ld64(core, lay[11])
-        if pos > 2147483647 or mpos > 2147483647 or isize > 2147483647 or isize < -2147483648:
-            return buf, n, np.int64(-3)
-        tid = np.int64(_ld32(core, lay[1]))
-        l_qname = _u16(core, lay[6])
-        n_cigar = np.int64(_ld32(core, lay[7]))
-        l_qseq = np.int64(_ld32(core, lay[8]))
-        if l_qseq >= 2147483648:
-            l_qseq -= 4294967296
-        mtid = np.int64(_ld32(core, lay[9]))
-        data = _ld64(core, lay[12])
-        l_data = np.int64(_ld32(core, lay[13]))
-        ls = l_qseq if l_qseq > 0 else 0
-        body = 4 * n_cigar + (ls + 1) // 2 + ls  # CIGAR, 4-bit bases, qualities
-        if l_qname + body > l_data or l_qname < 1:
-            return buf, n, np.int64(-4)
-        long_cigar = n_cigar > 65535
-        size = 37 + body + (8 + 8 if long_cigar else 0)  # block_size .. name (one NUL), body, CG tag
-        if n + size > buf.shape[0]:
-            b2 = np.empty(max(2 * buf.shape[0], n + size + (1 << 16)), dtype=np.uint8)
-            b2[:n] = buf[:n]
-            buf = b2
-        _st32(buf, n, size - 4)
-        _st32(buf, n + 4, tid)
-        _st32(buf, n + 8, pos)
-        buf[n + 12] = 1  # l_read_name: the name is left out (one NUL)
-        buf[n + 13] = core[lay[3]]  # MAPQ
-        buf[n + 14] = core[lay[2]]  # bin
-        buf[n + 15] = core[lay[2] + 1]
-        nc = 2 if long_cigar else n_cigar
-        buf[n + 16] = nc & 255
-        buf[n + 17] = (nc >> 8) & 255
-        buf[n + 18] = core[lay[5]]  # flag
-        buf[n + 19] = core[lay[5] + 1]
-        _st32(buf, n + 20, l_qseq)
-        _st32(buf, n + 24, mtid)
-        _st32(buf, n + 28, mpos)
-        _st32(buf, n + 32, isize)
-        buf[n + 36] = 0
-        p = n + 37
-        if long_cigar:  # as htslib writes it in a BAM: kS (k = query length), mN (m = reference length), CG:B:I
-            t = p + 8 + (body - 4 * n_cigar)  # the tag after the placeholder, bases and qualities
-            _copy_in(buf, p + 8, data + l_qname + 4 * n_cigar, body - 4 * n_cigar)
-            buf[t] = 67  # C
-            buf[t + 1] = 71  # G
-            buf[t + 2] = 66  # B
-            buf[t + 3] = 73  # I
-            _st32(buf, t + 4, n_cigar)
-            _copy_in(buf, t + 8, data + l_qname, 4 * n_cigar)
-            ref_len = np.int64(0)
-            for k in range(n_cigar):
-                op = np.int64(_ld32(buf, t + 8 + 4 * k))
-                c = op & 15
-                if c == 0 or c == 2 or c == 3 or c == 7 or c == 8:
-                    ref_len += op >> 4
-            _st32(buf, p, (ls << 4) | 4)
-            _st32(buf, p + 4, (ref_len << 4) | 3)
-            p = t + 8 + 4 * n_cigar
-        else:
-            _copy_in(buf, p, data + l_qname, body)
-            p += body
-        n = p
+        buf, n, st = put_record(buf, n, core, lay, rec)
+        if st < 0:
+            return buf, n, st
 
 
 def warm() -> None:

@@ -47,6 +47,7 @@ Coordinates: 0-based, end exclusive.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -276,6 +277,14 @@ class RegionDecoder:
         self._buf, n = self._samtools_region(contig, start, end, self._buf)
         return self._buf, n
 
+    def stream(self, contig: str, start: int, end: int):
+        """The direct path's htslib iterator over ``[start, end)`` (:class:`cgtsafe.io.htsdirect.Stream`) for
+        :func:`count_region` to count records as they are decoded, once the self-check has passed; None
+        otherwise (then :meth:`region`)."""
+        if self._direct is None or not self._checked or contig not in self.tids:
+            return None
+        return self._direct.stream(self.tids[contig], start, end)
+
     def _self_check(self, contig: str, start: int, end: int, n: int) -> bool:
         """The records of a window at the first record decoded both ways agree (else: samtools path)."""
         from cgtsafe.io.htsdirect import records
@@ -361,6 +370,9 @@ def _inflate_bgzf(data: bytes) -> bytes:
     return b"".join(out)
 
 
+_EMPTY = _CORE = None
+
+
 def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
@@ -370,7 +382,13 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     coordinate order is an error. htslib decodes the region to uncompressed BAM bytes and
     :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) parses and counts them.
     """
-    from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE, NIB_LETTER, count_records, pack_reference, warm
+    from cgtsafe.io.htsdirect import BAM1_SIZE, LAYOUT
+    from cgtsafe.sitecheck.genomewide_kernel import (NIB_CODE, NIB_LETTER, NO_STREAM, count_records,
+                                                     pack_reference, warm)
+
+    global _EMPTY, _CORE
+    if _CORE is None:
+        _EMPTY, _CORE = np.zeros(0, dtype=np.uint8), np.zeros(BAM1_SIZE, dtype=np.uint8)
 
     if not isinstance(source, RegionDecoder):
         fn = source.filename.decode() if hasattr(source, "filename") else str(source)
@@ -380,19 +398,23 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     L = end - start
     c0, c1 = core if core is not None else (start, end)
     warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
-    buf, nbytes = source.region(contig, start, end)
     nib, even, odd = pack_reference(ref.fetch_bytes(contig, start, end))
-    bases = np.zeros((L, 4), dtype=np.int32)
-    depth = np.zeros(L, dtype=np.int32)
-    nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
-        buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
-        SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth)
-    if bad == -2:
-        raise read_error(OSError("malformed uncompressed BAM from htslib"), path, f"{contig}:{start}-{end}")
-    if bad >= 0:
-        raise InputError(f"record at {contig}:{bad + 1} follows one at {prev + 1}: the file is not "
-                         "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
-                         "'samtools index'", path=path)
+    stream = source.stream(contig, start, end)
+    while True:
+        if stream is not None:  # records counted as htslib decodes them
+            buf, nbytes, src, core_buf, lay = _EMPTY, 0, stream.src, stream.core, stream.lay
+        else:  # the region's records decoded into one buffer first
+            buf, nbytes = source.region(contig, start, end)
+            src, core_buf, lay = NO_STREAM, _CORE, LAYOUT
+        bases = np.zeros((L, 4), dtype=np.int32)
+        depth = np.zeros(L, dtype=np.int32)
+        with stream or contextlib.nullcontext():
+            nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
+                buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
+                SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth, src, core_buf, lay)
+        if bad != -3 or stream is None:
+            break
+        stream = None  # the iterator failed: decode the region again (region() reports the error as before)
     indels: dict = defaultdict(int)
     obs: list = []
     if ne:

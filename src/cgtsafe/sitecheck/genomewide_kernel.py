@@ -23,6 +23,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from cgtsafe.io.htsdirect import BAM1_SIZE, LAYOUT, _call4, put_record
+
 #: 4-bit BAM base code -> 0..3 for A, C, G, T; 4 for every other code (=, N, IUPAC)
 NIB_CODE = np.full(16, 4, dtype=np.uint8)
 NIB_CODE[1], NIB_CODE[2], NIB_CODE[4], NIB_CODE[8] = 0, 1, 2, 3
@@ -99,6 +101,8 @@ def _i32(b, p):  # pragma: no cover - numba
 
 
 HIGH = np.uint64(0x8080808080808080)
+#: ``src`` of :func:`count_records` for a buffer of records (no iterator)
+NO_STREAM = np.zeros(5, dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -134,9 +138,13 @@ def _cg_tag(b, p, e):  # pragma: no cover - numba
 
 @njit(cache=True, nogil=True)
 def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_flags, nib_code, nib_letter,
-                  ref_nib, ref_even, ref_odd, bases, depth):  # pragma: no cover - numba
+                  ref_nib, ref_even, ref_odd, bases, depth, src, core, lay):  # pragma: no cover - numba
     """Count the records of an uncompressed BAM stream ``b[:nbytes]`` (header first) for ``[start, end)``
-    of reference ``tid``.
+    of reference ``tid``; or, when ``src[0]`` is not 0, the records htslib's region iterator returns
+    (``src`` = addresses of ``hts_itr_next`` and of its four arguments, see
+    :class:`cgtsafe.io.htsdirect.DirectReader`), each copied into a small scratch buffer in the same layout
+    (:func:`cgtsafe.io.htsdirect.put_record`; ``core``, ``lay`` as there) and counted at once: the same
+    per-record code, without holding the region's records.
 
     ``ref_nib``: 4-bit code of the reference base at each position of the region (0 where it is not
     A/C/G/T); ``ref_even`` / ``ref_odd``: the same codes packed two per byte as BAM packs a read, pairs
@@ -145,31 +153,38 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     Returns ``(n_fragments, frag_s, frag_e, n_events, ev, ins, bad_pos, prev_pos, records_in_core)``:
     fragment spans; indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, offset of the
     inserted letters in ``ins``); ``bad_pos`` >= 0 is the position of a kept record that follows one at
-    ``prev_pos`` (not coordinate-sorted), -2 a malformed stream; ``records_in_core`` = mapped records
+    ``prev_pos`` (not coordinate-sorted), -2 a malformed stream, -3 an error of the iterator (its status in
+    ``prev_pos``: the caller decodes the region again to report it); ``records_in_core`` = mapped records
     (any flag but 0x4) starting in ``[c0, c1)``.
     """
     L = end - start
     match = np.zeros(L + 1, dtype=np.int64)  # bases equal to the reference base (difference array)
     qthr = np.uint64(min_baseq) * np.uint64(0x0101010101010101)
     fast = min_baseq <= 128  # the byte-wise quality test below needs thresholds < 129
-    # header: magic, text, references
-    if nbytes < 12 or b[0] != 66 or b[1] != 65 or b[2] != 77 or b[3] != 1:
-        return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
-                np.zeros(0, np.uint8), -2, 0, 0)
-    p = 8 + _u32(b, 4)
-    n_ref = _u32(b, p)
-    p += 4
-    for _ in range(n_ref):
-        p += 8 + _u32(b, p)
-    first = p
-    # records: count them first (fragment arrays)
-    n = 0
-    while p + 4 <= nbytes:
-        p += 4 + _u32(b, p)
-        n += 1
-    if p != nbytes:
-        return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
-                np.zeros(0, np.uint8), -2, 0, 0)
+    stream = src[0] != 0
+    scratch = np.empty(1 << 12 if stream else 0, dtype=np.uint8)
+    if stream:
+        n = 4096  # fragment arrays grow as records come
+        first = 0
+    else:
+        # header: magic, text, references
+        if nbytes < 12 or b[0] != 66 or b[1] != 65 or b[2] != 77 or b[3] != 1:
+            return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
+                    np.zeros(0, np.uint8), -2, 0, 0)
+        p = 8 + _u32(b, 4)
+        n_ref = _u32(b, p)
+        p += 4
+        for _ in range(n_ref):
+            p += 8 + _u32(b, p)
+        first = p
+        # records: count them first (fragment arrays)
+        n = 0
+        while p + 4 <= nbytes:
+            p += 4 + _u32(b, p)
+            n += 1
+        if p != nbytes:
+            return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
+                    np.zeros(0, np.uint8), -2, 0, 0)
     frag_s = np.empty(n, dtype=np.int64)
     frag_e = np.empty(n, dtype=np.int64)
     nxt = np.full(n, -1, dtype=np.int64)
@@ -187,10 +202,33 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     prev = np.int64(-1)
     have_prev = False
     p = first
-    while p < nbytes:
-        rec = p
-        bsz = _u32(b, p)
-        p += 4 + bsz
+    while True:
+        if stream:
+            r = _call4(src[0], src[1], src[2], src[3], src[4])
+            if r < 0:
+                if r < -1:
+                    return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, np.int64(r), n_core)
+                break
+            scratch, p, st = put_record(scratch, 0, core, lay, src[3])
+            if st < 0:
+                return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, st, n_core)
+            b = scratch
+            rec = 0
+            if nf == frag_s.shape[0]:
+                m2 = 2 * nf
+                fs2 = np.empty(m2, dtype=np.int64)
+                fe2 = np.empty(m2, dtype=np.int64)
+                nx2 = np.full(m2, -1, dtype=np.int64)
+                fs2[:nf] = frag_s[:nf]
+                fe2[:nf] = frag_e[:nf]
+                nx2[:nf] = nxt[:nf]
+                frag_s, frag_e, nxt = fs2, fe2, nx2
+        else:
+            if p >= nbytes:
+                break
+            rec = p
+            bsz = _u32(b, p)
+            p += 4 + bsz
         rid = _i32(b, rec + 4)
         rs = _i32(b, rec + 8)
         f = np.int64(b[rec + 18]) | (np.int64(b[rec + 19]) << 8)
@@ -432,7 +470,7 @@ def warm() -> None:
     bgzf_blocks(np.zeros(0, np.uint8), 0)
     nib, even, odd = pack_reference(b"A")
     count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
-                  np.zeros(1, np.int32))
+                  np.zeros(1, np.int32), NO_STREAM, np.zeros(BAM1_SIZE, np.uint8), LAYOUT)
     htsdirect.warm()
     scan_positions(np.zeros((1, 4), np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int32),
                    np.zeros(1, np.int32), np.zeros(1, np.uint8), 0, 1, 1, 1, 1, 0.05, 10)
