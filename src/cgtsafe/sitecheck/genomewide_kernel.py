@@ -87,6 +87,7 @@ def _unaligned_load(bits: int, result):
 
 _load_u32 = _unaligned_load(32, types.uint32)
 _u64 = _unaligned_load(64, types.uint64)
+_load_u16 = _unaligned_load(16, types.uint16)
 
 
 @njit(inline="always")
@@ -101,6 +102,7 @@ def _i32(b, p):  # pragma: no cover - numba
 
 
 HIGH = np.uint64(0x8080808080808080)
+HIGH4 = np.uint64(0x80808080)
 #: ``src`` of :func:`count_records` for a buffer of records (no iterator)
 NO_STREAM = np.zeros(5, dtype=np.int64)
 
@@ -160,6 +162,7 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     L = end - start
     match = np.zeros(L + 1, dtype=np.int64)  # bases equal to the reference base (difference array)
     qthr = np.uint64(min_baseq) * np.uint64(0x0101010101010101)
+    qthr4 = np.uint64(min_baseq) * np.uint64(0x01010101)
     fast = min_baseq <= 128  # the byte-wise quality test below needs thresholds < 129
     stream = src[0] != 0
     scratch = np.empty(1 << 12 if stream else 0, dtype=np.uint8)
@@ -293,16 +296,28 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
                     while x < z:
                         j = x - start
                         stop = x + 1
-                        if fast and (qi & 1) == 0 and x + 16 <= z:
+                        if fast and (qi & 1) == 0 and x + 4 <= z:
                             rpk = ref_even if (j & 1) == 0 else ref_odd
                             h = (j + 1) >> 1
-                            if (_u64(b, sq + (qi >> 1)) == _u64(rpk, h)
-                                    and ((_u64(b, ql + qi) | HIGH) - qthr) & HIGH == HIGH
-                                    and ((_u64(b, ql + qi + 8) | HIGH) - qthr) & HIGH == HIGH):
+                            sp = sq + (qi >> 1)
+                            qq = ql + qi
+                            if (x + 16 <= z and _u64(b, sp) == _u64(rpk, h)
+                                    and ((_u64(b, qq) | HIGH) - qthr) & HIGH == HIGH
+                                    and ((_u64(b, qq + 8) | HIGH) - qthr) & HIGH == HIGH):
                                 x += 16
                                 qi += 16
                                 continue
-                            stop = x + 16  # these 16 one by one
+                            if (x + 8 <= z and _load_u32(b, sp) == _load_u32(rpk, h)
+                                    and ((_u64(b, qq) | HIGH) - qthr) & HIGH == HIGH):
+                                x += 8
+                                qi += 8
+                                continue
+                            if (_load_u16(b, sp) == _load_u16(rpk, h)
+                                    and ((np.uint64(_load_u32(b, qq)) | HIGH4) - qthr4) & HIGH4 == HIGH4):
+                                x += 4
+                                qi += 4
+                                continue
+                            stop = x + 4  # these 4 one by one
                         while x < stop:
                             j = x - start
                             byte = np.int64(b[sq + (qi >> 1)])
