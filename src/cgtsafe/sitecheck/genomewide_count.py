@@ -371,6 +371,7 @@ def _inflate_bgzf(data: bytes) -> bytes:
 
 
 _EMPTY = _CORE = None
+_PACKED: list = [None, None, None]  # (reference, region, pack_reference of it) of the last region counted
 
 
 def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
@@ -398,7 +399,10 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     L = end - start
     c0, c1 = core if core is not None else (start, end)
     warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
-    nib, even, odd = pack_reference(ref.fetch_bytes(contig, start, end))
+    key = (contig, start, end)
+    if _PACKED[0] is not ref or _PACKED[1] != key:  # both samples of a region share the packed reference
+        _PACKED[:] = [ref, key, pack_reference(ref.fetch_bytes(contig, start, end))]
+    nib, even, odd = _PACKED[2]
     stream = source.stream(contig, start, end)
     while True:
         if stream is not None:  # records counted as htslib decodes them

@@ -1,17 +1,21 @@
 """The numba kernels of the genome-wide counter (:func:`cgtsafe.sitecheck.genomewide_count.count_region`).
 
-They read the records of one region as uncompressed BAM bytes (what htslib writes for
-``samtools view -u``; the record layout is that of the SAM specification, SAMv1 section 4.2) and count
-without any per-read Python object:
+They read the records of one region in the BAM record layout (SAM specification, SAMv1 section 4.2) and
+count without any per-read Python object:
 
-* :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks (moved together in place by the caller);
-* :func:`count_records` walks the header and the records (flag, MAPQ, position, CIGAR, 4-bit
-  sequence, qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG``
-  tag as htslib writes it) and accumulates the per-position counts.
+* :func:`count_records` takes the records either from htslib's region iterator, one at a time (each
+  ``bam1_t`` copied into a small scratch buffer by :func:`cgtsafe.io.htsdirect.put_record`: the direct
+  path) or from a buffer of uncompressed BAM (header, then the records: what ``samtools view -u`` writes,
+  the fallback path), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence, qualities, mate
+  position; a CIGAR of more than 65,535 operations is taken from the ``CG`` tag as htslib writes it in a
+  BAM), accumulating the per-position counts; the same per-record code for both sources;
+* :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks of the fallback path (moved
+  together in place by the caller).
 
 Multi-byte fields are read with unaligned little-endian loads (BAM is little-endian; x86-64 and
-AArch64 hosts are too). Kept apart so that importing the genome-wide modules (e.g. for the command-line parser) does not load
-numba. Coordinates 0-based; see :mod:`cgtsafe.sitecheck.genomewide_count` for the counting rules.
+AArch64 hosts are too). Kept apart so that importing the genome-wide modules (e.g. for the command-line
+parser) does not load numba. Coordinates 0-based; see :mod:`cgtsafe.sitecheck.genomewide_count` for the
+counting rules.
 """
 
 from __future__ import annotations
