@@ -209,14 +209,14 @@ class DirectReader:
 
 
 class Stream:
-    """An htslib region iterator of a :class:`DirectReader` as the ``src`` / ``core`` / ``lay`` arguments of
+    """An htslib region iterator of a :class:`DirectReader` as the ``src`` / ``lay`` arguments of
     :func:`cgtsafe.sitecheck.genomewide_kernel.count_records`; a context manager that silences htslib's log
     while it is used and destroys the iterator at its end."""
 
     def __init__(self, reader: DirectReader, itr: int):
         self._lib, self._itr = reader._lib, itr
         self.src = np.array([reader._next, reader._bgzf or 0, itr, reader._rec, reader._fp], dtype=np.int64)
-        self.core, self.lay = reader._core, reader.layout
+        self.lay = reader.layout
         self._level = None
 
     def __enter__(self):
@@ -299,6 +299,40 @@ def _st32(typingctx, arr, idx, v):
         builder.store(builder.trunc(args[2], ir.IntType(32)), builder.bitcast(ptr, ir.IntType(32).as_pointer()),
                       align=1)
         return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _addr_load(bits: int, result):
+    """An intrinsic ``load(addr)``: the ``bits // 8`` bytes at the integer address ``addr`` (unaligned)."""
+
+    @intrinsic
+    def load(typingctx, addr):
+        sig = result(types.int64)
+
+        def codegen(context, builder, signature, args):
+            ptr = builder.inttoptr(args[0], ir.IntType(bits).as_pointer())
+            return builder.load(ptr, align=1)
+
+        return sig, codegen
+
+    return load
+
+
+_peek_u8 = _addr_load(8, types.uint8)
+_peek_u16 = _addr_load(16, types.uint16)
+_peek_u32 = _addr_load(32, types.uint32)
+_peek_i32 = _addr_load(32, types.int32)
+_peek_i64 = _addr_load(64, types.int64)
+
+
+@intrinsic
+def _as_ptr(typingctx, addr):
+    """The integer address ``addr`` as a ``uint8 *`` (for ``numba.carray``: a view, no copy)."""
+    sig = types.CPointer(types.uint8)(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
 
     return sig, codegen
 

@@ -370,7 +370,15 @@ def _inflate_bgzf(data: bytes) -> bytes:
     return b"".join(out)
 
 
-_EMPTY = _CORE = None
+_EMPTY = np.zeros(0, dtype=np.uint8)
+_WORK = [np.zeros(0, dtype=np.int32)]
+
+
+def _work(n: int) -> np.ndarray:
+    """The process's reused int32 work array of :func:`count_region` (at least ``n`` entries)."""
+    if len(_WORK[0]) < n:
+        _WORK[0] = np.zeros(n, dtype=np.int32)
+    return _WORK[0]
 _PACKED: list = [None, None, None]  # (reference, region, pack_reference of it) of the last region counted
 
 
@@ -383,13 +391,9 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     coordinate order is an error. htslib decodes the region to uncompressed BAM bytes and
     :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) parses and counts them.
     """
-    from cgtsafe.io.htsdirect import BAM1_SIZE, LAYOUT
+    from cgtsafe.io.htsdirect import LAYOUT
     from cgtsafe.sitecheck.genomewide_kernel import (NIB_CODE, NIB_LETTER, NO_STREAM, count_records,
                                                      pack_reference, warm)
-
-    global _EMPTY, _CORE
-    if _CORE is None:
-        _EMPTY, _CORE = np.zeros(0, dtype=np.uint8), np.zeros(BAM1_SIZE, dtype=np.uint8)
 
     if not isinstance(source, RegionDecoder):
         fn = source.filename.decode() if hasattr(source, "filename") else str(source)
@@ -406,16 +410,17 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     stream = source.stream(contig, start, end)
     while True:
         if stream is not None:  # records counted as htslib decodes them
-            buf, nbytes, src, core_buf, lay = _EMPTY, 0, stream.src, stream.core, stream.lay
+            buf, nbytes, src, lay = _EMPTY, 0, stream.src, stream.lay
         else:  # the region's records decoded into one buffer first
             buf, nbytes = source.region(contig, start, end)
-            src, core_buf, lay = NO_STREAM, _CORE, LAYOUT
+            src, lay = NO_STREAM, LAYOUT
         bases = np.zeros((L, 4), dtype=np.int32)
         depth = np.zeros(L, dtype=np.int32)
         with stream or contextlib.nullcontext():
             nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
                 buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
-                SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth, src, core_buf, lay)
+                SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth, src, lay,
+                _work(2 * L + 2))
         if bad != -3 or stream is None:
             break
         stream = None  # the iterator failed: decode the region again (region() reports the error as before)

@@ -3,10 +3,10 @@
 They read the records of one region in the BAM record layout (SAM specification, SAMv1 section 4.2) and
 count without any per-read Python object:
 
-* :func:`count_records` takes the records either from htslib's region iterator, one at a time (each
-  ``bam1_t`` copied into a small scratch buffer by :func:`cgtsafe.io.htsdirect.put_record`: the direct
-  path) or from a buffer of uncompressed BAM (header, then the records: what ``samtools view -u`` writes,
-  the fallback path), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence, qualities, mate
+* :func:`count_records` takes the records either from htslib's region iterator, one at a time (the fields
+  of each ``bam1_t`` read in place, its data through a view: the direct path) or from a buffer of
+  uncompressed BAM (header, then the records: what ``samtools view -u`` writes, the fallback path and a
+  decoder's first region), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence, qualities, mate
   position; a CIGAR of more than 65,535 operations is taken from the ``CG`` tag as htslib writes it in a
   BAM), accumulating the per-position counts; the same per-record code for both sources;
 * :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks of the fallback path (moved
@@ -24,10 +24,10 @@ import sys
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import carray, njit, types
 from numba.extending import intrinsic
 
-from cgtsafe.io.htsdirect import BAM1_SIZE, LAYOUT, _call4, put_record
+from cgtsafe.io.htsdirect import LAYOUT, _as_ptr, _call4, _peek_i32, _peek_i64, _peek_u8, _peek_u16, _peek_u32
 
 #: 4-bit BAM base code -> 0..3 for A, C, G, T; 4 for every other code (=, N, IUPAC)
 NIB_CODE = np.full(16, 4, dtype=np.uint8)
@@ -144,18 +144,20 @@ def _cg_tag(b, p, e):  # pragma: no cover - numba
 
 @njit(cache=True, nogil=True)
 def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_flags, nib_code, nib_letter,
-                  ref_nib, ref_even, ref_odd, bases, depth, src, core, lay):  # pragma: no cover - numba
+                  ref_nib, ref_even, ref_odd, bases, depth, src, lay, work):  # pragma: no cover - numba
     """Count the records of an uncompressed BAM stream ``b[:nbytes]`` (header first) for ``[start, end)``
     of reference ``tid``; or, when ``src[0]`` is not 0, the records htslib's region iterator returns
     (``src`` = addresses of ``hts_itr_next`` and of its four arguments, see
-    :class:`cgtsafe.io.htsdirect.DirectReader`), each copied into a small scratch buffer in the same layout
-    (:func:`cgtsafe.io.htsdirect.put_record`; ``core``, ``lay`` as there) and counted at once: the same
-    per-record code, without holding the region's records.
+    :class:`cgtsafe.io.htsdirect.DirectReader`), counted as they come: the fields read from the ``bam1_t``
+    at their offsets ``lay`` (:data:`cgtsafe.io.htsdirect.LAYOUT`), its CIGAR, bases and qualities through a
+    view of its data (htslib holds the whole CIGAR there, however long); the same per-record code,
+    without copying or holding the region's records.
 
     ``ref_nib``: 4-bit code of the reference base at each position of the region (0 where it is not
     A/C/G/T); ``ref_even`` / ``ref_odd``: the same codes packed two per byte as BAM packs a read, pairs
     starting at even / odd offsets (see :func:`pack_reference`). Adds to ``bases`` (L*4, int32:
-    quality-filtered A/C/G/T) and ``depth`` (L, int32: fragments covering each position).
+    quality-filtered A/C/G/T) and ``depth`` (L, int32: fragments covering each position); ``work``: an int32
+    array of at least 2 * (L + 1) entries, overwritten.
     Returns ``(n_fragments, frag_s, frag_e, n_events, ev, ins, bad_pos, prev_pos, records_in_core)``:
     fragment spans; indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, offset of the
     inserted letters in ``ins``); ``bad_pos`` >= 0 is the position of a kept record that follows one at
@@ -164,12 +166,16 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     (any flag but 0x4) starting in ``[c0, c1)``.
     """
     L = end - start
-    match = np.zeros(L + 1, dtype=np.int64)  # bases equal to the reference base (difference array)
+    # difference arrays in the caller's reused int32 work array (no fresh pages per region): bases equal to
+    # the reference base, fragments covering
+    match = work[:L + 1]
+    dd = work[L + 1:2 * L + 2]
+    match[:] = 0
+    dd[:] = 0
     qthr = np.uint64(min_baseq) * np.uint64(0x0101010101010101)
     qthr4 = np.uint64(min_baseq) * np.uint64(0x01010101)
     fast = min_baseq <= 128  # the byte-wise quality test below needs thresholds < 129
     stream = src[0] != 0
-    scratch = np.empty(1 << 12 if stream else 0, dtype=np.uint8)
     if stream:
         n = 4096  # fragment arrays grow as records come
         first = 0
@@ -210,17 +216,12 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     have_prev = False
     p = first
     while True:
-        if stream:
+        if stream:  # the fields of htslib's bam1_t (offsets ``lay``) and a view of its data, no copy
             r = _call4(src[0], src[1], src[2], src[3], src[4])
             if r < 0:
                 if r < -1:
                     return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, np.int64(r), n_core)
                 break
-            scratch, p, st = put_record(scratch, 0, core, lay, src[3])
-            if st < 0:
-                return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, st, n_core)
-            b = scratch
-            rec = 0
             if nf == frag_s.shape[0]:
                 m2 = 2 * nf
                 fs2 = np.empty(m2, dtype=np.int64)
@@ -230,39 +231,65 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
                 fe2[:nf] = frag_e[:nf]
                 nx2[:nf] = nxt[:nf]
                 frag_s, frag_e, nxt = fs2, fe2, nx2
+            a0 = src[3]
+            rid = np.int64(_peek_i32(a0 + lay[1]))
+            rs = _peek_i64(a0 + lay[0])
+            f = np.int64(_peek_u16(a0 + lay[5]))
+            if c0 <= rs < c1 and not f & 0x4:
+                n_core += 1
+            if f & skip_flags or np.int64(_peek_u8(a0 + lay[3])) < min_mapq or rid != tid:
+                continue
+            l_name = np.int64(_peek_u16(a0 + lay[6]))
+            n_cig = np.int64(_peek_u32(a0 + lay[7]))
+            l_seq = np.int64(_peek_i32(a0 + lay[8]))
+            mrid = np.int64(_peek_i32(a0 + lay[9]))
+            mpos = _peek_i64(a0 + lay[10])
+            l_data = np.int64(_peek_i32(a0 + lay[13]))
+            ls = l_seq if l_seq > 0 else 0
+            if l_name < 1 or l_name + 4 * n_cig + (ls + 1) // 2 + ls > l_data:
+                return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, np.int64(-4), n_core)
+            b = carray(_as_ptr(_peek_i64(a0 + lay[12])), (l_data,))
+            cig = l_name
+            sq = cig + 4 * n_cig
+            ql = sq + (l_seq + 1) // 2
+            if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
+                continue
         else:
             if p >= nbytes:
                 break
             rec = p
             bsz = _u32(b, p)
             p += 4 + bsz
-        rid = _i32(b, rec + 4)
-        rs = _i32(b, rec + 8)
-        f = np.int64(b[rec + 18]) | (np.int64(b[rec + 19]) << 8)
-        if c0 <= rs < c1 and not f & 0x4:
-            n_core += 1
-        if f & skip_flags or b[rec + 13] < min_mapq or rid != tid:
-            continue
-        l_name = np.int64(b[rec + 12])
-        n_cig = np.int64(b[rec + 16]) | (np.int64(b[rec + 17]) << 8)
-        l_seq = _i32(b, rec + 20)
-        cig = rec + 36 + l_name
-        sq = cig + 4 * n_cig
-        ql = sq + (l_seq + 1) // 2
-        if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
-            continue
-        if n_cig == 2 and (_u32(b, cig) & 15) == 4 and (_u32(b, cig) >> 4) == l_seq and (_u32(b, cig + 4) & 15) == 3:
-            cg, cg_n = _cg_tag(b, ql + l_seq, p)  # the real CIGAR of a long read is in the CG tag
-            if cg >= 0:
-                cig = cg
-                n_cig = cg_n
+            rid = _i32(b, rec + 4)
+            rs = _i32(b, rec + 8)
+            f = np.int64(b[rec + 18]) | (np.int64(b[rec + 19]) << 8)
+            if c0 <= rs < c1 and not f & 0x4:
+                n_core += 1
+            if f & skip_flags or b[rec + 13] < min_mapq or rid != tid:
+                continue
+            l_name = np.int64(b[rec + 12])
+            n_cig = np.int64(b[rec + 16]) | (np.int64(b[rec + 17]) << 8)
+            l_seq = _i32(b, rec + 20)
+            mrid = _i32(b, rec + 24)
+            mpos = _i32(b, rec + 28)
+            cig = rec + 36 + l_name
+            sq = cig + 4 * n_cig
+            ql = sq + (l_seq + 1) // 2
+            if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
+                continue
+            if (n_cig == 2 and (_u32(b, cig) & 15) == 4 and (_u32(b, cig) >> 4) == l_seq
+                    and (_u32(b, cig + 4) & 15) == 3):
+                cg, cg_n = _cg_tag(b, ql + l_seq, p)  # the real CIGAR of a long read is in the CG tag
+                if cg >= 0:
+                    cig = cg
+                    n_cig = cg_n
         if have_prev and rs < prev:
             return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], rs, prev, n_core)
         prev = rs
         have_prev = True
         m = -1
-        if (f & 0x9) == 0x1 and _i32(b, rec + 24) == tid:
-            m = _i32(b, rec + 28)
+        if (f & 0x9) == 0x1 and mrid == tid:
+            m = mpos
         frag = nf
         clip = -1
         if 0 <= m <= rs < m + max_span:
@@ -380,7 +407,6 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
             nf += 1
         elif rp > frag_e[frag]:
             frag_e[frag] = rp
-    dd = np.zeros(L + 1, dtype=np.int64)
     for k in range(nf):
         a = frag_s[k] - start
         z = frag_e[k] - start
@@ -489,7 +515,7 @@ def warm() -> None:
     bgzf_blocks(np.zeros(0, np.uint8), 0)
     nib, even, odd = pack_reference(b"A")
     count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
-                  np.zeros(1, np.int32), NO_STREAM, np.zeros(BAM1_SIZE, np.uint8), LAYOUT)
+                  np.zeros(1, np.int32), NO_STREAM, LAYOUT, np.zeros(4, np.int32))
     htsdirect.warm()
     scan_positions(np.zeros((1, 4), np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int32),
                    np.zeros(1, np.int32), np.zeros(1, np.uint8), 0, 1, 1, 1, 1, 0.05, 10)
