@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from cgtsafe.errors import InputError
@@ -77,6 +78,14 @@ def _scan_args(g, d) -> None:
     ):
         g.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(d, name),
                        help=f"{help_} (default {getattr(d, name)})")
+
+
+# OpenBLAS starts a thread pool per library when numpy and scipy load (two pools on this machine's wheels),
+# whose threads spin for a while: about 0.08 CPU-s per process (benchmarks/bench_genomewide.py, fixed
+# cost). No sitecheck step does BLAS work worth threads, and a workflow job runs on the cores it declares, so
+# one thread unless the user set it (read when numpy first loads: `cgtsafe sitecheck` imports this module
+# first).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def add_genomewide_parsers(sub) -> None:
