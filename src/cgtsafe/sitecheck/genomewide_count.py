@@ -15,32 +15,34 @@ mate of the other read number (0x40/0x80) that starts at the mate's position and
 record's start), not by name; among pairs with identical start and mate start the file order decides,
 which changes neither counts nor depths unless their CIGARs differ.
 
-Speed (``benchmarks/bench_genomewide.py``): no per-read Python object. For each region htslib decodes the
-BAM/CRAM records to uncompressed BAM bytes (:class:`RegionDecoder`: pysam's in-process
-``samtools view -u``; CRAM with only the fields counted) and
-:func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) walks those bytes record by record
-(SAMv1 section 4.2 layout): flag, MAPQ, position, CIGAR (from the ``CG`` tag for more than 65,535
-operations), 4-bit bases, qualities, mate position. Bases equal to the reference base are counted with a
-difference array per aligned block and the others one by one; 16 bases at a time are passed over when
-their 4-bit codes equal the packed reference and none of their qualities is below ``min_baseq``.
+Speed (``benchmarks/bench_genomewide.py``): no per-read Python object and no re-encoding. For each region
+htslib's iterator (pysam's bundled htslib called directly, :mod:`cgtsafe.io.htsdirect`; CRAM with only the
+fields counted) hands :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) one decoded record
+at a time, which it reads in place: flag, MAPQ, position, CIGAR, 4-bit bases, qualities, mate position.
+Bases equal to the reference base are counted with a difference array per aligned block and the others
+one by one; 16, 8 or 4 bases at a time are passed over when their 4-bit codes equal the packed reference
+and none of their qualities is below ``min_baseq``. A decoder's first region, and every region when the
+direct path is not used (:class:`RegionDecoder`), goes through a buffer of uncompressed BAM records parsed
+by the same kernel.
 Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam`` (10 Mb, 30x pair, one
-core, whole child processes on a shared 2-core machine, so +-20 %): CRAM: 4.1 CPU-s (2.4 Mb per
-CPU-second) against 8.1 CPU-s for the earlier counter (pysam's per-read ``AlignedSegment`` fields collected in
-Python); 1.5 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba imports, input checks,
-kernel loading: the same command on 1 kb), so about 3.8 Mb per CPU-second at the margin. Iterating pysam's
-per-read objects alone costs 1.8 CPU-s (5.5 Mb per CPU-second, no counting), htslib's decoding to raw BAM
-alone 0.9-1.3 CPU-s. BAM input: 4.7 CPU-s (2.1 Mb per CPU-second; BGZF inflation costs more than this CRAM's
-decoding). Other routes: ``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates the
-per-read objects; pysam's ``count_coverage`` counts A/C/G/T only (no indels, no fragments) and
-``bcftools mpileup`` emits every site as text; pysam holds the GIL inside ``samtools view``, so the decoded
-records cannot be streamed to a concurrent reader and go through an in-memory file.
+core, whole child processes on a shared 2-core machine with a load average of about 3.5, so +-20 %):
+CRAM: 2.4 CPU-s (4.2 Mb per CPU-second) against 3.7 CPU-s for the ``samtools view -u`` route it replaces
+(same run, ``--baseline-src``); 0.9 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba
+imports, input checks, kernel loading: the same command on 1 kb), so about 6.9 Mb per CPU-second at the
+margin. htslib's decoding alone (both files, records copied out region by region) costs 0.9 CPU-s
+(10.8 Mb per CPU-second): CRAM decoding is now most of the marginal cost, counting about 0.015 CPU-s per
+Mb per sample. BAM input: 3.0 CPU-s (3.3 Mb per CPU-second, 4.8 at the margin; htslib inflates BGZF
+with zlib). Other routes: pysam's per-read ``AlignedSegment`` objects alone cost 1.5 CPU-s (6.5 Mb per
+CPU-second, no counting); ``samtools view -u`` writes the decoded records again as BGZF (a copy and a CRC32
+per block) that the reader reads back, half of its decoding cost; pysam's ``count_coverage`` counts
+A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every site as text.
 
 Memory of a region job (or of each ``--threads`` worker) is bounded by one region (``chunk_size`` +
-2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: per sample one reused buffer of
-the region's uncompressed records (about 28 MB for 501 kb at 30x of 150-bp reads from a CRAM, decoded
-without names and tags; more for a BAM with long names and many tags; the in-memory file htslib wrote
-them to is emptied once read), counts of 20 bytes per position (int32 A/C/G/T and depth; 18 more bytes
-per position while counting), the fragment spans and the indel observations.
+2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: counts of 20 bytes per position
+(int32 A/C/G/T and depth; 8 more bytes per position, reused, while counting), the fragment spans and the
+indel observations, and htslib's decoding state (one CRAM container or BGZF block); records are not held,
+except in the buffer path (a decoder's first region, or the fallback): the region's uncompressed records,
+about 28 MB for 501 kb at 30x of 150-bp reads, without read names and tags.
 
 Coordinates: 0-based, end exclusive.
 """
