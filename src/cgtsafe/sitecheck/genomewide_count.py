@@ -21,9 +21,10 @@ fields counted) hands :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` 
 at a time, which it reads in place: flag, MAPQ, position, CIGAR, 4-bit bases, qualities, mate position.
 Bases equal to the reference base are counted with a difference array per aligned block and the others
 one by one; 16, 8 or 4 bases at a time are passed over when their 4-bit codes equal the packed reference
-and none of their qualities is below ``min_baseq``. A decoder's first region, and every region when the
-direct path is not used (:class:`RegionDecoder`), goes through a buffer of uncompressed BAM records parsed
-by the same kernel.
+and none of their qualities is below ``min_baseq``. Until the direct path's self-check has passed (a
+region whose first kilobase holds no record), and for every region when the direct path is not used
+(:class:`RegionDecoder`), the records go through a buffer of uncompressed BAM records parsed by the same
+kernel.
 Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam`` (10 Mb, 30x pair, one
 core, whole child processes on a shared 2-core machine with a load average of about 3.5, so +-20 %):
 CRAM: 2.4 CPU-s (4.2 Mb per CPU-second) against 3.7 CPU-s for the ``samtools view -u`` route it replaces
@@ -41,7 +42,7 @@ Memory of a region job (or of each ``--threads`` worker) is bounded by one regio
 2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: counts of 20 bytes per position
 (int32 A/C/G/T and depth; 8 more bytes per position, reused, while counting), the fragment spans and the
 indel observations, and htslib's decoding state (one CRAM container or BGZF block); records are not held,
-except in the buffer path (a decoder's first region, or the fallback): the region's uncompressed records,
+except in the buffer path (before the self-check, or the fallback): the region's uncompressed records,
 about 28 MB for 501 kb at 30x of 150-bp reads, without read names and tags.
 
 Coordinates: 0-based, end exclusive.
@@ -179,22 +180,24 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
 
 
 class RegionDecoder:
-    """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
+    """Decodes regions of one BAM/CRAM with htslib, without per-read Python objects.
 
-    Direct path (:mod:`cgtsafe.io.htsdirect`): pysam's htslib called through ctypes; a numba loop takes
-    each record from htslib's region iterator (the same index query as ``AlignmentFile.fetch``; CRAM with
-    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`) and copies it into one reused buffer in the BAM record
-    layout (no read names, no tags but a long CIGAR's ``CG``), without writing it again as BGZF.
-    It is used when the htslib version is in the tested range and, on the first region with records, the
-    records of a small window equal those of the ``samtools view`` path field by field; an htslib error is
-    reported by decoding the region again with ``samtools view`` (the same one-line error as before).
+    Direct path (:mod:`cgtsafe.io.htsdirect`): pysam's htslib called through ctypes, the same index query as
+    ``AlignmentFile.fetch`` (CRAM with :data:`cgtsafe.io.alignment.COUNTING_FIELDS`). :meth:`stream` gives
+    :func:`count_region` htslib's region iterator, whose records the kernel counts as they are decoded;
+    :meth:`region` copies them into one reused buffer in the BAM record layout (no read names, no tags but a
+    long CIGAR's ``CG``), without writing them again as BGZF. Used when the htslib version is in the tested
+    range and the records of a first small window with records equal those of the ``samtools view`` path
+    field by field (until then :meth:`region`); an htslib error is reported by decoding the region again
+    with ``samtools view`` (the same one-line error as before).
 
     ``samtools view`` path (the fallback, with a log line saying why; ``direct=False`` forces it):
     ``samtools view -u --keep-tag CG`` (pysam's in-process samtools) writes the records overlapping a region
     as level-0 BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none),
     which is read into the buffer and whose block data are moved together in place
     (:func:`cgtsafe.sitecheck.genomewide_kernel.bgzf_blocks`).
-    One region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read names and tags)."""
+    In the buffer paths one region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read
+    names and tags)."""
 
     def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None, *,
                  direct: bool = True, layout=None):
@@ -269,7 +272,10 @@ class RegionDecoder:
         if d is not None and tid is not None:
             self._buf, n, status = d.region(tid, start, end, self._buf)
             if status == -1:
-                if self._checked or n <= 12 or self._self_check(contig, start, end, n):
+                if self._checked or n <= 12:
+                    return self._buf, n
+                p0 = max(start, int(np.frombuffer(self._buf[20:24].tobytes(), dtype="<i4")[0]))  # first record
+                if self._self_check(contig, p0, min(end, p0 + 200)):
                     return self._buf, n
             else:  # an htslib error: the samtools path reports it as before (or, if it decodes, is used)
                 self._buf, n = self._samtools_region(contig, start, end, self._buf)
@@ -283,18 +289,22 @@ class RegionDecoder:
         """The direct path's htslib iterator over ``[start, end)`` (:class:`cgtsafe.io.htsdirect.Stream`) for
         :func:`count_region` to count records as they are decoded, once the self-check has passed; None
         otherwise (then :meth:`region`)."""
-        if self._direct is None or not self._checked or contig not in self.tids:
+        if self._direct is None or contig not in self.tids:
             return None
+        if not self._checked and not self._self_check(contig, start, min(end, start + 1000)):
+            return None  # no record there to check with (the buffer path checks at its first record) or failed
         return self._direct.stream(self.tids[contig], start, end)
 
-    def _self_check(self, contig: str, start: int, end: int, n: int) -> bool:
-        """The records of a window at the first record decoded both ways agree (else: samtools path)."""
+    def _self_check(self, contig: str, w0: int, w1: int) -> bool | None:
+        """Whether the records of ``[w0, w1)`` decoded both ways agree (if not: the samtools path from now on,
+        with a log line); None when the window holds no record."""
         from cgtsafe.io.htsdirect import records
 
-        p0 = max(start, int(np.frombuffer(self._buf[20:24].tobytes(), dtype="<i4")[0]))
-        w = (p0, min(end, p0 + 200)) if p0 < end else (start, min(end, start + 200))
-        got, gn, status = self._direct.region(self.tids[contig], w[0], w[1], np.zeros(0, dtype=np.uint8))
-        want, wn = self._samtools_region(contig, w[0], w[1], np.zeros(0, dtype=np.uint8))
+        w = (w0, w1)
+        got, gn, status = self._direct.region(self.tids[contig], w0, w1, np.zeros(0, dtype=np.uint8))
+        if status == -1 and gn <= 12:
+            return None
+        want, wn = self._samtools_region(contig, w0, w1, np.zeros(0, dtype=np.uint8))
         try:
             ok = status == -1 and records(got, gn) == records(want, wn)
         except (ValueError, IndexError) as exc:  # struct.error is a ValueError

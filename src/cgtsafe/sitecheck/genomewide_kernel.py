@@ -6,8 +6,8 @@ count without any per-read Python object:
 * :func:`count_records` takes the records either from htslib's region iterator, one at a time (the fields
   of each ``bam1_t`` read in place, its data through a view: the direct path) or from a buffer of
   uncompressed BAM (header, then the records: what ``samtools view -u`` writes, the fallback path and a
-  decoder's first region), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence, qualities, mate
-  position; a CIGAR of more than 65,535 operations is taken from the ``CG`` tag as htslib writes it in a
+  direct path before its self-check), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence,
+  qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG`` tag as htslib writes it in a
   BAM), accumulating the per-position counts; the same per-record code for both sources;
 * :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks of the fallback path (moved
   together in place by the caller).
