@@ -263,29 +263,26 @@ def _copy_in(typingctx, dst, off, src, n):
     return sig, codegen
 
 
-@intrinsic
-def _ld32(typingctx, arr, idx):
-    """The 4 bytes at ``arr[idx]`` as a little-endian uint32 (unaligned)."""
-    sig = types.uint32(arr, types.int64)
+def _unaligned_load(bits: int, result):
+    """An intrinsic ``load(arr, idx)``: the ``bits // 8`` bytes at ``arr[idx]`` (a uint8 array) as one
+    little-endian integer of type ``result``, one unaligned load (no bounds check)."""
 
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        return builder.load(builder.bitcast(ptr, ir.IntType(32).as_pointer()), align=1)
+    @intrinsic
+    def load(typingctx, arr, idx):
+        sig = result(arr, idx)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            ary = context.make_array(signature.args[0])(context, builder, args[0])
+            ptr = builder.gep(ary.data, [args[1]])
+            return builder.load(builder.bitcast(ptr, ir.IntType(bits).as_pointer()), align=1)
+
+        return sig, codegen
+
+    return load
 
 
-@intrinsic
-def _ld64(typingctx, arr, idx):
-    sig = types.int64(arr, types.int64)
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        return builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
-
-    return sig, codegen
+_ld32 = _unaligned_load(32, types.uint32)
+_ld64 = _unaligned_load(64, types.int64)
 
 
 @intrinsic

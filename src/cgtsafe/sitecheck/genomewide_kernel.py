@@ -23,11 +23,10 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from llvmlite import ir
 from numba import carray, njit, types
-from numba.extending import intrinsic
 
-from cgtsafe.io.htsdirect import LAYOUT, _as_ptr, _call4, _peek_i32, _peek_i64, _peek_u8, _peek_u16, _peek_u32
+from cgtsafe.io.htsdirect import (LAYOUT, _as_ptr, _call4, _peek_i32, _peek_i64, _peek_u8, _peek_u16, _peek_u32,
+                                  _unaligned_load)
 
 #: 4-bit BAM base code -> 0..3 for A, C, G, T; 4 for every other code (=, N, IUPAC)
 NIB_CODE = np.full(16, 4, dtype=np.uint8)
@@ -69,24 +68,6 @@ def bgzf_blocks(buf, n):  # pragma: no cover - numba
     if off != n:
         return None
     return out[:m]
-
-
-def _unaligned_load(bits: int, result):
-    """An intrinsic ``load(arr, idx)``: the ``bits // 8`` bytes at ``arr[idx]`` (a uint8 array) as one
-    little-endian unsigned integer, one unaligned load (no bounds check)."""
-
-    @intrinsic
-    def load(typingctx, arr, idx):
-        sig = result(arr, idx)
-
-        def codegen(context, builder, signature, args):
-            ary = context.make_array(signature.args[0])(context, builder, args[0])
-            ptr = builder.gep(ary.data, [args[1]])
-            return builder.load(builder.bitcast(ptr, ir.IntType(bits).as_pointer()), align=1)
-
-        return sig, codegen
-
-    return load
 
 
 _load_u32 = _unaligned_load(32, types.uint32)
