@@ -391,7 +391,10 @@ def _work(n: int) -> np.ndarray:
     if len(_WORK[0]) < n:
         _WORK[0] = np.zeros(n, dtype=np.int32)
     return _WORK[0]
-_PACKED: list = [None, None, None]  # (reference, region, pack_reference of it) of the last region counted
+#: of the last region counted (both samples of a region share them): reference, region, its pack_reference,
+#: its bases with INDEL_PAD more on each side (clipped to the contig) and their offset
+_PACKED: list = [None, None, None, b"", 0]
+INDEL_PAD = 1000  # reference bases beyond a region for left-normalising its indels
 
 
 def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
@@ -416,8 +419,10 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     c0, c1 = core if core is not None else (start, end)
     warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
     key = (contig, start, end)
-    if _PACKED[0] is not ref or _PACKED[1] != key:  # both samples of a region share the packed reference
-        _PACKED[:] = [ref, key, pack_reference(ref.fetch_bytes(contig, start, end))]
+    if _PACKED[0] is not ref or _PACKED[1] != key:
+        roff = max(0, start - INDEL_PAD)
+        rseq = ref.fetch_bytes(contig, roff, end + INDEL_PAD)
+        _PACKED[:] = [ref, key, pack_reference(rseq[start - roff:end - roff]), rseq, roff]
     nib, even, odd = _PACKED[2]
     stream = source.stream(contig, start, end)
     while True:
@@ -439,9 +444,7 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     indels: dict = defaultdict(int)
     obs: list = []
     if ne:
-        pad = 1000
-        rseq = ref.fetch_bytes(contig, start - pad, end + pad)
-        roff = max(0, start - pad)
+        rseq, roff = _PACKED[3], _PACKED[4]
         ins_b = ins.tobytes()
         for frag, kind, rp, ln, io in ev[:ne].tolist():
             if kind == 0:

@@ -432,6 +432,9 @@ def scan_positions(e_bases, c_bases, e_depth, c_depth, rcode, a0, a1, min_depth,
         r = rcode[i]
         if r >= 4 or de < min_depth:
             continue
+        if (np.int64(e_bases[i, 0]) + e_bases[i, 1] + e_bases[i, 2] + e_bases[i, 3] - e_bases[i, r]
+                < min_alt_reads):  # all other bases together are too few: no candidate (most positions)
+            continue
         best = -1
         alt = 0
         tot = 0
