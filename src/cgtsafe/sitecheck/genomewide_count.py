@@ -26,14 +26,14 @@ region whose first kilobase holds no record), and for every region when the dire
 (:class:`RegionDecoder`), the records go through a buffer of uncompressed BAM records parsed by the same
 kernel.
 Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam --baseline-src`` (10 Mb, 30x pair,
-one core, whole child processes on a shared 2-core machine with a load average of about 5, so +-20 %):
-CRAM: 2.3 CPU-s (4.3 Mb per CPU-second) against 3.9 CPU-s for the ``samtools view -u`` route it replaces
-(same run; tables byte-identical); 0.9 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba
-imports, input checks, kernel loading: the same command on 1 kb), so 7.1 Mb per CPU-second at the margin.
-htslib's decoding alone (both files, region by region, records copied out) costs 0.94 CPU-s (10.6 Mb per
-CPU-second): CRAM decoding is two thirds of the marginal cost, counting and the per-region work the rest
-(about 0.023 CPU-s per Mb per sample). BAM input: 2.8 CPU-s (3.6 Mb per CPU-second, 5.5 at the margin;
-htslib inflates BGZF with zlib) against 4.6 CPU-s. Other routes: pysam's per-read ``AlignedSegment``
+one core, whole child processes; two runs on a shared 2-core machine with a load average of about 5, so
++-20 %): CRAM: 2.2-2.3 CPU-s (4.3-4.5 Mb per CPU-second) against 3.9-5.0 CPU-s for the ``samtools view -u``
+route it replaces (same runs; tables byte-identical); 0.9-1.1 CPU-s of it is the fixed start-up
+(interpreter, pandas/scipy/numba imports, input checks, kernel loading: the same command on 1 kb), so 7-9
+Mb per CPU-second at the margin. htslib's decoding alone (both files, region by region, records copied out)
+costs 0.92 CPU-s (10.8 Mb per CPU-second): CRAM decoding is about two thirds of the marginal cost, counting
+and the per-region work the rest. BAM input: 2.7-2.8 CPU-s (3.6-3.7 Mb per CPU-second, 5.5-5.7 at the
+margin; htslib inflates BGZF with zlib) against 4.3-4.6 CPU-s. Other routes: pysam's per-read ``AlignedSegment``
 objects alone cost 1.6 CPU-s (6.4 Mb per CPU-second, no counting); ``samtools view -u`` writes the decoded records again as BGZF (a copy and a CRC32
 per block) that the reader reads back, half of its decoding cost; pysam's ``count_coverage`` counts
 A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every site as text.
