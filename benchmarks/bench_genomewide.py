@@ -15,7 +15,9 @@ Peers in the same run (per input format, ``--input cram`` and/or ``bam``; the BA
 the CRAM pair): ``decode floor`` = a child that only iterates every record of both files with pysam (what
 any counter built on pysam's per-read objects pays); ``htslib decode floor`` = a child that only has
 htslib decode both files to uncompressed BAM (``samtools view -u`` in process, written to /dev/null: what
-the counter pays before its own work); ``fixed cost`` = the same ``genomewide`` command on a 1-kb region
+the counter pays before its own work); ``htslib direct decode floor`` = a child that has htslib decode
+both files region by region through :mod:`cgtsafe.io.htsdirect` into one buffer (no re-encoding; whole
+process, and its decoding loop alone); ``fixed cost`` = the same ``genomewide`` command on a 1-kb region
 (interpreter and library start-up, input checks, kernel loading), from which the marginal figure
 ``Mb / (CPU - fixed CPU)`` is printed next to the whole-process one; ``--baseline-src DIR`` runs the same
 command with another checkout's ``src`` first on PYTHONPATH (e.g. the code before a change) and prints
@@ -101,6 +103,27 @@ for p in sys.argv[2:]:
 """
 
 
+DIRECT_DECODE = r"""
+import sys, time
+import numpy as np
+from cgtsafe.io.alignment import COUNTING_FIELDS
+from cgtsafe.io.htsdirect import DirectReader, warm
+warm()
+t = time.process_time()
+lengths = {ln.split("\t")[0]: int(ln.split("\t")[1]) for ln in open(sys.argv[1] + ".fai")}
+for p in sys.argv[2:]:
+    cram = p.endswith(".cram")
+    r = DirectReader(p, sys.argv[1] if cram else None, COUNTING_FIELDS if cram else ())
+    buf = np.zeros(0, np.uint8)
+    for contig, tid in r.tids.items():
+        for s in range(0, lengths[contig], 500_000):
+            buf, n, st = r.region(tid, max(0, s - 500), min(lengths[contig], s + 500_500), buf)
+            assert st == -1
+    r.close()
+print("loop_cpu", time.process_time() - t)
+"""
+
+
 def bam_pair(seq: Path) -> tuple[Path, Path]:
     """BAM copies of the simulated CRAM pair (made once)."""
     import pysam
@@ -118,7 +141,12 @@ def bam_pair(seq: Path) -> tuple[Path, Path]:
 
 def run(cmd: list[str], env: dict | None = None) -> dict:
     out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    r = json.loads(lines[-1])
+    for ln in lines:  # a child's own in-process figure
+        if ln.startswith("loop_cpu "):
+            r["loop_cpu"] = float(ln.split()[1])
+    return r
 
 
 def show(label: str, r: dict, mb: float) -> None:
@@ -137,12 +165,14 @@ def main() -> int:
     ap.add_argument("--baseline-src", default=None, help="another checkout's src/ to compare with (same run)")
     ap.add_argument("--region-jobs", type=int, default=0, help="also run N region jobs + merge (0: skip)")
     args = ap.parse_args()
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          f"({os.cpu_count()} CPUs)")
     d = simulate(Path(args.workdir), args.genome_mb, args.coverage)
     seq = d / "sequencing"
     cg = [sys.executable, "-m", "cgtsafe", "sitecheck"]
     mb = float(args.genome_mb)
-    import os
-
     ref = str(d / "genome" / "ref.fa")
     (d / "tiny.bed").write_text("chr1\t100000\t101000\n")
     for fmt in args.input:
@@ -154,8 +184,15 @@ def main() -> int:
         show("decode floor (pysam iterates both files, no counting)", r, mb)
         r = run([sys.executable, "-c", HTS_DECODE, ref, str(ed), str(ct)])
         show("htslib decode floor (both files to uncompressed BAM, no counting)", r, mb)
-        fixed = run([*cg, "genomewide", *common, "--regions", str(d / "tiny.bed"), "--out", str(d / "gw_tiny.tsv"),
-                     "--stats", str(d / "gw_tiny.json")])
+        r = run([sys.executable, "-c", DIRECT_DECODE, ref, str(ed), str(ct)])
+        show("htslib direct decode floor (both files, 501-kb regions, records copied out, no re-encoding; "
+             "includes numba start-up)", r, mb)
+        print(f"  of which the decoding loop: cpu {r['loop_cpu']:.2f} s, {mb / max(r['loop_cpu'], 1e-9):.3f} Mb per "
+              "CPU-second")
+        tiny = [*cg, "genomewide", *common, "--regions", str(d / "tiny.bed"), "--out", str(d / "gw_tiny.tsv"),
+                "--stats", str(d / "gw_tiny.json")]
+        run(tiny)  # not measured: fills numba's cache after a change of the kernels
+        fixed = run(tiny)
         print(f"fixed cost (genomewide on a 1-kb region): wall {fixed['wall']:.1f} s, cpu {fixed['cpu']:.1f} s, "
               f"peak RSS {fixed['maxrss_mb']:.0f} MB")
         base = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from cgtsafe.errors import InputError
@@ -79,9 +80,25 @@ def _scan_args(g, d) -> None:
                        help=f"{help_} (default {getattr(d, name)})")
 
 
+# OpenBLAS starts a thread pool per library when numpy and scipy load (two pools on this machine's wheels),
+# whose threads spin for a while: about 0.08 CPU-s per process (benchmarks/bench_genomewide.py, fixed
+# cost). No sitecheck step does BLAS work worth threads, and a workflow job runs on the cores it declares, so
+# one thread unless the user set it (read when numpy first loads: `cgtsafe sitecheck` imports this module
+# first).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def add_genomewide_parsers(sub) -> None:
-    from cgtsafe.sitecheck.genomewide_count import Params
-    from cgtsafe.sitecheck.structural import SVParams
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()  # numpy / pandas load here (see _genomewide)
+    try:
+        from cgtsafe.sitecheck.genomewide_count import Params
+        from cgtsafe.sitecheck.structural import SVParams
+    finally:
+        if was:
+            gc.enable()
 
     d = Params()
     g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
@@ -152,8 +169,19 @@ def _annotation_kw(args) -> dict:
 
 
 def _genomewide(args) -> int:
-    from cgtsafe.io.tables import write_json, write_table
-    from cgtsafe.sitecheck.genomewide import Params, parse_chunk, run_pair, scan_raw
+    import gc
+
+    # start-up: the libraries' objects are long-lived; collecting them again and again while they load cost
+    # about 0.1 CPU-s (of about 1.2 s of fixed cost, benchmarks/bench_genomewide.py), so the collector waits
+    # until they are loaded and then leaves them out of its full passes (gc.freeze)
+    gc.disable()
+    try:
+        from cgtsafe.io.tables import write_json, write_table
+        from cgtsafe.sitecheck.genomewide import Params, parse_chunk, run_pair, scan_raw
+        from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE  # noqa: F401  (numba and the kernels' module)
+    finally:
+        gc.freeze()
+        gc.enable()
 
     params = Params(**{k: getattr(args, k) for k in Params.__dataclass_fields__})
     if args.chunk:

@@ -15,38 +15,42 @@ mate of the other read number (0x40/0x80) that starts at the mate's position and
 record's start), not by name; among pairs with identical start and mate start the file order decides,
 which changes neither counts nor depths unless their CIGARs differ.
 
-Speed (``benchmarks/bench_genomewide.py``): no per-read Python object. For each region htslib decodes the
-BAM/CRAM records to uncompressed BAM bytes (:class:`RegionDecoder`: pysam's in-process
-``samtools view -u``; CRAM with only the fields counted) and
-:func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) walks those bytes record by record
-(SAMv1 section 4.2 layout): flag, MAPQ, position, CIGAR (from the ``CG`` tag for more than 65,535
-operations), 4-bit bases, qualities, mate position. Bases equal to the reference base are counted with a
-difference array per aligned block and the others one by one; 16 bases at a time are passed over when
-their 4-bit codes equal the packed reference and none of their qualities is below ``min_baseq``.
-Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam`` (10 Mb, 30x pair, one
-core, whole child processes on a shared 2-core machine, so +-20 %): CRAM: 4.1 CPU-s (2.4 Mb per
-CPU-second) against 8.1 CPU-s for the earlier counter (pysam's per-read ``AlignedSegment`` fields collected in
-Python); 1.5 CPU-s of it is the fixed start-up (interpreter, pandas/scipy/numba imports, input checks,
-kernel loading: the same command on 1 kb), so about 3.8 Mb per CPU-second at the margin. Iterating pysam's
-per-read objects alone costs 1.8 CPU-s (5.5 Mb per CPU-second, no counting), htslib's decoding to raw BAM
-alone 0.9-1.3 CPU-s. BAM input: 4.7 CPU-s (2.1 Mb per CPU-second; BGZF inflation costs more than this CRAM's
-decoding). Other routes: ``pysam.AlignmentFile`` writing ``wbu`` from a reader thread still creates the
-per-read objects; pysam's ``count_coverage`` counts A/C/G/T only (no indels, no fragments) and
-``bcftools mpileup`` emits every site as text; pysam holds the GIL inside ``samtools view``, so the decoded
-records cannot be streamed to a concurrent reader and go through an in-memory file.
+Speed (``benchmarks/bench_genomewide.py``): no per-read Python object and no re-encoding. For each region
+htslib's iterator (pysam's bundled htslib called directly, :mod:`cgtsafe.io.htsdirect`; CRAM with only the
+fields counted) hands :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) one decoded record
+at a time, which it reads in place: flag, MAPQ, position, CIGAR, 4-bit bases, qualities, mate position.
+Bases equal to the reference base are counted with a difference array per aligned block and the others
+one by one; 16, 8 or 4 bases at a time are passed over when their 4-bit codes equal the packed reference
+and none of their qualities is below ``min_baseq``. Until the direct path's self-check has passed (a
+region whose first kilobase holds no record), and for every region when the direct path is not used
+(:class:`RegionDecoder`), the records go through a buffer of uncompressed BAM records parsed by the same
+kernel.
+Measured with ``benchmarks/bench_genomewide.py --threads 1 --input cram bam --baseline-src`` (10 Mb, 30x pair,
+one core, whole child processes; two runs on a shared 2-core machine with a load average of about 5, so
++-20 %): CRAM: 2.2-2.3 CPU-s (4.3-4.5 Mb per CPU-second) against 3.9-5.0 CPU-s for the ``samtools view -u``
+route it replaces (same runs; tables byte-identical); 0.9-1.1 CPU-s of it is the fixed start-up
+(interpreter, pandas/scipy/numba imports, input checks, kernel loading: the same command on 1 kb), so 7-9
+Mb per CPU-second at the margin. htslib's decoding alone (both files, region by region, records copied out)
+costs 0.92 CPU-s (10.8 Mb per CPU-second): CRAM decoding is about two thirds of the marginal cost, counting
+and the per-region work the rest. BAM input: 2.7-2.8 CPU-s (3.6-3.7 Mb per CPU-second, 5.5-5.7 at the
+margin; htslib inflates BGZF with zlib) against 4.3-4.6 CPU-s. Other routes: pysam's per-read ``AlignedSegment``
+objects alone cost 1.6 CPU-s (6.4 Mb per CPU-second, no counting); ``samtools view -u`` writes the decoded records again as BGZF (a copy and a CRC32
+per block) that the reader reads back, half of its decoding cost; pysam's ``count_coverage`` counts
+A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every site as text.
 
 Memory of a region job (or of each ``--threads`` worker) is bounded by one region (``chunk_size`` +
-2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: per sample one reused buffer of
-the region's uncompressed records (about 28 MB for 501 kb at 30x of 150-bp reads from a CRAM, decoded
-without names and tags; more for a BAM with long names and many tags; the in-memory file htslib wrote
-them to is emptied once read), counts of 20 bytes per position (int32 A/C/G/T and depth; 18 more bytes
-per position while counting), the fragment spans and the indel observations.
+2 x :data:`CHUNK_OVERLAP`, whatever the genome size), for both samples: counts of 20 bytes per position
+(int32 A/C/G/T and depth; 8 more bytes per position, reused, while counting), the fragment spans and the
+indel observations, and htslib's decoding state (one CRAM container or BGZF block); records are not held,
+except in the buffer path (before the self-check, or the fallback): the region's uncompressed records,
+about 28 MB for 501 kb at 30x of 150-bp reads, without read names and tags.
 
 Coordinates: 0-based, end exclusive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -176,19 +180,27 @@ def normalize_indel(ref: bytes, off: int, kind: str, p: int, x) -> tuple:
 
 
 class RegionDecoder:
-    """Decodes regions of one BAM/CRAM to uncompressed BAM bytes with htslib, without per-read Python objects.
+    """Decodes regions of one BAM/CRAM with htslib, without per-read Python objects.
 
-    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools; CRAM with
-    :data:`cgtsafe.io.alignment.COUNTING_FIELDS`)
-    writes the records overlapping a region (the same index query as ``AlignmentFile.fetch``) as level-0
-    BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none), which is
-    read into one reused buffer whose block data are moved together in place
+    Direct path (:mod:`cgtsafe.io.htsdirect`): pysam's htslib called through ctypes, the same index query as
+    ``AlignmentFile.fetch`` (CRAM with :data:`cgtsafe.io.alignment.COUNTING_FIELDS`). :meth:`stream` gives
+    :func:`count_region` htslib's region iterator, whose records the kernel counts as they are decoded;
+    :meth:`region` copies them into one reused buffer in the BAM record layout (no read names, no tags but a
+    long CIGAR's ``CG``), without writing them again as BGZF. Used when the htslib version is in the tested
+    range and the records of a first small window with records equal those of the ``samtools view`` path
+    field by field (until then :meth:`region`); an htslib error is reported by decoding the region again
+    with ``samtools view`` (the same one-line error as before).
+
+    ``samtools view`` path (the fallback, with a log line saying why; ``direct=False`` forces it):
+    ``samtools view -u --keep-tag CG`` (pysam's in-process samtools) writes the records overlapping a region
+    as level-0 BGZF into an anonymous in-memory file (``memfd``; a temporary file where the OS has none),
+    which is read into the buffer and whose block data are moved together in place
     (:func:`cgtsafe.sitecheck.genomewide_kernel.bgzf_blocks`).
-    One region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read names and tags)."""
+    In the buffer paths one region's bytes are held at a time (about 28 MB for 501 kb at 30x, without read
+    names and tags)."""
 
-    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None):
-        import pysam
-
+    def __init__(self, path: str | Path, reference: ReferenceGenome | str | Path | None = None, *,
+                 direct: bool = True, layout=None):
         if sys.byteorder != "little":  # pragma: no cover - the kernel reads BAM's little-endian fields natively
             raise InputError("genome-wide counting needs a little-endian host (x86-64, AArch64)")
         self.path = str(path)
@@ -201,18 +213,40 @@ class RegionDecoder:
             opts += ["--reference", str(ref_path)]
         self._opts = opts
         self._mode = "-u"  # level-0 BGZF (another mode, e.g. "-b", goes through the inflating fallback)
-        with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
-            self.tids = {c: i for i, c in enumerate(af.references)}
-        self._tmp = None
-        if hasattr(os, "memfd_create"):
-            self._fd = os.memfd_create("cgtsafe-genomewide")
-            self._out = f"/proc/self/fd/{self._fd}"
-        else:  # pragma: no cover - systems without memfd
-            self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
-            self._tmp = self._out
+        self._fd, self._tmp, self._out = -1, None, None
         self._buf = np.zeros(0, dtype=np.uint8)
+        self._direct = None
+        self._checked = False
+        if direct:
+            from cgtsafe.io import htsdirect
+
+            why = htsdirect.usable()
+            if not why:
+                try:
+                    self._direct = htsdirect.DirectReader(
+                        self.path, ref_path if cram else None, COUNTING_FIELDS if cram else (),
+                        htsdirect.LAYOUT if layout is None else layout)
+                except OSError as exc:
+                    why = f"htslib did not open it directly ({exc})"
+            if why:
+                _log_fallback(self.path, why)
+        if self._direct is not None:
+            self.tids = dict(self._direct.tids)
+        else:
+            import pysam
+
+            with pysam.AlignmentFile(self.path, reference_filename=str(ref_path) if cram else None) as af:
+                self.tids = {c: i for i, c in enumerate(af.references)}
+
+    @property
+    def direct(self) -> bool:
+        """True while regions are decoded by the direct path."""
+        return self._direct is not None
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -226,17 +260,80 @@ class RegionDecoder:
     def __exit__(self, *exc):
         self.close()
 
+    def _drop_direct(self, why: str) -> None:
+        _log_fallback(self.path, why)
+        self._direct.close()
+        self._direct = None
+
     def region(self, contig: str, start: int, end: int) -> tuple[np.ndarray, int]:
         """(buffer, length): uncompressed BAM (header, then the records overlapping ``[start, end)``, 0-based)."""
+        d = self._direct
+        tid = self.tids.get(contig)
+        if d is not None and tid is not None:
+            self._buf, n, status = d.region(tid, start, end, self._buf)
+            if status == -1:
+                if self._checked or n <= 12:
+                    return self._buf, n
+                p0 = max(start, int(np.frombuffer(self._buf[20:24].tobytes(), dtype="<i4")[0]))  # first record
+                if self._self_check(contig, p0, min(end, p0 + 200)):
+                    return self._buf, n
+            else:  # an htslib error: the samtools path reports it as before (or, if it decodes, is used)
+                self._buf, n = self._samtools_region(contig, start, end, self._buf)
+                self._drop_direct(f"htslib's iterator failed (status {status}) in {contig}:{start}-{end} where "
+                                  "samtools view did not")
+                return self._buf, n
+        self._buf, n = self._samtools_region(contig, start, end, self._buf)
+        return self._buf, n
+
+    def stream(self, contig: str, start: int, end: int):
+        """The direct path's htslib iterator over ``[start, end)`` (:class:`cgtsafe.io.htsdirect.Stream`) for
+        :func:`count_region` to count records as they are decoded, once the self-check has passed; None
+        otherwise (then :meth:`region`)."""
+        if self._direct is None or contig not in self.tids:
+            return None
+        if not self._checked and not self._self_check(contig, start, min(end, start + 1000)):
+            return None  # no record there to check with (the buffer path checks at its first record) or failed
+        return self._direct.stream(self.tids[contig], start, end)
+
+    def _self_check(self, contig: str, w0: int, w1: int) -> bool | None:
+        """Whether the records of ``[w0, w1)`` decoded both ways agree (if not: the samtools path from now on,
+        with a log line); None when the window holds no record."""
+        from cgtsafe.io.htsdirect import records
+
+        w = (w0, w1)
+        got, gn, status = self._direct.region(self.tids[contig], w0, w1, np.zeros(0, dtype=np.uint8))
+        if status == -1 and gn <= 12:
+            return None
+        want, wn = self._samtools_region(contig, w0, w1, np.zeros(0, dtype=np.uint8))
+        try:
+            ok = status == -1 and records(got, gn) == records(want, wn)
+        except (ValueError, IndexError) as exc:  # struct.error is a ValueError
+            ok, status = False, str(exc)
+        if ok:
+            self._checked = True
+            return True
+        self._drop_direct(f"the records of {contig}:{w[0]}-{w[1]} decoded directly differ from samtools view's "
+                          f"(status {status}): htslib's record layout is not the one expected")
+        return False
+
+    def _samtools_region(self, contig: str, start: int, end: int, buf: np.ndarray) -> tuple[np.ndarray, int]:
         import pysam
 
         from cgtsafe.sitecheck.genomewide_kernel import bgzf_blocks
 
+        if self._fd < 0:
+            if hasattr(os, "memfd_create"):
+                self._fd = os.memfd_create("cgtsafe-genomewide")
+                self._out = f"/proc/self/fd/{self._fd}"
+            else:  # pragma: no cover - systems without memfd
+                self._fd, self._out = tempfile.mkstemp(prefix="cgtsafe-genomewide-", suffix=".bam")
+                self._tmp = self._out
         name = f"{{{contig}}}" if ":" in contig else contig
         try:
             pysam.view(self._mode, "--no-PG", *self._opts, "-o", self._out, self.path, f"{name}:{start + 1}-{end}",
                        catch_stdout=False)
         except pysam.SamtoolsError as exc:
+            os.ftruncate(self._fd, 0)
             text = str(exc).replace("\\n", "\n")
             text = text.split("stderr=", 1)[-1]  # pysam: "samtools returned with error N: stdout=..., stderr=..."
             msg = [ln.strip(" '\"") for ln in text.splitlines() if ln.strip(" '\"")]
@@ -245,29 +342,34 @@ class RegionDecoder:
         size = os.fstat(self._fd).st_size
         if size == 0:
             raise read_error(OSError("htslib wrote no records"), self.path, f"{contig}:{start}-{end}")
-        if len(self._buf) < size:
-            self._buf = np.empty(size + (size >> 3), dtype=np.uint8)
-        got = os.preadv(self._fd, [memoryview(self._buf)[:size]], 0) if hasattr(os, "preadv") else None
+        if len(buf) < size:
+            buf = np.empty(size + (size >> 3), dtype=np.uint8)
+        got = os.preadv(self._fd, [memoryview(buf)[:size]], 0) if hasattr(os, "preadv") else None
         if got is None:  # pragma: no cover - no preadv
             os.lseek(self._fd, 0, os.SEEK_SET)
             with os.fdopen(os.dup(self._fd), "rb") as fh:
-                got = fh.readinto(memoryview(self._buf)[:size])
+                got = fh.readinto(memoryview(buf)[:size])
+        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
         if got != size:
             raise read_error(OSError("short read of the decoded records"), self.path, f"{contig}:{start}-{end}")
-        os.ftruncate(self._fd, 0)  # the in-memory file's pages are freed
-        blocks = bgzf_blocks(self._buf, size)
+        blocks = bgzf_blocks(buf, size)
         if blocks is not None:  # the data of the blocks moved together in place (numpy: memmove)
             n = 0
             for off, ln in blocks.tolist():
-                self._buf[n:n + ln] = self._buf[off:off + ln]
+                buf[n:n + ln] = buf[off:off + ln]
                 n += ln
         else:  # not level-0 blocks (another htslib): inflate
-            data = _inflate_bgzf(self._buf[:size].tobytes())
-            if len(data) > len(self._buf):
-                self._buf = np.empty(len(data), dtype=np.uint8)
-            self._buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+            data = _inflate_bgzf(buf[:size].tobytes())
+            if len(data) > len(buf):
+                buf = np.empty(len(data), dtype=np.uint8)
+            buf[:len(data)] = np.frombuffer(data, dtype=np.uint8)
             n = len(data)
-        return self._buf, n
+        return buf, n
+
+
+def _log_fallback(path: str, why: str) -> None:
+    print(f"cgtsafe: genome-wide decoding of {path} goes through samtools view (slower): {why}", file=sys.stderr,
+          flush=True)
 
 
 def _inflate_bgzf(data: bytes) -> bytes:
@@ -280,6 +382,21 @@ def _inflate_bgzf(data: bytes) -> bytes:
     return b"".join(out)
 
 
+_EMPTY = np.zeros(0, dtype=np.uint8)
+_WORK = [np.zeros(0, dtype=np.int32)]
+
+
+def _work(n: int) -> np.ndarray:
+    """The process's reused int32 work array of :func:`count_region` (at least ``n`` entries)."""
+    if len(_WORK[0]) < n:
+        _WORK[0] = np.zeros(n, dtype=np.int32)
+    return _WORK[0]
+#: of the last region counted (both samples of a region share them): reference, region, its pack_reference,
+#: its bases with INDEL_PAD more on each side (clipped to the contig) and their offset
+_PACKED: list = [None, None, None, b"", 0]
+INDEL_PAD = 1000  # reference bases beyond a region for left-normalising its indels
+
+
 def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int, params: Params, *,
                  path: str | Path = "", core: tuple[int, int] | None = None) -> RegionCounts:
     """Allele counts, depth and indels of one sample in ``[start, end)`` (one pass over the reads).
@@ -289,7 +406,9 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     coordinate order is an error. htslib decodes the region to uncompressed BAM bytes and
     :func:`cgtsafe.sitecheck.genomewide_kernel.count_records` (numba) parses and counts them.
     """
-    from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE, NIB_LETTER, count_records, pack_reference, warm
+    from cgtsafe.io.htsdirect import LAYOUT
+    from cgtsafe.sitecheck.genomewide_kernel import (NIB_CODE, NIB_LETTER, NO_STREAM, count_records,
+                                                     pack_reference, warm)
 
     if not isinstance(source, RegionDecoder):
         fn = source.filename.decode() if hasattr(source, "filename") else str(source)
@@ -299,25 +418,33 @@ def count_region(source, ref: ReferenceGenome, contig: str, start: int, end: int
     L = end - start
     c0, c1 = core if core is not None else (start, end)
     warm()  # the inputs are checked: load the kernels (on a cold cache: compile, with a notice)
-    buf, nbytes = source.region(contig, start, end)
-    nib, even, odd = pack_reference(ref.fetch_bytes(contig, start, end))
-    bases = np.zeros((L, 4), dtype=np.int32)
-    depth = np.zeros(L, dtype=np.int32)
-    nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
-        buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
-        SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth)
-    if bad == -2:
-        raise read_error(OSError("malformed uncompressed BAM from htslib"), path, f"{contig}:{start}-{end}")
-    if bad >= 0:
-        raise InputError(f"record at {contig}:{bad + 1} follows one at {prev + 1}: the file is not "
-                         "coordinate-sorted (or its index belongs to another file); run 'samtools sort' and "
-                         "'samtools index'", path=path)
+    key = (contig, start, end)
+    if _PACKED[0] is not ref or _PACKED[1] != key:
+        roff = max(0, start - INDEL_PAD)
+        rseq = ref.fetch_bytes(contig, roff, end + INDEL_PAD)
+        _PACKED[:] = [ref, key, pack_reference(rseq[start - roff:end - roff]), rseq, roff]
+    nib, even, odd = _PACKED[2]
+    stream = source.stream(contig, start, end)
+    while True:
+        if stream is not None:  # records counted as htslib decodes them
+            buf, nbytes, src, lay = _EMPTY, 0, stream.src, stream.lay
+        else:  # the region's records decoded into one buffer first
+            buf, nbytes = source.region(contig, start, end)
+            src, lay = NO_STREAM, LAYOUT
+        bases = np.zeros((L, 4), dtype=np.int32)
+        depth = np.zeros(L, dtype=np.int32)
+        with stream or contextlib.nullcontext():
+            nf, frag_s, frag_e, ne, ev, ins, bad, prev, n_core = count_records(
+                buf, nbytes, source.tids.get(contig, -1), start, end, c0, c1, params.min_mapq, params.min_baseq,
+                SKIP_FLAGS, NIB_CODE, NIB_LETTER, nib, even, odd, bases.reshape(-1), depth, src, lay,
+                _work(2 * L + 2))
+        if bad != -3 or stream is None:
+            break
+        stream = None  # the iterator failed: decode the region again (region() reports the error as before)
     indels: dict = defaultdict(int)
     obs: list = []
     if ne:
-        pad = 1000
-        rseq = ref.fetch_bytes(contig, start - pad, end + pad)
-        roff = max(0, start - pad)
+        rseq, roff = _PACKED[3], _PACKED[4]
         ins_b = ins.tobytes()
         for frag, kind, rp, ln, io in ev[:ne].tolist():
             if kind == 0:

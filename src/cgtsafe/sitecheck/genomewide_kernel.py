@@ -1,17 +1,21 @@
 """The numba kernels of the genome-wide counter (:func:`cgtsafe.sitecheck.genomewide_count.count_region`).
 
-They read the records of one region as uncompressed BAM bytes (what htslib writes for
-``samtools view -u``; the record layout is that of the SAM specification, SAMv1 section 4.2) and count
-without any per-read Python object:
+They read the records of one region in the BAM record layout (SAM specification, SAMv1 section 4.2) and
+count without any per-read Python object:
 
-* :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks (moved together in place by the caller);
-* :func:`count_records` walks the header and the records (flag, MAPQ, position, CIGAR, 4-bit
-  sequence, qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG``
-  tag as htslib writes it) and accumulates the per-position counts.
+* :func:`count_records` takes the records either from htslib's region iterator, one at a time (the fields
+  of each ``bam1_t`` read in place, its data through a view: the direct path) or from a buffer of
+  uncompressed BAM (header, then the records: what ``samtools view -u`` writes, the fallback path and a
+  direct path before its self-check), and walks them (flag, MAPQ, position, CIGAR, 4-bit sequence,
+  qualities, mate position; a CIGAR of more than 65,535 operations is taken from the ``CG`` tag as htslib writes it in a
+  BAM), accumulating the per-position counts; the same per-record code for both sources;
+* :func:`bgzf_blocks` finds the data of the level-0 (stored) BGZF blocks of the fallback path (moved
+  together in place by the caller).
 
 Multi-byte fields are read with unaligned little-endian loads (BAM is little-endian; x86-64 and
-AArch64 hosts are too). Kept apart so that importing the genome-wide modules (e.g. for the command-line parser) does not load
-numba. Coordinates 0-based; see :mod:`cgtsafe.sitecheck.genomewide_count` for the counting rules.
+AArch64 hosts are too). Kept apart so that importing the genome-wide modules (e.g. for the command-line
+parser) does not load numba. Coordinates 0-based; see :mod:`cgtsafe.sitecheck.genomewide_count` for the
+counting rules.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import carray, njit, types
+
+from cgtsafe.io.htsdirect import (LAYOUT, _as_ptr, _call4, _peek_i32, _peek_i64, _peek_u8, _peek_u16, _peek_u32,
+                                  _unaligned_load)
 
 #: 4-bit BAM base code -> 0..3 for A, C, G, T; 4 for every other code (=, N, IUPAC)
 NIB_CODE = np.full(16, 4, dtype=np.uint8)
@@ -65,26 +70,9 @@ def bgzf_blocks(buf, n):  # pragma: no cover - numba
     return out[:m]
 
 
-def _unaligned_load(bits: int, result):
-    """An intrinsic ``load(arr, idx)``: the ``bits // 8`` bytes at ``arr[idx]`` (a uint8 array) as one
-    little-endian unsigned integer, one unaligned load (no bounds check)."""
-
-    @intrinsic
-    def load(typingctx, arr, idx):
-        sig = result(arr, idx)
-
-        def codegen(context, builder, signature, args):
-            ary = context.make_array(signature.args[0])(context, builder, args[0])
-            ptr = builder.gep(ary.data, [args[1]])
-            return builder.load(builder.bitcast(ptr, ir.IntType(bits).as_pointer()), align=1)
-
-        return sig, codegen
-
-    return load
-
-
 _load_u32 = _unaligned_load(32, types.uint32)
 _u64 = _unaligned_load(64, types.uint64)
+_load_u16 = _unaligned_load(16, types.uint16)
 
 
 @njit(inline="always")
@@ -99,6 +87,9 @@ def _i32(b, p):  # pragma: no cover - numba
 
 
 HIGH = np.uint64(0x8080808080808080)
+HIGH4 = np.uint64(0x80808080)
+#: ``src`` of :func:`count_records` for a buffer of records (no iterator)
+NO_STREAM = np.zeros(5, dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -134,42 +125,60 @@ def _cg_tag(b, p, e):  # pragma: no cover - numba
 
 @njit(cache=True, nogil=True)
 def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_flags, nib_code, nib_letter,
-                  ref_nib, ref_even, ref_odd, bases, depth):  # pragma: no cover - numba
+                  ref_nib, ref_even, ref_odd, bases, depth, src, lay, work):  # pragma: no cover - numba
     """Count the records of an uncompressed BAM stream ``b[:nbytes]`` (header first) for ``[start, end)``
-    of reference ``tid``.
+    of reference ``tid``; or, when ``src[0]`` is not 0, the records htslib's region iterator returns
+    (``src`` = addresses of ``hts_itr_next`` and of its four arguments, see
+    :class:`cgtsafe.io.htsdirect.DirectReader`), counted as they come: the fields read from the ``bam1_t``
+    at their offsets ``lay`` (:data:`cgtsafe.io.htsdirect.LAYOUT`), its CIGAR, bases and qualities through a
+    view of its data (htslib holds the whole CIGAR there, however long); the same per-record code,
+    without copying or holding the region's records.
 
     ``ref_nib``: 4-bit code of the reference base at each position of the region (0 where it is not
     A/C/G/T); ``ref_even`` / ``ref_odd``: the same codes packed two per byte as BAM packs a read, pairs
     starting at even / odd offsets (see :func:`pack_reference`). Adds to ``bases`` (L*4, int32:
-    quality-filtered A/C/G/T) and ``depth`` (L, int32: fragments covering each position).
+    quality-filtered A/C/G/T) and ``depth`` (L, int32: fragments covering each position); ``work``: an int32
+    array of at least 2 * (L + 1) entries, overwritten.
     Returns ``(n_fragments, frag_s, frag_e, n_events, ev, ins, bad_pos, prev_pos, records_in_core)``:
     fragment spans; indel events ``ev`` rows (fragment, kind 0=I 1=D, ref pos, length, offset of the
     inserted letters in ``ins``); ``bad_pos`` >= 0 is the position of a kept record that follows one at
-    ``prev_pos`` (not coordinate-sorted), -2 a malformed stream; ``records_in_core`` = mapped records
+    ``prev_pos`` (not coordinate-sorted), -2 a malformed stream, -3 an error of the iterator (its status in
+    ``prev_pos``: the caller decodes the region again to report it); ``records_in_core`` = mapped records
     (any flag but 0x4) starting in ``[c0, c1)``.
     """
     L = end - start
-    match = np.zeros(L + 1, dtype=np.int64)  # bases equal to the reference base (difference array)
+    # difference arrays in the caller's reused int32 work array (no fresh pages per region): bases equal to
+    # the reference base, fragments covering
+    match = work[:L + 1]
+    dd = work[L + 1:2 * L + 2]
+    match[:] = 0
+    dd[:] = 0
     qthr = np.uint64(min_baseq) * np.uint64(0x0101010101010101)
+    qthr4 = np.uint64(min_baseq) * np.uint64(0x01010101)
     fast = min_baseq <= 128  # the byte-wise quality test below needs thresholds < 129
-    # header: magic, text, references
-    if nbytes < 12 or b[0] != 66 or b[1] != 65 or b[2] != 77 or b[3] != 1:
-        return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
-                np.zeros(0, np.uint8), -2, 0, 0)
-    p = 8 + _u32(b, 4)
-    n_ref = _u32(b, p)
-    p += 4
-    for _ in range(n_ref):
-        p += 8 + _u32(b, p)
-    first = p
-    # records: count them first (fragment arrays)
-    n = 0
-    while p + 4 <= nbytes:
-        p += 4 + _u32(b, p)
-        n += 1
-    if p != nbytes:
-        return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
-                np.zeros(0, np.uint8), -2, 0, 0)
+    stream = src[0] != 0
+    if stream:
+        n = 4096  # fragment arrays grow as records come
+        first = 0
+    else:
+        # header: magic, text, references
+        if nbytes < 12 or b[0] != 66 or b[1] != 65 or b[2] != 77 or b[3] != 1:
+            return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
+                    np.zeros(0, np.uint8), -2, 0, 0)
+        p = 8 + _u32(b, 4)
+        n_ref = _u32(b, p)
+        p += 4
+        for _ in range(n_ref):
+            p += 8 + _u32(b, p)
+        first = p
+        # records: count them first (fragment arrays)
+        n = 0
+        while p + 4 <= nbytes:
+            p += 4 + _u32(b, p)
+            n += 1
+        if p != nbytes:
+            return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros((0, 5), np.int64),
+                    np.zeros(0, np.uint8), -2, 0, 0)
     frag_s = np.empty(n, dtype=np.int64)
     frag_e = np.empty(n, dtype=np.int64)
     nxt = np.full(n, -1, dtype=np.int64)
@@ -187,37 +196,81 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
     prev = np.int64(-1)
     have_prev = False
     p = first
-    while p < nbytes:
-        rec = p
-        bsz = _u32(b, p)
-        p += 4 + bsz
-        rid = _i32(b, rec + 4)
-        rs = _i32(b, rec + 8)
-        f = np.int64(b[rec + 18]) | (np.int64(b[rec + 19]) << 8)
-        if c0 <= rs < c1 and not f & 0x4:
-            n_core += 1
-        if f & skip_flags or b[rec + 13] < min_mapq or rid != tid:
-            continue
-        l_name = np.int64(b[rec + 12])
-        n_cig = np.int64(b[rec + 16]) | (np.int64(b[rec + 17]) << 8)
-        l_seq = _i32(b, rec + 20)
-        cig = rec + 36 + l_name
-        sq = cig + 4 * n_cig
-        ql = sq + (l_seq + 1) // 2
-        if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
-            continue
-        if n_cig == 2 and (_u32(b, cig) & 15) == 4 and (_u32(b, cig) >> 4) == l_seq and (_u32(b, cig + 4) & 15) == 3:
-            cg, cg_n = _cg_tag(b, ql + l_seq, p)  # the real CIGAR of a long read is in the CG tag
-            if cg >= 0:
-                cig = cg
-                n_cig = cg_n
+    while True:
+        if stream:  # the fields of htslib's bam1_t (offsets ``lay``) and a view of its data, no copy
+            r = _call4(src[0], src[1], src[2], src[3], src[4])
+            if r < 0:
+                if r < -1:
+                    return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, np.int64(r), n_core)
+                break
+            if nf == frag_s.shape[0]:
+                m2 = 2 * nf
+                fs2 = np.empty(m2, dtype=np.int64)
+                fe2 = np.empty(m2, dtype=np.int64)
+                nx2 = np.full(m2, -1, dtype=np.int64)
+                fs2[:nf] = frag_s[:nf]
+                fe2[:nf] = frag_e[:nf]
+                nx2[:nf] = nxt[:nf]
+                frag_s, frag_e, nxt = fs2, fe2, nx2
+            a0 = src[3]
+            rid = np.int64(_peek_i32(a0 + lay[1]))
+            rs = _peek_i64(a0 + lay[0])
+            f = np.int64(_peek_u16(a0 + lay[5]))
+            if c0 <= rs < c1 and not f & 0x4:
+                n_core += 1
+            if f & skip_flags or np.int64(_peek_u8(a0 + lay[3])) < min_mapq or rid != tid:
+                continue
+            l_name = np.int64(_peek_u16(a0 + lay[6]))
+            n_cig = np.int64(_peek_u32(a0 + lay[7]))
+            l_seq = np.int64(_peek_i32(a0 + lay[8]))
+            mrid = np.int64(_peek_i32(a0 + lay[9]))
+            mpos = _peek_i64(a0 + lay[10])
+            l_data = np.int64(_peek_i32(a0 + lay[13]))
+            ls = l_seq if l_seq > 0 else 0
+            if l_name < 1 or l_name + 4 * n_cig + (ls + 1) // 2 + ls > l_data:
+                return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], -3, np.int64(-4), n_core)
+            b = carray(_as_ptr(_peek_i64(a0 + lay[12])), (l_data,))
+            cig = l_name
+            sq = cig + 4 * n_cig
+            ql = sq + (l_seq + 1) // 2
+            if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
+                continue
+        else:
+            if p >= nbytes:
+                break
+            rec = p
+            bsz = _u32(b, p)
+            p += 4 + bsz
+            rid = _i32(b, rec + 4)
+            rs = _i32(b, rec + 8)
+            f = np.int64(b[rec + 18]) | (np.int64(b[rec + 19]) << 8)
+            if c0 <= rs < c1 and not f & 0x4:
+                n_core += 1
+            if f & skip_flags or b[rec + 13] < min_mapq or rid != tid:
+                continue
+            l_name = np.int64(b[rec + 12])
+            n_cig = np.int64(b[rec + 16]) | (np.int64(b[rec + 17]) << 8)
+            l_seq = _i32(b, rec + 20)
+            mrid = _i32(b, rec + 24)
+            mpos = _i32(b, rec + 28)
+            cig = rec + 36 + l_name
+            sq = cig + 4 * n_cig
+            ql = sq + (l_seq + 1) // 2
+            if l_seq <= 0 or b[ql] == 255:  # no sequence or no qualities
+                continue
+            if (n_cig == 2 and (_u32(b, cig) & 15) == 4 and (_u32(b, cig) >> 4) == l_seq
+                    and (_u32(b, cig + 4) & 15) == 3):
+                cg, cg_n = _cg_tag(b, ql + l_seq, p)  # the real CIGAR of a long read is in the CG tag
+                if cg >= 0:
+                    cig = cg
+                    n_cig = cg_n
         if have_prev and rs < prev:
             return (nf, frag_s, frag_e, ne, ev, ins[:n_ins], rs, prev, n_core)
         prev = rs
         have_prev = True
         m = -1
-        if (f & 0x9) == 0x1 and _i32(b, rec + 24) == tid:
-            m = _i32(b, rec + 28)
+        if (f & 0x9) == 0x1 and mrid == tid:
+            m = mpos
         frag = nf
         clip = -1
         if 0 <= m <= rs < m + max_span:
@@ -255,16 +308,28 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
                     while x < z:
                         j = x - start
                         stop = x + 1
-                        if fast and (qi & 1) == 0 and x + 16 <= z:
+                        if fast and (qi & 1) == 0 and x + 4 <= z:
                             rpk = ref_even if (j & 1) == 0 else ref_odd
                             h = (j + 1) >> 1
-                            if (_u64(b, sq + (qi >> 1)) == _u64(rpk, h)
-                                    and ((_u64(b, ql + qi) | HIGH) - qthr) & HIGH == HIGH
-                                    and ((_u64(b, ql + qi + 8) | HIGH) - qthr) & HIGH == HIGH):
+                            sp = sq + (qi >> 1)
+                            qq = ql + qi
+                            if (x + 16 <= z and _u64(b, sp) == _u64(rpk, h)
+                                    and ((_u64(b, qq) | HIGH) - qthr) & HIGH == HIGH
+                                    and ((_u64(b, qq + 8) | HIGH) - qthr) & HIGH == HIGH):
                                 x += 16
                                 qi += 16
                                 continue
-                            stop = x + 16  # these 16 one by one
+                            if (x + 8 <= z and _load_u32(b, sp) == _load_u32(rpk, h)
+                                    and ((_u64(b, qq) | HIGH) - qthr) & HIGH == HIGH):
+                                x += 8
+                                qi += 8
+                                continue
+                            if (_load_u16(b, sp) == _load_u16(rpk, h)
+                                    and ((np.uint64(_load_u32(b, qq)) | HIGH4) - qthr4) & HIGH4 == HIGH4):
+                                x += 4
+                                qi += 4
+                                continue
+                            stop = x + 4  # these 4 one by one
                         while x < stop:
                             j = x - start
                             byte = np.int64(b[sq + (qi >> 1)])
@@ -323,7 +388,6 @@ def count_records(b, nbytes, tid, start, end, c0, c1, min_mapq, min_baseq, skip_
             nf += 1
         elif rp > frag_e[frag]:
             frag_e[frag] = rp
-    dd = np.zeros(L + 1, dtype=np.int64)
     for k in range(nf):
         a = frag_s[k] - start
         z = frag_e[k] - start
@@ -367,6 +431,9 @@ def scan_positions(e_bases, c_bases, e_depth, c_depth, rcode, a0, a1, min_depth,
             hist_c[dc if dc < hist_max else hist_max] += 1
         r = rcode[i]
         if r >= 4 or de < min_depth:
+            continue
+        if (np.int64(e_bases[i, 0]) + e_bases[i, 1] + e_bases[i, 2] + e_bases[i, 3] - e_bases[i, r]
+                < min_alt_reads):  # all other bases together are too few: no candidate (most positions)
             continue
         best = -1
         alt = 0
@@ -421,9 +488,10 @@ def warm() -> None:
     """Load the kernels from numba's cache; on a cold cache say once that they are being compiled."""
     if _WARM:
         return
+    from cgtsafe.io import htsdirect
     from cgtsafe.offtarget._kernels import _cached
 
-    if not all(_cached(f) for f in (bgzf_blocks, count_records, scan_positions)):
+    if not all(_cached(f) for f in (bgzf_blocks, count_records, scan_positions, htsdirect.decode_records)):
         print("cgtsafe: first genome-wide scan with this installation: compiling its numba kernels into the cache "
               "(NUMBA_CACHE_DIR, else the package's __pycache__); this takes about 10-30 s once, later runs "
               "load them", file=sys.stderr, flush=True)
@@ -431,7 +499,8 @@ def warm() -> None:
     bgzf_blocks(np.zeros(0, np.uint8), 0)
     nib, even, odd = pack_reference(b"A")
     count_records(b, len(b), 0, 0, 1, 0, 1, 0, 0, 0, NIB_CODE, NIB_LETTER, nib, even, odd, np.zeros(4, np.int32),
-                  np.zeros(1, np.int32))
+                  np.zeros(1, np.int32), NO_STREAM, LAYOUT, np.zeros(4, np.int32))
+    htsdirect.warm()
     scan_positions(np.zeros((1, 4), np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int32),
                    np.zeros(1, np.int32), np.zeros(1, np.uint8), 0, 1, 1, 1, 1, 0.05, 10)
     _WARM.add(True)
