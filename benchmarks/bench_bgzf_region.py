@@ -40,21 +40,13 @@ from cgtsafe.sitecheck.genomewide_call import plan_tasks
 from cgtsafe.sitecheck.genomewide_count import CHUNK_OVERLAP, Params, RegionDecoder, count_region
 from cgtsafe.io.bgzf_region import BamRegionReader
 
-class Via(RegionDecoder):  # count_region takes a RegionDecoder
-    def __init__(self, r):
-        self._r, self.tids, self.path = r, r.tids, r.path
-    def region(self, c, s, e):
-        return self._r.region(c, s, e)
-    def close(self):
-        self._r.close()
-
 ref = ReferenceGenome(ref_path)
 params = Params()
 tasks = [("chr1", 100_000, 101_000)] if tiny else plan_tasks(ref.lengths, None, params)
 h = hashlib.sha256()
 nbytes = 0
 for bam in bams:
-    dec = RegionDecoder(bam, ref) if which == "htslib" else Via(BamRegionReader(bam, threads=threads))
+    dec = RegionDecoder(bam, ref) if which == "htslib" else BamRegionReader(bam, threads=threads)
     with dec:
         for c, s, e in tasks:
             lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[c], e + CHUNK_OVERLAP)

@@ -18,7 +18,7 @@ import pandas as pd
 from cgtsafe.errors import InputError
 from cgtsafe.io.alignment import open_alignment, open_checked
 from cgtsafe.io.reference import ReferenceGenome
-from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, RegionDecoder,
+from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, Params, RegionCounts, open_decoder,
                                                 count_region, read_regions)
 from cgtsafe.sitecheck.stats import bh as _bh
 from cgtsafe.sitecheck.stats import fisher_greater
@@ -368,8 +368,9 @@ def _scan_tasks(args):
     ref = ReferenceGenome(reference)
     stats = new_stats()
     rows: list[dict] = []
-    # checked against the reference by scan_raw; htslib decodes each region to raw BAM bytes (RegionDecoder)
-    with RegionDecoder(edited, ref) as dec_e, RegionDecoder(control, ref) as dec_c:
+    # checked against the reference by scan_raw; each region decoded by open_decoder (BAM: ISA-L reader,
+    # CRAM: htslib's iterator counted directly)
+    with open_decoder(edited, ref) as dec_e, open_decoder(control, ref) as dec_c:
         for contig, s, e in tasks:
             lo, hi = max(0, s - CHUNK_OVERLAP), min(ref.lengths[contig], e + CHUNK_OVERLAP)
             ed = count_region(dec_e, ref, contig, lo, hi, params, path=edited, core=(s, e))
