@@ -48,7 +48,7 @@ CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mi
 CENTRE_TOLERANCE = 25
 
 
-@dataclass
+@dataclass(slots=True)
 class Site:
     site_id: str
     chrom: str
@@ -78,11 +78,19 @@ def read_sites(path: str | Path, block_rows: int = 200_000) -> list[Site]:
     """Read the candidate-site table (off-target step output); validate coordinates. Only the columns a
     :class:`Site` keeps are read (``REQUIRED``, ``CARRY``, ``source``; a genome-scale ``sites.tsv`` has 35),
     a TSV in blocks of ``block_rows`` rows."""
+    from sys import intern as _intern
+
+    def intern(v):
+        return _intern(v) if type(v) is str else v
+
     cols = _site_columns(path)
     sites: list[Site] = []
+    carry: list[str] | None = None
     seen: dict[str, int] = {}
     i = 1
     for df in _site_blocks(path, cols, block_rows):
+        if carry is None:
+            carry = [k for k in CARRY if k in df.columns]
         for row in df.to_dict("records"):
             i += 1
             sid = row["site_id"].strip()
@@ -101,9 +109,9 @@ def read_sites(path: str | Path, block_rows: int = 200_000) -> list[Site]:
                 raise InputError(f"column strand: expected '+' or '-', got {row['strand']!r}", path=path, line=i)
             if cs < 0 or ce < 0:
                 raise InputError(f"expected non-negative cut_start/cut_end, got {cs}/{ce}", path=path, line=i)
-            extra = {k: row[k] for k in CARRY if k in row}
-            sites.append(Site(sid, row["chrom"], start, end, row["strand"], cs, ce,
-                              source=row.get("source") or "predicted", extra=extra))
+            extra = {k: intern(row[k]) for k in carry}  # repeated values (guide, class, feature ...) shared
+            sites.append(Site(sid, intern(row["chrom"]), start, end, intern(row["strand"]), cs, ce,
+                              source=intern(row.get("source") or "predicted"), extra=extra))
     return sites
 
 
