@@ -4,6 +4,24 @@
 
 OT = plan_of("offtarget")
 
+
+def seq_mem_mb(base, per_gbase, cap=64000):
+    """``resources: mem_mb`` callable: ``base`` MB plus, per named input, MB per gigabase of its sequence (file
+    size; a gzip FASTA holds about 3.4 bases per byte: hg38.fa.gz is 0.94 GB for 3.1 Gb), doubled on each retry.
+    """
+
+    def mem(wildcards, input, attempt=1):
+        total = base
+        for name, mb in per_gbase.items():
+            path = str(getattr(input, name))
+            size = os.path.getsize(path) if os.path.exists(path) else 0
+            factor = 3.4 if path.lower().endswith((".gz", ".bgz")) else 1.0
+            total += mb * size * factor / 1e9
+        return int(min(cap, total * 2 ** (attempt - 1)))
+
+    return mem
+
+
 if OT:
 
     wildcard_constraints:
@@ -48,7 +66,10 @@ if OT:
         conda:
             "../../envs/cgtsafe.yaml"
         resources:
-            mem_mb=mem_mb(1000, 1000),
+            # streamed, one (guide, contig) part at a time: 402 MiB peak for 9.28 M rows of a 3.08 Gb genome in 4
+            # chunk tables (benchmarks/bench_offtarget_downstream.py --genome-scale); not scaled by the inputs
+            # (the genome FASTA is one of them and is not loaded)
+            mem_mb=mem_mb(1000),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
@@ -67,8 +88,13 @@ if OT:
             "logs/offtarget/annotate.log",
         conda:
             "../../envs/cgtsafe.yaml"
+        # worker processes annotating (guide, contig) parts; the split of the hit table stays serial
+        threads: min(4, OT.threads)
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # 9.28 M hits (1.45 GB) of a 3.08 Gb genome, 69,352 RefSeq transcripts, --threads 2: parent 919 MiB
+            # peak, parent + 2 workers 1,492 MiB (bench_offtarget_downstream.py --genome-scale); about 0.35 GB more
+            # per further worker; the parent holds one guide's keys (about 60 bytes per site)
+            mem_mb=mem_mb(2500, 500),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
@@ -77,8 +103,8 @@ if OT:
             bulge=OT.bulge,
         shell:
             "{params.cmd} offtarget annotate --hits {input.hits:q} --genes {input.genes:q} {params.goc}"
-            " --windows {params.windows} {params.bulge} --out {output.sites:q} --bed {output.bed:q}"
-            " > {log:q} 2>&1"
+            " --windows {params.windows} {params.bulge} --threads {threads} --out {output.sites:q}"
+            " --bed {output.bed:q} > {log:q} 2>&1"
 
     rule offtarget_species:
         input:
@@ -166,7 +192,10 @@ if OT:
         conda:
             "../../envs/cgtsafe.yaml"
         resources:
-            mem_mb=mem_mb(1000, 1000),
+            # sites.tsv aggregated in blocks: 664 MiB peak for 8.24 M sites (2.9 GB) of a 3.08 Gb genome, of which
+            # 16 bytes per site are kept for the specificity sums (bench_offtarget_downstream.py --genome-scale);
+            # not scaled by the inputs (the genome FASTA and hits.tsv are among them and are not loaded)
+            mem_mb=mem_mb(1500),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
