@@ -132,3 +132,20 @@ def test_streamed_annotate_bad_value_in_a_worker(chunks, tmp_path):
         annotate_hit_file(bad, tmp_path / "sites.tsv", bed=tmp_path / "sites.bed", genes=GTF, threads=2)
     assert "column mismatches: expected an integer, found 'two'" in str(e.value) and "line 10" in str(e.value)
     assert not (tmp_path / "sites.tsv").exists() and not (tmp_path / "sites.bed").exists()
+
+
+def test_sequence_scaled_memory_request(tmp_path):
+    """seq_mem_mb: MB per gigabase of each named input's sequence; a gzip FASTA counts 3.4 bases per byte;
+    a missing input (not made yet) counts 0; doubled per retry and capped."""
+    from types import SimpleNamespace
+
+    from cgtsafe.plan.common import seq_mem_mb
+
+    (tmp_path / "g.fa").write_bytes(b"A" * 2_000_000)
+    (tmp_path / "a.fa.gz").write_bytes(b"x" * 1_000_000)
+    inp = SimpleNamespace(genome=str(tmp_path / "g.fa"), animal=str(tmp_path / "a.fa.gz"))
+    f = seq_mem_mb(2000, {"genome": 1000, "animal": 5000})
+    assert f(None, inp) == int(2000 + 1000 * 0.002 + 5000 * 0.0034)
+    assert f(None, inp, attempt=2) == int(2 * (2000 + 1000 * 0.002 + 5000 * 0.0034))
+    assert seq_mem_mb(2000, {"genome": 1000}, cap=3000)(None, inp, attempt=3) == 3000
+    assert f(None, SimpleNamespace(genome=str(tmp_path / "none.fa"), animal=str(tmp_path / "none.fa.gz"))) == 2000

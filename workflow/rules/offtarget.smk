@@ -4,24 +4,6 @@
 
 OT = plan_of("offtarget")
 
-
-def seq_mem_mb(base, per_gbase, cap=64000):
-    """``resources: mem_mb`` callable: ``base`` MB plus, per named input, MB per gigabase of its sequence (file
-    size; a gzip FASTA holds about 3.4 bases per byte: hg38.fa.gz is 0.94 GB for 3.1 Gb), doubled on each retry.
-    """
-
-    def mem(wildcards, input, attempt=1):
-        total = base
-        for name, mb in per_gbase.items():
-            path = str(getattr(input, name))
-            size = os.path.getsize(path) if os.path.exists(path) else 0
-            factor = 3.4 if path.lower().endswith((".gz", ".bgz")) else 1.0
-            total += mb * size * factor / 1e9
-        return int(min(cap, total * 2 ** (attempt - 1)))
-
-    return mem
-
-
 if OT:
 
     wildcard_constraints:
@@ -42,7 +24,10 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # one contig at a time (about twice the longest contig plus its hits): 1,065 MiB peak for a 245 Mb
+            # contig (chr1-sized), 851-980 MiB for a whole 3.08 Gb genome of 70 Mb contigs, 10 guides, <= 5 mm +
+            # 1 DNA + 1 RNA bulge, default PAMs, --threads 2 (bench_offtarget_genome.py); not scaled by the genome
+            mem_mb=mem_mb(2000),
             runtime=runtime(30, 120),
         params:
             cmd=CGTSAFE,
@@ -125,7 +110,13 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # per Gb of animal sequence: its minimap2 sr index built in the job, 3.4 GB (9.9 GiB for 3.1 Gb,
+            # bench_integration_reads.py; 5.4 GiB when a prebuilt <genome>.mmi is loaded), the genome held for
+            # random access without a .fai, 1 GB, and its search's hit table in memory, about 1.5 GB at 5 mm +
+            # 1 bulge (1 M rows per Gb in bench_offtarget_genome.py, about 1 KB each); the human genome without a
+            # .fai, 1.1 GB per Gb; the human sites in batches of 100,000 (287 MiB to read all 8.24 M sites of the
+            # 3.08 Gb benchmark, bench_offtarget_downstream.py --genome-scale)
+            mem_mb=seq_mem_mb(2000, {"genome": 1100, "animal": 6000}),
             runtime=runtime(30, 120),
         params:
             cmd=CGTSAFE,
@@ -156,7 +147,9 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # the reference held for random access without a .fai (1.1 GB per Gb) plus the per-allele haplotype
+            # searches: 0.4 GB peak for 70 Mb and 100,000 variants (bench_offtarget_downstream.py)
+            mem_mb=seq_mem_mb(1500, {"genome": 1100}),
             runtime=runtime(30, 60),
         params:
             cmd=CGTSAFE,
