@@ -7,6 +7,7 @@ import functools
 from pathlib import Path
 
 import pandas as pd
+import pysam
 import pytest
 
 from cgtsafe.offtarget.annotate import annotate_sites
@@ -73,3 +74,30 @@ def guide_site_genome(guides, *, seed: int, contigs: int = 3, sites: int = 40, f
             parts.append(site if rnd.random() < 0.5 else site.translate(comp)[::-1])
         out[f"c{i + 1}"] = "".join(parts)
     return out
+
+
+def write_toy_ref(path: Path, seq: str) -> None:
+    """One-contig (``c1``) FASTA + .fai."""
+    path.write_text(">c1\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
+    pysam.faidx(str(path))
+
+
+def write_toy_bam(path: Path, ref: str, reads: list[tuple[int, str, str]], sample: str) -> None:
+    """Single-contig (``c1``) toy alignments: reads ``(start, cigar, sequence)`` -> sorted, indexed BAM (MAPQ 60,
+    qualities 37)."""
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": len(ref)}],
+              "RG": [{"ID": sample, "SM": sample}]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for i, (start, cigar, seq) in enumerate(sorted(reads, key=lambda x: x[0])):
+            a = pysam.AlignedSegment(out.header)
+            a.query_name = f"{sample}_{i}"
+            a.flag = 0
+            a.reference_id = 0
+            a.reference_start = start
+            a.mapping_quality = 60
+            a.cigarstring = cigar
+            a.query_sequence = seq
+            a.query_qualities = pysam.qualitystring_to_array("F" * len(seq))
+            a.set_tag("RG", sample)
+            out.write(a)
+    pysam.index(str(path))

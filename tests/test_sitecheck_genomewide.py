@@ -14,6 +14,8 @@ from scipy.stats import false_discovery_control, fisher_exact
 
 from cgtsafe.errors import InputError
 from cgtsafe.sitecheck import genomewide as gw
+from helpers import write_toy_bam as _write_bam
+from helpers import write_toy_ref as _write_ref
 
 ROOT = Path(__file__).resolve().parents[1]
 TD = ROOT / "test-data"
@@ -23,31 +25,6 @@ REF = TD / "genome" / "ref.fa"
 
 # ------------------------------------------------------------------------------------------------
 # hand-built alignments
-
-
-def _write_ref(path: Path, seq: str) -> None:
-    path.write_text(">c1\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
-    pysam.faidx(str(path))
-
-
-def _write_bam(path: Path, ref: str, reads: list[tuple[int, str, str]], sample: str) -> None:
-    """reads: (start, cigar, sequence) -> sorted, indexed BAM."""
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": len(ref)}],
-              "RG": [{"ID": sample, "SM": sample}]}
-    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
-        for i, (start, cigar, seq) in enumerate(sorted(reads, key=lambda x: x[0])):
-            a = pysam.AlignedSegment(out.header)
-            a.query_name = f"{sample}_{i}"
-            a.flag = 0
-            a.reference_id = 0
-            a.reference_start = start
-            a.mapping_quality = 60
-            a.cigarstring = cigar
-            a.query_sequence = seq
-            a.query_qualities = pysam.qualitystring_to_array("F" * len(seq))
-            a.set_tag("RG", sample)
-            out.write(a)
-    pysam.index(str(path))
 
 
 @pytest.fixture(scope="module")

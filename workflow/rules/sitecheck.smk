@@ -99,6 +99,7 @@ if SC:
             fragments=SC.fragments,
         output:
             summary=SC.path("summary.json"),
+            retention=SC.path("read_retention.tsv"),
             figures=[
                 SC.path("fig_site_frequencies.json"),
                 SC.path("fig_lod_vs_depth.json"),

@@ -131,6 +131,8 @@ if GW.genomewide:
             sensitivity=GW.path("genomewide_sensitivity.tsv"),
             figure=GW.path("fig_genomewide_sensitivity.json"),
             summary=GW.path("genomewide_summary.json"),
+            spectrum=GW.path("genomewide_spectrum.tsv"),
+            editor_test=GW.path("genomewide_editor_test.tsv"),
         log:
             "logs/sitecheck/genomewide_summary.log",
         conda:
@@ -140,10 +142,12 @@ if GW.genomewide:
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
+            editor_test=GW.editor_test_args(),
         shell:
             "{params.cmd} sitecheck genomewide-summary --tables {input.tables:q} --stats {input.stats:q}"
             " --out-table {output.table:q} --out-sensitivity {output.sensitivity:q}"
-            " --out-figure {output.figure:q} --out {output.summary:q} > {log:q} 2>&1"
+            " --out-figure {output.figure:q} --out-spectrum {output.spectrum:q}"
+            " --out-editor-test {output.editor_test:q} {params.editor_test} --out {output.summary:q} > {log:q} 2>&1"
 
 
 if GW.structural:

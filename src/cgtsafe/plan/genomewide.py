@@ -18,6 +18,7 @@ class GenomewidePlan:
         self.wgs = wgs.set_index("sample") if wgs is not None else None
         self.edited = sorted(self.wgs.index[self.wgs["role"] == "edited"]) if self.wgs is not None else []
         sc = config.get("sitecheck") or {}
+        self.sc = sc
         self.gw = sc.get("genomewide") or {}
         self.sv = sc.get("structural") or {}
         self.genomewide = bool(self.edited and self.gw.get("enabled"))
@@ -69,6 +70,21 @@ class GenomewidePlan:
         return flags(self.gw, "min_mapq", "min_baseq", "min_depth", "min_control_depth", "min_alt_reads",
                      "min_indel_reads", "min_vaf", "max_control_alt", "cluster_distance", "alpha", "guide_window",
                      "guide_max_mismatches", "guide_max_bulges")
+
+    def editor_test_args(self) -> str:
+        """``--editor NAME --power P [--detectable-excess-per-mb X]`` of the genome-wide summary (the WGS pairs'
+        editor is ``sitecheck.editor``; the preset name is checked by the sitecheck plan)."""
+        from cgtsafe.errors import InputError
+        from cgtsafe.sitecheck.editors import get_editor
+
+        name = self.sc.get("editor") or "nuclease"
+        try:
+            get_editor(name)
+        except InputError as exc:
+            raise InputError(f"key 'sitecheck.editor': {exc}") from None
+        out = f"--editor {q(name)} --power {float(self.sc.get('power', 0.8))}"
+        per_mb = self.gw.get("detectable_excess_per_mb")
+        return out + (f" --detectable-excess-per-mb {float(per_mb)}" if per_mb is not None else "")
 
     def structural_thresholds(self) -> str:
         return flags(self.sv, "min_mapq", "max_distance", "max_insert", "tolerance", "reciprocal_tolerance",

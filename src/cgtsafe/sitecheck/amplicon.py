@@ -492,7 +492,7 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
     :data:`OUTCOMES`) for one sample's sheet ``rows``. Rows sharing the same FASTQ file(s) with different
     amplicon sequences are a pool (:func:`assign_pooled`); rows with the same sequence (several sites on one
     amplicon) share its reads. ``sites``: ``{site_id: Site}``."""
-    from cgtsafe.sitecheck.editors import get_editor
+    from cgtsafe.sitecheck.editors import parse_editor_spec
     from cgtsafe.sitecheck.quantify import CLASSES, EDITOR_COLUMNS
 
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -517,7 +517,7 @@ def quantify_sample(rows: list[dict], amplicons: dict[str, dict], sites: dict, *
             mine = per[amp["sequence"].upper()]
             res = quantify_amplicon(amp["sequence"], amp["cut_offset"], mine, flank=flank, min_baseq=min_baseq,
                                     min_identity=min_identity, cut_end_offset=amp["cut_offset"] + stagger,
-                                    editor=get_editor(amp["editor"]) if amp.get("editor") else editor,
+                                    editor=parse_editor_spec(amp["editor"]) if amp.get("editor") else editor,
                                     strand=site.strand, expected_seq=amp.get("expected") or None,
                                     flap_end=amp.get("flap_end"), scaffold=amp.get("scaffold") or None)
             res["excluded_unmerged"] = n_in - len(merged)

@@ -105,6 +105,17 @@ def add_genomewide_parsers(sub) -> None:
     gs.add_argument("--out-sensitivity", required=True, help="genomewide_sensitivity.tsv")
     gs.add_argument("--out-figure", required=True, help="plotly JSON: expected sensitivity vs VAF")
     gs.add_argument("--out", required=True, help="genomewide_summary.json (paths relative to its folder)")
+    gs.add_argument("--out-spectrum", default=None,
+                    help="private SNVs per trinucleotide channel (default: genomewide_spectrum.tsv next to --out)")
+    gs.add_argument("--out-editor-test", default=None,
+                    help="editor-aware excess test (default: genomewide_editor_test.tsv next to --out)")
+    gs.add_argument("--editor", default="nuclease",
+                    help="editor preset of the WGS pairs (sitecheck.editor): base editors get the substitution-class "
+                         "test, others the indel balance")
+    gs.add_argument("--power", type=_fraction, default=0.8, help="power of the detectable excess (sitecheck.power)")
+    gs.add_argument("--detectable-excess-per-mb", type=float, default=None,
+                    help="largest detectable excess (clonal variants per callable Mb) that still allows 'no excess "
+                         "detected' (default 0.1: BE3 in Zuo et al. 2019)")
     gs.set_defaults(func=_genomewide_summary)
 
     sd = SVParams()
@@ -217,6 +228,13 @@ def _genomewide_summary(args) -> int:
     from cgtsafe.io.tables import write_json, write_table, write_text
     from cgtsafe.sitecheck import genomewide as gw
 
+    from cgtsafe.sitecheck.editors import get_editor
+    from cgtsafe.sitecheck.genomewide_editor import DETECTABLE_EXCESS_PER_MB
+
+    editor = get_editor(args.editor)
+    per_mb = DETECTABLE_EXCESS_PER_MB if args.detectable_excess_per_mb is None else args.detectable_excess_per_mb
+    if not per_mb > 0:
+        raise InputError(f"--detectable-excess-per-mb: expected a positive number, got {per_mb}")
     frames, stats = _read_pairs(args.tables, args.stats, ("sample", "control", *gw.COLUMNS))
     frames = [_typed(f, ints=("start", "end", "pos", "n_alleles", "edited_alt", "edited_depth", "control_alt",
                               "control_depth", "call", "guide_like", "gene_of_concern"),
@@ -228,8 +246,14 @@ def _genomewide_summary(args) -> int:
     called = df[df["call"].astype(int) == 1] if len(df) else df
     summary["figures"] = [{"id": "sitecheck_genomewide_sensitivity", "title_en": "Genome-wide scan: expected sensitivity",
                            "title_zh": "全基因组扫描：预期灵敏度", "path": _rel(fig, base)}]
+    out_spec = Path(args.out_spectrum or base / "genomewide_spectrum.tsv")
+    out_test = Path(args.out_editor_test or base / "genomewide_editor_test.tsv")
+    spec, tests = gw.add_editor_test(summary, stats, editor, power=args.power, per_mb=per_mb,
+                                     spectrum_name=_rel(out_spec, base), test_name=_rel(out_test, base), table=df)
     write_table(df, out_table)
     write_table(sens, out_sens)
+    write_table(spec, out_spec)
+    write_table(tests, out_test)
     write_text(fig, gw.sensitivity_figure(sens, called))
     write_json(args.out, summary)
     return 0

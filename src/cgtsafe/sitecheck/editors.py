@@ -128,6 +128,44 @@ def get_editor(name: str = "nuclease", window: tuple[int, int] | list | None = N
     return ed
 
 
+#: the forms an amplicon table's ``editor`` cell may take (:func:`parse_editor_spec`), for error messages and docs
+EDITOR_SPEC_FORMS = ("PRESET (nuclease, CBE, ABE, ABE8e, PE, HDR or an alias such as BE4max, ABE7.10, PE2), "
+                     "PRESET:FIRST-LAST (a base editor's activity window, protospacer positions 1-20, e.g. CBE:4-8), "
+                     "X>Y:FIRST-LAST (a base editor by its conversion on the protospacer strand, e.g. C>G:4-8) or "
+                     "PRESET:rt=N (a prime editor's RT template length, e.g. PE2:rt=13)")
+
+
+def parse_editor_spec(text: str) -> Editor:
+    """An editor written in one cell (the amplicon table's ``editor`` column): ``PRESET``, ``PRESET:FIRST-LAST``,
+    ``X>Y:FIRST-LAST`` or ``PRESET:rt=N`` (:data:`EDITOR_SPEC_FORMS`). A conversion-defined editor is a base
+    editor named ``X>Y`` (conversion X to Y on the protospacer strand, the + strand of a + strand site).
+    Raises :class:`InputError` naming what is wrong and the expected forms."""
+    import re
+
+    spec = str(text or "").strip()
+    name, sep, arg = (x.strip() for x in spec.partition(":"))
+    window = re.fullmatch(r"(\d+)\s*-\s*(\d+)", arg)
+    rt = re.fullmatch(r"rt\s*=\s*(\d+)", arg, flags=re.IGNORECASE)
+    conv = re.fullmatch(r"([ACGT])\s*>\s*([ACGT])", name.upper())
+    try:
+        if conv:
+            if not window or conv.group(1) == conv.group(2):
+                raise InputError(f"a conversion-defined base editor needs two different bases and a window, got {spec!r}")
+            return Editor(f"{conv.group(1)}>{conv.group(2)}", "base", (conv.group(1), conv.group(2)),
+                          (int(window.group(1)), int(window.group(2))))
+        if name.lower() not in _BY_NAME:
+            raise InputError(f"unknown editor {name!r}")
+        if not sep:
+            return get_editor(name)
+        if window:
+            return get_editor(name, (int(window.group(1)), int(window.group(2))))
+        if rt:
+            return get_editor(name, reach=int(rt.group(1)))
+        raise InputError(f"cannot read {arg!r} after {name}:")
+    except InputError as exc:
+        raise InputError(f"{exc}; expected {EDITOR_SPEC_FORMS}") from None
+
+
 @dataclass
 class SiteContext:
     """The editor at one site, in the local coordinates of a reference string (amplicon or fetched genome)."""

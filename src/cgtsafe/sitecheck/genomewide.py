@@ -18,7 +18,8 @@ where the first one already covers the reference), so "reads" below means fragme
 Modules: :mod:`.genomewide_count` (parameters, regions, counting of one sample),
 :mod:`.genomewide_call` (candidates and tests, the scan driver, region jobs ``--chunk i/n`` and their
 merge: one Benjamini-Hochberg over the union, so n merged jobs equal one unsplit run byte for byte),
-:mod:`.genomewide_summary` (summary fragment, figure). Inputs are opened and checked by
+:mod:`.genomewide_summary` (summary fragment, figure), :mod:`.genomewide_editor` (an excess of the
+editor's own variants: edited-only vs control-only counts under one symmetric rule, per substitution class). Inputs are opened and checked by
 :mod:`cgtsafe.io.alignment` against :class:`cgtsafe.io.reference.ReferenceGenome`.
 
 Candidates and tests
@@ -65,4 +66,4 @@ from cgtsafe.sitecheck.genomewide_call import (COLUMNS, RAW_COLUMNS, _fisher_gre
                                                parse_chunk, plan_tasks, run_pair, scan, scan_raw)
 from cgtsafe.sitecheck.genomewide_count import (BASES, CHUNK_OVERLAP, CODE, SKIP_FLAGS, Params,  # noqa: F401
                                                 RegionCounts, count_region, normalize_indel, read_regions)
-from cgtsafe.sitecheck.genomewide_summary import build_summary, fmt_pct, sensitivity_figure  # noqa: F401
+from cgtsafe.sitecheck.genomewide_summary import add_editor_test, build_summary, fmt_pct, sensitivity_figure  # noqa: F401

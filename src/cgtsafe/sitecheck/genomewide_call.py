@@ -79,8 +79,10 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: ReferenceGenome, contig
     stats["scanned_bp"] += c1 - c0
     _add_hist(stats, "depth_hist_e", hist_e)
     _add_hist(stats, "depth_hist_c", hist_c)
+    cand_list = cand.tolist()
+    _private_snvs(ed, ct, rcode, rseq, a0, a1, cand_list, params, stats)
     # ---- SNVs
-    for i, b, a, n_e, c_alt, c_cnt, c_dp in cand.tolist():
+    for i, b, a, n_e, c_alt, c_cnt, c_dp in cand_list:
         if c_dp < params.min_control_depth:
             stats["low_control_depth"] += 1
             continue
@@ -95,53 +97,122 @@ def call_region(ed: RegionCounts, ct: RegionCounts, ref: ReferenceGenome, contig
             "edited_alt": a, "edited_depth": n_e, "control_alt": c_alt, "control_depth": c_cnt,
         })
     # ---- indel loci
-    ctl_allele = ct.indels
-    specific = {k: v for k, v in ed.indels.items() if ctl_allele.get(k, 0) <= params.max_control_alt}
-    stats["shared_indel_alleles"] += sum(1 for k in ed.indels if k not in specific)
-    if specific:
-        spans = sorted((k[1], k[1] + (k[2] if k[0] == "D" else 1), k) for k in specific)
-        clusters: list[list] = []
-        for s, e, k in spans:
-            if clusters and s <= clusters[-1][1] + params.cluster_distance:
-                clusters[-1][1] = max(clusters[-1][1], e)
-                clusters[-1][2].append(k)
-            else:
-                clusters.append([s, e, [k]])
-        for cs, ce, keys in clusters:
-            if not c0 <= cs < c1:
-                continue
-            lo, hi = cs - params.cluster_distance, ce + params.cluster_distance
-            e_reads = {o[0] for o in ed.indel_obs if o[1] < hi and o[2] > lo}
-            c_reads = {o[0] for o in ct.indel_obs if o[1] < hi and o[2] > lo}
-            e_dp = int(((ed.read_start <= cs) & (ed.read_end >= ce)).sum()) if ed.n_reads else 0
-            c_dp = int(((ct.read_start <= cs) & (ct.read_end >= ce)).sum()) if ct.n_reads else 0
-            a = len(e_reads)
-            if a < params.min_indel_reads or e_dp < params.min_depth or a / max(e_dp, 1) < params.min_vaf:
-                continue
-            if c_dp < params.min_control_depth:
-                stats["low_control_depth"] += 1
-                continue
-            if len(c_reads) > params.max_control_alt:
-                stats["shared_indel_loci"] += 1
-                continue
-            keys = sorted(keys, key=lambda k: (-specific[k], k[1], k[0], str(k[2])))
-            top = keys[0]
-            pos, r_, a_, _, _ = _vcf(ref.fetch_bytes, contig, top)
-            alle = []
-            for k in sorted(keys, key=lambda k: (k[1], k[0], str(k[2]))):
-                p1, rr, aa, _, _ = _vcf(ref.fetch_bytes, contig, k)
-                alle.append(f"{p1}:{rr}>{aa}:{specific[k]}")
-            rows.append({
-                "chrom": contig, "start": cs, "end": ce, "pos": pos, "ref": r_, "alt": a_, "type": "INDEL",
-                "n_alleles": len(keys), "alleles": ";".join(alle),
-                "edited_alt": a, "edited_depth": e_dp, "control_alt": len(c_reads), "control_depth": c_dp,
-            })
+    for cs, ce, keys, specific, a, e_dp, c_alt, c_dp in _indel_loci(ed, ct, c0, c1, params, stats, edited=True):
+        keys = sorted(keys, key=lambda k: (-specific[k], k[1], k[0], str(k[2])))
+        top = keys[0]
+        pos, r_, a_, _, _ = _vcf(ref.fetch_bytes, contig, top)
+        alle = []
+        for k in sorted(keys, key=lambda k: (k[1], k[0], str(k[2]))):
+            p1, rr, aa, _, _ = _vcf(ref.fetch_bytes, contig, k)
+            alle.append(f"{p1}:{rr}>{aa}:{specific[k]}")
+        rows.append({
+            "chrom": contig, "start": cs, "end": ce, "pos": pos, "ref": r_, "alt": a_, "type": "INDEL",
+            "n_alleles": len(keys), "alleles": ";".join(alle),
+            "edited_alt": a, "edited_depth": e_dp, "control_alt": c_alt, "control_depth": c_dp,
+        })
+    # private indel loci of both samples under the symmetric rule (the null of the editor test); the edited
+    # sample's are the reported loci that reach the symmetric depth (the same loci, stricter depths)
+    d_sym = max(params.min_depth, params.min_control_depth)
+    loci_e = [(r["edited_alt"], r["edited_depth"], r["control_alt"], r["control_depth"]) for r in rows
+              if r["type"] == "INDEL" and r["edited_depth"] >= d_sym and r["control_depth"] >= d_sym]
+    loci_c = [x[4:] for x in _indel_loci(ct, ed, c0, c1, params, None, edited=False)]
+    for who, loci in (("private_e", loci_e), ("private_c", loci_c)):
+        n = sum(_fisher_greater(a, max(x_dp - a, 0), y_alt, max(y_dp - y_alt, 0)) <= params.alpha
+                for a, x_dp, y_alt, y_dp in loci)
+        if n:
+            stats[who]["INDEL"] = stats[who].get("INDEL", 0) + n
     for r in rows:
         a, n_e, c, n_c = r["edited_alt"], r["edited_depth"], r["control_alt"], r["control_depth"]
         r["p_value"] = _fisher_greater(a, max(n_e - a, 0), c, max(n_c - c, 0))
         r["edited_vaf"] = a / n_e if n_e else 0.0
         r["control_vaf"] = c / n_c if n_c else 0.0
     return rows
+
+
+def _indel_loci(x: RegionCounts, y: RegionCounts, c0: int, c1: int, params: Params, stats: dict | None,
+                edited: bool):
+    """Indel loci of sample ``x`` absent from ``y`` (``x`` = edited for the reported rows; the control for the
+    symmetric null count): yields ``(start, end, allele keys, {key: reads}, x reads, x depth, y reads, y depth)``
+    of loci starting in ``[c0, c1)`` that pass ``x``'s thresholds (``edited``: the scan's ``min_depth`` /
+    ``min_control_depth`` and its counters in ``stats``; else the symmetric depth, counted by the caller)."""
+    specific = {k: v for k, v in x.indels.items() if y.indels.get(k, 0) <= params.max_control_alt}
+    if stats is not None:
+        stats["shared_indel_alleles"] += sum(1 for k in x.indels if k not in specific)
+    if not specific:
+        return
+    min_x = params.min_depth if edited else max(params.min_depth, params.min_control_depth)
+    min_y = params.min_control_depth if edited else min_x
+    spans = sorted((k[1], k[1] + (k[2] if k[0] == "D" else 1), k) for k in specific)
+    clusters: list[list] = []
+    for s, e, k in spans:
+        if clusters and s <= clusters[-1][1] + params.cluster_distance:
+            clusters[-1][1] = max(clusters[-1][1], e)
+            clusters[-1][2].append(k)
+        else:
+            clusters.append([s, e, [k]])
+    for cs, ce, keys in clusters:
+        if not c0 <= cs < c1:
+            continue
+        lo, hi = cs - params.cluster_distance, ce + params.cluster_distance
+        x_reads = {o[0] for o in x.indel_obs if o[1] < hi and o[2] > lo}
+        y_reads = {o[0] for o in y.indel_obs if o[1] < hi and o[2] > lo}
+        x_dp = int(((x.read_start <= cs) & (x.read_end >= ce)).sum()) if x.n_reads else 0
+        y_dp = int(((y.read_start <= cs) & (y.read_end >= ce)).sum()) if y.n_reads else 0
+        a = len(x_reads)
+        if a < params.min_indel_reads or x_dp < min_x or a / max(x_dp, 1) < params.min_vaf:
+            continue
+        if y_dp < min_y:
+            if stats is not None:
+                stats["low_control_depth"] += 1
+            continue
+        if len(y_reads) > params.max_control_alt:
+            if stats is not None:
+                stats["shared_indel_loci"] += 1
+            continue
+        yield cs, ce, keys, specific, a, x_dp, len(y_reads), y_dp
+
+
+#: pyrimidine-strand substitution classes (COSMIC SBS notation: a G or A reference base is reported as the
+#: reverse complement, so C>T stands for C>T on either strand = C>T / G>A on the + strand)
+SBS_CLASSES = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
+_COMP = {"A": "T", "C": "G", "G": "C", "T": "A", "N": "N"}
+
+
+def sbs_channel(five: str, ref: str, alt: str, three: str) -> str:
+    """Trinucleotide channel of a + strand SNV in pyrimidine notation, e.g. ``T[C>T]A``
+    (5' base, substitution, 3' base; N where the neighbour is not A/C/G/T or beyond the contig)."""
+    if ref in "GA":
+        five, ref, alt, three = _COMP[three], _COMP[ref], _COMP[alt], _COMP[five]
+    return f"{five}[{ref}>{alt}]{three}"
+
+
+def _private_snvs(ed: RegionCounts, ct: RegionCounts, rcode: np.ndarray, rseq: np.ndarray, a0: int, a1: int,
+                  cand_e: list, params: Params, stats: dict) -> None:
+    """Count the SNVs private to each sample of the pair under one symmetric rule, per trinucleotide channel
+    (``stats['private_e']`` / ``['private_c']``; ``private_callable_bp``): both depths >= max(min_depth,
+    min_control_depth), the sample's alt reads >= min_alt_reads and VAF >= min_vaf, the other sample's alt
+    reads <= max_control_alt, one-sided Fisher p <= alpha (nominal: the same per-position rule both ways)."""
+    from cgtsafe.sitecheck.genomewide_kernel import scan_positions
+
+    d = max(params.min_depth, params.min_control_depth)
+    n_sym, _, _, cand_c = scan_positions(ct.bases, ed.bases, ct.depth, ed.depth, rcode, a0, a1, d, d,
+                                         params.min_alt_reads, float(params.min_vaf), 1)
+    stats["private_callable_bp"] += int(n_sym)
+    nb = len(rseq)
+    for key, x, rows in (("private_e", ed, cand_e), ("private_c", ct, cand_c.tolist())):
+        keep = [r for r in rows if x.depth[r[0]] >= d and r[6] >= d and r[4] <= params.max_control_alt]
+        if not keep:
+            continue
+        arr = np.asarray(keep, dtype=np.int64)
+        p = fisher_greater(arr[:, 2], np.maximum(arr[:, 3], arr[:, 2]), arr[:, 4], np.maximum(arr[:, 5], arr[:, 4]))
+        out = stats[key]
+        for (i, b, *_), pv in zip(keep, p.tolist()):
+            if not pv <= params.alpha:
+                continue
+            five = BASES[rcode[i - 1]] if i > 0 and rcode[i - 1] < 4 else "N"
+            three = BASES[rcode[i + 1]] if i + 1 < nb and rcode[i + 1] < 4 else "N"
+            ch = sbs_channel(five, BASES[int(rcode[i])], BASES[b], three)
+            out[ch] = out.get(ch, 0) + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,7 +299,8 @@ def median_from_hist(hist: list[int]) -> float:
 
 def new_stats() -> dict:
     return {"callable_bp": 0, "scanned_bp": 0, "low_control_depth": 0, "shared_snv": 0, "shared_indel_alleles": 0,
-            "shared_indel_loci": 0, "depth_hist_e": [], "depth_hist_c": [], "records_e": {}, "records_c": {}}
+            "shared_indel_loci": 0, "depth_hist_e": [], "depth_hist_c": [], "records_e": {}, "records_c": {},
+            "private_callable_bp": 0, "private_e": {}, "private_c": {}}
 
 
 def merge_stats(parts: list[dict]) -> dict:
@@ -240,7 +312,7 @@ def merge_stats(parts: list[dict]) -> dict:
                 if st.get(k):
                     a, b = out[k], st[k]
                     out[k] = [x + y for x, y in zip(a, b)] if a else list(b)
-            elif k.startswith("records_"):
+            elif k.startswith("records_") or k in ("private_e", "private_c"):
                 for c, v in st.get(k, {}).items():
                     out[k][c] = out[k].get(c, 0) + int(v)
             else:

@@ -138,3 +138,37 @@ def sensitivity_figure(sens: pd.DataFrame, called: pd.DataFrame) -> str:
                       xaxis={"title": "variant allele fraction / 变异等位基因频率", "type": "log"},
                       yaxis={"title": "power / 检验效能", "range": [0, 1.05]})
     return fig.to_json() + "\n"
+
+
+def add_editor_test(summary: dict, stats: list[dict], editor, *, power: float, per_mb: float, spectrum_name: str,
+                    test_name: str, table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the editor-aware test (:mod:`cgtsafe.sitecheck.genomewide_editor`) to a summary fragment: its
+    verdict sentences and level (merged by ``sitecheck summarize`` into the section's verdict), key figures,
+    methods and two tables; returns (spectrum, tests) for the caller to write."""
+    from cgtsafe.sitecheck.genomewide_editor import editor_summary
+
+    ed = editor_summary(stats, editor, power=power, per_mb=per_mb, table=table)
+    summary["verdict_en"], summary["verdict_zh"] = ed["verdict_en"], ed["verdict_zh"]
+    summary["verdict_level"] = ed["verdict_level"]
+    summary["key_figures"] += ed["key_figures"]
+    summary["methods_en"] += " " + ed["methods_en"]
+    summary["methods_zh"] += ed["methods_zh"]
+    summary["tables"] += [
+        {"id": "sitecheck_genomewide_editor_test", "title_en": "Genome-wide excess of the editor's variants "
+                                                               "(edited-only vs control-only)",
+         "title_zh": "全基因组编辑器相关变异超额检验（仅编辑 vs 仅对照）", "path": test_name,
+         "description_en": "Per pair: private variant counts of each sample under one symmetric rule, rate ratio "
+                           "(exact 95 % CI, one-sided exact p), class share, detectable excess (per Mb of callable "
+                           "genome at VAF 0.5 / 0.2) and verdict.",
+         "description_zh": "每对样本：同一对称规则下各样本特有变异计数、率比（精确 95 % CI，单侧精确 p）、类型占比、"
+                           "可检出超额（每 Mb 可判读基因组，VAF 0.5 / 0.2）及结论。"},
+        {"id": "sitecheck_genomewide_spectrum", "title_en": "Private SNVs per trinucleotide channel, edited vs control",
+         "title_zh": "各三核苷酸通道的样本特有 SNV（编辑 vs 对照）", "path": spectrum_name,
+         "description_en": "Pyrimidine notation (C>T = C>T/G>A on the + strand); editor_class = 1 for the "
+                           "configured base editor's substitution class; the last row counts indel loci.",
+         "description_zh": "嘧啶表示法（C>T 即正链 C>T/G>A）；editor_class = 1 为所配置碱基编辑器的替换类型；"
+                           "最后一行为插入缺失位点计数。"},
+    ]
+    summary["parameters"]["editor_test"] = {"editor": editor.name if editor else "nuclease", "power": power,
+                                            "detectable_excess_per_mb": per_mb}
+    return ed["spectrum"], ed["tests"]

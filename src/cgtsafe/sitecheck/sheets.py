@@ -1,8 +1,9 @@
 """Sample sheets and the amplicon table of the per-site check (read, validated, one-line errors naming the line).
 
 ``amplicons.tsv``: ``amplicon site_id chrom start end sequence guide cut_offset`` (``start`` 0-based, ``end``
-exclusive, + strand); optional ``editor`` (this amplicon's editor preset when it differs from
-``sitecheck.editor``, e.g. a base-editor arm of the study), ``expected_sequence`` / ``pegrna_extension``,
+exclusive, + strand); optional ``editor`` (this amplicon's editor when it differs from ``sitecheck.editor``,
+e.g. a base-editor arm of the study: a preset, or an explicit spec such as ``CBE:4-8``, ``C>G:4-8``, ``PE2:rt=13``;
+:func:`cgtsafe.sitecheck.editors.parse_editor_spec`), ``expected_sequence`` / ``pegrna_extension``,
 ``scaffold``. The WGS sheet reader is :func:`cgtsafe.sitecheck.quantify.read_wgs_sheet`.
 """
 
@@ -42,10 +43,10 @@ def read_amplicons(path: str | Path) -> dict[str, dict]:
             raise InputError(f"amplicon {name}: expected_sequence must contain only A, C, G, T, N", path=path, line=i)
         row["editor"] = (row.get("editor") or "").strip()
         if row["editor"]:
-            from cgtsafe.sitecheck.editors import get_editor
+            from cgtsafe.sitecheck.editors import parse_editor_spec
 
             try:
-                get_editor(row["editor"])
+                parse_editor_spec(row["editor"])
             except InputError as exc:
                 raise InputError(f"amplicon {name}: column editor: {exc}", path=path, line=i) from None
         row["scaffold"] = (row.get("scaffold") or "").strip()

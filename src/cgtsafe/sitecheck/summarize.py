@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cgtsafe.errors import InputError
-from cgtsafe.io.tables import read_table, write_text
+from cgtsafe.io.tables import read_table, write_table, write_text
 from cgtsafe.summary import make_summary, write_summary
 from cgtsafe.sitecheck.verdict import OPTIONAL_VERDICT_COLUMNS, VERDICT_COLUMNS
 
@@ -137,6 +137,72 @@ def _exclusions(count_paths: list[str]) -> list[dict]:
     return [{"what": f"reads at sites ({k[0]})", "count": v, "reason": k[1]} for k, v in sorted(totals.items()) if v]
 
 
+#: a step keeping less than this share of the reads it received is flagged (amplicon reads): reads lost at merging
+#: or alignment can be the edited ones (large deletions fail to merge or align), so editing may be under-counted
+LOW_RETENTION = 0.8
+RETENTION_COLUMNS = ["sample", "amplicon", "site_id", "input_reads", "adapter_trimmed_share", "merged_share",
+                     "assigned_share", "aligned_share", "counted_share", "counted_of_input", "flag"]
+_STEPS = (("merged_share", "merging"), ("aligned_share", "alignment"), ("counted_share", "window"))
+
+
+def read_retention(count_paths: list[str]) -> pd.DataFrame:
+    """Per amplicon sample and site: the share of reads kept at each step, each over the reads the step received
+    (adapter trimming keeps reads: the share with an adapter cut; merged / input; assigned / merged, < 1 only in a
+    pool; aligned / assigned; counted (spanning the window) / aligned), the counted share of the input, and
+    ``flag``: ``ok`` or ``low_<step>`` for each of merging, alignment, window below :data:`LOW_RETENTION`."""
+    rows = []
+    for p in count_paths:
+        t = read_table(p, required=("sample", "assay"), what="counts table")
+        if "input_reads" not in t.columns or not len(t):
+            continue
+        t = t[t["assay"] == "amplicon"]
+        for r in t.to_dict("records"):
+            n = {k: int(float(r[k] or 0)) for k in ("input_reads", "adapter_trimmed_reads", "merged_reads",
+                                                   "assigned_reads", "aligned_reads", "reads")}
+
+            def share(a, b):
+                return n[a] / n[b] if n[b] else float("nan")
+
+            row = {"sample": r["sample"], "amplicon": r.get("amplicon", ""), "site_id": r["site_id"],
+                   "input_reads": n["input_reads"], "adapter_trimmed_share": share("adapter_trimmed_reads", "input_reads"),
+                   "merged_share": share("merged_reads", "input_reads"),
+                   "assigned_share": share("assigned_reads", "merged_reads"),
+                   "aligned_share": share("aligned_reads", "assigned_reads"),
+                   "counted_share": share("reads", "aligned_reads"), "counted_of_input": share("reads", "input_reads")}
+            low = [name for col, name in _STEPS if not row[col] >= LOW_RETENTION]
+            row["flag"] = ";".join(f"low_{x}" for x in low) if n["input_reads"] else "no_reads"
+            row["flag"] = row["flag"] or "ok"
+            rows.append(row)
+    df = pd.DataFrame(rows, columns=RETENTION_COLUMNS)
+    return df.sort_values(["sample", "amplicon", "site_id"], kind="mergesort").reset_index(drop=True)
+
+
+def _retention_findings(ret: pd.DataFrame) -> tuple[list[dict], str, str]:
+    """Key figures and the verdict sentences (en, zh; empty when nothing is flagged) of the read retention."""
+    if not len(ret):
+        return [], "", ""
+    flagged = ret[ret["flag"] != "ok"]
+    worst = ret.sort_values("counted_of_input", kind="mergesort").iloc[0]
+    key = [{"label_en": "Amplicon reads kept: lowest share counted of the input (sample / amplicon)",
+            "label_zh": "扩增子读段保留：计数读段占输入比例的最低值（样本 / 扩增子）",
+            "value": f"{_pct(worst['counted_of_input'])} ({worst['sample']} / {worst['amplicon']})"
+            if pd.notna(worst["counted_of_input"]) else f"no reads ({worst['sample']} / {worst['amplicon']})"},
+           {"label_en": f"Amplicon sample-sites with a step keeping < {_pct(LOW_RETENTION)} of its reads (merging, "
+                        "alignment, window)",
+            "label_zh": f"某一步骤保留读段 < {_pct(LOW_RETENTION)} 的扩增子样本位点（合并、比对、窗口覆盖）",
+            "value": f"{len(flagged)} / {len(ret)}"}]
+    if not len(flagged):
+        return key, "", ""
+    names = ", ".join(f"{r.sample}/{r.amplicon} ({r.flag})" for r in flagged.head(10).itertuples())
+    more = f" and {len(flagged) - 10} more" if len(flagged) > 10 else ""
+    en = (f"Low read retention in {len(flagged)} amplicon sample(s): {names}{more}; reads lost at merging or "
+          "alignment can be the edited ones (large deletions), so editing there may be under-counted (table "
+          "read_retention)")
+    zh = (f"{len(flagged)} 个扩增子样本读段保留率低：{names}{'等' if more else ''}；合并或比对中丢失的读段可能正是"
+          "编辑读段（大片段缺失），这些位点的编辑可能被低估（见 read_retention 表）")
+    return key, en, zh
+
+
 def build_summary(*, verdicts: str, out: str | Path, threshold: float, justification: str, alpha: float,
                   power: float, window: int, min_mapq: int, min_baseq: int, min_depth: int, min_identity: float,
                   counts: list[str] = (), inputs: list[str] = ()) -> dict:
@@ -221,6 +287,14 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
                                     f"{r.site_id}，{r.edited_sample} / {r.control_sample}）",
                         "value": f"{r.edited_outcomes} / {r.control_outcomes or '-'} of {r.edited_reads} / "
                                  f"{r.control_reads}"})
+    ret = read_retention(list(counts))
+    write_table(ret, out.parent / "read_retention.tsv")
+    ret_key, ret_en, ret_zh = _retention_findings(ret)
+    key += ret_key
+    if ret_en:
+        sent_en.append(ret_en)
+        sent_zh.append(ret_zh)
+        level = "inconclusive" if level == "pass" else level
     key.append({"label_en": "declared threshold", "label_zh": "声明的脱靶频率阈值", "value": _pct(threshold)})
     key.append({"label_en": "threshold justification", "label_zh": "阈值依据", "value": justification})
     if not sent_en:
@@ -230,6 +304,13 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
                "title_zh": "各位点判定（编辑 vs 对照）", "path": _rel(verdicts, out.parent),
                "description_en": "One row per site x edited/control pair x assay; coordinates 0-based, end exclusive.",
                "description_zh": "每行为一个位点 × 编辑/对照配对 × 检测方法；坐标 0 起始，终点不含。"}]
+    tables.append({"id": "sitecheck_read_retention", "title_en": "Amplicon reads kept at each step",
+                   "title_zh": "扩增子读段各步骤保留比例", "path": "read_retention.tsv",
+                   "description_en": "Per amplicon sample and site: share with an adapter cut, merged / input, "
+                                     "assigned / merged (pools), aligned / assigned, counted in the window / aligned, "
+                                     f"counted / input; flag low_<step> when a step keeps < {_pct(LOW_RETENTION)}.",
+                   "description_zh": "每个扩增子样本及位点：切除接头的比例、合并/输入、分配/合并（混合扩增子）、比对/分配、"
+                                     f"覆盖窗口计数/比对、计数/输入；某步骤保留 < {_pct(LOW_RETENTION)} 时标记 low_<步骤>。"})
     for p in counts:
         tag = f"{Path(p).parent.name}_{Path(p).stem}"
         tables.append({"id": f"sitecheck_counts_{tag}", "title_en": f"Read classes per site ({tag})",
@@ -255,9 +336,29 @@ def build_summary(*, verdicts: str, out: str | Path, threshold: float, justifica
             for k in ("methods_en", "methods_zh"):
                 if data.get(k):
                     summary[k] += " " + data[k]
+            _merge_verdict(summary, data)
             summary["inputs"] = sorted(set(summary["inputs"]) | set(data.get("inputs", [])))
     write_summary(out, summary)
     return summary
+
+
+#: how a fragment's verdict level raises the section's (``info`` = nothing compared yet)
+_LEVEL_ORDER = ("info", "pass", "inconclusive", "attention", "fail")
+
+
+def _merge_verdict(summary: dict, data: dict) -> None:
+    """Append a fragment's verdict sentences (lists or strings) and raise the level to the fragment's when
+    higher (e.g. the genome-wide editor test: an excess is attention, a test without the power to see the
+    published effect is inconclusive)."""
+    for k, sep in (("verdict_en", " "), ("verdict_zh", "")):
+        v = data.get(k)
+        parts = [v] if isinstance(v, str) else list(v or [])
+        parts = [x.rstrip(".。") + ("." if k == "verdict_en" else "。") for x in parts if x]
+        if parts:
+            summary[k] = (summary[k] + sep if summary[k] else "") + sep.join(parts)
+    lv = data.get("verdict_level")
+    if lv in _LEVEL_ORDER and _LEVEL_ORDER.index(lv) > _LEVEL_ORDER.index(summary["verdict_level"]):
+        summary["verdict_level"] = lv
 
 
 def _rel(path: str, base: Path) -> str:
