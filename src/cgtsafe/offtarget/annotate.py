@@ -432,6 +432,13 @@ def _annotate_part(i: int):
     return cols, blob, lp, ls, keys, bedblob
 
 
+def _worker_init() -> None:
+    """A worker ends quietly when the pool stops it (not through the command line's SIGTERM handler)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _merge_runs(paths: list[Path], out, tmp: Path, fan_in: int = 200) -> None:
     """Heap merge of sorted runs (lines prefixed by a ``_BED_KEY``-wide key) into ``out`` without the keys;
     more than ``fan_in`` runs are merged in rounds (open files stay few)."""
@@ -496,7 +503,7 @@ def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path
         pool = None
         try:
             if threads > 1 and len(todo) > 1:
-                pool = mp.get_context("fork").Pool(min(threads, len(todo)))
+                pool = mp.get_context("fork").Pool(min(threads, len(todo)), initializer=_worker_init)
                 results = pool.imap(_annotate_part, todo)
             else:
                 results = map(_annotate_part, todo)
@@ -548,6 +555,10 @@ def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path
                 with atomic_path(bed) as t, open(t, "wb") as bfh:
                     bfh.write(b"#chrom\tstart\tend\tname\tscore\tstrand\n")
                     _merge_runs([p for p in bed_runs if p.exists()], bfh, tmp)
+            if pool is not None:
+                pool.close()
+                pool.join()
+                pool = None
             return n_sites
         except _NoSites:  # no site: the frame path writes the empty table with its column types
             from cgtsafe.io.tables import read_table, write_table
