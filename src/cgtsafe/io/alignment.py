@@ -8,7 +8,8 @@ Every mistake is one line (:class:`cgtsafe.errors.InputError`) naming the file:
   a CRAM without ``--reference``; htslib cannot open it;
 * not coordinate-sorted (``@HD SO`` other than ``coordinate``), no index (``.bai``/``.csi``/``.crai``),
   an index older than the alignment file (stale), an index of another file (:func:`check_index_belongs`:
-  sampled ``.bai`` chunks must start at a record of their bin and contig; sampled ``.crai`` entries must
+  sampled ``.bai``/``.csi`` chunks (:mod:`cgtsafe.io.bamindex`) must start at a record of their bin and
+  contig; sampled ``.crai`` entries must
   point at a container of their contig whose slice offsets and sizes they repeat); checked by
   :func:`open_checked`, which every entry point uses (per-site quantification, genome-wide, structural);
 * contigs: none in common with the FASTA (with a hint for a ``chr`` prefix), a contig of the header
@@ -142,33 +143,6 @@ def _spread(items: list, n: int) -> list:
     return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
 
 
-def _bai_chunks(idx: Path, refs: set[int]) -> list[tuple[int, int, int]]:
-    """``(ref id, bin, start, end)`` virtual offsets of the last chunk of each bin of a BAI file (pseudo-bin
-    37450 skipped)."""
-    import struct
-
-    data = idx.read_bytes()
-    if data[:4] != b"BAI\1":
-        return []
-    off = 4
-    (n_ref,) = struct.unpack_from("<i", data, off)
-    off += 4
-    out = []
-    for r in range(n_ref):
-        (n_bin,) = struct.unpack_from("<i", data, off)
-        off += 4
-        for _ in range(n_bin):
-            b, n_chunk = struct.unpack_from("<Ii", data, off)
-            off += 8
-            if b != 37450 and r in refs and n_chunk:
-                out.append((r, b, *struct.unpack_from("<QQ", data, off + 16 * (n_chunk - 1))[:1],
-                            struct.unpack_from("<QQ", data, off + 16 * (n_chunk - 1))[1]))
-            off += 16 * n_chunk
-        (n_intv,) = struct.unpack_from("<i", data, off)
-        off += 4 + 8 * n_intv
-    return out
-
-
 def _itf8(buf: bytes, i: int) -> tuple[int, int]:
     b0 = buf[i]
     if b0 < 0x80:
@@ -274,15 +248,37 @@ def _first_records(path: Path, idx: Path, reference) -> None:
                                   f"{hi + 1} where the file holds {len(lin)}")
 
 
+def _span_end(rec) -> int:
+    """htslib's end of a record's span: position + reference length, or position + 1 for an unmapped record or
+    one without reference length."""
+    end = rec.reference_end if not rec.is_unmapped else None
+    return rec.reference_start + 1 if end is None or end <= rec.reference_start else end
+
+
+def _filed_under(rec, index, b: int) -> bool:
+    """Whether an indexer may file ``rec`` under bin ``b``: its span (:func:`_span_end`) binned with the index's
+    own ``min_shift`` and depth is ``b`` or lies inside ``b`` (htslib moves the chunks of a bin with little data
+    to its parent bin)."""
+    own = index.reg2bin(rec.reference_start, _span_end(rec))
+    while own > b:
+        own = (own - 1) >> 3
+    return own == b
+
+
 def check_index_belongs(af, path: str | Path, contigs=None, reference=None) -> None:
     """Sampled index entries must describe this file (one-line error naming the index otherwise).
 
-    BAI: up to :data:`INDEX_PROBES` chunks (over the contigs read) must each start at a record of the chunk's
-    contig and bin (the bin is stored in every BAM record). CRAI (CRAM 3): the container at each sampled
-    entry's offset must be of its contig and hold a slice at the entry's offset with the entry's size.
-    Both: the first :data:`FIRST_RECORDS` records in file order against the same span read through the index
-    (:func:`_first_records`; this also covers CSI, whose bins are not probed)."""
+    BAI and CSI (parsed by :func:`cgtsafe.io.bamindex.read_index`): up to :data:`INDEX_PROBES` bins (over the
+    contigs read), the last chunk of each must start at a record of the chunk's contig that falls into that
+    bin (its span binned with the index's ``min_shift`` and depth, as the indexer did, or into a bin inside it:
+    htslib moves the chunks of a bin with little data to its parent), and the record after the chunk's end
+    must not be one of that bin. CRAI (CRAM 3): the container at each sampled entry's offset
+    must be of its contig and hold a slice at the entry's offset with the entry's size. All: the first
+    :data:`FIRST_RECORDS` records in file order against the same span read through the index
+    (:func:`_first_records`)."""
     import pysam
+
+    from cgtsafe.io.bamindex import read_index
 
     path = Path(path)
     idx = _index_path(path)
@@ -297,36 +293,49 @@ def check_index_belongs(af, path: str | Path, contigs=None, reference=None) -> N
     if _is_cram(path):
         _check_crai(path, idx, refs)
         return
-    if idx.suffix != ".bai":
-        return
     try:
-        chunks = _spread(_bai_chunks(idx, refs), INDEX_PROBES)
-    except Exception:  # a truncated or garbled .bai: htslib opened it, but its bins cannot be walked
+        index = read_index(idx)
+    except InputError:  # a truncated or garbled index: htslib opened it, but its bins cannot be walked
         raise _foreign(path, idx, "its bins cannot be read") from None
+    if len(index.refs) != len(names):
+        raise _foreign(path, idx, f"{len(index.refs)} contigs indexed, {len(names)} in the header")
+    chunks = _spread(index.last_chunks(refs), INDEX_PROBES)
     if not chunks:
         return
     size = path.stat().st_size
-    with pysam.AlignmentFile(str(path), "rb", index_filename=str(idx)) as fh:
-        for ref_id, b, voff, end in chunks:
-            if voff >> 16 >= size:
-                raise _foreign(path, idx, f"a chunk at byte {voff >> 16} beyond the end of the file")
-            try:
-                fh.seek(voff)
-                rec = next(fh)
-            except (OSError, ValueError, StopIteration):
-                raise _foreign(path, idx, f"no record at virtual offset {voff}") from None
-            if rec.reference_id != ref_id or rec.bin != b:
-                raise _foreign(path, idx, f"the record at virtual offset {voff} is not of the indexed contig "
-                                          f"{names[ref_id]} and bin {b}")
-            if end >> 16 > size:
-                raise _foreign(path, idx, f"a chunk ends at byte {end >> 16} beyond the end of the file")
-            try:
-                fh.seek(end)
-                nxt = next(fh, None)
-            except (OSError, ValueError):
-                raise _foreign(path, idx, f"no record boundary at virtual offset {end}") from None
-            if nxt is not None and nxt.reference_id == ref_id and nxt.bin == b and nxt.reference_start >= 0:
-                raise _foreign(path, idx, f"a chunk of bin {b} ends before the bin's records do")
+    fh = pysam.AlignmentFile(str(path), "rb", index_filename=str(idx))
+    try:
+        _probe_chunks(fh, path, idx, index, names, chunks, size)
+    finally:
+        try:
+            fh.close()
+        except OSError:  # htslib refuses to close a stream a bad offset left in error (reported above)
+            pass
+
+
+def _probe_chunks(fh, path: Path, idx: Path, index, names: list, chunks: list, size: int) -> None:
+    """The record at each sampled chunk's start is of its contig and bin; the one at its end is not of its bin."""
+    for ref_id, b, voff, end in chunks:
+        if voff >> 16 >= size:
+            raise _foreign(path, idx, f"a chunk at byte {voff >> 16} beyond the end of the file")
+        try:
+            fh.seek(voff)
+            rec = next(fh)
+        except (OSError, ValueError, StopIteration):
+            raise _foreign(path, idx, f"no record at virtual offset {voff}") from None
+        if rec.reference_id != ref_id or not _filed_under(rec, index, b):
+            raise _foreign(path, idx, f"the record at virtual offset {voff} is not of the indexed contig "
+                                      f"{names[ref_id]} and bin {b}")
+        if end >> 16 > size:
+            raise _foreign(path, idx, f"a chunk ends at byte {end >> 16} beyond the end of the file")
+        try:
+            fh.seek(end)
+            nxt = next(fh, None)
+        except (OSError, ValueError):
+            raise _foreign(path, idx, f"no record boundary at virtual offset {end}") from None
+        if (nxt is not None and nxt.reference_id == ref_id and nxt.reference_start >= 0
+                and index.reg2bin(nxt.reference_start, _span_end(nxt)) == b):
+            raise _foreign(path, idx, f"a chunk of bin {b} ends before the bin's records do")
 
 
 def check_contigs(bam_lengths: dict[str, int], ref_lengths: dict[str, int], *, bam: str | Path,
@@ -449,7 +458,10 @@ def open_checked(path: str | Path, ref: ReferenceGenome, *, contigs=None, check_
                 print(f"cgtsafe: warning: {path}: no duplicate marking found (no @PG of a duplicate marker, no "
                       "0x400 flag); PCR duplicates are counted as independent reads", file=log or sys.stderr)
     except BaseException:
-        af.close()
+        try:
+            af.close()
+        except OSError:  # htslib refuses to close a stream a failed read left in error: keep the first error
+            pass
         raise
     return af, info
 
