@@ -12,7 +12,7 @@ the site set equals Cas-OFFinder's (mismatch-only cases), and a linear projectio
 genome (wall x 3.1e9 / 7.0e7; the fixed start-up cost makes this an over-estimate). Then the first-run
 cost of a fresh install: the same NRG case with an empty NUMBA_CACHE_DIR (kernels compiled from scratch).
 
-First line: the warm start of a one-chromosome search (median of 5 processes on a 10 kb genome) next to
+First line: the warm start of a one-chromosome search (median of --repeats processes on a 10 kb genome) next to
 `python -c pass` and `python -c "import numba"` peers of the same run (goal: < 0.3 s on an idle machine).
 
 Usage:  .venv/bin/python benchmarks/bench_offtarget.py [--repeats 3] [--threads N] [--warm-only] [--importtime]
@@ -119,7 +119,7 @@ def main() -> int:
     ap.add_argument("--importtime", action="store_true", help="also print the search's top-level import times")
     ap.add_argument("--before", type=Path, default=None, help="src/ of an older checkout: its warm start too")
     args = ap.parse_args()
-    warm_start(importtime=args.importtime, before=args.before)
+    warm_start(runs=max(1, args.repeats), importtime=args.importtime, before=args.before)
     if args.warm_only:
         return 0
     if not GENOME.exists():

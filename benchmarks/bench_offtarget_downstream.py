@@ -10,11 +10,29 @@ wall time and peak RSS (``os.wait4`` rusage of that child process) are printed.
     .venv/bin/python benchmarks/bench_offtarget_downstream.py [--variants 100000] [--max-mismatches 5]
 
 Writes under benchmarks/out/offtarget_downstream/ (git-ignored). Not a pytest test.
+
+Genome scale (--genome-scale): the steps after the search on the whole-genome output of
+benchmarks/bench_offtarget_genome.py (44 copies of chrX = 3.08 Gb, 10 guides, <= 5 mm + 1 DNA + 1 RNA bulge,
+default PAMs: 9.28 M hit rows); --hits reuses its kept hit table (`bench_offtarget_genome.py --copies 44 --small
+0 --keep --workdir DIR` leaves DIR/hits_genome.tsv), otherwise the genome and the hit table are made under
+--workdir (/tmp; a 3 Gb FASTA and about 2 GB of hits). Steps, each a whole process with wall, user+sys CPU and
+peak RSS (os.wait4), stopped above --rss-cap MiB: the hit table split by contig into 4 chunk tables -> merge ->
+annotate (--threads 2; RefSeq annotation as in bench_offtarget_genome.py) -> summarize -> the species step's
+reading of sites.tsv (every row read and type-checked; the whole species step maps both flanks of every site
+with minimap2 against an animal genome, which does not fit this benchmark at 8 M sites) -> sitecheck's
+loading of the candidates (cgtsafe.sitecheck.sites.read_sites: one Site per row). With --baseline-src SRC
+(e.g. /tmp/main/src, an export of main's src/) each step first runs with that code on the same inputs
+(into _before/), then with this checkout's, and prints after/before ratios and whether the outputs are
+byte-identical.
+
+    .venv/bin/python benchmarks/bench_offtarget_downstream.py --genome-scale --hits /tmp/otdown_genome/hits_genome.tsv \
+        --workdir /tmp/otdown_genome --baseline-src /tmp/otdown_base/src
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import gzip
 import os
 import subprocess
@@ -115,8 +133,182 @@ def prepare(n_variants: int, seed: int = 7) -> dict[str, Path]:
     return {"ref": ref, "animal": animal, "gtf": gtf, "vcf": vcf, "guides": guides}
 
 
+def _child(cmd: list[str], env: dict, cap: float) -> tuple[float, float, float, float]:
+    """(wall s, user+sys CPU s, peak RSS MiB or inf when stopped at ``cap``, peak sampled RSS sum of the process
+    and its children (every 0.2 s; the annotate workers)) of one child process."""
+    import tempfile
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        capped = False
+        tree = 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            tree = max(tree, _tree_rss(proc.pid))
+            if tree > cap:
+                proc.kill()
+                capped = True
+            time.sleep(0.2)
+        err.seek(0)
+        msg = err.read().decode(errors="replace")
+    wall = time.perf_counter() - t0
+    if not capped and os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{msg}")
+    # ru_maxrss of a process whose workers are its children (annotate --threads): the children's peak is
+    # reported by RUSAGE_CHILDREN of this process; the largest single process is printed
+    return wall, usage.ru_utime + usage.ru_stime, float("inf") if capped else usage.ru_maxrss / 1024, tree
+
+
+def _tree_rss(pid: int) -> float:
+    """Resident MiB of a process and its children (the annotate workers)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            pids += [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def genome_scale(a) -> int:
+    """The downstream steps on the whole-genome hit table (see the module docstring)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_offtarget_genome as bg
+
+    wd = a.workdir
+    wd.mkdir(parents=True, exist_ok=True)
+    guides = wd / "guides10.tsv"
+    bg.make_guides(guides)
+    genome = wd / f"chrX_x{a.copies}.fa"
+    bg.make_genome(genome, a.copies)
+    hits = a.hits
+    if hits is None:
+        hits = wd / "hits_genome.tsv"
+        if not hits.exists():
+            r = bg.search(genome, guides, hits)
+            bg.show(f"search {a.copies} x chrX", r)
+    genes = wd / "genes_refseq.genePred"
+    nt = bg.make_genes(genes, a.copies)
+    chunks = bg.split_chunks(hits, 4, a.copies, wd)
+    out = wd / "downstream"
+    before = out / "_before"
+    before.mkdir(parents=True, exist_ok=True)
+    print(f"genome-scale downstream of {hits} ({a.copies} contigs, {a.copies * 70:,} Mb), annotation {nt:,} RefSeq "
+          f"transcripts, 4 chunk tables; RSS cap {a.rss_cap:,.0f} MiB; cpus {os.cpu_count()}, load "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+    cg = [sys.executable, "-m", "cgtsafe", "offtarget"]
+    lim = ["--max-mismatches", "5", "--max-dna-bulge", "1", "--max-rna-bulge", "1"]
+    i = out  # every step reads this checkout's outputs
+    species_load = ("import sys; from cgtsafe.offtarget import species as s; f = getattr(s, 'iter_sites', None); "
+                    "n = sum(len(b) for b in f(sys.argv[1])) if f else len(s.read_sites(sys.argv[1])); print(n)")
+    sitecheck_load = ("import sys; from cgtsafe.sitecheck.sites import read_sites; print(len(read_sites(sys.argv[1])))")
+    steps = [
+        ("merge", lambda o, base: [*cg, "merge", "--inputs", *map(str, chunks), "--genome", str(genome), "--guides",
+                                   str(guides), "--out", str(o / "hits.tsv")], ["hits.tsv"]),
+        ("annotate", lambda o, base: [*cg, "annotate", "--hits", str(i / "hits.tsv"), "--genes", str(genes), "--out",
+                                      str(o / "sites.tsv"), "--bed", str(o / "sites.bed"),
+                                      *([] if base else ["--threads", "2"])], ["sites.tsv", "sites.bed"]),
+        ("summarize", lambda o, base: [*cg, "summarize", "--sites", str(i / "sites.tsv"), "--hits", str(i / "hits.tsv"),
+                                       "--guides", str(guides), *lim, "--genome", str(genome), "--build",
+                                       f"{a.copies} x chrX", "--genes", str(genes), "--out", str(o / "summary.json")],
+         ["guides_summary.tsv", "figures/sites_by_mismatches.json", "figures/cfd_distribution.json", "summary.json"]),
+        ("species: read sites", lambda o, base: [sys.executable, "-c", species_load, str(i / "sites.tsv")], []),
+        ("sitecheck: load sites", lambda o, base: [sys.executable, "-c", sitecheck_load, str(_head(i, a.sitecheck_rows))],
+         []),
+    ]
+    only = set(a.steps.split(",")) if a.steps else None
+    for name, cmd, made in steps:
+        if only and name.split(":")[0] not in only:
+            continue
+        res = {}
+        runs = [("before", before, str(a.baseline_src))] if a.baseline_src else []
+        for label, o, src in runs + [("after", out, str(ROOT / "src"))]:
+            env = {**os.environ, "PYTHONPATH": src, "PYTHONDONTWRITEBYTECODE": "1"}
+            load0 = os.getloadavg()[0]
+            wall, cpu, rss, tree = _child(cmd(o, label == "before"), env, a.rss_cap)
+            res[label] = (wall, cpu, rss)
+            rows = ""
+            if made and made[0].endswith(".tsv") and rss != float("inf"):
+                with open(o / made[0], "rb") as fh:
+                    rows = f"rows {sum(1 for _ in fh) - 1:>9,}"
+            peak = f"> {a.rss_cap:,.0f} (stopped)" if rss == float("inf") else f"{rss:7.0f}"
+            print(f"  {name:22s} {label:6s} wall {wall:8.1f} s  cpu {cpu:8.1f} s  peak RSS {peak} MiB  "
+                  f"(with workers {tree:7.0f})  {rows}  "
+                  f"load {(load0 + os.getloadavg()[0]) / 2:.1f}", flush=True)
+        if "before" in res:
+            (w0, c0, r0), (w1, c1, r1) = res["before"], res["after"]
+            same = ""
+            if made and all((before / m).exists() and (out / m).exists() for m in made):
+                # compared in blocks: a child forked from this process inherits its peak RSS (ru_maxrss)
+                diff = [m for m in made if not filecmp.cmp(before / m, out / m, shallow=False)]
+                if name == "summarize":  # summary.json names its input paths (before/after dirs differ)
+                    diff = [m for m in diff if m != "summary.json"] + (
+                        ["summary.json"] if _summary_differs(before / "summary.json", out / "summary.json") else [])
+                same = "outputs identical: " + ("yes" if not diff else "NO (" + ", ".join(diff) + ")")
+            r = f"{r1 / r0:.2f}" if r0 != float("inf") and r1 != float("inf") else "n/a (stopped)"
+            print(f"  {name:22s} after/before: wall {w1 / w0:.2f}  cpu {c1 / c0:.2f}  peak RSS {r}  {same}", flush=True)
+        if name.startswith("sitecheck") and a.sitecheck_rows:
+            for label, (_, _, rss) in res.items():
+                print(f"  {name:22s} {label:6s} {rss * 2**20 / a.sitecheck_rows:,.0f} bytes of peak RSS per candidate "
+                      f"({a.sitecheck_rows:,} rows)", flush=True)
+    if not a.keep:
+        for p in chunks:
+            p.unlink()
+    return 0
+
+
+def _head(d: Path, n: int) -> Path:
+    """The first ``n`` rows of d/sites.tsv (0: all) as d/sites_head.tsv: sitecheck keeps one Site object per
+    candidate, so the whole genome-scale table does not fit the benchmark's cap; the RSS per site is printed."""
+    if not n:
+        return d / "sites.tsv"
+    p = d / f"sites_head{n}.tsv"
+    if not p.exists():
+        with open(d / "sites.tsv", "rb") as fh, open(p, "wb") as out:
+            for k, line in enumerate(fh):
+                if k > n:
+                    break
+                out.write(line)
+    return p
+
+
+def _summary_differs(x: Path, y: Path) -> bool:
+    import json
+
+    a, b = (json.loads(p.read_text()) for p in (x, y))
+    for d in (a, b):
+        d.pop("inputs", None)
+        for t in d.get("tables", []) + d.get("figures", []):
+            t.pop("path", None)
+    return a != b
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--genome-scale", action="store_true", help="the steps on the whole-genome hit table")
+    ap.add_argument("--hits", type=Path, default=None, help="(genome scale) reuse this hit table")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/cgtsafe_bench_genome"),
+                    help="(genome scale) generated data (keep it under /tmp)")
+    ap.add_argument("--copies", type=int, default=44, help="(genome scale) copies of chrX")
+    ap.add_argument("--baseline-src", type=Path, default=None, help="src/ of the code to compare with")
+    ap.add_argument("--rss-cap", type=float, default=6144, help="(genome scale) stop a step above this RSS (MiB)")
+    ap.add_argument("--steps", default=None, help="(genome scale) comma-separated subset: merge,annotate,summarize,"
+                                                  "species,sitecheck")
+    ap.add_argument("--keep", action="store_true", help="(genome scale) keep the chunk tables")
+    ap.add_argument("--sitecheck-rows", type=int, default=1_000_000,
+                    help="(genome scale) sitecheck loads the first N rows of sites.tsv (0: all)")
     ap.add_argument("--variants", type=int, default=100_000)
     ap.add_argument("--max-mismatches", type=int, default=5)
     ap.add_argument("--max-dna-bulge", type=int, default=0)
@@ -124,6 +316,8 @@ def main() -> int:
     ap.add_argument("--chunks", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    if a.genome_scale:
+        return genome_scale(a)
     os.environ.setdefault("PYTHONPATH", str(ROOT / "src"))
     p = prepare(a.variants)
     lim = ["--max-mismatches", str(a.max_mismatches), "--max-dna-bulge", str(a.max_dna_bulge),

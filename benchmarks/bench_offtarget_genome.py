@@ -208,6 +208,24 @@ def downstream(hits: Path, guides: Path, genome: Path, workdir: Path, copies: in
     print(f"  downstream total wall (this checkout) {total:.1f} s", flush=True)
 
 
+def search(genome: Path, guides: Path, out: Path, src: Path | None = None) -> dict:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    cmd = [sys.executable, "-m", "cgtsafe", "offtarget", "search", "--genome", str(genome), "--guides", str(guides),
+           *LIMITS, "--threads", "2", "--out", str(out)]
+    load0 = os.getloadavg()[0]
+    wall, cpu, rss = run(cmd, env)
+    with open(out, "rb") as fh:
+        rows = sum(1 for _ in fh) - 1
+    return {"wall": wall, "cpu": cpu, "rss": rss, "rows": rows, "load": (load0 + os.getloadavg()[0]) / 2}
+
+
+def show(label: str, r: dict) -> None:
+    print(f"{label:44s} wall {r['wall']:8.1f} s  cpu {r['cpu']:8.1f} s  (cpu/2 {r['cpu'] / 2:7.1f} s)  "
+          f"peak RSS {r['rss']:7.0f} MiB  rows {r['rows']:>9,}  load {r['load']:.1f}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=44, help="copies of chrX in the genome-sized input (0: skip)")

@@ -55,11 +55,12 @@ def test_streamed_annotate_same_bytes(chunks):
         sites = annotate_sites(frame, genes=genes, windows=(50000, 100000), max_bulge_mismatches=bm)
         write_table(sites, d / "ref_sites.tsv")
         write_table(sites_bed(sites), d / "ref.bed")
-        n = annotate_hit_file(hits, d / "sites.tsv", bed=d / "sites.bed", genes=genes, windows=(50000, 100000),
-                              max_bulge_mismatches=bm)
-        assert n == len(sites) > 50
-        assert (d / "sites.tsv").read_bytes() == (d / "ref_sites.tsv").read_bytes()
-        assert (d / "sites.bed").read_bytes() == (d / "ref.bed").read_bytes()
+        for threads in (1, 2):  # the parallel path (worker processes per part) writes the same bytes
+            n = annotate_hit_file(hits, d / "sites.tsv", bed=d / "sites.bed", genes=genes, windows=(50000, 100000),
+                                  max_bulge_mismatches=bm, threads=threads)
+            assert n == len(sites) > 50
+            assert (d / "sites.tsv").read_bytes() == (d / "ref_sites.tsv").read_bytes()
+            assert (d / "sites.bed").read_bytes() == (d / "ref.bed").read_bytes()
     # the copies on chr2b/chr9 tie with chr2/chr3 on every ranking key before the contig
     s = read_table(d / "sites.tsv")
     assert {"chr2b", "chr9"} <= set(s["chrom"]) and s["rank"].astype(int).max() > 50
@@ -96,3 +97,55 @@ def test_report_embeds_first_rows_and_counts_all(tmp_path):
         assert [r[0] for r in t.rows] == [f"s{i}" for i in range(25)]
     t = load_table({"id": "x", "path": "sites.tsv"}, tmp_path, "offtarget", 50000)
     assert len(t.rows) == t.total_rows == 5000
+
+
+def test_streamed_annotate_merges_bed_runs_in_rounds(chunks, monkeypatch):
+    """More guide runs than the merge's fan-in: merged in rounds, same BED bytes as the frame path."""
+    import functools
+
+    import cgtsafe.offtarget.annotate as ann
+
+    d, paths, contigs, guides = chunks
+    hits = d / "hits_rounds.tsv"
+    merge_hit_files(paths, hits, contig_order=contigs, guide_order=guides)
+    frame = coerce_hits(read_table(hits, required=HIT_COLUMNS), path=hits)
+    copies = [frame.assign(guide=frame["guide"] + suffix) for suffix in ("", "_b", "_c")]  # 6 guides, ties
+    frame = pd.concat(copies, ignore_index=True)
+    write_table(frame, hits)
+    assert frame["guide"].nunique() >= 5
+    write_table(sites_bed(annotate_sites(frame, genes=GTF)), d / "ref_rounds.bed")
+    monkeypatch.setattr(ann, "_merge_runs", functools.partial(ann._merge_runs, fan_in=2))
+    annotate_hit_file(hits, d / "s.tsv", bed=d / "s.bed", genes=GTF, threads=2)
+    assert (d / "s.bed").read_bytes() == (d / "ref_rounds.bed").read_bytes()
+
+
+def test_streamed_annotate_bad_value_in_a_worker(chunks, tmp_path):
+    """A bad value met by a worker process: the same one-line error naming the file and line; nothing written."""
+    d, paths, contigs, guides = chunks
+    lines = (d / "hits.tsv").read_text().splitlines(keepends=True)
+    f = lines[9].split("\t")
+    f[6] = "two"  # mismatches
+    lines[9] = "\t".join(f)
+    bad = tmp_path / "hits.tsv"
+    bad.write_text("".join(lines))
+    with pytest.raises(InputError) as e:
+        annotate_hit_file(bad, tmp_path / "sites.tsv", bed=tmp_path / "sites.bed", genes=GTF, threads=2)
+    assert "column mismatches: expected an integer, found 'two'" in str(e.value) and "line 10" in str(e.value)
+    assert not (tmp_path / "sites.tsv").exists() and not (tmp_path / "sites.bed").exists()
+
+
+def test_sequence_scaled_memory_request(tmp_path):
+    """seq_mem_mb: MB per gigabase of each named input's sequence; a gzip FASTA counts 3.4 bases per byte;
+    a missing input (not made yet) counts 0; doubled per retry and capped."""
+    from types import SimpleNamespace
+
+    from cgtsafe.plan.common import seq_mem_mb
+
+    (tmp_path / "g.fa").write_bytes(b"A" * 2_000_000)
+    (tmp_path / "a.fa.gz").write_bytes(b"x" * 1_000_000)
+    inp = SimpleNamespace(genome=str(tmp_path / "g.fa"), animal=str(tmp_path / "a.fa.gz"))
+    f = seq_mem_mb(2000, {"genome": 1000, "animal": 5000})
+    assert f(None, inp) == int(2000 + 1000 * 0.002 + 5000 * 0.0034)
+    assert f(None, inp, attempt=2) == int(2 * (2000 + 1000 * 0.002 + 5000 * 0.0034))
+    assert seq_mem_mb(2000, {"genome": 1000}, cap=3000)(None, inp, attempt=3) == 3000
+    assert f(None, SimpleNamespace(genome=str(tmp_path / "none.fa"), animal=str(tmp_path / "none.fa.gz"))) == 2000

@@ -11,6 +11,7 @@ import re
 from argparse import Namespace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import shared_file
@@ -138,3 +139,44 @@ def test_guide_without_any_site_end_to_end(tmp_path):
     assert "No perfect on-target site for: NOHIT" in s["verdict_en"] and s["verdict_level"] == "attention"
     assert pd.read_csv(tmp_path / "species_x.guides.tsv", sep="\t")["on_target_conserved"].tolist() == \
         ["no_human_on_target"]
+
+
+def test_streamed_site_counts_match_the_frame(tmp_path):
+    """The summary aggregates sites.tsv block by block: counts, CFD bins and the CRISPOR specificity sums equal
+    those computed on the whole frame (scoring.guide_specificity, pandas masks), whatever the block size; a
+    second perfect site of a guide is summed (only the first is dropped, as guide_specificity does)."""
+    need_test_data()
+    from cgtsafe.offtarget.scoring import guide_specificity
+    from cgtsafe.offtarget.summarize import SiteCounts, guide_summary, iter_summary_sites, read_summary_sites
+    from cgtsafe.offtarget.search import read_guides
+
+    sites = demo_sites(1, 1)
+    on = sites[sites["category"] == "on_target"].iloc[[0]].assign(start=1, site_id="x:dup")  # 2nd perfect site
+    sites = pd.concat([sites.iloc[: len(sites) // 2], on, sites.iloc[len(sites) // 2:]], ignore_index=True)
+    write_table(sites, tmp_path / "sites.tsv")
+    sites = pd.read_csv(tmp_path / "sites.tsv", sep="\t", keep_default_na=False, na_values={"cfd": [""], "mit": [""]})
+    ref = guide_specificity(sites).set_index("guide")  # on the values as written (6 significant digits)
+    whole = read_summary_sites(tmp_path / "sites.tsv")
+    for block_rows in (3, 50, 10**6):
+        t = SiteCounts()
+        for b in iter_summary_sites(tmp_path / "sites.tsv", block_rows=block_rows):
+            t.add(b)
+        assert t.counts == whole.counts and t.rows == len(sites) and t.loci == int(sites["loci"].sum())
+        spec = t.specificity().set_index("guide")
+        for c in ("mit_sum", "cfd_sum", "n_unscored", "mit_specificity", "cfd_specificity"):
+            assert spec[c].to_dict() == ref[c].to_dict(), c  # exactly: same values summed in the same order
+        off = sites[sites["category"] != "on_target"]
+        for g in ref.index:
+            v = off[off["guide"] == g]["cfd"].dropna().to_numpy()
+            k = np.clip(np.floor(np.round(v * 20, 6)), 0, 19).astype(np.int64)
+            assert t.hist[g].tolist() == np.bincount(k, minlength=20).tolist()
+    gs = guide_summary(whole, read_guides(GUIDES, get_nuclease("SpCas9")), [50000, 100000]).set_index("guide")
+    for g, row in gs.iterrows():
+        o = off[off["guide"] == g]
+        nb = (o["dna_bulge"] + o["rna_bulge"]) == 0
+        assert row["off_target_sites"] == len(o)
+        assert row["on_target_sites"] == int(((sites["guide"] == g) & (sites["category"] == "on_target")).sum())
+        assert [row[f"off_{k}mm"] for k in range(7)] == [int(((o["mismatches"] == k) & nb).sum()) for k in range(7)]
+        assert row["off_high_priority"] == int((o["priority"] == "high").sum())
+        assert row["off_exonic"] == int(o["feature"].isin(["cds", "utr5", "utr3", "exon"]).sum())
+        assert row["off_gene_of_concern"] == int((o["gene_of_concern"] == 1).sum())

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cgtsafe.errors import InputError
 from cgtsafe.sitecheck import sites as st
 from cgtsafe.sitecheck.quantify import quantify_bam
 
@@ -99,3 +100,34 @@ def test_donor_allele_sites_join_the_candidates(tmp_path):
     if (SEQ / "wgs_edited.cram").exists():
         df = quantify_bam(SEQ / "wgs_edited.cram", TD / "genome" / "ref.fa", [donor["chr2"]], sample="E")
         assert int(df["reads"].iloc[0]) > 0
+
+
+def test_candidate_table_read_in_blocks_of_its_columns(tmp_path):
+    """A full off-target sites.tsv (35 columns) read in blocks of 4 rows, only the columns a Site keeps: every
+    field of every Site equals the table's cell (pandas reading of all columns), in table order; a bad value
+    in a later block names its line of the whole file."""
+    from helpers import demo_sites, need_test_data
+
+    need_test_data()
+    df = demo_sites(1, 1).astype(str)
+    df.loc[df.index[::5], "source"] = "predicted;GUIDE-seq"
+    df["source"] = df["source"].fillna("")
+    path = tmp_path / "sites.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    ref = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    got = st.read_sites(path, block_rows=4)
+    assert len(got) == len(ref) > 20 and len(ref.columns) > 30
+    for s, (_, r) in zip(got, ref.iterrows()):
+        assert (s.site_id, s.chrom, s.start, s.end, s.strand, s.cut_start, s.cut_end) == \
+            (r["site_id"], r["chrom"], int(r["start"]), int(r["end"]), r["strand"], int(r["cut_start"]),
+             int(r["cut_end"]))
+        assert s.source == (r["source"] or "predicted")
+        assert s.extra == {k: r[k] for k in st.CARRY if k in ref.columns}
+    lines = path.read_text().splitlines(keepends=True)
+    f = lines[13].split("\t")
+    f[list(ref.columns).index("end")] = "1e3"
+    lines[13] = "\t".join(f)
+    path.write_text("".join(lines))
+    with pytest.raises(InputError) as e:
+        st.read_sites(path, block_rows=4)
+    assert "column end: expected an integer, got '1e3'" in str(e.value) and "line 14" in str(e.value)

@@ -14,7 +14,7 @@ sys.path.insert(0, SRC_DIR)
 from cgtsafe.config import validate_config
 from cgtsafe.errors import InputError
 from cgtsafe.plan import Plan
-from cgtsafe.plan.common import mem_mb, not_applicable_args, output_dir, results_dir, runtime
+from cgtsafe.plan.common import mem_mb, not_applicable_args, output_dir, results_dir, runtime, seq_mem_mb
 
 SCHEMA_DIR = Path(workflow.basedir) / "schemas"
 # the file the user named with --configfile (it overrides the default config/config.yaml), else the default

@@ -24,7 +24,10 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # one contig at a time (about twice the longest contig plus its hits): 1,065 MiB peak for a 245 Mb
+            # contig (chr1-sized), 851-980 MiB for a whole 3.08 Gb genome of 70 Mb contigs, 10 guides, <= 5 mm +
+            # 1 DNA + 1 RNA bulge, default PAMs, --threads 2 (bench_offtarget_genome.py); not scaled by the genome
+            mem_mb=mem_mb(2000),
             runtime=runtime(30, 120),
         params:
             cmd=CGTSAFE,
@@ -48,7 +51,10 @@ if OT:
         conda:
             "../../envs/cgtsafe.yaml"
         resources:
-            mem_mb=mem_mb(1000, 1000),
+            # streamed, one (guide, contig) part at a time: 402 MiB peak for 9.28 M rows of a 3.08 Gb genome in 4
+            # chunk tables (benchmarks/bench_offtarget_downstream.py --genome-scale); not scaled by the inputs
+            # (the genome FASTA is one of them and is not loaded)
+            mem_mb=mem_mb(1000),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
@@ -67,8 +73,13 @@ if OT:
             "logs/offtarget/annotate.log",
         conda:
             "../../envs/cgtsafe.yaml"
+        # worker processes annotating (guide, contig) parts; the split of the hit table stays serial
+        threads: min(4, OT.threads)
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # 9.28 M hits (1.45 GB) of a 3.08 Gb genome, 69,352 RefSeq transcripts, --threads 2: parent 919 MiB
+            # peak, parent + 2 workers 1,492 MiB (bench_offtarget_downstream.py --genome-scale); about 0.35 GB more
+            # per further worker; the parent holds one guide's keys (about 60 bytes per site)
+            mem_mb=mem_mb(2500, 500),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,
@@ -77,8 +88,8 @@ if OT:
             bulge=OT.bulge,
         shell:
             "{params.cmd} offtarget annotate --hits {input.hits:q} --genes {input.genes:q} {params.goc}"
-            " --windows {params.windows} {params.bulge} --out {output.sites:q} --bed {output.bed:q}"
-            " > {log:q} 2>&1"
+            " --windows {params.windows} {params.bulge} --threads {threads} --out {output.sites:q}"
+            " --bed {output.bed:q} > {log:q} 2>&1"
 
     rule offtarget_species:
         input:
@@ -99,7 +110,13 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # per Gb of animal sequence: its minimap2 sr index built in the job, 3.4 GB (9.9 GiB for 3.1 Gb,
+            # bench_integration_reads.py; 5.4 GiB when a prebuilt <genome>.mmi is loaded), the genome held for
+            # random access without a .fai, 1 GB, and its search's hit table in memory, about 1.5 GB at 5 mm +
+            # 1 bulge (1 M rows per Gb in bench_offtarget_genome.py, about 1 KB each); the human genome without a
+            # .fai, 1.1 GB per Gb; the human sites in batches of 100,000 (287 MiB to read all 8.24 M sites of the
+            # 3.08 Gb benchmark, bench_offtarget_downstream.py --genome-scale)
+            mem_mb=seq_mem_mb(2000, {"genome": 1100, "animal": 6000}),
             runtime=runtime(30, 120),
         params:
             cmd=CGTSAFE,
@@ -130,7 +147,9 @@ if OT:
             "../../envs/cgtsafe.yaml"
         threads: OT.threads
         resources:
-            mem_mb=mem_mb(1000, 2000),
+            # the reference held for random access without a .fai (1.1 GB per Gb) plus the per-allele haplotype
+            # searches: 0.4 GB peak for 70 Mb and 100,000 variants (bench_offtarget_downstream.py)
+            mem_mb=seq_mem_mb(1500, {"genome": 1100}),
             runtime=runtime(30, 60),
         params:
             cmd=CGTSAFE,
@@ -166,7 +185,10 @@ if OT:
         conda:
             "../../envs/cgtsafe.yaml"
         resources:
-            mem_mb=mem_mb(1000, 1000),
+            # sites.tsv aggregated in blocks: 664 MiB peak for 8.24 M sites (2.9 GB) of a 3.08 Gb genome, of which
+            # 16 bytes per site are kept for the specificity sums (bench_offtarget_downstream.py --genome-scale);
+            # not scaled by the inputs (the genome FASTA and hits.tsv are among them and are not loaded)
+            mem_mb=mem_mb(1500),
             runtime=runtime(10, 10),
         params:
             cmd=CGTSAFE,

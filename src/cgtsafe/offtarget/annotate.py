@@ -330,9 +330,11 @@ def sites_bed(sites: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
-# Streamed form (the workflow's path): the hit table is annotated one (guide, contig) part at a time;
-# only the ranking keys (about 60 bytes per site) and byte offsets of the formatted rows are held for
-# the whole genome, then the rows are written in rank order from a memory-mapped scratch file.
+# Streamed form (the workflow's path): the hit table is split into (guide, contig) parts, annotated one
+# part at a time (``threads`` worker processes in parallel), and written one guide at a time: only that
+# guide's ranking keys (about 60 bytes per site) and byte offsets of its formatted rows are held, the rows
+# are written in rank order from a memory-mapped scratch file. The BED (ordered by contig, position, then
+# guide) is written per guide as a sorted run and the runs are merged (heap merge of sorted files).
 
 def _text_lines(df: pd.DataFrame) -> list[bytes]:
     from cgtsafe.io.tables import FLOAT_FORMAT
@@ -352,14 +354,13 @@ class _Rows:
         self.pos = 0
         self.offsets: list[np.ndarray] = []
 
-    def add(self, prefix: list[bytes], suffix: list[bytes]) -> None:
-        lp = np.fromiter(map(len, prefix), dtype=np.int64, count=len(prefix))
-        ls = np.fromiter(map(len, suffix), dtype=np.int64, count=len(suffix))
+    def add_blob(self, blob: bytes, lp: np.ndarray, ls: np.ndarray) -> None:
+        """Rows given as one blob of ``prefix + suffix`` per row with the prefix / suffix lengths."""
         ends = self.pos + np.cumsum(lp + ls)
         starts = ends - lp - ls
         self.offsets.append(np.stack([starts, starts + lp, ends], axis=1))
-        self.fh.write(b"".join(x for pair in zip(prefix, suffix) for x in pair))
-        self.pos = int(ends[-1]) if len(ends) else self.pos
+        self.fh.write(blob)
+        self.pos += len(blob)
 
     def write(self, out, order: np.ndarray, middle=None, batch: int = 100_000) -> None:
         """Rows in ``order``; ``middle(i, rows)`` gives the bytes between prefix and suffix (the rank)."""
@@ -367,9 +368,9 @@ class _Rows:
 
         self.fh.close()
         off = np.concatenate(self.offsets) if self.offsets else np.zeros((0, 3), dtype=np.int64)
+        self.offsets = []
         if not len(off):
             return
-        self.offsets = []
         with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             for lo in range(0, len(order), batch):
                 idx = order[lo:lo + batch]
@@ -387,13 +388,101 @@ def _ranks(names: list[str]) -> dict[str, int]:
     return {n: i for i, n in enumerate(sorted(set(names)))}
 
 
+#: width of the sort key that prefixes each line of a BED run: contig rank, start, end, strand, guide rank (hex)
+_BED_KEY = 8 + 16 + 16 + 1 + 8
+#: state of the part workers (set before the worker processes fork; read-only in them)
+_STATE: dict = {}
+
+
+def _annotate_part(i: int):
+    """Annotate part ``i`` of ``_STATE["parts"]``; returns None (no site) or the formatted rows and keys:
+    (columns, rows blob, prefix lengths, suffix lengths, ranking keys, BED run blob)."""
+    st = _STATE
+    parts = st["parts"]
+    key = parts.keys[i]
+    df = annotate_unranked(parts.frame(key), context=st["context"], **st["kw"])
+    parts.drop(key)
+    if df.empty:
+        return None
+    df["rank"] = 0
+    cols = list(SITE_COLUMNS) + [c for c in df.columns if c not in SITE_COLUMNS]
+    df = df[cols]
+    r = cols.index("rank")
+    prefix = [x + b"\t" for x in _text_lines(df.iloc[:, :r])] if r else [b""] * len(df)
+    suffix = [(b"\t" if r + 1 < len(cols) else b"") + x + b"\n" for x in _text_lines(df.iloc[:, r + 1:])]
+    lp = np.fromiter(map(len, prefix), dtype=np.int64, count=len(prefix))
+    ls = np.fromiter(map(len, suffix), dtype=np.int64, count=len(suffix))
+    blob = b"".join(x for pair in zip(prefix, suffix) for x in pair)
+    del prefix, suffix
+    n = len(df)
+    c = st["crank"][key[1]]
+    minus = (df["strand"] == "-").to_numpy(dtype=np.int8)
+    keys = [  # within one guide; compact dtypes: about 33 bytes per site
+        df["priority"].map({p: i for i, p in enumerate(PRIORITIES)}).to_numpy(dtype=np.int8),
+        -df["cfd"].fillna(0.0).to_numpy(dtype=np.float64), df["edits"].to_numpy(dtype=np.int16),
+        (df["dna_bulge"] + df["rna_bulge"]).to_numpy(dtype=np.int16), df["mismatches"].to_numpy(dtype=np.int16),
+        np.full(n, c, dtype=np.int32), df["start"].to_numpy(dtype=np.int64), minus, df["end"].to_numpy(dtype=np.int64)]
+    bedblob = b""
+    if st["bed"]:
+        b = sites_bed(df)  # one guide on one contig: sorted by start, end, strand (the name is then unique)
+        g = st["gcolon"][key[0] + ":"]
+        hk = [b"%08x%016x%016x%d%08x" % (c, s, e, m, g) for s, e, m in
+              zip(b["start"].tolist(), b["end"].tolist(), (b["strand"] == "-").astype(int).tolist())]
+        bedblob = b"".join(h + x + b"\n" for h, x in zip(hk, _text_lines(b)))
+    return cols, blob, lp, ls, keys, bedblob
+
+
+def _worker_init() -> None:
+    """A worker ends quietly when the pool stops it (not through the command line's SIGTERM handler)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _merge_runs(paths: list[Path], out, tmp: Path, fan_in: int = 200) -> None:
+    """Heap merge of sorted runs (lines prefixed by a ``_BED_KEY``-wide key) into ``out`` without the keys;
+    more than ``fan_in`` runs are merged in rounds (open files stay few)."""
+    import heapq
+
+    paths = list(paths)
+    fan_in = max(2, fan_in)
+    k = 0
+    while len(paths) > fan_in:
+        group, paths = paths[:fan_in], paths[fan_in:]
+        merged = tmp / f"bedmerge{k}"
+        k += 1
+        fhs = [open(p, "rb") for p in group]
+        with open(merged, "wb") as fo:
+            fo.writelines(heapq.merge(*fhs))
+        for fh, p in zip(fhs, group):
+            fh.close()
+            p.unlink()
+        paths.append(merged)
+    fhs = [open(p, "rb") for p in paths]
+    try:
+        buf = []
+        for line in heapq.merge(*fhs):
+            buf.append(line[_BED_KEY:])
+            if len(buf) >= 65536:
+                out.write(b"".join(buf))
+                buf = []
+        out.write(b"".join(buf))
+    finally:
+        for fh in fhs:
+            fh.close()
+
+
 def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path | None = None, genes=None,
                       genes_of_concern=None, windows=(50000, 100000), promoter_upstream: int = 2000,
-                      max_bulge_mismatches: int | None = None) -> int:
+                      max_bulge_mismatches: int | None = None, threads: int = 1) -> int:
     """:func:`annotate_sites` (+ :func:`sites_bed`) streamed from the TSV hit table to the TSV ``out`` (and
-    ``bed``): same bytes as writing their frames. Collapsing, annotation and priority are per guide and
-    contig, so each (guide, contig) part is annotated alone; the ranking (within a guide, across contigs)
-    and the BED order are global sorts of numeric keys. Returns the number of sites."""
+    ``bed``): same bytes as writing their frames, whatever ``threads``. Collapsing, annotation and priority
+    are per guide and contig, so each (guide, contig) part is annotated alone (by ``threads`` worker
+    processes); the ranking (within a guide, across contigs) is a sort of one guide's numeric keys, the BED
+    order a merge of the guides' sorted runs. Memory: one guide's keys (about 60 bytes per site) plus one
+    part per worker. Returns the number of sites."""
+    import multiprocessing as mp
+
     from cgtsafe.io.tables import atomic_path
     from cgtsafe.offtarget.merge import Parts, scratch_dir
 
@@ -404,42 +493,74 @@ def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path
         if context[0] is not None:
             check_contig_names([c for _, c in parts.keys], context[2], genes=genes)
         grank = _ranks([g for g, _ in parts.keys])
-        gcolon = _ranks([g + ":" for g, _ in parts.keys])  # BED name order among sites at one position
         crank = _ranks([c for _, c in parts.keys])
-        rows, bedrows = _Rows(tmp / "rows"), _Rows(tmp / "bed")
-        keys: list[np.ndarray] = []
-        bkeys: list[np.ndarray] = []
-        columns = None
-        for key in parts.keys:
-            df = annotate_unranked(parts.frame(key), genes=genes, genes_of_concern=genes_of_concern,
-                                   windows=windows, promoter_upstream=promoter_upstream,
-                                   max_bulge_mismatches=max_bulge_mismatches, context=context)
-            parts.drop(key)
-            if df.empty:
-                continue
-            df["rank"] = 0
-            cols = list(SITE_COLUMNS) + [c for c in df.columns if c not in SITE_COLUMNS]
-            columns = columns or cols
-            df = df[cols]
-            r = cols.index("rank")
-            rows.add([x + b"\t" for x in _text_lines(df.iloc[:, :r])] if r else [b""] * len(df),
-                     [(b"\t" if r + 1 < len(cols) else b"") + x + b"\n" for x in _text_lines(df.iloc[:, r + 1:])])
-            n = len(df)
-            g, c = grank[key[0]], crank[key[1]]
-            minus = (df["strand"] == "-").to_numpy(dtype=np.int8)
-            keys.append([  # compact dtypes: about 37 bytes per site
-                np.full(n, g, dtype=np.int32), df["priority"].map({p: i for i, p in enumerate(PRIORITIES)})
-                .to_numpy(dtype=np.int8), -df["cfd"].fillna(0.0).to_numpy(dtype=np.float64),
-                df["edits"].to_numpy(dtype=np.int16), (df["dna_bulge"] + df["rna_bulge"]).to_numpy(dtype=np.int16),
-                df["mismatches"].to_numpy(dtype=np.int16), np.full(n, c, dtype=np.int32),
-                df["start"].to_numpy(dtype=np.int64), minus, df["end"].to_numpy(dtype=np.int64)])
+        _STATE.update(parts=parts, context=context, crank=crank, gcolon=_ranks([g + ":" for g, _ in parts.keys]),
+                      bed=bed is not None, kw={"genes": genes, "genes_of_concern": genes_of_concern,
+                                               "windows": windows, "promoter_upstream": promoter_upstream,
+                                               "max_bulge_mismatches": max_bulge_mismatches})
+        # guide by guide (name order), within a guide contig by contig (name order: the BED run's order)
+        todo = sorted(range(len(parts.keys)), key=lambda i: (grank[parts.keys[i][0]], crank[parts.keys[i][1]]))
+        pool = None
+        try:
+            if threads > 1 and len(todo) > 1:
+                pool = mp.get_context("fork").Pool(min(threads, len(todo)), initializer=_worker_init)
+                results = pool.imap(_annotate_part, todo)
+            else:
+                results = map(_annotate_part, todo)
+            n_sites, columns, bed_runs = 0, None, []
+            with atomic_path(out) as t, open(t, "wb") as fh:
+                guide, rows, keys, bedfh = None, None, [], None
+
+                def finish():  # write the current guide's rows in rank order
+                    nonlocal n_sites
+                    if rows is None:
+                        return
+                    if bedfh is not None:
+                        bedfh.close()
+                    k = [np.concatenate(col) for col in zip(*keys)]
+                    keys.clear()
+                    if k:
+                        order = np.lexsort(k[::-1])  # priority, -CFD, edits, bulges, mismatches, contig, start,
+                        del k  # strand, end; rank = 1.. in that order
+                        rows.write(fh, order, middle=lambda lo, m: [b"%d" % x for x in range(lo + 1, lo + m + 1)])
+                        n_sites += len(order)
+                    rows.fh.close()
+                    Path(rows.path).unlink()
+
+                for i, res in zip(todo, results):
+                    g = parts.keys[i][0]
+                    if g != guide:
+                        finish()
+                        guide, keys = g, []
+                        rows = _Rows(tmp / f"rows{grank[g]}")
+                        bedfh = None
+                        if bed is not None:
+                            bed_runs.append(tmp / f"bed{grank[g]}")
+                            bedfh = open(bed_runs[-1], "wb")
+                    if res is None:
+                        continue
+                    cols, blob, lp, ls, k, bedblob = res
+                    if columns is None:
+                        columns = cols
+                        fh.write(("\t".join(columns) + "\n").encode())
+                    rows.add_blob(blob, lp, ls)
+                    keys.append(k)
+                    if bedfh is not None:
+                        bedfh.write(bedblob)
+                    del res, blob, bedblob
+                finish()
+                if columns is None:
+                    raise _NoSites
             if bed is not None:
-                b = sites_bed(df)
-                bedrows.add(_text_lines(b), [b"\n"] * len(b))
-                bkeys.append([np.full(n, c, dtype=np.int32), b["start"].to_numpy(dtype=np.int64),
-                              b["end"].to_numpy(dtype=np.int64), (b["strand"] == "-").to_numpy(dtype=np.int8),
-                              np.full(n, gcolon[key[0] + ":"], dtype=np.int32)])
-        if columns is None:  # no site: the frame path writes the empty table with its column types
+                with atomic_path(bed) as t, open(t, "wb") as bfh:
+                    bfh.write(b"#chrom\tstart\tend\tname\tscore\tstrand\n")
+                    _merge_runs([p for p in bed_runs if p.exists()], bfh, tmp)
+            if pool is not None:
+                pool.close()
+                pool.join()
+                pool = None
+            return n_sites
+        except _NoSites:  # no site: the frame path writes the empty table with its column types
             from cgtsafe.io.tables import read_table, write_table
             from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
 
@@ -451,23 +572,12 @@ def annotate_hit_file(hits_path: str | Path, out: str | Path, *, bed: str | Path
                 write_table(sites_bed(sites), bed)
             write_table(sites, out)
             return len(sites)
-        k = [np.concatenate(col) for col in zip(*keys)]
-        del keys
-        order = np.lexsort(k[::-1])  # guide, priority, -CFD, edits, bulges, mismatches, contig, start, strand, end
-        gs = k[0][order]
-        del k
-        first = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)])) + 1
-        del gs
-        if bed is not None:
-            bk = [np.concatenate(col) for col in zip(*bkeys)]
-            del bkeys
-            border = np.lexsort(bk[::-1])  # contig name, start, end, strand, name (guide + ':')
-            del bk
-            with atomic_path(bed) as t, open(t, "wb") as fh:
-                fh.write(b"#chrom\tstart\tend\tname\tscore\tstrand\n")
-                bedrows.write(fh, border)
-        with atomic_path(out) as t, open(t, "wb") as fh:
-            fh.write(("\t".join(columns) + "\n").encode())
-            rows.write(fh, order, middle=lambda lo, n: [b"%d" % x for x in rank[lo:lo + n].tolist()])
-        return len(order)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            _STATE.clear()
+
+
+class _NoSites(Exception):
+    """No part had a site (the empty table is written by the frame path)."""

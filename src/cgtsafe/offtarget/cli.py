@@ -248,6 +248,8 @@ def register_downstream(s) -> None:
     _bulge_filter_arg(a)
     a.add_argument("--out", required=True, help="sites.tsv")
     a.add_argument("--bed", default=None, help="sites.bed (BED6)")
+    a.add_argument("--threads", type=int, default=1,
+                   help="worker processes annotating (guide, contig) parts in parallel (default 1; same output)")
     a.set_defaults(func=_annotate)
 
     sp = s.add_parser("species", help="orthologous off-target sites in an animal genome")
@@ -335,11 +337,15 @@ def _annotate(args) -> int:
     from cgtsafe.offtarget.annotate import annotate_hit_file, annotate_sites, sites_bed
     from cgtsafe.offtarget.merge import HIT_COLUMNS, coerce_hits
 
+    if args.threads < 1:
+        from cgtsafe.errors import InputError
+
+        raise InputError(f"--threads must be >= 1, got {args.threads}")
     if str(args.hits).lower().endswith(".tsv") and str(args.out).lower().endswith(".tsv") and \
             (args.bed is None or str(args.bed).lower().endswith(".bed")):  # streamed: memory bounded by the keys
         annotate_hit_file(args.hits, args.out, bed=args.bed, genes=args.genes, genes_of_concern=args.genes_of_concern,
                           windows=args.windows, promoter_upstream=args.promoter_upstream,
-                          max_bulge_mismatches=args.max_bulge_mismatches)
+                          max_bulge_mismatches=args.max_bulge_mismatches, threads=args.threads)
         return 0
     hits = coerce_hits(read_table(args.hits, required=HIT_COLUMNS, what="off-target hit table"), path=args.hits)
     sites = annotate_sites(hits, genes=args.genes, genes_of_concern=args.genes_of_concern, windows=args.windows,

@@ -181,89 +181,108 @@ def compare_species(sites: pd.DataFrame, animal_hits: pd.DataFrame, *, human: Ge
                     aligner, spacers: dict[str, str], nuclease: Nuclease, pam: str | None = None,
                     flank: int = DEFAULT_FLANK) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-site orthology table and the animal hits annotated with the human site they match."""
-    hits = animal_hits.copy().reset_index(drop=True)
-    hits["matched_site_id"] = ""
-    # per (guide, contig, strand): hit rows sorted by cut position, for a binary search of the locus window
-    hit_index: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
-    if len(hits):
-        order = np.lexsort((hits["cut_start"].to_numpy(),))
-        keyed: dict[tuple[str, str, str], list[int]] = {}
-        for i in order:
-            keyed.setdefault((hits.at[i, "guide"], hits.at[i, "chrom"], hits.at[i, "strand"]), []).append(int(i))
-        for k, idx in keyed.items():
-            idx_a = np.array(idx, dtype=np.int64)
-            hit_index[k] = (hits["cut_start"].to_numpy()[idx_a], idx_a)
-    mism = hits["mismatches"].to_numpy() if len(hits) else np.zeros(0, dtype=np.int64)
-    edits_all = (mism + hits["dna_bulge"].to_numpy() + hits["rna_bulge"].to_numpy()) if len(hits) else mism
-    starts_all = hits["start"].to_numpy() if len(hits) else mism
-    rows = []
-    for r in sites.itertuples(index=False):
-        start, end = int(r.start), int(r.end)
-        site_len = end - start
-        bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
-        left = _trim_left(human.fetch(r.chrom, start - flank, start))
-        right = _trim_right(human.fetch(r.chrom, end, end + flank))
-        lh, lamb = _primary(aligner, left)
-        rh, ramb = _primary(aligner, right)
-        proj = project_site(lh, len(left), rh, len(right), site_len)
-        out = {
-            "site_id": r.site_id, "guide": r.guide, "chrom": r.chrom, "start": start, "end": end, "strand": r.strand,
-            "mismatches": int(r.mismatches), "dna_bulge": int(r.dna_bulge), "rna_bulge": int(r.rna_bulge),
-            "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
-            "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None,
-            "animal_end": None, "animal_strand": "",
-            "animal_site": "", "animal_pam_ok": None, "animal_pam_class": "", "animal_mismatches": None,
-            "animal_hit_mismatches": None,
-            "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
-            "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
-        }
-        if proj is not None:
-            c, s, e, flipped, status, mapq = proj
-            a_strand = ("-" if r.strand == "+" else "+") if flipped else r.strand
-            used_amb = (lamb if lh is not None else False) or (ramb if rh is not None else False)
-            out.update(ortholog_status=status, flank_mapq=int(mapq), ortholog_ambiguous=int(used_amb), animal_chrom=c,
-                       animal_start=int(s),
-                       animal_end=int(e), animal_strand=a_strand)
-            seq = animal.fetch(c, s, e)
-            seq = seq if a_strand == "+" else revcomp(seq)
-            out["animal_site"] = seq
-            direct = None
-            if not bulged and len(seq) == site_len and e - s == site_len:
-                mm, ok = evaluate_site(seq, spacers[r.guide], nuclease, pam)
-                direct = (mm, ok, pam_is_canonical(seq, nuclease, pam))
-                out["animal_pam_ok"] = int(ok)
-                out["animal_pam_class"] = "none" if not ok else ("canonical" if direct[2] else "alternative")
-                out["animal_mismatches"] = mm if ok else -1
-            # projected cut of the animal site: same offset from the site's 5' end on the hit strand
-            off5 = (int(r.cut_start) - start) if r.strand == "+" else (end - int(r.cut_start))
-            a_cut = s + off5 if a_strand == "+" else e - off5
-            best = None
-            cuts, idx = hit_index.get((r.guide, c, a_strand), (None, None))
-            if cuts is not None:
-                lo = int(np.searchsorted(cuts, a_cut - LOCUS_WINDOW, side="left"))
-                hi = int(np.searchsorted(cuts, a_cut + LOCUS_WINDOW, side="right"))
-                for i in idx[lo:hi]:
-                    key = (int(edits_all[i]), int(starts_all[i]))
-                    if best is None or key < best[0]:
-                        best = (key, int(i))
-            if best is not None:
-                i = best[1]
-                hits.at[i, "matched_site_id"] = r.site_id if not hits.at[i, "matched_site_id"] else \
-                    hits.at[i, "matched_site_id"] + "," + r.site_id
-                out.update(animal_hit_mismatches=int(hits.at[i, "mismatches"]),
-                           animal_hit_dna_bulge=int(hits.at[i, "dna_bulge"]),
-                           animal_hit_rna_bulge=int(hits.at[i, "rna_bulge"]),
-                           animal_hit_cfd=hits.at[i, "cfd"], animal_hit_site=hits.at[i, "site"])
-            out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
-        rows.append(out)
-    df = pd.DataFrame(rows, columns=list(SPECIES_COLUMNS))
-    for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches",
-              "animal_hit_mismatches",
-              "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
-        df[c] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[c]],
-                         dtype="Int64")
-    df["animal_hit_cfd"] = pd.to_numeric(df["animal_hit_cfd"], errors="coerce").astype(float)
-    return df, hits
+    index = HitIndex(animal_hits)
+    table = index.compare(sites, human=human, animal=animal, aligner=aligner, spacers=spacers, nuclease=nuclease,
+                          pam=pam, flank=flank)
+    return table, index.hits
+
+
+class HitIndex:
+    """The animal hits (``hits``, with ``matched_site_id``) indexed per (guide, contig, strand) by cut position
+    for a binary search of the locus window; :meth:`compare` takes the human sites in batches, in table order
+    (``matched_site_id`` lists the sites in that order)."""
+
+    def __init__(self, animal_hits: pd.DataFrame):
+        hits = animal_hits.copy().reset_index(drop=True)
+        hits["matched_site_id"] = ""
+        self.hits = hits
+        self.index: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+        if len(hits):
+            order = np.lexsort((hits["cut_start"].to_numpy(),))
+            keyed: dict[tuple[str, str, str], list[int]] = {}
+            for i, g, c, st in zip(order.tolist(), hits["guide"].to_numpy()[order].tolist(),
+                                   hits["chrom"].to_numpy()[order].tolist(), hits["strand"].to_numpy()[order].tolist()):
+                keyed.setdefault((g, c, st), []).append(i)
+            for k, idx in keyed.items():
+                idx_a = np.array(idx, dtype=np.int64)
+                self.index[k] = (hits["cut_start"].to_numpy()[idx_a], idx_a)
+        mism = hits["mismatches"].to_numpy() if len(hits) else np.zeros(0, dtype=np.int64)
+        self.edits = (mism + hits["dna_bulge"].to_numpy() + hits["rna_bulge"].to_numpy()) if len(hits) else mism
+        self.starts = hits["start"].to_numpy() if len(hits) else mism
+
+    def compare(self, sites: pd.DataFrame, *, human: GenomeAccess, animal: GenomeAccess, aligner,
+                spacers: dict[str, str], nuclease: Nuclease, pam: str | None = None,
+                flank: int = DEFAULT_FLANK) -> pd.DataFrame:
+        """Species table rows of one batch of human sites."""
+        hits, hit_index, edits_all, starts_all = self.hits, self.index, self.edits, self.starts
+        rows = []
+        for r in sites.itertuples(index=False):
+            start, end = int(r.start), int(r.end)
+            site_len = end - start
+            bulged = int(r.dna_bulge) + int(r.rna_bulge) > 0
+            left = _trim_left(human.fetch(r.chrom, start - flank, start))
+            right = _trim_right(human.fetch(r.chrom, end, end + flank))
+            lh, lamb = _primary(aligner, left)
+            rh, ramb = _primary(aligner, right)
+            proj = project_site(lh, len(left), rh, len(right), site_len)
+            out = {
+                "site_id": r.site_id, "guide": r.guide, "chrom": r.chrom, "start": start, "end": end, "strand": r.strand,
+                "mismatches": int(r.mismatches), "dna_bulge": int(r.dna_bulge), "rna_bulge": int(r.rna_bulge),
+                "edits": int(r.edits), "cfd": r.cfd, "category": r.category, "ortholog_status": "not_mapped",
+                "flank_mapq": None, "ortholog_ambiguous": None, "animal_chrom": "", "animal_start": None,
+                "animal_end": None, "animal_strand": "",
+                "animal_site": "", "animal_pam_ok": None, "animal_pam_class": "", "animal_mismatches": None,
+                "animal_hit_mismatches": None,
+                "animal_hit_dna_bulge": None, "animal_hit_rna_bulge": None, "animal_hit_cfd": np.nan,
+                "animal_hit_site": "", "animal_same_or_fewer": None, "conservation": "not_mapped",
+            }
+            if proj is not None:
+                c, s, e, flipped, status, mapq = proj
+                a_strand = ("-" if r.strand == "+" else "+") if flipped else r.strand
+                used_amb = (lamb if lh is not None else False) or (ramb if rh is not None else False)
+                out.update(ortholog_status=status, flank_mapq=int(mapq), ortholog_ambiguous=int(used_amb), animal_chrom=c,
+                           animal_start=int(s),
+                           animal_end=int(e), animal_strand=a_strand)
+                seq = animal.fetch(c, s, e)
+                seq = seq if a_strand == "+" else revcomp(seq)
+                out["animal_site"] = seq
+                direct = None
+                if not bulged and len(seq) == site_len and e - s == site_len:
+                    mm, ok = evaluate_site(seq, spacers[r.guide], nuclease, pam)
+                    direct = (mm, ok, pam_is_canonical(seq, nuclease, pam))
+                    out["animal_pam_ok"] = int(ok)
+                    out["animal_pam_class"] = "none" if not ok else ("canonical" if direct[2] else "alternative")
+                    out["animal_mismatches"] = mm if ok else -1
+                # projected cut of the animal site: same offset from the site's 5' end on the hit strand
+                off5 = (int(r.cut_start) - start) if r.strand == "+" else (end - int(r.cut_start))
+                a_cut = s + off5 if a_strand == "+" else e - off5
+                best = None
+                cuts, idx = hit_index.get((r.guide, c, a_strand), (None, None))
+                if cuts is not None:
+                    lo = int(np.searchsorted(cuts, a_cut - LOCUS_WINDOW, side="left"))
+                    hi = int(np.searchsorted(cuts, a_cut + LOCUS_WINDOW, side="right"))
+                    for i in idx[lo:hi]:
+                        key = (int(edits_all[i]), int(starts_all[i]))
+                        if best is None or key < best[0]:
+                            best = (key, int(i))
+                if best is not None:
+                    i = best[1]
+                    hits.at[i, "matched_site_id"] = r.site_id if not hits.at[i, "matched_site_id"] else \
+                        hits.at[i, "matched_site_id"] + "," + r.site_id
+                    out.update(animal_hit_mismatches=int(hits.at[i, "mismatches"]),
+                               animal_hit_dna_bulge=int(hits.at[i, "dna_bulge"]),
+                               animal_hit_rna_bulge=int(hits.at[i, "rna_bulge"]),
+                               animal_hit_cfd=hits.at[i, "cfd"], animal_hit_site=hits.at[i, "site"])
+                out["animal_same_or_fewer"], out["conservation"] = _classify(r, direct, best, hits)
+            rows.append(out)
+        df = pd.DataFrame(rows, columns=list(SPECIES_COLUMNS))
+        for c in ("flank_mapq", "ortholog_ambiguous", "animal_start", "animal_end", "animal_pam_ok", "animal_mismatches",
+                  "animal_hit_mismatches",
+                  "animal_hit_dna_bulge", "animal_hit_rna_bulge", "animal_same_or_fewer"):
+            df[c] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[c]],
+                             dtype="Int64")
+        df["animal_hit_cfd"] = pd.to_numeric(df["animal_hit_cfd"], errors="coerce").astype(float)
+        return df
 
 
 def _classify(r, direct, best, hits) -> tuple[int | None, str]:
@@ -294,21 +313,53 @@ def _classify(r, direct, best, hits) -> tuple[int | None, str]:
     return 0, "weaker"
 
 
-def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: list[str], *,
+class GuideCounts:
+    """What :func:`guide_table` needs of the species table, gathered batch by batch: the on-target rows and,
+    per guide, the off-target count, mapped count and ``animal_same_or_fewer`` 1 / 0 counts."""
+
+    def __init__(self):
+        self.on: list[pd.DataFrame] = []
+        self.off: dict[str, list[int]] = {}
+
+    def add(self, species_sites: pd.DataFrame) -> None:
+        on = species_sites["category"] == "on_target"
+        if on.any():
+            self.on.append(species_sites[on])
+        off = species_sites[~on]
+        if len(off):
+            k = pd.DataFrame({"g": off["guide"].to_numpy(), "m": (off["ortholog_status"] != "not_mapped").to_numpy(),
+                              "s1": (off["animal_same_or_fewer"] == 1).fillna(False).to_numpy(dtype=bool),
+                              "s0": (off["animal_same_or_fewer"] == 0).fillna(False).to_numpy(dtype=bool)})
+            for g, sub in k.groupby("g", sort=False):
+                c = self.off.setdefault(g, [0, 0, 0, 0])
+                c[0] += len(sub)
+                c[1] += int(sub["m"].sum())
+                c[2] += int(sub["s1"].sum())
+                c[3] += int(sub["s0"].sum())
+
+
+def guide_table(species_sites, animal_hits: pd.DataFrame, guides: list[str], *,
                 near_perfect: int = 2) -> pd.DataFrame:
-    """One row per guide: on-target conservation and site counts.
+    """One row per guide: on-target conservation and site counts (``species_sites``: the species table or
+    its :class:`GuideCounts`).
 
     ``on_target_conserved``: ``perfect`` (orthologous animal site with 0 mismatches and the canonical PAM),
     ``near_perfect`` (1..``near_perfect`` mismatches, or 0 with an alternative PAM), ``not_conserved`` (more,
     or PAM destroyed),
     ``not_mapped`` (locus not found), ``no_human_on_target``.
     """
+    if not isinstance(species_sites, GuideCounts):
+        counts = GuideCounts()
+        counts.add(species_sites)
+    else:
+        counts = species_sites
+    on_all = pd.concat(counts.on, ignore_index=True) if counts.on else None
     rows = []
     for g in guides:
-        s = species_sites[species_sites["guide"] == g]
         h = animal_hits[animal_hits["guide"] == g] if not animal_hits.empty else animal_hits
-        on = s[s["category"] == "on_target"].sort_values(["chrom", "start", "strand"], kind="mergesort")
-        off = s[s["category"] != "on_target"]
+        on = on_all[on_all["guide"] == g].sort_values(["chrom", "start", "strand"], kind="mergesort") \
+            if on_all is not None else pd.DataFrame()
+        n_off, mapped, same1, same0 = counts.off.get(g, [0, 0, 0, 0])
         if on.empty:
             status, mm, oid, ostat = "no_human_on_target", None, "", ""
         else:
@@ -334,12 +385,11 @@ def guide_table(species_sites: pd.DataFrame, animal_hits: pd.DataFrame, guides: 
             perfect = int(((e == 0) & h["pam_class"].map(is_canonical_pam)).sum())
             total = len(h)
             animal_only = int((h["matched_site_id"] == "").sum())
-        same = off["animal_same_or_fewer"]
         rows.append({
             "guide": g, "on_target_site_id": oid, "human_on_target_sites": len(on), "on_target_ortholog_status": ostat,
             "on_target_animal_mismatches": mm, "on_target_conserved": status, "animal_perfect_sites": perfect,
-            "human_off_target_sites": len(off), "off_target_mapped": int((off["ortholog_status"] != "not_mapped").sum()),
-            "off_target_same_or_fewer": int((same == 1).sum()), "off_target_weaker_or_absent": int((same == 0).sum()),
+            "human_off_target_sites": n_off, "off_target_mapped": mapped,
+            "off_target_same_or_fewer": same1, "off_target_weaker_or_absent": same0,
             "animal_sites": total, "animal_only_sites": animal_only,
         })
     df = pd.DataFrame(rows)
@@ -359,6 +409,44 @@ def read_sites(path: str | Path) -> pd.DataFrame:
     df = coerce_hits(df, path=path)
     df["edits"] = pd.to_numeric(df["edits"]).astype(np.int64)
     return df
+
+
+#: the columns of sites.tsv the species comparison reads
+SPECIES_READ = SITE_REQUIRED
+
+
+def iter_sites(path: str | Path, block_rows: int = 100_000, columns=SPECIES_READ):
+    """:func:`read_sites` in blocks of ``block_rows`` rows, only ``columns`` (those present; the required ones
+    must be): the same values and types, memory bounded by the block. A bad value or line -> the error of
+    :func:`read_sites` (same file and line). Not a TSV: read whole (one block)."""
+    from cgtsafe.offtarget.merge import coerce_hits
+
+    path = Path(path)
+    if not path.name.lower().endswith((".tsv", ".tsv.gz")) or not path.exists():
+        yield read_sites(path)
+        return
+    try:
+        head = list(pd.read_csv(path, sep="\t", nrows=0, dtype=str, comment=None).columns)
+    except Exception:
+        head = []
+    if not head or any(c not in head for c in SITE_REQUIRED):
+        yield read_sites(path)  # its one-line error
+        return
+    use = [c for c in head if c in columns]
+    n = 0
+    try:
+        for block in pd.read_csv(path, sep="\t", usecols=use, dtype=str, keep_default_na=False, comment=None,
+                                 chunksize=block_rows):
+            block = coerce_hits(block, path=path)
+            block["edits"] = pd.to_numeric(block["edits"]).astype(np.int64)
+            block.index = pd.RangeIndex(n, n + len(block))
+            n += len(block)
+            yield block
+    except (InputError, ValueError, TypeError, pd.errors.ParserError):
+        read_sites(path)  # the whole-table reader's one-line error (line numbers of the whole file)
+        raise
+    if not n:
+        yield read_sites(path)
 
 
 def output_paths(out: str | Path) -> tuple[Path, Path, Path]:
@@ -382,9 +470,11 @@ def build_aligner(animal_genome: str | Path, threads: int = 1):
 
 def run_species(*, sites_path, genome, animal_genome, label: str, guides_path, nuclease: Nuclease,
                 pam: str | None, limits: dict, flank: int = DEFAULT_FLANK, threads: int = 1, out,
-                max_bulge_mismatches: int | None = None) -> dict:
-    """Search the animal genome, project every human site, write the three species tables."""
-    from cgtsafe.io.tables import write_table
+                max_bulge_mismatches: int | None = None, keep_sites: bool = False) -> dict:
+    """Search the animal genome, project every human site, write the three species tables. The human sites are
+    read and compared in batches (memory bounded by a batch plus the animal hits); the returned ``sites`` (the
+    species table) is kept only with ``keep_sites`` (else None: a genome-scale table is in the file)."""
+    from cgtsafe.io.tables import FLOAT_FORMAT, atomic_path, write_table
     from cgtsafe.offtarget.search import read_guides, search_genome
 
     animal_genome = Path(animal_genome)
@@ -393,9 +483,12 @@ def run_species(*, sites_path, genome, animal_genome, label: str, guides_path, n
                          path=animal_genome)
     if flank < MIN_FLANK:
         raise InputError(f"--flank must be at least {MIN_FLANK} bp, got {flank}")
-    sites = read_sites(sites_path)
     guides = read_guides(guides_path, nuclease)
-    unknown = sorted(set(sites["guide"]) - {g.name for g in guides})
+    names = {g.name for g in guides}
+    unknown: set[str] = set()
+    for block in iter_sites(sites_path, block_rows=500_000):  # every value checked before the (long) animal search
+        unknown |= set(block["guide"]) - names
+    unknown = sorted(unknown)
     if unknown:
         raise InputError(f"sites table names guide(s) {', '.join(unknown)} that are not in the guides table",
                          path=sites_path)
@@ -405,14 +498,26 @@ def run_species(*, sites_path, genome, animal_genome, label: str, guides_path, n
     hits = collapse_overlapping(filter_bulged(hits, max_bulge_mismatches)).drop(columns=["loci", "alt_alignments"])
     hits = hits.sort_values(["guide", "chrom", "start", "strand", "end", "site"], kind="mergesort").reset_index(drop=True)
     aligner = build_aligner(animal_genome, threads)
-    table, hits = compare_species(sites, hits, human=human, animal=animal, aligner=aligner,
-                                  spacers={g.name: g.spacer for g in guides}, nuclease=nuclease, pam=pam, flank=flank)
-    guides_df = guide_table(table, hits, [g.name for g in guides])
-    guides_df.insert(0, "species", label)
-    human.close()
-    animal.close()
+    index = HitIndex(hits)
+    counts = GuideCounts()
+    spacers = {g.name: g.spacer for g in guides}
     p_sites, p_guides, p_hits = output_paths(out)
-    write_table(hits, p_hits)
-    write_table(guides_df, p_guides)
-    write_table(table, p_sites)
+    with atomic_path(p_sites) as tmp, open(tmp, "w", newline="") as fh:  # streamed: one batch of sites at a time
+        kept = []
+        for i, block in enumerate(iter_sites(sites_path)):
+            table = index.compare(block, human=human, animal=animal, aligner=aligner, spacers=spacers,
+                                  nuclease=nuclease, pam=pam, flank=flank)
+            counts.add(table)
+            table.to_csv(fh, sep="\t", index=False, header=i == 0, float_format=FLOAT_FORMAT, lineterminator="\n")
+            if keep_sites:
+                kept.append(table)
+            del table
+        hits = index.hits
+        guides_df = guide_table(counts, hits, [g.name for g in guides])
+        guides_df.insert(0, "species", label)
+        human.close()
+        animal.close()
+        write_table(hits, p_hits)
+        write_table(guides_df, p_guides)
+    table = pd.concat(kept, ignore_index=True) if keep_sites else None
     return {"sites": table, "guides": guides_df, "hits": hits}

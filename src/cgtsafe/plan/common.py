@@ -111,6 +111,23 @@ def mem_mb(base: int, per_input_gb: float = 0.0, cap: int = 64000):
     return mem
 
 
+def seq_mem_mb(base: int, per_gbase: dict[str, float], cap: int = 64000):
+    """``resources: mem_mb`` callable: ``base`` MB plus, per named input, MB per gigabase of its sequence (the
+    file size; a gzip FASTA holds about 3.4 bases per byte: hg38.fa.gz is 0.94 GB for 3.1 Gb), doubled on each
+    retry (``attempt``), capped."""
+
+    def mem(wildcards, input, attempt=1):
+        total = float(base)
+        for name, mb in per_gbase.items():
+            path = str(getattr(input, name))
+            size = os.path.getsize(path) if os.path.exists(path) else 0
+            factor = 3.4 if path.lower().endswith((".gz", ".bgz")) else 1.0
+            total += mb * size * factor / 1e9
+        return int(min(cap, total * 2 ** (attempt - 1)))
+
+    return mem
+
+
 def runtime(base: int, per_input_gb: float = 0.0):
     """``resources: runtime`` (minutes) callable scaled from the input size and the attempt."""
 

@@ -48,7 +48,7 @@ CARRY = ("guide", "category", "mismatches", "dna_bulge", "rna_bulge", "cfd", "mi
 CENTRE_TOLERANCE = 25
 
 
-@dataclass
+@dataclass(slots=True)
 class Site:
     site_id: str
     chrom: str
@@ -74,32 +74,77 @@ def _int(value: str, *, path, line: int, column: str) -> int:
         raise InputError(f"column {column}: expected an integer, got {value!r}", path=path, line=line) from None
 
 
-def read_sites(path: str | Path) -> list[Site]:
-    """Read the candidate-site table (off-target step output); validate coordinates."""
-    df = read_table(path, required=REQUIRED, what="candidate site table")
+def read_sites(path: str | Path, block_rows: int = 200_000) -> list[Site]:
+    """Read the candidate-site table (off-target step output); validate coordinates. Only the columns a
+    :class:`Site` keeps are read (``REQUIRED``, ``CARRY``, ``source``; a genome-scale ``sites.tsv`` has 35),
+    a TSV in blocks of ``block_rows`` rows."""
+    from sys import intern as _intern
+
+    def intern(v):
+        return _intern(v) if type(v) is str else v
+
+    cols = _site_columns(path)
     sites: list[Site] = []
+    carry: list[str] | None = None
     seen: dict[str, int] = {}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        sid = row["site_id"].strip()
-        if not sid:
-            raise InputError("column site_id: empty site identifier", path=path, line=i)
-        if sid in seen:
-            raise InputError(f"duplicate site_id {sid!r} (first on line {seen[sid]})", path=path, line=i)
-        seen[sid] = i
-        start = _int(row["start"], path=path, line=i, column="start")
-        end = _int(row["end"], path=path, line=i, column="end")
-        cs = _int(row["cut_start"], path=path, line=i, column="cut_start")
-        ce = _int(row["cut_end"], path=path, line=i, column="cut_end")
-        if start < 0 or end <= start:
-            raise InputError(f"expected 0 <= start < end, got start={start} end={end}", path=path, line=i)
-        if row["strand"] not in ("+", "-"):
-            raise InputError(f"column strand: expected '+' or '-', got {row['strand']!r}", path=path, line=i)
-        if cs < 0 or ce < 0:
-            raise InputError(f"expected non-negative cut_start/cut_end, got {cs}/{ce}", path=path, line=i)
-        extra = {k: row[k] for k in CARRY if k in row}
-        sites.append(Site(sid, row["chrom"], start, end, row["strand"], cs, ce,
-                          source=row.get("source") or "predicted", extra=extra))
+    i = 1
+    for df in _site_blocks(path, cols, block_rows):
+        if carry is None:
+            carry = [k for k in CARRY if k in df.columns]
+        for row in df.to_dict("records"):
+            i += 1
+            sid = row["site_id"].strip()
+            if not sid:
+                raise InputError("column site_id: empty site identifier", path=path, line=i)
+            if sid in seen:
+                raise InputError(f"duplicate site_id {sid!r} (first on line {seen[sid]})", path=path, line=i)
+            seen[sid] = i
+            start = _int(row["start"], path=path, line=i, column="start")
+            end = _int(row["end"], path=path, line=i, column="end")
+            cs = _int(row["cut_start"], path=path, line=i, column="cut_start")
+            ce = _int(row["cut_end"], path=path, line=i, column="cut_end")
+            if start < 0 or end <= start:
+                raise InputError(f"expected 0 <= start < end, got start={start} end={end}", path=path, line=i)
+            if row["strand"] not in ("+", "-"):
+                raise InputError(f"column strand: expected '+' or '-', got {row['strand']!r}", path=path, line=i)
+            if cs < 0 or ce < 0:
+                raise InputError(f"expected non-negative cut_start/cut_end, got {cs}/{ce}", path=path, line=i)
+            extra = {k: intern(row[k]) for k in carry}  # repeated values (guide, class, feature ...) shared
+            sites.append(Site(sid, intern(row["chrom"]), start, end, intern(row["strand"]), cs, ce,
+                              source=intern(row.get("source") or "predicted"), extra=extra))
     return sites
+
+
+def _site_columns(path) -> list[str] | None:
+    """The columns of a TSV candidate-site table that :func:`read_sites` keeps; None: read the table whole
+    (not a TSV, or its header is not readable: :func:`read_table` then gives the error)."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.name.lower().endswith((".tsv", ".tsv.gz", ".txt")) or not path.exists():
+        return None
+    try:
+        head = list(pd.read_csv(path, sep="\t", comment=None, dtype=str, keep_default_na=False, nrows=0).columns)
+    except Exception:
+        return None
+    if any(c not in head for c in REQUIRED):
+        return None
+    keep = set(REQUIRED) | set(CARRY) | {"source"}
+    return [c for c in head if c in keep]
+
+
+def _site_blocks(path, cols, block_rows: int):
+    import pandas as pd
+
+    if cols is None:
+        yield read_table(path, required=REQUIRED, what="candidate site table")
+        return
+    try:
+        yield from pd.read_csv(path, sep="\t", comment=None, dtype=str, keep_default_na=False, usecols=cols,
+                               chunksize=block_rows)
+    except Exception:  # a malformed line: the whole-table reader's one-line error
+        read_table(path, required=REQUIRED, what="candidate site table")
+        raise
 
 
 def read_nominated(path: str | Path, method: str | None = None) -> list[Site]:
