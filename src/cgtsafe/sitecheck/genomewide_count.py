@@ -32,8 +32,12 @@ route it replaces (same runs; tables byte-identical); 0.9-1.1 CPU-s of it is the
 (interpreter, pandas/scipy/numba imports, input checks, kernel loading: the same command on 1 kb), so 7-9
 Mb per CPU-second at the margin. htslib's decoding alone (both files, region by region, records copied out)
 costs 0.92 CPU-s (10.8 Mb per CPU-second): CRAM decoding is about two thirds of the marginal cost, counting
-and the per-region work the rest. BAM input: 2.7-2.8 CPU-s (3.6-3.7 Mb per CPU-second, 5.5-5.7 at the
-margin; htslib inflates BGZF with zlib) against 4.3-4.6 CPU-s. Other routes: pysam's per-read ``AlignedSegment``
+and the per-region work the rest. BAM input goes through :class:`cgtsafe.io.bgzf_region.BamRegionReader` instead (its own index walk,
+ISA-L inflation: htslib inflates BGZF with zlib, about three times the CPU; :func:`open_decoder`): 2.4 CPU-s
+(4.1 Mb per CPU-second, 6.7 at the margin) against 4.4 CPU-s for the code before both changes, tables
+byte-identical. On a 50 Mb 30x pair (``--genome-mb 50``, load about 2), where the start-up weighs less as in
+a region job of a human genome: CRAM 7.5 CPU-s (6.7 Mb per CPU-second whole process, 7.6 at the margin),
+BAM 7.8 CPU-s (6.4, 7.3), against 13.3 and 15.7 CPU-s before. Other routes: pysam's per-read ``AlignedSegment``
 objects alone cost 1.6 CPU-s (6.4 Mb per CPU-second, no counting); ``samtools view -u`` writes the decoded records again as BGZF (a copy and a CRC32
 per block) that the reader reads back, half of its decoding cost; pysam's ``count_coverage`` counts
 A/C/G/T only (no indels, no fragments) and ``bcftools mpileup`` emits every site as text.
