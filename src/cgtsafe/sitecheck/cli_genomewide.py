@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 from pathlib import Path
@@ -88,17 +90,25 @@ def _scan_args(g, d) -> None:
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-def add_genomewide_parsers(sub) -> None:
-    import gc
-
+@contextlib.contextmanager
+def _loading_libraries():
+    """Start-up: the libraries' objects are long-lived; collecting them again and again while they load cost
+    about 0.1 CPU-s (of about 1.2 s of fixed cost, benchmarks/bench_genomewide.py), so the collector waits
+    until they are loaded and then leaves them out of its full passes (``gc.freeze``)."""
     was = gc.isenabled()
-    gc.disable()  # numpy / pandas load here (see _genomewide)
+    gc.disable()
     try:
-        from cgtsafe.sitecheck.genomewide_count import Params
-        from cgtsafe.sitecheck.structural import SVParams
+        yield
     finally:
+        gc.freeze()
         if was:
             gc.enable()
+
+
+def add_genomewide_parsers(sub) -> None:
+    with _loading_libraries():  # numpy / pandas load here
+        from cgtsafe.sitecheck.genomewide_count import Params
+        from cgtsafe.sitecheck.structural import SVParams
 
     d = Params()
     g = sub.add_parser("genomewide", help="genome-wide edited-only small variants (edited vs matched control)")
@@ -169,19 +179,10 @@ def _annotation_kw(args) -> dict:
 
 
 def _genomewide(args) -> int:
-    import gc
-
-    # start-up: the libraries' objects are long-lived; collecting them again and again while they load cost
-    # about 0.1 CPU-s (of about 1.2 s of fixed cost, benchmarks/bench_genomewide.py), so the collector waits
-    # until they are loaded and then leaves them out of its full passes (gc.freeze)
-    gc.disable()
-    try:
+    with _loading_libraries():
         from cgtsafe.io.tables import write_json, write_table
         from cgtsafe.sitecheck.genomewide import Params, parse_chunk, run_pair, scan_raw
         from cgtsafe.sitecheck.genomewide_kernel import NIB_CODE  # noqa: F401  (numba and the kernels' module)
-    finally:
-        gc.freeze()
-        gc.enable()
 
     params = Params(**{k: getattr(args, k) for k in Params.__dataclass_fields__})
     if args.chunk:

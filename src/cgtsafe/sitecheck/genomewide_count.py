@@ -395,6 +395,8 @@ def _work(n: int) -> np.ndarray:
     if len(_WORK[0]) < n:
         _WORK[0] = np.zeros(n, dtype=np.int32)
     return _WORK[0]
+
+
 #: of the last region counted (both samples of a region share them): reference, region, its pack_reference,
 #: its bases with INDEL_PAD more on each side (clipped to the contig) and their offset
 _PACKED: list = [None, None, None, b"", 0]
